@@ -1,0 +1,101 @@
+//! Action: everything that can change the state, user intents and data arrivals (owned data).
+
+use crate::domain::{NewsItem, Quote};
+use chrono::{DateTime, Utc};
+use tui_input::InputRequest;
+
+/// The four panes, in focus order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Pane {
+    #[default]
+    Tickers,
+    Catalysts,
+    Risks,
+    News,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Tickers, Pane::Catalysts, Pane::Risks, Pane::News];
+
+    pub fn index(self) -> usize {
+        match self {
+            Pane::Tickers => 0,
+            Pane::Catalysts => 1,
+            Pane::Risks => 2,
+            Pane::News => 3,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Tickers => "Tickers",
+            Pane::Catalysts => "Catalysts",
+            Pane::Risks => "Risks",
+            Pane::News => "News",
+        }
+    }
+}
+
+/// Identifies a data source: the quote source, or one news feed by its index in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceId {
+    Quotes,
+    Feed(usize),
+}
+
+/// What a source delivered (already parsed, sanitized and tagged).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    Quotes(Vec<Quote>),
+    News(Vec<NewsItem>),
+}
+
+/// Result of one fetch, tagged with the request id so stale answers can be dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub source: SourceId,
+    pub req_id: u64,
+    /// Ok with the data, or a one-line error message. Partial results (some quotes failed) come as
+    /// Ok with `partial_error` set.
+    pub result: Result<Payload, String>,
+    pub partial_error: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    // navigation
+    FocusNext,
+    FocusPrev,
+    Focus(Pane),
+    Move(i32),
+    Page(i32),
+    Top,
+    Bottom,
+    ToggleHelp,
+    // thesis
+    ToggleCatalyst,
+    CycleRisk,
+    Undo,
+    // news
+    FilterStart,
+    FilterEdit(InputRequest),
+    FilterAccept,
+    FilterCancel,
+    FilterBySelection,
+    OpenLink,
+    // data
+    RefreshAll,
+    /// A scheduled refresh of one source is due; only the newest schedule (generation) counts.
+    RefreshDue(SourceId, u64),
+    Loaded(Loaded),
+    /// The persisted state could not be written.
+    SaveFailed(String),
+    /// The link could not be opened.
+    OpenFailed(String),
+    // environment
+    /// The slow clock: the current time.
+    Tick(DateTime<Utc>),
+    Resize(u16, u16),
+    Quit,
+}

@@ -1,0 +1,262 @@
+//! Non-TUI commands: snapshot (text / JSON), check, init, and the scripted catalyst / risk changes.
+
+use crate::action::{Action, SourceId};
+use crate::config::{self, Config, ConfigError};
+use crate::domain::{FetchStatus, RiskLevel, ToggleEvent, UserState};
+use crate::effect::Effect;
+use crate::paths::Paths;
+use crate::providers::Providers;
+use crate::state::State;
+use crate::update::update;
+use chrono::{SecondsFormat, Utc};
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// A failed command: the message for stderr and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: i32, message: impl Into<String>) -> Failure {
+        Failure { code, message: message.into() }
+    }
+}
+
+/// Config errors print as `path:line:col: message` and exit 2.
+pub fn config_failure(errors: Vec<ConfigError>) -> Failure {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    Failure::new(2, lines.join("\n"))
+}
+
+/// Loads the config for a command; `--demo` swaps the feeds for the recorded ones.
+pub fn load_config(explicit: Option<&Path>, paths: Option<&Paths>, demo: bool) -> Result<Config, Failure> {
+    let default = paths.map(|p| p.config_file.clone());
+    let (mut config, _) = config::load(explicit, default.as_deref()).map_err(config_failure)?;
+    if demo {
+        config.feeds = crate::providers::demo::feeds();
+    }
+    Ok(config)
+}
+
+/// `chokepoint check`: validates and summarizes, or lists every error.
+pub fn check(explicit: Option<&Path>, paths: Option<&Paths>) -> Result<String, Failure> {
+    let default = paths.map(|p| p.config_file.clone());
+    let (c, origin) = config::load(explicit, default.as_deref()).map_err(config_failure)?;
+    let from = match origin {
+        config::Origin::File(p) => p.display().to_string(),
+        config::Origin::Embedded => "embedded default (no config file)".into(),
+    };
+    Ok(format!(
+        "ok: {from}: {} tickers, {} catalysts, {} risks, {} feeds",
+        c.tickers.len(),
+        c.catalysts.len(),
+        c.risks.len(),
+        c.feeds.len()
+    ))
+}
+
+/// `chokepoint init`: writes the example config, never overwriting.
+pub fn init(paths: &Paths) -> Result<String, Failure> {
+    let path = &paths.config_file;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Failure::new(1, format!("{}: {e}", dir.display())))?;
+    }
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Failure::new(1, format!("{} already exists: not overwriting it", path.display()))
+        } else {
+            Failure::new(1, format!("{}: {e}", path.display()))
+        }
+    })?;
+    std::io::Write::write_all(&mut file, config::EXAMPLE.as_bytes())
+        .map_err(|e| Failure::new(1, format!("{}: {e}", path.display())))?;
+    Ok(format!("wrote {}", path.display()))
+}
+
+/// One refresh of every source, headless, through the same update path as the TUI.
+pub async fn collect(config: &Config, user: UserState, demo: bool, offline: bool) -> State {
+    let mut state = State::new(config, user, Utc::now(), demo);
+    if offline && !demo {
+        return state;
+    }
+    let providers = Providers::new(config, demo);
+    let fetches: Vec<_> = update(&mut state, Action::RefreshAll)
+        .into_iter()
+        .filter_map(|fx| match fx {
+            Effect::Fetch { source, req_id } => Some(providers.fetch(source, req_id)),
+            _ => None,
+        })
+        .collect();
+    for loaded in futures::future::join_all(fetches).await {
+        update(&mut state, Action::Loaded(loaded));
+    }
+    state
+}
+
+/// Applies `--filter` the way the TUI's `/` does.
+pub fn apply_filter(state: &mut State, query: &str) -> Result<(), Failure> {
+    let q = crate::filter::parse(query).map_err(|e| Failure::new(2, format!("--filter: {e}")))?;
+    state.filter.input = tui_input::Input::new(query.to_string());
+    state.filter.query = Some(q);
+    state.refilter();
+    Ok(())
+}
+
+fn rfc3339(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The snapshot as JSON (schema in DESIGN.md).
+pub fn snapshot_json(state: &State) -> Value {
+    let quotes: Vec<Value> = state
+        .tickers
+        .iter()
+        .filter_map(|t| state.quotes.get(&t.symbol))
+        .map(|q| {
+            json!({
+                "symbol": q.symbol, "provider_symbol": q.provider_symbol, "price": q.price,
+                "change": q.change, "change_pct": q.change_pct, "currency": q.currency,
+                "market_state": q.market_state, "as_of": rfc3339(q.as_of), "stale": state.stale_quotes,
+            })
+        })
+        .collect();
+    let catalysts: Vec<Value> = state
+        .catalysts
+        .iter()
+        .map(|c| {
+            let rec = state.user.catalysts.get(&c.id);
+            json!({"id": c.id, "title": c.title, "done": rec.is_some_and(|r| r.done),
+                   "done_at": rec.and_then(|r| r.done_at).map(rfc3339)})
+        })
+        .collect();
+    let risks: Vec<Value> = state
+        .risks
+        .iter()
+        .map(|r| json!({"id": r.id, "title": r.title, "level": state.risk_level(&r.id)}))
+        .collect();
+    let news: Vec<Value> = state
+        .filter
+        .visible
+        .iter()
+        .filter_map(|&i| state.news.get(i))
+        .map(|n| {
+            json!({"id": n.id, "title": n.title, "link": n.link, "source": n.source,
+                   "published": n.published.map(rfc3339), "tickers": n.tickers,
+                   "catalysts": n.catalysts, "risks": n.risks})
+        })
+        .collect();
+    let sources: Vec<Value> = state
+        .sources
+        .iter()
+        .map(|s| {
+            let (ok, error, at) = match &s.status {
+                FetchStatus::Ok { at } => (true, None, Some(*at)),
+                FetchStatus::Error { message, at } => (false, Some(message.clone()), Some(*at)),
+                FetchStatus::Idle | FetchStatus::Loading => (false, Some("not fetched".to_string()), None),
+            };
+            json!({"name": s.name, "ok": ok, "error": error, "fetched_at": at.map(rfc3339)})
+        })
+        .collect();
+    json!({"quotes": quotes, "catalysts": catalysts, "risks": risks, "news": news, "sources": sources})
+}
+
+/// The snapshot as plain text for a terminal or a pipe.
+pub fn snapshot_text(state: &State) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "TICKERS{}", if state.demo { " (demo: recorded sample data)" } else { "" });
+    for t in &state.tickers {
+        match state.quotes.get(&t.symbol) {
+            Some(q) => {
+                let chg = q.change.map_or("—".into(), |c| format!("{c:+.2}"));
+                let pct = q.change_pct.map_or("—".into(), |c| format!("{c:+.2}%"));
+                let _ = writeln!(
+                    out,
+                    "  {:<6} {:>10.2} {:<4} {:>8} {:>8}  {:<6} as of {}",
+                    t.symbol,
+                    q.price,
+                    q.currency,
+                    chg,
+                    pct,
+                    q.market_state.label(),
+                    rfc3339(q.as_of)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  {:<6} no quote", t.symbol);
+            }
+        }
+    }
+    let _ = writeln!(out, "\nCATALYSTS {}/{}", state.done_count(), state.catalysts.len());
+    for c in &state.catalysts {
+        let rec = state.user.catalysts.get(&c.id);
+        let mark = if rec.is_some_and(|r| r.done) { "[x]" } else { "[ ]" };
+        let when = rec.and_then(|r| r.done_at).filter(|_| rec.is_some_and(|r| r.done));
+        let when = when.map(|t| format!("  ({})", t.format("%Y-%m-%d"))).unwrap_or_default();
+        let _ = writeln!(out, "  {mark} {:<18} {}{when}", c.id, c.title);
+    }
+    let _ = writeln!(out, "\nRISKS");
+    for r in &state.risks {
+        let _ = writeln!(out, "  {:<12} {:<14} {}", state.risk_level(&r.id).label(), r.id, r.title);
+    }
+    let filter = state.filter.input.value();
+    let filter = if filter.is_empty() { String::new() } else { format!(" (filter: {filter})") };
+    let _ = writeln!(out, "\nNEWS {}/{}{filter}", state.filter.visible.len(), state.news.len());
+    for n in state.filter.visible.iter().filter_map(|&i| state.news.get(i)) {
+        let when = n.published.map_or("—".into(), |p| p.format("%Y-%m-%d %H:%M").to_string());
+        let _ = writeln!(out, "  {when:<16}  {}  [{}]", n.title, n.source);
+    }
+    let _ = writeln!(out, "\nSOURCES");
+    for s in &state.sources {
+        let status = match &s.status {
+            FetchStatus::Ok { .. } => "ok".to_string(),
+            FetchStatus::Error { message, .. } => format!("error: {message}"),
+            FetchStatus::Idle | FetchStatus::Loading => "not fetched".to_string(),
+        };
+        let _ = writeln!(out, "  {:<40} {status}", s.name);
+    }
+    out
+}
+
+/// `chokepoint catalyst done|undo ID`: the same change as the key, stamped `cli`.
+pub fn set_catalyst(config: &Config, state_file: &Path, id: &str, done: bool) -> Result<String, Failure> {
+    if !config.catalysts.iter().any(|c| c.id == id) {
+        let ids: Vec<&str> = config.catalysts.iter().map(|c| c.id.as_str()).collect();
+        return Err(Failure::new(2, format!("unknown catalyst `{id}` (known: {})", ids.join(", "))));
+    }
+    let (store, mut user) =
+        crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
+    let rec = user.catalysts.entry(id.to_string()).or_default();
+    if rec.done == done {
+        return Ok(format!("{id} already {}", if done { "done" } else { "open" }));
+    }
+    let now = Utc::now();
+    rec.done = done;
+    rec.done_at = done.then_some(now);
+    rec.history.push(ToggleEvent { done, at: now, by: "cli".into() });
+    store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
+    Ok(format!("{id} {}", if done { "done" } else { "reopened" }))
+}
+
+/// `chokepoint risk level ID LEVEL`.
+pub fn set_risk(config: &Config, state_file: &Path, id: &str, level: &str) -> Result<String, Failure> {
+    if !config.risks.iter().any(|r| r.id == id) {
+        let ids: Vec<&str> = config.risks.iter().map(|r| r.id.as_str()).collect();
+        return Err(Failure::new(2, format!("unknown risk `{id}` (known: {})", ids.join(", "))));
+    }
+    let level = RiskLevel::parse(level)
+        .ok_or_else(|| Failure::new(2, format!("unknown level `{level}` (watch, elevated, materialized)")))?;
+    let (store, mut user) =
+        crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
+    user.risks.insert(id.to_string(), level);
+    store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
+    Ok(format!("{id} {}", level.label()))
+}
+
+/// Which sources a snapshot could not fetch (for the exit message).
+pub fn failed_sources(state: &State) -> Vec<SourceId> {
+    state.sources.iter().filter(|s| !matches!(s.status, FetchStatus::Ok { .. })).map(|s| s.id).collect()
+}

@@ -1,0 +1,300 @@
+//! Config: TOML -> `Config`, validated with `path:line:col` errors; the example config is embedded.
+
+use crate::domain::{ThesisItem, TickerSpec};
+use crate::keymap::{Command, Key, Keymap};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// The example config, which is also the default when no config file exists.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedSpec {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub quotes_every: Duration,
+    pub quotes_closed_every: Duration,
+    pub news_every: Duration,
+    pub quote_source: String,
+    pub quote_base_url: String,
+    pub history_cap: usize,
+    pub tickers: Vec<TickerSpec>,
+    pub catalysts: Vec<ThesisItem>,
+    pub risks: Vec<ThesisItem>,
+    pub feeds: Vec<FeedSpec>,
+    pub keymap: Keymap,
+}
+
+/// One problem in a config file, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.path, self.line, self.col, self.message)
+    }
+}
+
+/// Where the config came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File(PathBuf),
+    Embedded,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    refresh: RawRefresh,
+    #[serde(default)]
+    quotes: RawQuotes,
+    #[serde(default)]
+    news: RawNews,
+    #[serde(default)]
+    tickers: Vec<Spanned<TickerSpec>>,
+    #[serde(default)]
+    catalysts: Vec<Spanned<ThesisItem>>,
+    #[serde(default)]
+    risks: Vec<Spanned<ThesisItem>>,
+    #[serde(default)]
+    feeds: Vec<Spanned<RawFeed>>,
+    #[serde(default)]
+    keys: BTreeMap<String, Spanned<KeyList>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawRefresh {
+    quotes_secs: Spanned<u64>,
+    quotes_closed_secs: Spanned<u64>,
+    news_secs: Spanned<u64>,
+}
+
+impl Default for RawRefresh {
+    fn default() -> Self {
+        RawRefresh {
+            quotes_secs: Spanned::new(0..0, 60),
+            quotes_closed_secs: Spanned::new(0..0, 900),
+            news_secs: Spanned::new(0..0, 300),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawQuotes {
+    source: Spanned<String>,
+    base_url: Spanned<String>,
+}
+
+impl Default for RawQuotes {
+    fn default() -> Self {
+        RawQuotes {
+            source: Spanned::new(0..0, "yahoo".into()),
+            base_url: Spanned::new(0..0, "https://query1.finance.yahoo.com".into()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawNews {
+    history_cap: Spanned<usize>,
+}
+
+impl Default for RawNews {
+    fn default() -> Self {
+        RawNews { history_cap: Spanned::new(0..0, 5000) }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: String,
+    url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The quote sources this build knows.
+pub const QUOTE_SOURCES: &[&str] = &["yahoo"];
+
+/// Parses and validates config text. `label` is the path shown in errors.
+pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
+    let at = |span: Range<usize>, message: String| locate(text, label, span, message);
+    let raw: Raw =
+        toml::from_str(text).map_err(|e| vec![at(e.span().unwrap_or(0..0), e.message().to_string())])?;
+    let mut errors = Vec::new();
+
+    for (value, what, min) in [
+        (&raw.refresh.quotes_secs, "refresh.quotes_secs", 5),
+        (&raw.refresh.quotes_closed_secs, "refresh.quotes_closed_secs", 5),
+        (&raw.refresh.news_secs, "refresh.news_secs", 30),
+    ] {
+        if *value.get_ref() < min || *value.get_ref() > 86_400 {
+            errors.push(at(value.span(), format!("{what} must be between {min} and 86400 seconds")));
+        }
+    }
+    if !QUOTE_SOURCES.contains(&raw.quotes.source.get_ref().as_str()) {
+        let msg = format!(
+            "unknown quote source `{}` (known: {})",
+            raw.quotes.source.get_ref(),
+            QUOTE_SOURCES.join(", ")
+        );
+        errors.push(at(raw.quotes.source.span(), msg));
+    }
+    if !is_http_url(raw.quotes.base_url.get_ref()) {
+        errors.push(at(
+            raw.quotes.base_url.span(),
+            "quotes.base_url must be an http:// or https:// URL".into(),
+        ));
+    }
+    let cap = *raw.news.history_cap.get_ref();
+    if !(100..=1_000_000).contains(&cap) {
+        errors
+            .push(at(raw.news.history_cap.span(), "news.history_cap must be between 100 and 1000000".into()));
+    }
+
+    if raw.tickers.is_empty() {
+        errors.push(at(0..0, "no [[tickers]]: the thesis needs at least one".into()));
+    }
+    let mut seen = HashSet::new();
+    for t in &raw.tickers {
+        let sym = &t.get_ref().symbol;
+        if sym.trim().is_empty() || sym.chars().any(char::is_whitespace) {
+            errors.push(at(field_span(text, t.span(), sym), "ticker symbol must be a non-empty word".into()));
+        } else if !seen.insert(sym.to_ascii_uppercase()) {
+            errors.push(at(field_span(text, t.span(), sym), format!("duplicate ticker `{sym}`")));
+        }
+    }
+    for (items, kind) in [(&raw.catalysts, "catalyst"), (&raw.risks, "risk")] {
+        let mut seen = HashSet::new();
+        for item in items {
+            let id = &item.get_ref().id;
+            let span = field_span(text, item.span(), id);
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                errors.push(at(span, format!("{kind} id `{id}` must be letters, digits, `-` or `_`")));
+            } else if !seen.insert(id.to_ascii_lowercase()) {
+                errors.push(at(span, format!("duplicate {kind} id `{id}`")));
+            }
+            if item.get_ref().title.trim().is_empty() {
+                errors.push(at(item.span(), format!("{kind} `{id}` has an empty title")));
+            }
+        }
+    }
+    for feed in &raw.feeds {
+        let f = feed.get_ref();
+        if !is_http_url(&f.url) {
+            errors.push(at(
+                field_span(text, feed.span(), &f.url),
+                format!("feed `{}`: url must be http:// or https://", f.name),
+            ));
+        }
+    }
+    let mut keymap = Keymap::default();
+    for (name, keys) in &raw.keys {
+        let Some(cmd) = Command::from_name(name) else {
+            errors.push(at(keys.span(), format!("unknown action `{name}` in [keys]")));
+            continue;
+        };
+        let list = match keys.get_ref() {
+            KeyList::One(k) => vec![k.clone()],
+            KeyList::Many(ks) => ks.clone(),
+        };
+        let mut parsed = Vec::new();
+        for k in &list {
+            match Key::parse(k) {
+                Ok(key) => parsed.push(key),
+                Err(e) => errors.push(at(keys.span(), format!("[keys] {name}: {e}"))),
+            }
+        }
+        keymap.rebind(cmd, &parsed);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Config {
+        quotes_every: Duration::from_secs(*raw.refresh.quotes_secs.get_ref()),
+        quotes_closed_every: Duration::from_secs(*raw.refresh.quotes_closed_secs.get_ref()),
+        news_every: Duration::from_secs(*raw.refresh.news_secs.get_ref()),
+        quote_source: raw.quotes.source.into_inner(),
+        quote_base_url: raw.quotes.base_url.into_inner().trim_end_matches('/').to_string(),
+        history_cap: cap,
+        tickers: raw.tickers.into_iter().map(Spanned::into_inner).collect(),
+        catalysts: raw.catalysts.into_iter().map(Spanned::into_inner).collect(),
+        risks: raw.risks.into_iter().map(Spanned::into_inner).collect(),
+        feeds: raw
+            .feeds
+            .into_iter()
+            .map(|f| f.into_inner())
+            .map(|f| FeedSpec { name: f.name, url: f.url })
+            .collect(),
+        keymap,
+    })
+}
+
+/// The embedded default config.
+pub fn embedded() -> Result<Config, Vec<ConfigError>> {
+    parse(EXAMPLE, "<embedded config.example.toml>")
+}
+
+/// Loads `explicit` if given (must exist), else `default_path` if it exists, else the embedded default.
+pub fn load(
+    explicit: Option<&Path>,
+    default_path: Option<&Path>,
+) -> Result<(Config, Origin), Vec<ConfigError>> {
+    let path = match (explicit, default_path) {
+        (Some(p), _) => p.to_path_buf(),
+        (None, Some(p)) if p.exists() => p.to_path_buf(),
+        _ => return embedded().map(|c| (c, Origin::Embedded)),
+    };
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        vec![ConfigError { path: label.clone(), line: 1, col: 1, message: format!("cannot read: {e}") }]
+    })?;
+    parse(&text, &label).map(|c| (c, Origin::File(path)))
+}
+
+fn is_http_url(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    (lower.starts_with("https://") && s.len() > 8) || (lower.starts_with("http://") && s.len() > 7)
+}
+
+/// The span of a quoted string value inside a table (from its header to the next header), or the
+/// table's span if not found.
+fn field_span(text: &str, table: Range<usize>, value: &str) -> Range<usize> {
+    let needle = format!("\"{value}\"");
+    let rest = text.get(table.start..).unwrap_or_default();
+    let body_start = rest.find('\n').map_or(rest.len(), |i| i + 1);
+    let end = rest[body_start..].find("\n[").map_or(rest.len(), |i| body_start + i);
+    rest[..end].find(&needle).map(|i| table.start + i..table.start + i + needle.len()).unwrap_or(table)
+}
+
+fn locate(text: &str, label: &str, span: Range<usize>, message: String) -> ConfigError {
+    let start = span.start.min(text.len());
+    let before = text.get(..start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    ConfigError { path: label.to_string(), line, col, message: message.trim().to_string() }
+}

@@ -1,0 +1,205 @@
+//! Plain data of the thesis: symbols, quotes, news, catalysts, risks, fetch status. No I/O.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A ticker as configured: the name shown and the symbol the provider knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TickerSpec {
+    /// Display name, e.g. `SIVE`.
+    pub symbol: String,
+    /// Provider symbol, e.g. `SIVE.ST`. Defaults to `symbol`.
+    #[serde(default)]
+    pub provider_symbol: String,
+    /// Company name, e.g. `Sivers Semiconductors`.
+    #[serde(default)]
+    pub name: String,
+    /// Expected trading currency (`SEK`, `USD`); the provider's value wins when present.
+    #[serde(default)]
+    pub currency: String,
+    /// Other names a headline may use for the company ("Applied Optoelectronics").
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+impl TickerSpec {
+    pub fn provider(&self) -> &str {
+        if self.provider_symbol.is_empty() { &self.symbol } else { &self.provider_symbol }
+    }
+}
+
+/// A thesis catalyst or risk as configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThesisItem {
+    /// Stable id used in state, filters (`c:ID` / `r:ID`) and the CLI.
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// Why it matters for the thesis.
+    #[serde(default)]
+    pub why: String,
+    /// Keywords (case-insensitive) that link a headline to this item.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
+
+/// Market session as reported by the quote source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MarketState {
+    Pre,
+    Regular,
+    Post,
+    Closed,
+    #[default]
+    Unknown,
+}
+
+impl MarketState {
+    pub fn label(self) -> &'static str {
+        match self {
+            MarketState::Pre => "pre",
+            MarketState::Regular => "open",
+            MarketState::Post => "post",
+            MarketState::Closed => "closed",
+            MarketState::Unknown => "?",
+        }
+    }
+}
+
+/// One quote, already parsed and sanitized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    /// Display symbol (`SIVE`).
+    pub symbol: String,
+    /// Provider symbol (`SIVE.ST`).
+    pub provider_symbol: String,
+    pub price: f64,
+    /// Yesterday's close, the base of the day change.
+    pub previous_close: Option<f64>,
+    pub change: Option<f64>,
+    pub change_pct: Option<f64>,
+    pub currency: String,
+    pub exchange: String,
+    pub market_state: MarketState,
+    pub day_high: Option<f64>,
+    pub day_low: Option<f64>,
+    pub volume: Option<u64>,
+    /// Intraday closes, oldest first, `null`s skipped.
+    pub series: Vec<f64>,
+    /// Time of the last trade / market time.
+    pub as_of: DateTime<Utc>,
+    /// Which source produced it (`yahoo`, `demo`).
+    pub source: String,
+}
+
+/// One headline, sanitized and tagged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewsItem {
+    /// Stable id: the guid, else the link, else the normalized title.
+    pub id: String,
+    pub title: String,
+    pub link: String,
+    /// Feed / publisher name.
+    pub source: String,
+    pub published: Option<DateTime<Utc>>,
+    /// Display symbols of tickers mentioned.
+    pub tickers: Vec<String>,
+    /// Catalyst ids whose keywords match.
+    pub catalysts: Vec<String>,
+    /// Risk ids whose keywords match.
+    pub risks: Vec<String>,
+}
+
+/// Level of a thesis risk, cycled by the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskLevel {
+    #[default]
+    Watch,
+    Elevated,
+    Materialized,
+}
+
+impl RiskLevel {
+    pub fn next(self) -> Self {
+        match self {
+            RiskLevel::Watch => RiskLevel::Elevated,
+            RiskLevel::Elevated => RiskLevel::Materialized,
+            RiskLevel::Materialized => RiskLevel::Watch,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            RiskLevel::Watch => "watch",
+            RiskLevel::Elevated => "elevated",
+            RiskLevel::Materialized => "materialized",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "watch" => Some(RiskLevel::Watch),
+            "elevated" => Some(RiskLevel::Elevated),
+            "materialized" | "materialised" => Some(RiskLevel::Materialized),
+            _ => None,
+        }
+    }
+}
+
+/// One change of a catalyst, kept as history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToggleEvent {
+    pub done: bool,
+    pub at: DateTime<Utc>,
+    /// `tui` or `cli`.
+    #[serde(default)]
+    pub by: String,
+}
+
+/// A catalyst's persisted state.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CatalystRecord {
+    pub done: bool,
+    pub done_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub history: Vec<ToggleEvent>,
+}
+
+/// Everything the user decided, persisted to `state.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UserState {
+    #[serde(default = "UserState::version")]
+    pub version: u32,
+    #[serde(default)]
+    pub catalysts: BTreeMap<String, CatalystRecord>,
+    #[serde(default)]
+    pub risks: BTreeMap<String, RiskLevel>,
+    /// Ids of news items the user opened.
+    #[serde(default)]
+    pub read: BTreeSet<String>,
+}
+
+impl UserState {
+    pub const VERSION: u32 = 1;
+    fn version() -> u32 {
+        Self::VERSION
+    }
+}
+
+/// Health of one data source.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FetchStatus {
+    #[default]
+    Idle,
+    Loading,
+    Ok {
+        at: DateTime<Utc>,
+    },
+    Error {
+        message: String,
+        at: DateTime<Utc>,
+    },
+}

@@ -1,0 +1,25 @@
+//! Effect: what the runtime must do on behalf of `update` (all I/O lives behind these).
+
+use crate::action::SourceId;
+use crate::domain::UserState;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Fetch one source now; answer with `Action::Loaded` carrying `req_id`.
+    Fetch {
+        source: SourceId,
+        req_id: u64,
+    },
+    /// Send `Action::RefreshDue(source, generation)` after `after`.
+    Schedule {
+        source: SourceId,
+        after: Duration,
+        generation: u64,
+    },
+    /// Write the user state atomically.
+    Save(UserState),
+    /// Open an http(s) link in the browser (already validated).
+    OpenUrl(String),
+    Quit,
+}

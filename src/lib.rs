@@ -1,0 +1,18 @@
+//! chokepoint: a terminal dashboard for the CW-laser / co-packaged-optics supply-chain thesis.
+
+pub mod action;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod effect;
+pub mod filter;
+pub mod keymap;
+pub mod paths;
+pub mod providers;
+pub mod runtime;
+pub mod sanitize;
+pub mod state;
+pub mod store;
+pub mod tagging;
+pub mod ui;
+pub mod update;

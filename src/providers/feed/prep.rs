@@ -1,0 +1,418 @@
+//! Text-level preparation of feed documents for feed-rs: charset detection and transcoding to
+//! UTF-8, light XML repair (declaration, bare `&`, bad character references, `<rss>` without a
+//! known version), salvage cut points for truncated documents, and RSS `<source>` extraction.
+
+use crate::sanitize;
+use encoding_rs::{Encoding, REPLACEMENT, UTF_8, UTF_16BE, UTF_16LE};
+
+/// Decode to UTF-8: BOM, UTF-16 without BOM, XML `encoding=`, HTTP `charset=`, else UTF-8,
+/// else a guess (chardetng) for undeclared legacy bytes. A declared legacy charset on bytes that
+/// are valid non-ASCII UTF-8 is taken as a mislabel (UTF-8 wins).
+pub(super) fn to_utf8(bytes: &[u8], content_type: Option<&str>) -> String {
+    if let Some((enc, bom)) = Encoding::for_bom(bytes) {
+        return enc.decode_without_bom_handling(&bytes[bom..]).0.into_owned();
+    }
+    if let [a, 0, b, 0, ..] = bytes
+        && *a != 0
+        && *b != 0
+    {
+        return UTF_16LE.decode_without_bom_handling(bytes).0.into_owned();
+    }
+    if let [0, a, 0, b, ..] = bytes
+        && *a != 0
+        && *b != 0
+    {
+        return UTF_16BE.decode_without_bom_handling(bytes).0.into_owned();
+    }
+    let declared = xml_declared_encoding(bytes).or_else(|| content_type.and_then(http_charset));
+    match (declared, std::str::from_utf8(bytes)) {
+        // Valid UTF-8 under an ASCII-compatible legacy label is UTF-8 (or plain ASCII).
+        (Some(enc), Ok(s)) if enc == UTF_8 || enc.is_ascii_compatible() => s.to_owned(),
+        (Some(enc), _) if enc != UTF_8 => enc.decode_without_bom_handling(bytes).0.into_owned(),
+        (_, Ok(s)) => s.to_owned(),
+        (_, Err(_)) if mostly_utf8(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        (_, Err(_)) => {
+            let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
+            detector.feed(bytes, true);
+            let enc = detector.guess(None, chardetng::Utf8Detection::Deny);
+            enc.decode_without_bom_handling(bytes).0.into_owned()
+        }
+    }
+}
+
+/// UTF-8 with a few broken bytes (or cut inside a character by a size cap), not legacy text.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut multibyte, mut broken) = (0usize, 0usize);
+    let mut chunks = bytes.utf8_chunks().peekable();
+    while let Some(chunk) = chunks.next() {
+        multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        let cut_at_end = chunks.peek().is_none() && chunk.invalid().len() < 4;
+        if !chunk.invalid().is_empty() && !cut_at_end {
+            broken += 1;
+        }
+    }
+    broken == 0 || broken * 4 < multibyte
+}
+
+/// An encoding label usable on 8-bit input (UTF-16 labels without a BOM mean UTF-8 in practice).
+fn usable_label(label: &[u8]) -> Option<&'static Encoding> {
+    Encoding::for_label(label).filter(|e| *e != REPLACEMENT).map(|e| e.output_encoding())
+}
+
+fn xml_declared_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(1024)];
+    let start = find(head, b"<?xml")?;
+    let decl = &head[start..];
+    if !decl.get(5).is_some_and(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let decl = &decl[..find(decl, b"?>")?];
+    let at = find(decl, b"encoding")? + b"encoding".len();
+    let rest = decl[at..].trim_ascii_start().strip_prefix(b"=")?.trim_ascii_start();
+    let (&quote, value) = rest.split_first()?;
+    let end = value.iter().position(|&b| b == quote)?;
+    usable_label(&value[..end])
+}
+
+fn http_charset(content_type: &str) -> Option<&'static Encoding> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        let value = value.trim().trim_matches(['"', '\'']);
+        key.trim().eq_ignore_ascii_case("charset").then(|| usable_label(value.as_bytes())).flatten()
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+pub(super) enum Doc {
+    Empty,
+    Junk,
+    Json,
+    /// Byte offset of the root element's `<`.
+    Xml(usize),
+}
+
+/// Skip whitespace, comments, processing instructions and DOCTYPE to find what the text holds.
+pub(super) fn document_kind(text: &str) -> Doc {
+    let mut pos = 0;
+    loop {
+        let rest = text[pos..].trim_start();
+        pos = text.len() - rest.len();
+        let skip = if rest.is_empty() {
+            return Doc::Empty;
+        } else if rest.starts_with('{') {
+            return Doc::Json;
+        } else if rest.starts_with("<!--") {
+            rest.find("-->").map(|e| e + 3)
+        } else if rest.starts_with("<?") {
+            rest.find("?>").map(|e| e + 2)
+        } else if rest.starts_with("<!") {
+            match (rest.find('['), rest.find('>')) {
+                (Some(b), Some(g)) if b < g => {
+                    rest[b..].find(']').and_then(|c| rest[b + c..].find('>').map(|e| b + c + e + 1))
+                }
+                (_, g) => g.map(|g| g + 1),
+            }
+        } else if rest.starts_with('<') && rest[1..].starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            return Doc::Xml(pos);
+        } else {
+            return Doc::Junk;
+        };
+        match skip {
+            Some(n) => pos += n,
+            None => return Doc::Empty,
+        }
+    }
+}
+
+/// Qualified name of the element whose start tag begins `tag`.
+pub(super) fn element_name(tag: &str) -> &str {
+    let body = &tag[1..];
+    let end = body.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap_or(body.len());
+    &body[..end]
+}
+
+/// Remove the XML declaration (the text is UTF-8 now), fix references, and give an `<rss>` root
+/// a version feed-rs knows.
+pub(super) fn repair_xml(text: &str) -> String {
+    let mut text = text.to_string();
+    if let Some(start) =
+        text.find("<?xml").filter(|&s| text[s + 5..].starts_with(|c: char| c.is_whitespace() || c == '?'))
+        && let Some(len) = text[start..].find("?>")
+    {
+        text.replace_range(start..start + len + 2, "");
+    }
+    if let Doc::Xml(root) = document_kind(&text)
+        && element_name(&text[root..]) == "rss"
+    {
+        fix_rss_version(&mut text, root);
+    }
+    fix_references(&text)
+}
+
+/// Set `version="2.0"` on an `<rss>` start tag at `root` whose version is missing or unknown.
+fn fix_rss_version(text: &mut String, root: usize) {
+    let Some(tag_len) = start_tag_len(&text[root..]) else {
+        return;
+    };
+    let tag = &text[root..root + tag_len];
+    let mut i = 4;
+    while i < tag.len() {
+        let rest = &tag[i..];
+        let Some(eq) = rest.find('=') else { break };
+        let name = rest[..eq].trim();
+        let after = rest[eq + 1..].trim_start();
+        let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            break;
+        };
+        let value_start = root + i + (rest.len() - after.len()) + 1;
+        let Some(value_len) = after[1..].find(quote) else {
+            break;
+        };
+        if name == "version" {
+            if !matches!(&text[value_start..value_start + value_len], "2.0" | "0.91" | "0.92") {
+                text.replace_range(value_start..value_start + value_len, "2.0");
+            }
+            return;
+        }
+        i = value_start - root + value_len + 1;
+    }
+    text.insert_str(root + 4, " version=\"2.0\"");
+}
+
+/// Length of the start tag at the beginning of `tag` up to its `>` (quotes respected).
+fn start_tag_len(tag: &str) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in tag.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, '>') => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Escape bare `&` and `<`, drop character references XML forbids (`&#0;`, surrogates),
+/// leaving CDATA sections and comments untouched.
+fn fix_references(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(pos) = rest.find(['&', '<']) {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        let used = if let Some(body) = tail.strip_prefix('&') {
+            let semi = body.bytes().take(40).position(|b| b == b';');
+            match semi.map(|s| (s, reference_ok(&body[..s]))) {
+                Some((s, Some(true))) => {
+                    out.push_str(&tail[..s + 2]);
+                    s + 2
+                }
+                Some((s, Some(false))) => s + 2,
+                _ => {
+                    out.push_str("&amp;");
+                    1
+                }
+            }
+        } else {
+            let end = if tail.starts_with("<![CDATA[") {
+                tail.find("]]>").map_or(tail.len(), |e| e + 3)
+            } else if tail.starts_with("<!--") {
+                tail.find("-->").map_or(tail.len(), |e| e + 3)
+            } else if tail[1..].starts_with(|c: char| c.is_alphabetic() || "_:/!?".contains(c)) {
+                1
+            } else {
+                out.push_str("&lt;");
+                rest = &tail[1..];
+                continue;
+            };
+            out.push_str(&tail[..end]);
+            end
+        };
+        rest = &tail[used..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `Some(true)` for a valid reference body (`amp`, `#38`, `#x26`), `Some(false)` for a
+/// numeric reference to a character XML forbids, `None` when it is no reference at all.
+fn reference_ok(body: &str) -> Option<bool> {
+    if let Some(num) = body.strip_prefix('#') {
+        let (digits, radix) = match num.strip_prefix('x') {
+            Some(hex) => (hex, 16),
+            None => (num, 10),
+        };
+        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return None;
+        }
+        let valid =
+            u32::from_str_radix(digits, radix).ok().and_then(char::from_u32).is_some_and(|c| c != '\0');
+        return Some(valid);
+    }
+    let mut chars = body.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == ':');
+    (first_ok && chars.all(|c| c.is_alphanumeric() || "._:-".contains(c))).then_some(true)
+}
+
+/// Byte offsets just after each `</item>` / `</entry>`, ascending: where a truncated or partly
+/// broken document can be cut (see [`close_at`]) and parsed again.
+pub(super) fn salvage_candidates(text: &str) -> Vec<usize> {
+    let mut ends: Vec<usize> = ["</item>", "</entry>"]
+        .iter()
+        .flat_map(|needle| text.match_indices(needle).map(|(i, m)| i + m.len()))
+        .collect();
+    ends.sort_unstable();
+    ends
+}
+
+/// `text[..cut]` with every element still open at `cut` closed, or `None` if a comment, CDATA
+/// section or tag is left unterminated there.
+pub(super) fn close_at(text: &str, cut: usize) -> Option<String> {
+    let prefix = text.get(..cut)?;
+    let mut stack: Vec<&str> = Vec::new();
+    let mut rest = prefix;
+    while let Some(pos) = rest.find('<') {
+        let tail = &rest[pos..];
+        let end = if tail.starts_with("<![CDATA[") {
+            tail.find("]]>")? + 3
+        } else if tail.starts_with("<!--") {
+            tail.find("-->")? + 3
+        } else if tail.starts_with("<?") {
+            tail.find("?>")? + 2
+        } else if tail.starts_with("<!") {
+            tail.find('>')? + 1
+        } else if let Some(close) = tail.strip_prefix("</") {
+            let name = element_name(&tail[1..]);
+            if let Some(at) = stack.iter().rposition(|open| *open == name) {
+                stack.truncate(at);
+            }
+            close.find('>')? + 3
+        } else {
+            let len = start_tag_len(tail)?;
+            if !tail[..len].ends_with("/>") {
+                stack.push(element_name(tail));
+            }
+            len
+        };
+        rest = &tail[end..];
+    }
+    let mut out = prefix.to_string();
+    for name in stack.iter().rev() {
+        out.push_str("</");
+        out.push_str(name);
+        out.push('>');
+    }
+    Some(out)
+}
+
+/// The publisher in each RSS `<item>`'s `<source>` element (Google News), in document order.
+pub(super) fn rss_item_sources(text: &str) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = find_start_tag(rest, "item") {
+        let block = &rest[start..];
+        let end = block.find("</item>").unwrap_or(block.len());
+        out.push(source_in(&block[..end]));
+        rest = &block[end..];
+    }
+    out
+}
+
+fn source_in(item: &str) -> Option<String> {
+    let start = find_start_tag(item, "source")?;
+    let tag_len = start_tag_len(&item[start..])?;
+    if item[start..start + tag_len].ends_with("/>") {
+        return None;
+    }
+    let body = &item[start + tag_len..];
+    let body = &body[..body.find("</source>")?];
+    let cleaned = match body.trim().strip_prefix("<![CDATA[").and_then(|b| b.strip_suffix("]]>")) {
+        Some(raw) => sanitize::clean_capped(raw, super::SOURCE_MAX),
+        // XML-unescape, then HTML-decode, as feed-rs + clean do for titles.
+        None => sanitize::clean_capped(&sanitize::clean(body), super::SOURCE_MAX),
+    };
+    (!cleaned.is_empty()).then_some(cleaned)
+}
+
+/// Offset of the first `<name` start tag (followed by whitespace, `>` or `/`).
+fn find_start_tag(hay: &str, name: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = hay[from..].find('<') {
+        let at = from + i;
+        let after = &hay[at + 1..];
+        if after.starts_with(name)
+            && after[name.len()..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_repaired_outside_cdata_and_comments() {
+        assert_eq!(
+            fix_references("a & b &amp; &#38; &#x26; &nbsp; &#0; &#xD800; &#xZZ; c"),
+            "a &amp; b &amp; &#38; &#x26; &nbsp;   &amp;#xZZ; c"
+        );
+        assert_eq!(
+            fix_references("<t>1 < 2</t><![CDATA[x & <y>]]><!-- & -->"),
+            "<t>1 &lt; 2</t><![CDATA[x & <y>]]><!-- & -->"
+        );
+    }
+
+    #[test]
+    fn rss_version_is_added_or_replaced() {
+        assert_eq!(repair_xml("<rss><channel/></rss>"), "<rss version=\"2.0\"><channel/></rss>");
+        assert_eq!(repair_xml("<rss a='>' version=\"0.93\">"), "<rss a='>' version=\"2.0\">");
+        assert_eq!(repair_xml("<rss version='0.91'>"), "<rss version='0.91'>");
+        assert_eq!(repair_xml("<?xml version=\"1.0\" encoding=\"big5\"?>\n<feed/>"), "\n<feed/>");
+        assert_eq!(
+            repair_xml("<?xml-stylesheet href=\"a\"?><feed/>"),
+            "<?xml-stylesheet href=\"a\"?><feed/>"
+        );
+    }
+
+    #[test]
+    fn open_elements_are_closed_at_a_cut() {
+        let doc = "<?xml?><!DOCTYPE x><rss><channel><br/><item a=\"</x>\">1</item><item>2";
+        let cut = salvage_candidates(doc)[0];
+        assert_eq!(
+            close_at(doc, cut).as_deref(),
+            Some("<?xml?><!DOCTYPE x><rss><channel><br/><item a=\"</x>\">1</item></channel></rss>")
+        );
+        assert_eq!(close_at("<a><![CDATA[x", 13), None);
+    }
+
+    #[test]
+    fn document_kinds() {
+        assert!(matches!(document_kind(" \u{feff}"), Doc::Junk));
+        assert!(matches!(document_kind("<!-- a --><?pi x?>"), Doc::Empty));
+        assert!(matches!(document_kind("<!DOCTYPE r [<!ENTITY e \"v\">]><rss/>"), Doc::Xml(30)));
+        assert!(matches!(document_kind("\n{\"a\":1}"), Doc::Json));
+        assert!(matches!(document_kind("<<"), Doc::Junk));
+    }
+
+    #[test]
+    fn utf8_with_few_broken_bytes_is_still_utf8() {
+        assert!(mostly_utf8("ééééé\u{ff}".as_bytes()));
+        assert!(mostly_utf8(&"光模块".as_bytes()[..8]));
+        let gbk = encoding_rs::GBK.encode("光模块需求强劲，中际旭创股价创新高").0;
+        assert!(!mostly_utf8(&gbk));
+    }
+
+    #[test]
+    fn item_sources_align_with_items() {
+        let doc = "<rss><channel><source>no</source><item><title>a</title><source url='u'>A&amp;amp;B</source></item><item><source:outline/></item><item><source/></item></channel></rss>";
+        assert_eq!(rss_item_sources(doc), [Some("A&B".to_string()), None, None]);
+    }
+}

@@ -1,0 +1,226 @@
+//! Runtime: terminal setup and restore, the event loop (keys, actions, slow clock, signals) and
+//! carrying out effects. Redraws only when the state's revision moved.
+
+use crate::action::Action;
+use crate::effect::Effect;
+use crate::providers::Providers;
+use crate::state::{Level, State};
+use crate::store::Store;
+use crate::update::{notify, update};
+use crate::{config::Config, domain::UserState, ui};
+use chrono::Utc;
+use crossterm::event::{Event, EventStream};
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::prelude::CrosstermBackend;
+use std::io::{self, Stdout};
+use std::sync::mpsc as std_mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{self, UnboundedSender};
+
+/// Restores the terminal when dropped, whatever way the loop ends.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = crossterm::execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+}
+
+/// A panic on the UI thread restores the terminal before the message prints; a panic on any other
+/// thread (fetch tasks, the saver) only goes to the log, so nothing is printed over the TUI.
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    let ui_thread = std::thread::current().id();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui_thread {
+            restore_terminal();
+            default(info);
+        } else {
+            tracing::error!("background panic: {info}");
+        }
+    }));
+}
+
+/// Writes the user state on its own thread, newest state wins, so the UI never waits on fsync.
+struct Saver {
+    tx: Option<std_mpsc::Sender<UserState>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Saver {
+    fn spawn(store: Store, actions: UnboundedSender<Action>) -> io::Result<Saver> {
+        let (tx, rx) = std_mpsc::channel::<UserState>();
+        let handle = std::thread::Builder::new().name("chokepoint-saver".into()).spawn(move || {
+            while let Ok(mut latest) = rx.recv() {
+                while let Ok(newer) = rx.try_recv() {
+                    latest = newer;
+                }
+                if let Err(e) = store.save(&latest) {
+                    tracing::error!("saving state: {e}");
+                    let _ = actions.send(Action::SaveFailed(e.to_string()));
+                }
+            }
+        })?;
+        Ok(Saver { tx: Some(tx), handle: Some(handle) })
+    }
+
+    fn save(&self, state: UserState) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(state);
+        }
+    }
+
+    /// Flushes pending writes and waits for the thread.
+    fn finish(&mut self) {
+        self.tx.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Saver {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// What the TUI starts with.
+pub struct Launch {
+    pub config: Config,
+    pub demo: bool,
+    pub store: Store,
+    pub user: UserState,
+    pub notices: Vec<String>,
+}
+
+/// Runs the TUI until quit, a signal, or the terminal going away.
+pub async fn run(launch: Launch) -> io::Result<()> {
+    let Launch { config, demo, store, user, notices } = launch;
+    let mut state = State::new(&config, user, Utc::now(), demo);
+    state.read_only = store.is_read_only();
+    state.utc_offset_secs = chrono::Local::now().offset().local_minus_utc();
+    for n in notices {
+        notify(&mut state, Level::Warn, n, true);
+    }
+    let providers = Providers::new(&config, demo);
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let mut saver = Saver::spawn(store, tx.clone())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+
+    install_panic_hook();
+    enable_raw_mode()?;
+    let _guard = TerminalGuard;
+    crossterm::execute!(io::stdout(), EnterAlternateScreen)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+
+    let mut fx = update(&mut state, Action::Resize(size.width, size.height));
+    fx.extend(update(&mut state, Action::RefreshAll));
+    perform(fx, &providers, &tx, &saver);
+
+    let mut events = EventStream::new();
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut drawn = 0;
+    loop {
+        if state.rev != drawn {
+            draw(&mut terminal, &state)?;
+            drawn = state.rev;
+        }
+        if state.quit {
+            break;
+        }
+        let actions = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(key))) => state.keymap.map(state.mode(), &key).into_iter().collect(),
+                Some(Ok(Event::Resize(w, h))) => vec![Action::Resize(w, h)],
+                Some(Ok(_)) => Vec::new(),
+                Some(Err(e)) => {
+                    tracing::error!("terminal input failed, exiting: {e}");
+                    break;
+                }
+                None => break,
+            },
+            Some(first) = rx.recv() => {
+                let mut batch = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                }
+                batch
+            }
+            _ = clock.tick() => Vec::new(),
+            _ = sigterm.recv() => { tracing::info!("SIGTERM: exiting"); break }
+            _ = sighup.recv() => { tracing::info!("SIGHUP: exiting"); break }
+        };
+        // The clock first, so toggles are stamped with the time of the key press.
+        update(&mut state, Action::Tick(Utc::now()));
+        for action in actions {
+            let fx = update(&mut state, action);
+            perform(fx, &providers, &tx, &saver);
+        }
+    }
+    drop(terminal);
+    saver.finish();
+    Ok(())
+}
+
+fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, state: &State) -> io::Result<()> {
+    terminal.draw(|frame| ui::render(state, frame)).map(|_| ())
+}
+
+/// Carries out effects: fetches and timers on tokio tasks, saves on the saver thread.
+fn perform(fx: Vec<Effect>, providers: &Providers, tx: &UnboundedSender<Action>, saver: &Saver) {
+    for effect in fx {
+        match effect {
+            Effect::Fetch { source, req_id } => {
+                let (providers, tx) = (providers.clone(), tx.clone());
+                // The fetch runs in its own task so a panic in it is caught here and reported.
+                tokio::spawn(async move {
+                    let task = tokio::spawn({
+                        let providers = providers.clone();
+                        async move { providers.fetch(source, req_id).await }
+                    });
+                    let loaded = match task.await {
+                        Ok(loaded) => loaded,
+                        Err(e) => crate::action::Loaded {
+                            source,
+                            req_id,
+                            result: Err(format!("internal error in fetch task: {e}")),
+                            partial_error: None,
+                            at: Utc::now(),
+                        },
+                    };
+                    let _ = tx.send(Action::Loaded(loaded));
+                });
+            }
+            Effect::Schedule { source, after, generation } => {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = tx.send(Action::RefreshDue(source, generation));
+                });
+            }
+            Effect::Save(user) => saver.save(user),
+            Effect::OpenUrl(url) => {
+                let tx = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = open::that_detached(&url) {
+                        let _ = tx.send(Action::OpenFailed(e.to_string()));
+                    }
+                });
+            }
+            Effect::Quit => {}
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! State: everything the screen shows. Only `update` changes it; `now` is stored, render never reads a clock.
+
+use crate::action::{Pane, SourceId};
+use crate::config::Config;
+use crate::domain::{
+    CatalystRecord, FetchStatus, NewsItem, Quote, RiskLevel, ThesisItem, TickerSpec, UserState,
+};
+use crate::filter::Query;
+use crate::keymap::{Keymap, Mode};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::time::Duration;
+use tui_input::Input;
+
+/// Health of one data source, as the status line and panes show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceHealth {
+    pub id: SourceId,
+    pub name: String,
+    pub status: FetchStatus,
+    pub last_ok: Option<DateTime<Utc>>,
+    /// The request whose answer we are waiting for; answers with another id are stale.
+    pub pending: Option<u64>,
+    pub every: Duration,
+    /// Generation of the pending refresh timer; older timers are ignored.
+    pub schedule: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// A message for the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+    pub at: DateTime<Utc>,
+    /// Sticky notices (read-only state, moved-aside file) stay until quit.
+    pub sticky: bool,
+}
+
+/// The news filter: the text being typed, its parse, and the matching rows.
+#[derive(Debug, Clone, Default)]
+pub struct NewsFilter {
+    pub input: Input,
+    pub editing: bool,
+    /// The last query that parsed; an invalid edit keeps it.
+    pub query: Option<Query>,
+    pub error: Option<String>,
+    /// Indices into `State::news` that match, newest first.
+    pub visible: Vec<usize>,
+}
+
+/// One undoable change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Undo {
+    Catalyst { id: String, prev: CatalystRecord },
+    Risk { id: String, prev: RiskLevel },
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Bumped by every change that affects the screen; the runtime redraws when it moves.
+    pub rev: u64,
+    pub now: DateTime<Utc>,
+    pub demo: bool,
+    pub read_only: bool,
+    pub tickers: Vec<TickerSpec>,
+    /// Latest quote per display symbol.
+    pub quotes: HashMap<String, Quote>,
+    /// Quotes restored from cache, not yet refreshed.
+    pub stale_quotes: bool,
+    pub catalysts: Vec<ThesisItem>,
+    pub risks: Vec<ThesisItem>,
+    pub user: UserState,
+    /// News history, newest first.
+    pub news: Vec<NewsItem>,
+    pub history_cap: usize,
+    pub filter: NewsFilter,
+    pub focus: Pane,
+    /// Selected row per pane (News: index into `filter.visible`).
+    pub selected: [usize; 4],
+    pub help: bool,
+    pub size: (u16, u16),
+    pub sources: Vec<SourceHealth>,
+    pub notices: Vec<Notice>,
+    pub undo: Vec<Undo>,
+    pub next_req: u64,
+    pub quit: bool,
+    pub keymap: Keymap,
+    /// Local time offset for the clock, set by the runtime (tests keep UTC).
+    pub utc_offset_secs: i32,
+}
+
+impl State {
+    pub fn new(config: &Config, user: UserState, now: DateTime<Utc>, demo: bool) -> State {
+        let mut sources = vec![SourceHealth {
+            id: SourceId::Quotes,
+            name: if demo { "quotes (demo)".into() } else { format!("quotes ({})", config.quote_source) },
+            status: FetchStatus::Idle,
+            last_ok: None,
+            pending: None,
+            every: config.quotes_every,
+            schedule: 0,
+        }];
+        sources.extend(config.feeds.iter().enumerate().map(|(i, f)| SourceHealth {
+            id: SourceId::Feed(i),
+            name: f.name.clone(),
+            status: FetchStatus::Idle,
+            last_ok: None,
+            pending: None,
+            every: config.news_every,
+            schedule: 0,
+        }));
+        let mut state = State {
+            rev: 1,
+            now,
+            demo,
+            read_only: false,
+            tickers: config.tickers.clone(),
+            quotes: HashMap::new(),
+            stale_quotes: false,
+            catalysts: config.catalysts.clone(),
+            risks: config.risks.clone(),
+            user,
+            news: Vec::new(),
+            history_cap: config.history_cap,
+            filter: NewsFilter::default(),
+            focus: Pane::Tickers,
+            selected: [0; 4],
+            help: false,
+            size: (0, 0),
+            sources,
+            notices: Vec::new(),
+            undo: Vec::new(),
+            next_req: 1,
+            quit: false,
+            keymap: config.keymap.clone(),
+            utc_offset_secs: 0,
+        };
+        state.refilter();
+        state
+    }
+
+    pub fn mode(&self) -> Mode {
+        if self.help {
+            Mode::Help
+        } else if self.filter.editing {
+            Mode::FilterEdit
+        } else {
+            Mode::Normal
+        }
+    }
+
+    pub fn catalyst_done(&self, id: &str) -> bool {
+        self.user.catalysts.get(id).is_some_and(|r| r.done)
+    }
+
+    pub fn risk_level(&self, id: &str) -> RiskLevel {
+        self.user.risks.get(id).copied().unwrap_or_default()
+    }
+
+    pub fn done_count(&self) -> usize {
+        self.catalysts.iter().filter(|c| self.catalyst_done(&c.id)).count()
+    }
+
+    /// Number of rows in a pane.
+    pub fn rows(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Tickers => self.tickers.len(),
+            Pane::Catalysts => self.catalysts.len(),
+            Pane::Risks => self.risks.len(),
+            Pane::News => self.filter.visible.len(),
+        }
+    }
+
+    pub fn selected(&self, pane: Pane) -> usize {
+        self.selected[pane.index()]
+    }
+
+    /// The news item under the cursor, if any.
+    pub fn selected_news(&self) -> Option<&NewsItem> {
+        self.filter.visible.get(self.selected(Pane::News)).and_then(|&i| self.news.get(i))
+    }
+
+    /// Recomputes `filter.visible` from the current query, keeping the selected item if still shown.
+    pub fn refilter(&mut self) {
+        let keep = self.selected_news().map(|n| n.id.clone());
+        self.refilter_keeping(keep);
+    }
+
+    /// Recomputes `filter.visible`, putting the cursor on item `keep` if it is shown.
+    pub fn refilter_keeping(&mut self, keep: Option<String>) {
+        let now = self.now;
+        self.filter.visible = match &self.filter.query {
+            Some(q) if !q.is_empty() => {
+                self.news.iter().enumerate().filter(|(_, n)| q.matches(n, now)).map(|(i, _)| i).collect()
+            }
+            _ => (0..self.news.len()).collect(),
+        };
+        let pos = keep.and_then(|id| self.filter.visible.iter().position(|&i| self.news[i].id == id));
+        let idx = Pane::News.index();
+        self.selected[idx] =
+            pos.unwrap_or(self.selected[idx]).min(self.filter.visible.len().saturating_sub(1));
+    }
+
+    /// Sources currently failing, for the status line.
+    pub fn failing(&self) -> impl Iterator<Item = &SourceHealth> {
+        self.sources.iter().filter(|s| matches!(s.status, FetchStatus::Error { .. }))
+    }
+}

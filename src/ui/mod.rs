@@ -1,0 +1,128 @@
+//! render(&State, &mut Frame): the screen as a pure function of the state, adapting to the terminal size.
+
+mod fmt;
+mod help;
+mod news;
+mod status;
+mod thesis;
+mod tickers;
+
+pub use fmt::{age, truncate};
+
+use crate::action::Pane;
+use crate::state::State;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+
+/// Smallest size with a usable layout.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+
+pub fn render(state: &State, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return too_small(frame, area);
+    }
+    let [header, body, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    status::header(state, frame, header);
+    status::footer(state, frame, footer);
+    if area.width >= 80 && area.height >= 24 {
+        full(state, frame, body);
+    } else {
+        compact(state, frame, body);
+    }
+    if state.help {
+        help::render(state, frame, area);
+    }
+}
+
+/// All four panes: Tickers on top, Catalysts | Risks, News filling the rest.
+fn full(state: &State, frame: &mut Frame, area: Rect) {
+    let tick_h = state.tickers.len() as u16 + 3;
+    let list_h = state.catalysts.len().max(state.risks.len()) as u16 + 3;
+    let mid_h = list_h.min(area.height.saturating_sub(tick_h + 8)).max(5);
+    let [top, mid, bottom] =
+        Layout::vertical([Constraint::Length(tick_h), Constraint::Length(mid_h), Constraint::Min(5)])
+            .areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(mid);
+    tickers::render(state, frame, top);
+    thesis::render_catalysts(state, frame, left);
+    thesis::render_risks(state, frame, right);
+    news::render(state, frame, bottom);
+}
+
+/// Small terminals: a tab line naming the four panes, and the focused pane filling the rest.
+fn compact(state: &State, frame: &mut Frame, area: Rect) {
+    let [tabs, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let mut spans = Vec::new();
+    for (i, pane) in Pane::ALL.into_iter().enumerate() {
+        let name = if area.width < 60 { &pane.title()[..4] } else { pane.title() };
+        let label = match pane {
+            Pane::Catalysts => format!("{} {name} {}/{}", i + 1, state.done_count(), state.catalysts.len()),
+            Pane::News => format!("{} {name} {}", i + 1, state.filter.visible.len()),
+            _ => format!("{} {name}", i + 1),
+        };
+        let style = if pane == state.focus { focused_title() } else { Style::new().fg(Color::DarkGray) };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
+    match state.focus {
+        Pane::Tickers => tickers::render(state, frame, rest),
+        Pane::Catalysts => thesis::render_catalysts(state, frame, rest),
+        Pane::Risks => thesis::render_risks(state, frame, rest),
+        Pane::News => news::render(state, frame, rest),
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "terminal too small: {}x{} (chokepoint needs {MIN_WIDTH}x{MIN_HEIGHT}; q quits)",
+        area.width, area.height
+    );
+    let p = Paragraph::new(text).style(Style::new().fg(Color::Yellow)).wrap(Wrap { trim: true });
+    frame.render_widget(p, area);
+}
+
+fn focused_title() -> Style {
+    Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+}
+
+/// The bordered block of a pane, highlighted when focused.
+fn pane_block(state: &State, pane: Pane, title: Line<'static>) -> Block<'static> {
+    let focused = state.focus == pane;
+    let border = if focused { Style::new().fg(Color::Cyan) } else { Style::new().fg(Color::DarkGray) };
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(if focused { BorderType::Thick } else { BorderType::Rounded })
+        .border_style(border)
+        .title(title)
+}
+
+/// `N Title` with the digit that jumps there.
+fn pane_title(state: &State, pane: Pane, extra: Vec<Span<'static>>) -> Line<'static> {
+    let style = if state.focus == pane { focused_title() } else { Style::new().add_modifier(Modifier::BOLD) };
+    let mut spans =
+        vec![Span::raw(" "), Span::styled(format!("{} {}", pane.index() + 1, pane.title()), style)];
+    spans.extend(extra);
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+/// First row to show so that `selected` is visible in `height` rows.
+fn scroll_offset(selected: usize, height: usize) -> usize {
+    if height == 0 { selected } else { selected.saturating_sub(height - 1) }
+}
+
+fn selected_style(state: &State, pane: Pane) -> Style {
+    if state.focus == pane {
+        Style::new().bg(Color::Rgb(40, 60, 90)).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new().bg(Color::Rgb(40, 40, 40))
+    }
+}

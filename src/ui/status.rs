@@ -1,0 +1,127 @@
+//! The header line (title, DEMO / READ-ONLY badges, clock) and the status line (notices, source health).
+
+use super::fmt;
+use crate::domain::FetchStatus;
+use crate::state::{Level, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// How long a transient notice stays on the status line.
+pub const NOTICE_SECS: i64 = 15;
+
+pub fn header(state: &State, frame: &mut Frame, area: Rect) {
+    let narrow = area.width < 100;
+    let mut spans = vec![
+        Span::styled(
+            " chokepoint ",
+            Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(" "),
+    ];
+    if state.demo {
+        let text = if narrow { " DEMO: sample data " } else { " DEMO · recorded sample data, not live " };
+        spans.push(Span::styled(
+            text,
+            Style::new().fg(Color::Black).bg(Color::Magenta).add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    if state.read_only {
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    if !narrow || (!state.demo && !state.read_only) {
+        spans.push(Span::styled("CW-laser · co-packaged optics thesis", Style::new().fg(Color::Gray)));
+    }
+    let left = Line::from(spans);
+    let clock = (state.now + chrono::Duration::seconds(i64::from(state.utc_offset_secs)))
+        .format("%a %H:%M ")
+        .to_string();
+    let right = Line::from(Span::styled(clock, Style::new().fg(Color::DarkGray))).right_aligned();
+    let left_w = left.width();
+    frame.render_widget(Paragraph::new(left), area);
+    if area.width as usize > left_w + 12 {
+        frame.render_widget(Paragraph::new(right), area);
+    }
+}
+
+pub fn footer(state: &State, frame: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    for n in state.notices.iter().filter(|n| n.sticky) {
+        spans.push(Span::styled(format!("⚠ {} ", n.text), level_style(n.level)));
+    }
+    if let Some(n) = state.notices.iter().rev().find(|n| !n.sticky && visible_notice(state, n.at)) {
+        spans.push(Span::styled(format!("{} ", n.text), level_style(n.level)));
+    }
+    spans.extend(source_summary(state));
+    let help = Span::styled(" ? help  q quit ", Style::new().fg(Color::DarkGray));
+    let line = Line::from(spans);
+    let room = (area.width as usize).saturating_sub(help.width());
+    let text = fmt::truncate(&line.to_string(), room);
+    // Keep styles when the line fits; otherwise a plain, cut line.
+    let shown = if line.width() <= room {
+        line
+    } else {
+        Line::from(Span::styled(text, Style::new().fg(Color::Gray)))
+    };
+    frame.render_widget(Paragraph::new(shown), area);
+    if area.width as usize >= help.width() + 20 {
+        frame.render_widget(Paragraph::new(Line::from(help).right_aligned()), area);
+    }
+}
+
+/// Whether a transient notice raised at `at` is still shown.
+pub fn visible_notice(state: &State, at: chrono::DateTime<chrono::Utc>) -> bool {
+    (state.now - at).num_seconds() < NOTICE_SECS
+}
+
+fn level_style(level: Level) -> Style {
+    match level {
+        Level::Info => Style::new().fg(Color::Cyan),
+        Level::Warn => Style::new().fg(Color::Yellow),
+        Level::Error => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+    }
+}
+
+/// `quotes ok 2m · news 9/10 ok · ✗ Google News: Lumentum: timeout`.
+fn source_summary(state: &State) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let dim = Style::new().fg(Color::DarkGray);
+    if let Some(q) = state.sources.first() {
+        let text = match &q.status {
+            FetchStatus::Idle => "quotes: not loaded".to_string(),
+            FetchStatus::Loading => "quotes: loading".to_string(),
+            FetchStatus::Ok { at } => format!("quotes ok {}", fmt::age(state.now, *at)),
+            FetchStatus::Error { .. } => String::new(),
+        };
+        if !text.is_empty() {
+            spans.push(Span::styled(text, dim));
+        }
+    }
+    let feeds: Vec<_> = state.sources.iter().skip(1).collect();
+    if !feeds.is_empty() {
+        let ok = feeds.iter().filter(|s| matches!(s.status, FetchStatus::Ok { .. })).count();
+        let loading =
+            feeds.iter().filter(|s| matches!(s.status, FetchStatus::Loading | FetchStatus::Idle)).count();
+        let mut text = format!(" · news {ok}/{} ok", feeds.len());
+        if loading > 0 {
+            text.push_str(&format!(", {loading} loading"));
+        }
+        spans.push(Span::styled(text, dim));
+    }
+    for s in state.failing() {
+        if let FetchStatus::Error { message, at } = &s.status {
+            spans.push(Span::styled(
+                format!(" · ✗ {}: {} ({})", s.name, message, fmt::age(state.now, *at)),
+                Style::new().fg(Color::Red),
+            ));
+        }
+    }
+    spans
+}

@@ -1,0 +1,136 @@
+//! The Tickers pane: price, day change, currency, intraday sparkline, market state, age and source.
+
+use super::{fmt, pane_block, pane_title, scroll_offset, selected_style};
+use crate::action::Pane;
+use crate::domain::{MarketState, Quote};
+use crate::state::State;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table, TableState};
+
+/// Quotes older than this many refresh intervals are marked stale.
+const STALE_INTERVALS: i64 = 2;
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let mut extra = Vec::new();
+    if state.stale_quotes {
+        extra.push(Span::styled(" (cached)", Style::new().fg(Color::Yellow)));
+    }
+    let block = pane_block(state, Pane::Tickers, pane_title(state, Pane::Tickers, extra));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = inner.width;
+    // Columns appear as the width allows.
+    let show_name = w >= 118;
+    let show_spark = w >= 70;
+    let show_src = w >= 96;
+    let show_meta = w >= 58;
+    // The sparkline takes what the other columns leave, up to 48 cells.
+    let fixed: u16 = 5
+        + 9
+        + 8
+        + 8
+        + 3
+        + if show_name { 23 } else { 0 }
+        + if show_meta { 4 + 7 + 5 } else { 0 }
+        + if show_src { 7 } else { 0 };
+    let spark_w: u16 = w.saturating_sub(fixed + 1).clamp(8, 48);
+
+    let mut header = vec!["Sym", "Price", "Chg", "%"];
+    let mut widths =
+        vec![Constraint::Length(5), Constraint::Length(9), Constraint::Length(8), Constraint::Length(8)];
+    if show_name {
+        header.insert(1, "Name");
+        widths.insert(1, Constraint::Length(22));
+    }
+    if show_meta {
+        header.push("Cur");
+        widths.push(Constraint::Length(3));
+    }
+    if show_spark {
+        header.push("Day");
+        widths.push(Constraint::Length(spark_w));
+    }
+    if show_meta {
+        header.extend(["Mkt", "Age"]);
+        widths.extend([Constraint::Length(6), Constraint::Length(4)]);
+    }
+    if show_src {
+        header.push("Src");
+        widths.push(Constraint::Length(6));
+    }
+    let dim = Style::new().fg(Color::DarkGray);
+    let rows_h = inner.height.saturating_sub(1) as usize;
+    let offset = scroll_offset(state.selected(Pane::Tickers), rows_h);
+    let rows = state.tickers.iter().skip(offset).take(rows_h.max(1)).map(|t| {
+        let q = state.quotes.get(&t.symbol);
+        let up = q.and_then(|q| q.change).map(|c| c >= 0.0);
+        let tone = match up {
+            Some(true) => Style::new().fg(Color::Green),
+            Some(false) => Style::new().fg(Color::Red),
+            None => Style::new(),
+        };
+        let mut cells =
+            vec![Cell::from(Span::styled(t.symbol.clone(), Style::new().add_modifier(Modifier::BOLD)))];
+        if show_name {
+            cells.push(Cell::from(Span::styled(fmt::truncate(&t.name, 22), dim)));
+        }
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+        cells.push(Cell::from(Line::from(opt(q.map(|q| fmt::price(q.price)))).right_aligned()));
+        cells.push(Cell::from(
+            Line::from(opt(q.and_then(|q| q.change).map(fmt::signed))).right_aligned().style(tone),
+        ));
+        cells.push(Cell::from(
+            Line::from(opt(q.and_then(|q| q.change_pct).map(fmt::pct))).right_aligned().style(tone),
+        ));
+        if show_meta {
+            let cur = q.map(|q| q.currency.clone()).unwrap_or_else(|| t.currency.clone());
+            cells.push(Cell::from(Span::styled(cur, dim)));
+        }
+        if show_spark {
+            let spark = q.map(|q| fmt::sparkline(&q.series, spark_w as usize)).unwrap_or_default();
+            cells.push(Cell::from(Span::styled(spark, tone)));
+        }
+        if show_meta {
+            cells.push(Cell::from(market(q)));
+            cells.push(Cell::from(age_span(state, q)));
+        }
+        if show_src {
+            cells.push(Cell::from(Span::styled(q.map(|q| q.source.clone()).unwrap_or_default(), dim)));
+        }
+        Row::new(cells)
+    });
+    let header = Row::new(header).style(Style::new().fg(Color::Gray).add_modifier(Modifier::UNDERLINED));
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .flex(Flex::Start)
+        .row_highlight_style(selected_style(state, Pane::Tickers));
+    let mut ts = TableState::default().with_selected(Some(state.selected(Pane::Tickers) - offset));
+    frame.render_stateful_widget(table, inner, &mut ts);
+}
+
+fn market(q: Option<&Quote>) -> Span<'static> {
+    let Some(q) = q else { return Span::raw("") };
+    let style = match q.market_state {
+        MarketState::Regular => Style::new().fg(Color::Green),
+        MarketState::Pre | MarketState::Post => Style::new().fg(Color::Yellow),
+        MarketState::Closed | MarketState::Unknown => Style::new().fg(Color::DarkGray),
+    };
+    Span::styled(q.market_state.label(), style)
+}
+
+fn age_span(state: &State, q: Option<&Quote>) -> Span<'static> {
+    let Some(q) = q else { return Span::raw("") };
+    let label = fmt::age(state.now, q.as_of);
+    let every = state.sources.first().map_or(60, |s| s.every.as_secs() as i64);
+    let old = (state.now - q.as_of).num_seconds() > every * STALE_INTERVALS;
+    let stale = state.stale_quotes || (old && q.market_state == MarketState::Regular);
+    if stale {
+        Span::styled(label, Style::new().fg(Color::Yellow))
+    } else {
+        Span::styled(label, Style::new().fg(Color::DarkGray))
+    }
+}

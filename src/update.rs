@@ -1,0 +1,294 @@
+//! update(&mut State, Action) -> Vec<Effect>: the only place the state changes.
+
+use crate::action::{Action, Loaded, Pane, Payload, SourceId};
+use crate::domain::{CatalystRecord, FetchStatus, ToggleEvent};
+use crate::effect::Effect;
+use crate::state::{Level, Notice, State, Undo};
+use crate::{filter, providers::feed};
+use chrono::{DateTime, Utc};
+
+/// How many undo steps are kept.
+const UNDO_DEPTH: usize = 100;
+/// How many non-sticky notices are kept.
+const NOTICE_DEPTH: usize = 20;
+
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    let before = state.rev;
+    match action {
+        Action::Tick(now) => {
+            // Ages are shown in minutes: only a new minute changes the screen.
+            let redraw = now.timestamp() / 60 != state.now.timestamp() / 60;
+            state.now = now;
+            if redraw {
+                state.rev += 1;
+            }
+            return fx;
+        }
+        Action::Resize(w, h) => state.size = (w, h),
+        Action::Quit => {
+            state.quit = true;
+            fx.push(Effect::Quit);
+        }
+        Action::ToggleHelp => state.help = !state.help,
+        Action::FocusNext => state.focus = Pane::ALL[(state.focus.index() + 1) % 4],
+        Action::FocusPrev => state.focus = Pane::ALL[(state.focus.index() + 3) % 4],
+        Action::Focus(p) => state.focus = p,
+        Action::Move(d) => move_by(state, d as i64),
+        Action::Page(d) => move_by(state, d as i64 * page_size(state)),
+        Action::Top => state.selected[state.focus.index()] = 0,
+        Action::Bottom => state.selected[state.focus.index()] = state.rows(state.focus).saturating_sub(1),
+        Action::ToggleCatalyst => toggle_catalyst(state, &mut fx),
+        Action::CycleRisk => cycle_risk(state, &mut fx),
+        Action::Undo => undo(state, &mut fx),
+        Action::FilterStart => {
+            state.filter.editing = true;
+            state.focus = Pane::News;
+        }
+        Action::FilterEdit(req) => {
+            if state.filter.input.handle(req).is_none() {
+                return fx;
+            }
+            apply_filter_text(state);
+        }
+        Action::FilterAccept => {
+            state.filter.editing = false;
+            if state.filter.error.is_some() {
+                // Keep the text so it can be fixed; the last good query stays applied.
+                state.filter.editing = true;
+            }
+        }
+        Action::FilterCancel => {
+            state.filter.editing = false;
+            state.filter.input.reset();
+            apply_filter_text(state);
+        }
+        Action::FilterBySelection => filter_by_selection(state),
+        Action::OpenLink => open_link(state, &mut fx),
+        Action::RefreshAll => {
+            let ids: Vec<SourceId> = state.sources.iter().map(|s| s.id).collect();
+            for id in ids {
+                fetch(state, id, &mut fx);
+            }
+        }
+        Action::RefreshDue(id, generation) => {
+            if !state.sources.iter().any(|s| s.id == id && s.schedule == generation) {
+                return fx; // an older timer, superseded by a newer schedule
+            }
+            fetch(state, id, &mut fx);
+        }
+        Action::Loaded(loaded) => on_loaded(state, loaded, &mut fx),
+        Action::SaveFailed(msg) => notify(state, Level::Error, format!("state not saved: {msg}"), false),
+        Action::OpenFailed(msg) => notify(state, Level::Error, format!("cannot open link: {msg}"), false),
+    }
+    if state.rev == before {
+        state.rev += 1;
+    }
+    fx
+}
+
+/// Adds a status-line message.
+pub fn notify(state: &mut State, level: Level, text: String, sticky: bool) {
+    state.notices.push(Notice { level, text, at: state.now, sticky });
+    let transient = state.notices.iter().filter(|n| !n.sticky).count();
+    if transient > NOTICE_DEPTH {
+        if let Some(i) = state.notices.iter().position(|n| !n.sticky) {
+            state.notices.remove(i);
+        }
+    }
+}
+
+fn page_size(state: &State) -> i64 {
+    (i64::from(state.size.1) / 2).max(5)
+}
+
+fn move_by(state: &mut State, delta: i64) {
+    let rows = state.rows(state.focus) as i64;
+    let i = state.focus.index();
+    state.selected[i] = (state.selected[i] as i64 + delta).clamp(0, (rows - 1).max(0)) as usize;
+}
+
+fn toggle_catalyst(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.focus != Pane::Catalysts {
+        return notify(state, Level::Info, "toggle works in Catalysts: press 2 to go there".into(), false);
+    }
+    let Some(id) = state.catalysts.get(state.selected(Pane::Catalysts)).map(|c| c.id.clone()) else { return };
+    let now = state.now;
+    let rec = state.user.catalysts.entry(id.clone()).or_default();
+    let prev = rec.clone();
+    rec.done = !rec.done;
+    rec.done_at = rec.done.then_some(now);
+    rec.history.push(ToggleEvent { done: rec.done, at: now, by: "tui".into() });
+    push_undo(state, Undo::Catalyst { id, prev });
+    save(state, fx);
+}
+
+fn cycle_risk(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.focus != Pane::Risks {
+        return notify(state, Level::Info, "level works in Risks: press 3 to go there".into(), false);
+    }
+    let Some(id) = state.risks.get(state.selected(Pane::Risks)).map(|r| r.id.clone()) else { return };
+    let prev = state.risk_level(&id);
+    state.user.risks.insert(id.clone(), prev.next());
+    push_undo(state, Undo::Risk { id, prev });
+    save(state, fx);
+}
+
+fn push_undo(state: &mut State, entry: Undo) {
+    state.undo.push(entry);
+    if state.undo.len() > UNDO_DEPTH {
+        state.undo.remove(0);
+    }
+}
+
+fn undo(state: &mut State, fx: &mut Vec<Effect>) {
+    match state.undo.pop() {
+        None => notify(state, Level::Info, "nothing to undo".into(), false),
+        Some(Undo::Catalyst { id, prev }) => {
+            let text = format!("undid toggle of {id}");
+            restore_catalyst(state, &id, prev);
+            focus_row(state, Pane::Catalysts, &id);
+            notify(state, Level::Info, text, false);
+            save(state, fx);
+        }
+        Some(Undo::Risk { id, prev }) => {
+            let text = format!("undid level change of {id}");
+            state.user.risks.insert(id.clone(), prev);
+            focus_row(state, Pane::Risks, &id);
+            notify(state, Level::Info, text, false);
+            save(state, fx);
+        }
+    }
+}
+
+fn restore_catalyst(state: &mut State, id: &str, prev: CatalystRecord) {
+    if prev == CatalystRecord::default() {
+        state.user.catalysts.remove(id);
+    } else {
+        state.user.catalysts.insert(id.to_string(), prev);
+    }
+}
+
+fn focus_row(state: &mut State, pane: Pane, id: &str) {
+    let list = if pane == Pane::Catalysts { &state.catalysts } else { &state.risks };
+    if let Some(i) = list.iter().position(|c| c.id == id) {
+        state.focus = pane;
+        state.selected[pane.index()] = i;
+    }
+}
+
+fn save(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.read_only {
+        notify(state, Level::Warn, "read-only: this change will not be saved".into(), false);
+    } else {
+        fx.push(Effect::Save(state.user.clone()));
+    }
+}
+
+fn apply_filter_text(state: &mut State) {
+    match filter::parse(state.filter.input.value()) {
+        Ok(q) => {
+            state.filter.query = Some(q);
+            state.filter.error = None;
+            state.refilter();
+        }
+        Err(e) => state.filter.error = Some(e.to_string()),
+    }
+}
+
+fn set_filter(state: &mut State, text: String) {
+    state.filter.input = tui_input::Input::new(text);
+    state.filter.editing = false;
+    apply_filter_text(state);
+    state.focus = Pane::News;
+    state.selected[Pane::News.index()] = 0;
+}
+
+fn filter_by_selection(state: &mut State) {
+    let sel = state.selected(state.focus);
+    let text = match state.focus {
+        Pane::Tickers => state.tickers.get(sel).map(|t| format!("${}", t.symbol)),
+        Pane::Catalysts => state.catalysts.get(sel).map(|c| format!("c:{}", c.id)),
+        Pane::Risks => state.risks.get(sel).map(|r| format!("r:{}", r.id)),
+        Pane::News => None,
+    };
+    match text {
+        Some(t) => set_filter(state, t),
+        None => notify(state, Level::Info, "select a ticker, catalyst or risk to filter by".into(), false),
+    }
+}
+
+/// Only http(s) links are opened; anything else is refused with a message.
+pub fn openable(link: &str) -> bool {
+    let lower = link.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !link.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.focus != Pane::News {
+        return notify(state, Level::Info, "open works on a headline: press 4 for News".into(), false);
+    }
+    let Some(item) = state.selected_news() else { return };
+    let (id, link) = (item.id.clone(), item.link.clone());
+    if !openable(&link) {
+        let shown: String = link.chars().take(60).collect();
+        return notify(state, Level::Warn, format!("refused to open non-http(s) link `{shown}`"), false);
+    }
+    fx.push(Effect::OpenUrl(link));
+    if state.user.read.insert(id) {
+        save(state, fx);
+    }
+}
+
+fn fetch(state: &mut State, id: SourceId, fx: &mut Vec<Effect>) {
+    let req_id = state.next_req;
+    state.next_req += 1;
+    if let Some(src) = state.sources.iter_mut().find(|s| s.id == id) {
+        src.pending = Some(req_id);
+        if !matches!(src.status, FetchStatus::Error { .. }) {
+            src.status = FetchStatus::Loading;
+        }
+        fx.push(Effect::Fetch { source: id, req_id });
+    }
+}
+
+fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>) {
+    let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
+    if src.pending != Some(loaded.req_id) {
+        return; // stale answer to a request that was superseded
+    }
+    src.pending = None;
+    src.schedule += 1;
+    let (every, generation) = (src.every, src.schedule);
+    match loaded.result {
+        Ok(payload) => {
+            src.status = match loaded.partial_error {
+                Some(message) => FetchStatus::Error { message, at: loaded.at },
+                None => FetchStatus::Ok { at: loaded.at },
+            };
+            src.last_ok = Some(loaded.at);
+            apply_payload(state, payload, loaded.at);
+        }
+        Err(message) => src.status = FetchStatus::Error { message, at: loaded.at },
+    }
+    if !state.demo {
+        fx.push(Effect::Schedule { source: loaded.source, after: every, generation });
+    }
+}
+
+fn apply_payload(state: &mut State, payload: Payload, _at: DateTime<Utc>) {
+    match payload {
+        Payload::Quotes(quotes) => {
+            for q in quotes {
+                state.quotes.insert(q.symbol.clone(), q);
+            }
+            state.stale_quotes = false;
+        }
+        Payload::News(items) => {
+            let keep = state.selected_news().map(|n| n.id.clone());
+            feed::merge(&mut state.news, items, state.history_cap);
+            state.refilter_keeping(keep);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Shared test helpers: a fixed clock, a state built from the example config, news items, key presses.
+#![allow(dead_code)]
+
+use chokepoint::action::{Action, Loaded, Payload, SourceId};
+use chokepoint::config::{self, Config};
+use chokepoint::domain::{NewsItem, UserState};
+use chokepoint::effect::Effect;
+use chokepoint::state::State;
+use chokepoint::update::update;
+use chrono::{DateTime, TimeZone, Utc};
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 14, 0, 0).unwrap()
+}
+
+pub fn config() -> Config {
+    config::embedded().unwrap()
+}
+
+pub fn state() -> State {
+    State::new(&config(), UserState::default(), now(), false)
+}
+
+pub fn news(id: &str, title: &str, hours_ago: i64) -> NewsItem {
+    NewsItem {
+        id: id.into(),
+        title: title.into(),
+        link: format!("https://example.com/{id}"),
+        source: "Example Wire".into(),
+        published: Some(now() - chrono::Duration::hours(hours_ago)),
+        tickers: Vec::new(),
+        catalysts: Vec::new(),
+        risks: Vec::new(),
+    }
+}
+
+/// Runs `RefreshAll` and answers the fetch of `source` with `payload`.
+pub fn deliver(state: &mut State, source: SourceId, payload: Payload) -> Vec<Effect> {
+    let fx = update(state, Action::RefreshAll);
+    let req_id = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch { source: s, req_id } if *s == source => Some(*req_id),
+            _ => None,
+        })
+        .expect("a fetch for the source");
+    update(
+        state,
+        Action::Loaded(Loaded { source, req_id, result: Ok(payload), partial_error: None, at: now() }),
+    )
+}
+
+pub fn apply(state: &mut State, actions: impl IntoIterator<Item = Action>) -> Vec<Effect> {
+    actions.into_iter().flat_map(|a| update(state, a)).collect()
+}
+
+pub fn type_text(state: &mut State, text: &str) {
+    for c in text.chars() {
+        update(state, Action::FilterEdit(tui_input::InputRequest::InsertChar(c)));
+    }
+}
+
+/// A state loaded with the recorded demo data, as `--demo` shows it, at the fixed clock.
+pub fn demo_state() -> State {
+    let mut cfg = config();
+    cfg.feeds = chokepoint::providers::demo::feeds();
+    let mut s = State::new(&cfg, UserState::default(), now(), true);
+    let tagger = chokepoint::tagging::Tagger::new(&cfg.tickers, &cfg.catalysts, &cfg.risks);
+    for fx in update(&mut s, Action::RefreshAll) {
+        let Effect::Fetch { source, req_id } = fx else { continue };
+        let payload = match source {
+            SourceId::Quotes => chokepoint::providers::demo::quotes(&cfg.tickers, now()).0.unwrap(),
+            SourceId::Feed(i) => {
+                let Payload::News(mut items) = chokepoint::providers::demo::news(cfg.feeds.get(i)).unwrap()
+                else {
+                    panic!("news payload")
+                };
+                items.iter_mut().for_each(|n| tagger.tag(n));
+                Payload::News(items)
+            }
+        };
+        let loaded = Loaded { source, req_id, result: Ok(payload), partial_error: None, at: now() };
+        update(&mut s, Action::Loaded(loaded));
+    }
+    s
+}

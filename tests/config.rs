@@ -1,0 +1,136 @@
+//! Config: the embedded example is valid and complete; errors carry path:line:col; key overrides apply.
+
+use chokepoint::config::{self, ConfigError};
+use chokepoint::keymap::{Command, Key};
+
+fn errors(text: &str) -> Vec<ConfigError> {
+    match config::parse(text, "test.toml") {
+        Ok(_) => panic!("expected errors for:\n{text}"),
+        Err(e) => e,
+    }
+}
+
+const MIN: &str = "[[tickers]]\nsymbol = \"AAOI\"\n";
+
+#[test]
+fn example_holds_the_whole_thesis() {
+    let c = config::embedded().expect("example config parses");
+    let syms: Vec<&str> = c.tickers.iter().map(|t| t.symbol.as_str()).collect();
+    assert_eq!(syms, ["SIVE", "AAOI", "LITE", "COHR", "MTSI"]);
+    let sive = &c.tickers[0];
+    assert_eq!((sive.provider(), sive.currency.as_str()), ("SIVE.ST", "SEK"));
+    assert_eq!(c.tickers[1].provider(), "AAOI");
+    assert_eq!(c.catalysts.len(), 7);
+    assert_eq!(c.risks.len(), 6);
+    for item in c.catalysts.iter().chain(&c.risks) {
+        assert!(!item.title.is_empty() && !item.why.is_empty() && !item.keywords.is_empty(), "{item:?}");
+    }
+    assert!(c.catalysts.iter().any(|c| c.id == "amd-lta"));
+    assert!(c.risks.iter().any(|r| r.id == "lpo"));
+    assert!(c.feeds.len() >= 10);
+    assert!(c.feeds.iter().any(|f| f.url.contains("news.google.com/rss/search")));
+    assert!(c.feeds.iter().any(|f| f.url.contains("finance.yahoo.com")));
+    assert_eq!(c.quotes_every.as_secs(), 60);
+    assert_eq!(c.news_every.as_secs(), 300);
+    assert_eq!(c.history_cap, 5000);
+    // the example's [keys] override: r and F5 refresh
+    assert_eq!(
+        c.keymap.keys_for(Command::Refresh),
+        vec![Key::parse("r").unwrap(), Key::parse("f5").unwrap()]
+    );
+}
+
+#[test]
+fn minimal_config_gets_defaults() {
+    let c = config::parse(MIN, "m.toml").unwrap();
+    assert_eq!(c.tickers.len(), 1);
+    assert_eq!(c.quotes_every.as_secs(), 60);
+    assert_eq!(c.quote_base_url, "https://query1.finance.yahoo.com");
+}
+
+#[test]
+fn unknown_key_is_located() {
+    let e = errors("[refresh]\nquotes_secs = 60\nbogus = 1\n[[tickers]]\nsymbol = \"A\"\n");
+    assert_eq!(e.len(), 1);
+    assert_eq!((e[0].line, e[0].col), (3, 1), "{}", e[0]);
+    assert!(e[0].message.contains("bogus"), "{}", e[0].message);
+    assert!(e[0].to_string().starts_with("test.toml:3:1: "), "{}", e[0]);
+}
+
+#[test]
+fn unknown_key_in_array_table_is_located() {
+    let e = errors("[[tickers]]\nsymbol = \"A\"\nsymbl = \"B\"\n");
+    assert_eq!(e[0].line, 3, "{}", e[0]);
+    assert!(e[0].message.contains("symbl"));
+}
+
+#[test]
+fn syntax_error_is_located() {
+    let e = errors("[[tickers]]\nsymbol = \"A\n");
+    assert_eq!(e[0].line, 2, "{}", e[0]);
+}
+
+#[test]
+fn wrong_type_is_located() {
+    let e = errors("[refresh]\nnews_secs = \"five\"\n[[tickers]]\nsymbol = \"A\"\n");
+    assert_eq!((e[0].line, e[0].col), (2, 13), "{}", e[0]);
+}
+
+#[test]
+fn semantic_errors_are_all_reported_with_positions() {
+    let text = "[refresh]\nquotes_secs = 0\n[quotes]\nsource = \"bloomberg\"\n\
+        [[tickers]]\nsymbol = \"A\"\n[[tickers]]\nsymbol = \"A\"\n\
+        [[catalysts]]\nid = \"x\"\ntitle = \"X\"\n[[catalysts]]\nid = \"x\"\ntitle = \"Y\"\n\
+        [[risks]]\nid = \"bad id\"\ntitle = \"R\"\n\
+        [[feeds]]\nname = \"f\"\nurl = \"ftp://example.com/feed\"\n\
+        [keys]\nfly = \"z\"\nquit = \"ctrl-nope\"\n";
+    let e = errors(text);
+    let lines: Vec<String> = e.iter().map(ToString::to_string).collect();
+    let has = |line: usize, needle: &str| e.iter().any(|e| e.line == line && e.message.contains(needle));
+    assert!(has(2, "quotes_secs"), "{lines:#?}");
+    assert!(has(4, "bloomberg"), "{lines:#?}");
+    assert!(has(8, "duplicate ticker"), "{lines:#?}");
+    assert!(has(13, "duplicate catalyst id"), "{lines:#?}");
+    assert!(has(16, "risk id"), "{lines:#?}");
+    assert!(has(20, "url"), "{lines:#?}");
+    assert!(has(22, "unknown action `fly`"), "{lines:#?}");
+    assert!(has(23, "unknown key"), "{lines:#?}");
+}
+
+#[test]
+fn missing_required_field_is_reported() {
+    let e = errors("[[tickers]]\nsymbol = \"A\"\n[[catalysts]]\nid = \"x\"\n");
+    assert!(e[0].message.contains("title"), "{}", e[0]);
+    assert_eq!(e[0].line, 3, "the [[catalysts]] table missing it: {}", e[0]);
+}
+
+#[test]
+fn no_tickers_is_an_error() {
+    let e = errors("[refresh]\nquotes_secs = 60\n");
+    assert!(e[0].message.contains("tickers"));
+}
+
+#[test]
+fn key_overrides_move_keys_between_actions() {
+    let c = config::parse(&format!("{MIN}[keys]\nquit = \"Q\"\nrefresh = [\"q\", \"ctrl-r\"]\n"), "k.toml")
+        .unwrap();
+    assert_eq!(c.keymap.keys_for(Command::Quit), vec![Key::parse("Q").unwrap()]);
+    assert_eq!(c.keymap.keys_for(Command::Refresh).len(), 2);
+    assert!(c.keymap.keys_for(Command::Refresh).contains(&Key::parse("q").unwrap()));
+}
+
+#[test]
+fn load_prefers_explicit_then_default_then_embedded() {
+    let dir = tempfile::tempdir().unwrap();
+    let default = dir.path().join("config.toml");
+    let (c, origin) = config::load(None, Some(&default)).unwrap();
+    assert_eq!(origin, config::Origin::Embedded);
+    assert_eq!(c.tickers.len(), 5);
+    std::fs::write(&default, MIN).unwrap();
+    let (c, origin) = config::load(None, Some(&default)).unwrap();
+    assert_eq!(origin, config::Origin::File(default.clone()));
+    assert_eq!(c.tickers.len(), 1);
+    let missing = dir.path().join("nope.toml");
+    let e = config::load(Some(&missing), Some(&default)).unwrap_err();
+    assert!(e[0].to_string().contains("nope.toml:1:1: cannot read"), "{}", e[0]);
+}

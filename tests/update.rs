@@ -1,0 +1,305 @@
+//! Reducer flows: focus and movement, toggles with timestamps and undo, risk levels, filter,
+//! stale answers dropped, links, read marks, persistence effects.
+
+mod common;
+
+use chokepoint::action::{Action, Loaded, Pane, Payload, SourceId};
+use chokepoint::domain::{FetchStatus, RiskLevel};
+use chokepoint::effect::Effect;
+use chokepoint::update::update;
+use common::*;
+
+#[test]
+fn focus_cycles_and_jumps() {
+    let mut s = state();
+    assert_eq!(s.focus, Pane::Tickers);
+    apply(&mut s, [Action::FocusNext, Action::FocusNext]);
+    assert_eq!(s.focus, Pane::Risks);
+    apply(&mut s, [Action::FocusNext, Action::FocusNext]);
+    assert_eq!(s.focus, Pane::Tickers);
+    apply(&mut s, [Action::FocusPrev]);
+    assert_eq!(s.focus, Pane::News);
+    apply(&mut s, [Action::Focus(Pane::Catalysts)]);
+    assert_eq!(s.focus, Pane::Catalysts);
+}
+
+#[test]
+fn movement_is_clamped() {
+    let mut s = state();
+    apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Move(-1)]);
+    assert_eq!(s.selected(Pane::Catalysts), 0);
+    apply(&mut s, [Action::Move(1), Action::Move(1)]);
+    assert_eq!(s.selected(Pane::Catalysts), 2);
+    apply(&mut s, [Action::Bottom]);
+    assert_eq!(s.selected(Pane::Catalysts), 6);
+    apply(&mut s, [Action::Move(5)]);
+    assert_eq!(s.selected(Pane::Catalysts), 6);
+    apply(&mut s, [Action::Top]);
+    assert_eq!(s.selected(Pane::Catalysts), 0);
+    apply(&mut s, [Action::Page(1)]);
+    assert_eq!(s.selected(Pane::Catalysts), 5);
+    // empty pane: stays at 0
+    apply(&mut s, [Action::Focus(Pane::News), Action::Move(3), Action::Bottom]);
+    assert_eq!(s.selected(Pane::News), 0);
+}
+
+#[test]
+fn toggle_records_when_saves_and_undoes() {
+    let mut s = state();
+    apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Move(1)]);
+    let fx = update(&mut s, Action::ToggleCatalyst);
+    let id = "amd-lta";
+    assert!(s.catalyst_done(id));
+    let rec = &s.user.catalysts[id];
+    assert_eq!(rec.done_at, Some(now()));
+    assert_eq!(rec.history.len(), 1);
+    assert!(matches!(&fx[..], [Effect::Save(u)] if u.catalysts[id].done));
+    assert_eq!(s.done_count(), 1);
+
+    // toggle back off, then undo restores "done"
+    update(&mut s, Action::ToggleCatalyst);
+    assert!(!s.catalyst_done(id));
+    assert_eq!(s.user.catalysts[id].done_at, None);
+    let fx = update(&mut s, Action::Undo);
+    assert!(s.catalyst_done(id));
+    assert!(matches!(&fx[..], [Effect::Save(_)]));
+    // undo again: back to never touched
+    update(&mut s, Action::Undo);
+    assert!(!s.user.catalysts.contains_key(id));
+    // nothing left
+    let fx = update(&mut s, Action::Undo);
+    assert!(fx.is_empty());
+    assert!(s.notices.last().unwrap().text.contains("nothing to undo"));
+}
+
+#[test]
+fn toggle_outside_catalysts_does_nothing_but_explains() {
+    let mut s = state();
+    let fx = update(&mut s, Action::ToggleCatalyst);
+    assert!(fx.is_empty());
+    assert!(s.user.catalysts.is_empty());
+    assert!(s.notices.last().unwrap().text.contains("Catalysts"));
+}
+
+#[test]
+fn undo_moves_focus_to_the_undone_row() {
+    let mut s = state();
+    apply(
+        &mut s,
+        [Action::Focus(Pane::Catalysts), Action::Move(3), Action::ToggleCatalyst, Action::Focus(Pane::News)],
+    );
+    update(&mut s, Action::Undo);
+    assert_eq!((s.focus, s.selected(Pane::Catalysts)), (Pane::Catalysts, 3));
+}
+
+#[test]
+fn risk_levels_cycle_and_undo() {
+    let mut s = state();
+    apply(&mut s, [Action::Focus(Pane::Risks), Action::Move(2)]);
+    let id = s.risks[2].id.clone();
+    assert_eq!(s.risk_level(&id), RiskLevel::Watch);
+    let fx = update(&mut s, Action::CycleRisk);
+    assert_eq!(s.risk_level(&id), RiskLevel::Elevated);
+    assert!(matches!(&fx[..], [Effect::Save(_)]));
+    update(&mut s, Action::CycleRisk);
+    assert_eq!(s.risk_level(&id), RiskLevel::Materialized);
+    update(&mut s, Action::CycleRisk);
+    assert_eq!(s.risk_level(&id), RiskLevel::Watch);
+    update(&mut s, Action::Undo);
+    assert_eq!(s.risk_level(&id), RiskLevel::Materialized);
+}
+
+#[test]
+fn read_only_state_does_not_emit_saves() {
+    let mut s = state();
+    s.read_only = true;
+    let fx = apply(&mut s, [Action::Focus(Pane::Catalysts), Action::ToggleCatalyst]);
+    assert!(fx.is_empty());
+    assert!(s.catalyst_done("cpo-adoption"), "the change still shows for this session");
+    assert!(s.notices.last().unwrap().text.contains("read-only"));
+}
+
+fn with_news(s: &mut chokepoint::state::State) {
+    let mut a = news("a", "AAOI wins Texas permit", 1);
+    a.tickers = vec!["AAOI".into()];
+    a.catalysts = vec!["aaoi-env-review".into()];
+    let mut b = news("b", "Lumentum sees CPO demand", 2);
+    b.tickers = vec!["LITE".into()];
+    b.catalysts = vec!["cpo-adoption".into()];
+    let mut c = news("c", "LPO threatens CW laser volumes", 30);
+    c.risks = vec!["lpo".into()];
+    deliver(s, SourceId::Feed(0), Payload::News(vec![c, a, b]));
+}
+
+#[test]
+fn news_arrives_newest_first_and_filters_live() {
+    let mut s = state();
+    with_news(&mut s);
+    let ids: Vec<&str> = s.filter.visible.iter().map(|&i| s.news[i].id.as_str()).collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+    update(&mut s, Action::FilterStart);
+    assert!(s.filter.editing);
+    assert_eq!(s.focus, Pane::News);
+    type_text(&mut s, "cpo");
+    assert_eq!(s.filter.visible.len(), 1);
+    type_text(&mut s, " -lumentum");
+    assert_eq!(s.filter.visible.len(), 0);
+    update(&mut s, Action::FilterEdit(tui_input::InputRequest::DeleteLine));
+    assert_eq!(s.filter.visible.len(), 3);
+    type_text(&mut s, "$AAOI");
+    update(&mut s, Action::FilterAccept);
+    assert!(!s.filter.editing);
+    assert_eq!(s.filter.visible.len(), 1);
+    assert_eq!(s.filter.input.value(), "$AAOI");
+    // Esc in edit mode clears
+    apply(&mut s, [Action::FilterStart, Action::FilterCancel]);
+    assert_eq!(s.filter.visible.len(), 3);
+    assert_eq!(s.filter.input.value(), "");
+}
+
+#[test]
+fn invalid_regex_keeps_the_last_good_result() {
+    let mut s = state();
+    with_news(&mut s);
+    update(&mut s, Action::FilterStart);
+    type_text(&mut s, "laser");
+    assert_eq!(s.filter.visible.len(), 1);
+    type_text(&mut s, " /(unclosed");
+    assert!(s.filter.error.is_some());
+    assert_eq!(s.filter.visible.len(), 1);
+    update(&mut s, Action::FilterAccept);
+    assert!(s.filter.editing, "Enter on an invalid query stays in edit mode");
+}
+
+#[test]
+fn f_filters_by_the_selected_row() {
+    let mut s = state();
+    with_news(&mut s);
+    apply(&mut s, [Action::Focus(Pane::Tickers), Action::Move(1), Action::FilterBySelection]);
+    assert_eq!(s.filter.input.value(), "$AAOI");
+    assert_eq!(s.focus, Pane::News);
+    assert_eq!(s.filter.visible.len(), 1);
+    apply(&mut s, [Action::Focus(Pane::Catalysts), Action::FilterBySelection]);
+    assert_eq!(s.filter.input.value(), "c:cpo-adoption");
+    assert_eq!(s.filter.visible.len(), 1);
+    apply(&mut s, [Action::Focus(Pane::Risks), Action::Move(2), Action::FilterBySelection]);
+    assert_eq!(s.filter.input.value(), "r:lpo");
+    assert_eq!(s.news[s.filter.visible[0]].id, "c");
+}
+
+#[test]
+fn selection_follows_the_item_when_news_arrives() {
+    let mut s = state();
+    with_news(&mut s);
+    apply(&mut s, [Action::Focus(Pane::News), Action::Move(1)]);
+    assert_eq!(s.selected_news().unwrap().id, "b");
+    deliver(&mut s, SourceId::Feed(1), Payload::News(vec![news("new", "Fresh: Sivers CW laser win", 0)]));
+    assert_eq!(s.news.len(), 4);
+    assert_eq!(s.selected_news().unwrap().id, "b");
+}
+
+#[test]
+fn open_link_marks_read_and_refuses_other_schemes() {
+    let mut s = state();
+    with_news(&mut s);
+    update(&mut s, Action::Focus(Pane::News));
+    let fx = update(&mut s, Action::OpenLink);
+    assert!(
+        matches!(&fx[..], [Effect::OpenUrl(u), Effect::Save(user)] if u == "https://example.com/a" && user.read.contains("a"))
+    );
+    // opening again: no second save
+    let fx = update(&mut s, Action::OpenLink);
+    assert_eq!(fx.len(), 1);
+    let mut bad = news("bad", "Evil link", 0);
+    bad.link = "file:///etc/passwd".into();
+    deliver(&mut s, SourceId::Feed(0), Payload::News(vec![bad]));
+    apply(&mut s, [Action::Top]);
+    assert_eq!(s.selected_news().unwrap().id, "bad");
+    let fx = update(&mut s, Action::OpenLink);
+    assert!(fx.is_empty());
+    assert!(s.notices.last().unwrap().text.contains("refused"));
+}
+
+#[test]
+fn stale_answers_are_dropped() {
+    let mut s = state();
+    let first = update(&mut s, Action::RefreshAll);
+    let old = first
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch { source: SourceId::Feed(0), req_id } => Some(*req_id),
+            _ => None,
+        })
+        .unwrap();
+    update(&mut s, Action::RefreshAll);
+    let stale = Loaded {
+        source: SourceId::Feed(0),
+        req_id: old,
+        result: Ok(Payload::News(vec![news("x", "old", 1)])),
+        partial_error: None,
+        at: now(),
+    };
+    update(&mut s, Action::Loaded(stale));
+    assert!(s.news.is_empty());
+}
+
+#[test]
+fn errors_show_per_source_and_schedule_a_retry() {
+    let mut s = state();
+    let fx = update(&mut s, Action::RefreshAll);
+    let req_id = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch { source: SourceId::Quotes, req_id } => Some(*req_id),
+            _ => None,
+        })
+        .unwrap();
+    let fx = update(
+        &mut s,
+        Action::Loaded(Loaded {
+            source: SourceId::Quotes,
+            req_id,
+            result: Err("timeout".into()),
+            partial_error: None,
+            at: now(),
+        }),
+    );
+    assert!(matches!(&s.sources[0].status, FetchStatus::Error { message, .. } if message == "timeout"));
+    assert_eq!(s.failing().count(), 1);
+    let generation = match &fx[..] {
+        [Effect::Schedule { source: SourceId::Quotes, generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    // an older timer is ignored, the current one fetches
+    assert!(update(&mut s, Action::RefreshDue(SourceId::Quotes, generation - 1)).is_empty());
+    assert!(matches!(
+        &update(&mut s, Action::RefreshDue(SourceId::Quotes, generation))[..],
+        [Effect::Fetch { .. }]
+    ));
+}
+
+#[test]
+fn tick_redraws_only_when_the_minute_changes() {
+    let mut s = state();
+    let rev = s.rev;
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(20)));
+    assert_eq!(s.rev, rev);
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(61)));
+    assert!(s.rev > rev);
+}
+
+#[test]
+fn every_other_action_bumps_the_revision() {
+    let mut s = state();
+    let rev = s.rev;
+    update(&mut s, Action::ToggleHelp);
+    assert!(s.help);
+    assert!(s.rev > rev);
+}
+
+#[test]
+fn quit_emits_quit() {
+    let mut s = state();
+    assert_eq!(update(&mut s, Action::Quit), vec![Effect::Quit]);
+    assert!(s.quit);
+}
