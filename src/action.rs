@@ -73,6 +73,8 @@ pub enum Action {
     Top,
     Bottom,
     ToggleHelp,
+    /// Scroll the help overlay by lines.
+    HelpScroll(i32),
     // thesis
     ToggleCatalyst,
     CycleRisk,

@@ -169,7 +169,7 @@ pub struct CatalystRecord {
 }
 
 /// Everything the user decided, persisted to `state.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserState {
     #[serde(default = "UserState::version")]
     pub version: u32,
@@ -180,6 +180,17 @@ pub struct UserState {
     /// Ids of news items the user opened.
     #[serde(default)]
     pub read: BTreeSet<String>,
+}
+
+impl Default for UserState {
+    fn default() -> Self {
+        UserState {
+            version: Self::VERSION,
+            catalysts: BTreeMap::new(),
+            risks: BTreeMap::new(),
+            read: BTreeSet::new(),
+        }
+    }
 }
 
 impl UserState {

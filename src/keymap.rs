@@ -199,11 +199,11 @@ impl Key {
                 },
             },
         };
-        if let KeyCode::Char(c) = code {
-            if mods.contains(KeyModifiers::SHIFT) {
-                mods.remove(KeyModifiers::SHIFT);
-                return Ok(Key { code: KeyCode::Char(c.to_ascii_uppercase()), mods });
-            }
+        if let KeyCode::Char(c) = code
+            && mods.contains(KeyModifiers::SHIFT)
+        {
+            mods.remove(KeyModifiers::SHIFT);
+            return Ok(Key { code: KeyCode::Char(c.to_ascii_uppercase()), mods });
         }
         Ok(Key { code, mods })
     }
@@ -250,7 +250,7 @@ pub enum Mode {
     Normal,
     /// Typing into the news filter: printable keys go to the input.
     FilterEdit,
-    /// Help overlay open: any key closes it (quit keys still quit).
+    /// Help overlay open: movement keys scroll it, any other key closes it (Ctrl-C still quits).
     Help,
 }
 
@@ -325,8 +325,12 @@ impl Keymap {
         }
         match mode {
             Mode::Normal => self.command(ev).map(Command::action),
+            // Help scrolls with the movement keys; any other key (q and Esc too) closes it.
             Mode::Help => match self.command(ev) {
-                Some(Command::Quit) => Some(Action::Quit),
+                Some(Command::Up) => Some(Action::HelpScroll(-1)),
+                Some(Command::Down) => Some(Action::HelpScroll(1)),
+                Some(Command::PageUp) => Some(Action::HelpScroll(-10)),
+                Some(Command::PageDown) => Some(Action::HelpScroll(10)),
                 _ => Some(Action::ToggleHelp),
             },
             Mode::FilterEdit => match ev.code {

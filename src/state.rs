@@ -12,6 +12,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tui_input::Input;
 
+/// How long a transient notice stays on the status line.
+pub const NOTICE_SECS: i64 = 15;
+
 /// Health of one data source, as the status line and panes show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceHealth {
@@ -85,6 +88,8 @@ pub struct State {
     /// Selected row per pane (News: index into `filter.visible`).
     pub selected: [usize; 4],
     pub help: bool,
+    /// First help line shown (the overlay clamps it to its height).
+    pub help_scroll: u16,
     pub size: (u16, u16),
     pub sources: Vec<SourceHealth>,
     pub notices: Vec<Notice>,
@@ -133,6 +138,7 @@ impl State {
             focus: Pane::Tickers,
             selected: [0; 4],
             help: false,
+            help_scroll: 0,
             size: (0, 0),
             sources,
             notices: Vec::new(),
@@ -206,6 +212,11 @@ impl State {
         let idx = Pane::News.index();
         self.selected[idx] =
             pos.unwrap_or(self.selected[idx]).min(self.filter.visible.len().saturating_sub(1));
+    }
+
+    /// The newest transient notice, while it is still fresh enough to show.
+    pub fn fresh_notice(&self) -> Option<&Notice> {
+        self.notices.iter().rev().find(|n| !n.sticky && (self.now - n.at).num_seconds() < NOTICE_SECS)
     }
 
     /// Sources currently failing, for the status line.

@@ -488,6 +488,35 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_file_is_never_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("state.json");
+        fs::create_dir(&path).unwrap(); // reading a directory fails with EISDIR
+        let opened = Store::open(&path).unwrap();
+        assert!(opened.store.is_read_only());
+        assert!(opened.notices[0].contains("could not read"), "{:?}", opened.notices);
+        assert!(matches!(opened.store.save(&sample()), Err(StoreError::ReadOnly { .. })));
+        drop(opened);
+        let err = open_exclusive(&path).unwrap_err();
+        assert!(err.to_string().starts_with("could not read "), "{err}");
+        assert!(path.is_dir() && corrupt_files(tmp.path()).is_empty());
+    }
+
+    #[test]
+    fn peek_reads_without_lock_or_moving() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("state.json");
+        assert_eq!(peek(&path).unwrap(), fresh_state());
+        let holder = Store::open(&path).unwrap();
+        holder.store.save(&sample()).unwrap();
+        assert_eq!(peek(&path).unwrap(), sample());
+        fs::write(&path, "{").unwrap();
+        assert!(matches!(peek(&path), Err(StoreError::Corrupt { .. })));
+        assert_eq!(fs::read(&path).unwrap(), b"{");
+        assert!(corrupt_files(tmp.path()).is_empty());
+    }
+
+    #[test]
     fn corrupt_names_are_unique() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("state.json");
@@ -644,7 +673,8 @@ mod tests {
         };
         let opened = Store::open(Path::new(&path)).unwrap();
         assert!(!opened.store.is_read_only());
-        println!("HOLDING");
+        // On its own line: libtest has already printed "test ... " without a newline.
+        println!("\nHOLDING-LOCK");
         io::stdout().flush().unwrap();
         let mut rest = Vec::new();
         let _ = io::stdin().read_to_end(&mut rest);
@@ -663,8 +693,9 @@ mod tests {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let holding =
-            io::BufReader::new(stdout).lines().map_while(Result::ok).any(|line| line.trim() == "HOLDING");
+        // Keep reading the same pipe later, so the child never writes into a closed pipe.
+        let mut lines = io::BufReader::new(stdout).lines().map_while(Result::ok);
+        let holding = lines.any(|line| line.trim() == "HOLDING-LOCK");
         assert!(holding, "helper process did not take the lock");
 
         let opened = Store::open(&path).unwrap();
@@ -673,6 +704,7 @@ mod tests {
         assert!(matches!(open_exclusive(&path), Err(StoreError::Locked { .. })));
 
         drop(child.stdin.take());
+        lines.for_each(drop);
         assert!(child.wait().unwrap().success());
         // The kernel released the dead process's lock: no stale-lock handling needed.
         let after = Store::open(&path).unwrap();

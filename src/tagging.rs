@@ -177,11 +177,16 @@ fn keyword_pattern(keyword: &str) -> Option<String> {
     Some(format!("(?i:{open}{}{close})", parts.join(r"[\s\-\u{2010}-\u{2015}]+")))
 }
 
-/// `\b` on each side of `word` that starts/ends with a word character.
+/// Word boundaries on each side of `word` that starts/ends with a word character. A CJK character
+/// counts as a boundary too, since CJK text has no spaces ("台湾Luxnet、" mentions Luxnet). The regex
+/// crate has no look-around, so the boundary consumes the neighbouring character; matches are only
+/// ever tested, never extracted, so that is harmless.
 fn boundaries(word: &str) -> (&'static str, &'static str) {
+    const OPEN: &str = r"(?:^|[^\p{L}\p{N}_]|[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}])";
+    const CLOSE: &str = r"(?:$|[^\p{L}\p{N}_]|[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}])";
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    let open = if word.chars().next().is_some_and(is_word) { r"\b" } else { "" };
-    let close = if word.chars().next_back().is_some_and(is_word) { r"\b" } else { "" };
+    let open = if word.chars().next().is_some_and(is_word) { OPEN } else { "" };
+    let close = if word.chars().next_back().is_some_and(is_word) { CLOSE } else { "" };
     (open, close)
 }
 
@@ -334,6 +339,13 @@ mod tests {
     fn keywords_with_symbols_match() {
         assert_eq!(tag("Rewrite in C++ considered").risks, ["cpp"]);
         assert!(tag("Rewrite in C considered").risks.is_empty());
+    }
+
+    #[test]
+    fn latin_words_inside_cjk_text_match() {
+        assert_eq!(tag("台湾Sivers、CWレーザーを出荷").tickers, ["SIVE"]);
+        assert_eq!(tag("光環CPO需求升溫").catalysts, ["cpo"]);
+        assert!(tag("台湾Siversson社").tickers.is_empty(), "still word-aware on the Latin side");
     }
 
     #[test]

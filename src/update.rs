@@ -17,9 +17,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let before = state.rev;
     match action {
         Action::Tick(now) => {
-            // Ages are shown in minutes: only a new minute changes the screen.
-            let redraw = now.timestamp() / 60 != state.now.timestamp() / 60;
+            // Ages are shown in minutes: only a new minute, or a notice expiring, changes the screen.
+            let notice = state.fresh_notice().is_some();
+            let minute = now.timestamp() / 60 != state.now.timestamp() / 60;
             state.now = now;
+            let redraw = minute || notice != state.fresh_notice().is_some();
             if redraw {
                 state.rev += 1;
             }
@@ -30,7 +32,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             fx.push(Effect::Quit);
         }
-        Action::ToggleHelp => state.help = !state.help,
+        Action::ToggleHelp => {
+            state.help = !state.help;
+            state.help_scroll = 0;
+        }
+        Action::HelpScroll(d) => {
+            state.help_scroll = (i64::from(state.help_scroll) + i64::from(d)).clamp(0, 200) as u16;
+        }
         Action::FocusNext => state.focus = Pane::ALL[(state.focus.index() + 1) % 4],
         Action::FocusPrev => state.focus = Pane::ALL[(state.focus.index() + 3) % 4],
         Action::Focus(p) => state.focus = p,
@@ -91,10 +99,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 pub fn notify(state: &mut State, level: Level, text: String, sticky: bool) {
     state.notices.push(Notice { level, text, at: state.now, sticky });
     let transient = state.notices.iter().filter(|n| !n.sticky).count();
-    if transient > NOTICE_DEPTH {
-        if let Some(i) = state.notices.iter().position(|n| !n.sticky) {
-            state.notices.remove(i);
-        }
+    if transient > NOTICE_DEPTH
+        && let Some(i) = state.notices.iter().position(|n| !n.sticky)
+    {
+        state.notices.remove(i);
     }
 }
 

@@ -52,11 +52,18 @@ fn filter_mode_types_text() {
 }
 
 #[test]
-fn help_mode_closes_on_any_key_and_quits_on_q() {
+fn help_mode_scrolls_and_closes_on_any_other_key() {
     let km = Keymap::default();
-    assert_eq!(km.map(Mode::Help, &ch('j')), Some(Action::ToggleHelp));
+    assert_eq!(km.map(Mode::Help, &ch('j')), Some(Action::HelpScroll(1)));
+    assert_eq!(km.map(Mode::Help, &key(KeyCode::Up)), Some(Action::HelpScroll(-1)));
+    assert_eq!(km.map(Mode::Help, &key(KeyCode::PageDown)), Some(Action::HelpScroll(10)));
     assert_eq!(km.map(Mode::Help, &key(KeyCode::Esc)), Some(Action::ToggleHelp));
-    assert_eq!(km.map(Mode::Help, &ch('q')), Some(Action::Quit));
+    assert_eq!(km.map(Mode::Help, &ch('q')), Some(Action::ToggleHelp), "q closes help like a pager");
+    assert_eq!(km.map(Mode::Help, &ch('?')), Some(Action::ToggleHelp));
+    assert_eq!(
+        km.map(Mode::Help, &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        Some(Action::Quit)
+    );
 }
 
 #[test]

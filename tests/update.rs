@@ -289,6 +289,19 @@ fn tick_redraws_only_when_the_minute_changes() {
 }
 
 #[test]
+fn tick_redraws_when_a_notice_expires() {
+    let mut s = state();
+    update(&mut s, Action::Undo); // "nothing to undo"
+    assert!(s.fresh_notice().is_some());
+    let rev = s.rev;
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(5)));
+    assert_eq!(s.rev, rev, "still shown: nothing to redraw");
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(16)));
+    assert!(s.rev > rev, "expired: the status line changes");
+    assert!(s.fresh_notice().is_none());
+}
+
+#[test]
 fn every_other_action_bumps_the_revision() {
     let mut s = state();
     let rev = s.rev;

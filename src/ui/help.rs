@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 const FILTER_HELP: &[(&str, &str)] = &[
     ("words", "all must appear in title or source (any case, CJK too)"),
@@ -25,25 +25,36 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     for cmd in Command::ALL {
         let keys: Vec<String> = state.keymap.keys_for(cmd).iter().map(|k| k.label()).collect();
         let keys = if keys.is_empty() { "(unbound)".to_string() } else { keys.join(" ") };
-        lines.push(Line::from(vec![Span::styled(format!("{keys:>14}  "), key), Span::raw(cmd.describe())]));
+        lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(cmd.describe())]));
     }
     lines
-        .push(Line::from(vec![Span::styled(format!("{:>14}  ", "Ctrl-C"), key), Span::raw("quit (always)")]));
+        .push(Line::from(vec![Span::styled(format!("{:>20}  ", "Ctrl-C"), key), Span::raw("quit (always)")]));
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled("News filter", Style::new().add_modifier(Modifier::BOLD))));
     for (syntax, meaning) in FILTER_HELP {
-        lines.push(Line::from(vec![Span::styled(format!("{syntax:>18}  "), key), Span::raw(*meaning)]));
+        lines.push(Line::from(vec![Span::styled(format!("{syntax:>20}  "), key), Span::raw(*meaning)]));
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::from(Span::styled("any key closes this help", Style::new().fg(Color::DarkGray))));
-    let w = area.width.saturating_sub(4).min(76);
+    let w = area.width.saturating_sub(4).min(80);
     let h = area.height.saturating_sub(2).min(lines.len() as u16 + 2);
     let popup = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
+    let room = h.saturating_sub(2);
+    let max_scroll = (lines.len() as u16).saturating_sub(room);
+    let scroll = state.help_scroll.min(max_scroll);
+    let footer = if max_scroll > 0 {
+        format!(
+            " {}/{} j/k scroll · any other key closes ",
+            scroll + room.min(lines.len() as u16),
+            lines.len()
+        )
+    } else {
+        " any key closes ".to_string()
+    };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(Style::new().fg(Color::Cyan))
-        .title(Line::from(" help ").centered());
+        .title(Line::from(" help ").centered())
+        .title_bottom(Line::from(Span::styled(footer, Style::new().fg(Color::DarkGray))).right_aligned());
     frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), popup);
 }

@@ -9,9 +9,6 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// How long a transient notice stays on the status line.
-pub const NOTICE_SECS: i64 = 15;
-
 pub fn header(state: &State, frame: &mut Frame, area: Rect) {
     let narrow = area.width < 100;
     let mut spans = vec![
@@ -56,7 +53,7 @@ pub fn footer(state: &State, frame: &mut Frame, area: Rect) {
     for n in state.notices.iter().filter(|n| n.sticky) {
         spans.push(Span::styled(format!("⚠ {} ", n.text), level_style(n.level)));
     }
-    if let Some(n) = state.notices.iter().rev().find(|n| !n.sticky && visible_notice(state, n.at)) {
+    if let Some(n) = state.fresh_notice() {
         spans.push(Span::styled(format!("{} ", n.text), level_style(n.level)));
     }
     spans.extend(source_summary(state));
@@ -74,11 +71,6 @@ pub fn footer(state: &State, frame: &mut Frame, area: Rect) {
     if area.width as usize >= help.width() + 20 {
         frame.render_widget(Paragraph::new(Line::from(help).right_aligned()), area);
     }
-}
-
-/// Whether a transient notice raised at `at` is still shown.
-pub fn visible_notice(state: &State, at: chrono::DateTime<chrono::Utc>) -> bool {
-    (state.now - at).num_seconds() < NOTICE_SECS
 }
 
 fn level_style(level: Level) -> Style {

@@ -99,13 +99,11 @@ fn list_with_detail(
     let list = List::new(shown).highlight_style(selected_style(state, pane));
     let mut ls = ListState::default().with_selected(Some(sel.saturating_sub(offset)));
     frame.render_stateful_widget(list, list_area, &mut ls);
-    if show_why {
-        if let Some(item) = things.get(sel) {
-            let text = Line::from(vec![
-                Span::styled(format!("{}: ", item.id), Style::new().fg(Color::DarkGray)),
-                Span::styled(item.why.clone(), Style::new().fg(Color::Gray).add_modifier(Modifier::ITALIC)),
-            ]);
-            frame.render_widget(Paragraph::new(text), why_area);
-        }
+    if show_why && let Some(item) = things.get(sel) {
+        let text = Line::from(vec![
+            Span::styled(format!("{}: ", item.id), Style::new().fg(Color::DarkGray)),
+            Span::styled(item.why.clone(), Style::new().fg(Color::Gray).add_modifier(Modifier::ITALIC)),
+        ]);
+        frame.render_widget(Paragraph::new(text), why_area);
     }
 }
