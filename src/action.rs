@@ -73,6 +73,8 @@ pub enum Action {
     Top,
     Bottom,
     ToggleHelp,
+    /// Esc in normal mode: dismiss the sticky notices.
+    DismissNotices,
     /// Scroll the help overlay by lines.
     HelpScroll(i32),
     // thesis

@@ -22,6 +22,9 @@ pub struct TickerSpec {
     /// Other names a headline may use for the company ("Applied Optoelectronics").
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Symbol at the fallback quote source (Stooq), when it cannot be derived.
+    #[serde(default)]
+    pub stooq_symbol: String,
 }
 
 impl TickerSpec {

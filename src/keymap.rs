@@ -324,7 +324,11 @@ impl Keymap {
             return Some(Action::Quit);
         }
         match mode {
-            Mode::Normal => self.command(ev).map(Command::action),
+            Mode::Normal => match self.command(ev) {
+                Some(cmd) => Some(cmd.action()),
+                None if ev.code == KeyCode::Esc => Some(Action::DismissNotices),
+                None => None,
+            },
             // Help scrolls with the movement keys; any other key (q and Esc too) closes it.
             Mode::Help => match self.command(ev) {
                 Some(Command::Up) => Some(Action::HelpScroll(-1)),

@@ -143,7 +143,10 @@ pub async fn run(launch: Launch) -> io::Result<()> {
         }
         let actions = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(Event::Key(key))) => state.keymap.map(state.mode(), &key).into_iter().collect(),
+                Some(Ok(Event::Key(key))) => {
+                    test_panic(&key);
+                    state.keymap.map(state.mode(), &key).into_iter().collect()
+                }
                 Some(Ok(Event::Resize(w, h))) => vec![Action::Resize(w, h)],
                 Some(Ok(_)) => Vec::new(),
                 Some(Err(e)) => {
@@ -173,6 +176,17 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     drop(terminal);
     saver.finish();
     Ok(())
+}
+
+/// Debug builds only: with `CHOKEPOINT_TEST_PANIC` set, `!` panics on the UI thread, so the tests
+/// can prove the terminal is restored after a panic.
+fn test_panic(key: &crossterm::event::KeyEvent) {
+    if cfg!(debug_assertions)
+        && key.code == crossterm::event::KeyCode::Char('!')
+        && std::env::var_os("CHOKEPOINT_TEST_PANIC").is_some()
+    {
+        panic!("test panic requested with CHOKEPOINT_TEST_PANIC");
+    }
 }
 
 fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, state: &State) -> io::Result<()> {

@@ -32,6 +32,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             fx.push(Effect::Quit);
         }
+        Action::DismissNotices => {
+            if !state.notices.iter().any(|n| n.sticky) {
+                return fx;
+            }
+            state.notices.retain(|n| !n.sticky);
+        }
         Action::ToggleHelp => {
             state.help = !state.help;
             state.help_scroll = 0;

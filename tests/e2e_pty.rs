@@ -17,6 +17,10 @@ struct App {
 
 impl App {
     fn start(home: &Path, args: &[&str]) -> App {
+        Self::start_with_env(home, args, &[])
+    }
+
+    fn start_with_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> App {
         let pty = native_pty_system();
         let pair = pty.openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_chokepoint"));
@@ -26,6 +30,10 @@ impl App {
         cmd.env("XDG_DATA_HOME", home.join("data"));
         cmd.env("XDG_CACHE_HOME", home.join("cache"));
         cmd.env("TERM", "xterm-256color");
+        cmd.env("RUST_BACKTRACE", "0");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -124,8 +132,8 @@ fn second_instance_is_read_only_and_says_so() {
     let mut first = App::start(home.path(), &["--demo"]);
     first.wait_for("Catalysts 0/7");
     let mut second = App::start(home.path(), &["--demo"]);
-    let s = second.wait_for("READ-ONLY");
-    assert!(s.contains("read-only"), "{s}");
+    second.wait_for("READ-ONLY");
+    second.wait_for("read-only, changes will not be saved");
     second.keys("2 ");
     second.wait_for("Catalysts 1/7");
     second.keys("q");
@@ -163,4 +171,56 @@ fn filter_as_you_type_in_the_real_binary() {
     app.wait_for("filter: luxnet");
     app.keys("q");
     assert!(app.wait_exit().success());
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let mut app = App::start(home.path(), &["--demo"]);
+    app.wait_for("Catalysts");
+    let pid = app.child.process_id().unwrap();
+    assert!(std::process::Command::new("kill").args(["-HUP", &pid.to_string()]).status().unwrap().success());
+    app.wait_exit();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!app.alternate_screen(), "alternate screen left after SIGHUP");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_prints_the_message() {
+    let home = tempfile::tempdir().unwrap();
+    let mut app = App::start_with_env(home.path(), &["--demo"], &[("CHOKEPOINT_TEST_PANIC", "1")]);
+    app.wait_for("Catalysts");
+    app.keys("!");
+    let status = app.wait_exit();
+    assert!(!status.success());
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!app.alternate_screen(), "alternate screen left after a panic");
+    app.wait_for("test panic requested");
+}
+
+#[test]
+fn a_corrupt_state_file_is_moved_aside_with_a_notice() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("data/chokepoint");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("demo-state.json"), b"{\"catalysts\": {\"cpo-adoption\": {\"done\": tr").unwrap();
+    let mut app = App::start(home.path(), &["--demo"]);
+    let s = app.wait_for("could not be read");
+    assert!(s.contains("demo-state.json.corrupt-"), "the notice names where it went: {s}");
+    app.keys("\x1b"); // Esc dismisses it
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!app.screen().contains("could not be read"), "{}", app.screen());
+    app.keys("q");
+    app.wait_exit();
+    let moved: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("demo-state.json.corrupt-"))
+        .collect();
+    assert_eq!(moved.len(), 1, "moved aside once");
+    let kept = std::fs::read(moved[0].path()).unwrap();
+    assert_eq!(
+        kept, b"{\"catalysts\": {\"cpo-adoption\": {\"done\": tr",
+        "the bad file is kept byte for byte"
+    );
 }

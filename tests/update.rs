@@ -311,6 +311,19 @@ fn every_other_action_bumps_the_revision() {
 }
 
 #[test]
+fn esc_dismisses_sticky_notices_only() {
+    let mut s = state();
+    chokepoint::update::notify(&mut s, chokepoint::state::Level::Warn, "moved aside".into(), true);
+    update(&mut s, Action::Undo);
+    update(&mut s, Action::DismissNotices);
+    assert!(s.notices.iter().all(|n| !n.sticky));
+    assert!(s.fresh_notice().is_some(), "transient notices expire on their own");
+    let rev = s.rev;
+    update(&mut s, Action::DismissNotices);
+    assert_eq!(s.rev, rev, "nothing to dismiss: no redraw");
+}
+
+#[test]
 fn quit_emits_quit() {
     let mut s = state();
     assert_eq!(update(&mut s, Action::Quit), vec![Effect::Quit]);

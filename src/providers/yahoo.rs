@@ -244,6 +244,7 @@ mod tests {
             name: String::new(),
             currency: currency.into(),
             aliases: vec![],
+            stooq_symbol: String::new(),
         }
     }
 

@@ -27,8 +27,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let keys = if keys.is_empty() { "(unbound)".to_string() } else { keys.join(" ") };
         lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(cmd.describe())]));
     }
-    lines
-        .push(Line::from(vec![Span::styled(format!("{:>20}  ", "Ctrl-C"), key), Span::raw("quit (always)")]));
+    for (keys, what) in [("Esc", "dismiss warnings"), ("Ctrl-C", "quit (always)")] {
+        lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(what)]));
+    }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled("News filter", Style::new().add_modifier(Modifier::BOLD))));
     for (syntax, meaning) in FILTER_HELP {

@@ -26,9 +26,16 @@ pub fn render(state: &State, frame: &mut Frame) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return too_small(frame, area);
     }
-    let [header, body, footer] =
-        Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let banner_h = status::banner_height(state, area.width).min(area.height / 4);
+    let [header, body, banner, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(banner_h),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     status::header(state, frame, header);
+    status::banner(state, frame, banner);
     status::footer(state, frame, footer);
     if area.width >= 80 && area.height >= 24 {
         full(state, frame, body);

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn header(state: &State, frame: &mut Frame, area: Rect) {
     let narrow = area.width < 100;
@@ -48,11 +48,28 @@ pub fn header(state: &State, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// Lines needed by the sticky notices (read-only state, a moved-aside file), wrapped to `width`.
+pub fn banner_height(state: &State, width: u16) -> u16 {
+    let w = usize::from(width.max(1));
+    state.notices.iter().filter(|n| n.sticky).map(|n| (n.text.chars().count() + 2).div_ceil(w) as u16).sum()
+}
+
+/// Sticky notices, in full, above the status line until dismissed with Esc.
+pub fn banner(state: &State, frame: &mut Frame, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let lines: Vec<Line> = state
+        .notices
+        .iter()
+        .filter(|n| n.sticky)
+        .map(|n| Line::from(Span::styled(format!("⚠ {}", n.text), level_style(n.level))))
+        .collect();
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
 pub fn footer(state: &State, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
-    for n in state.notices.iter().filter(|n| n.sticky) {
-        spans.push(Span::styled(format!("⚠ {} ", n.text), level_style(n.level)));
-    }
     if let Some(n) = state.fresh_notice() {
         spans.push(Span::styled(format!("{} ", n.text), level_style(n.level)));
     }

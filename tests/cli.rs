@@ -1,0 +1,210 @@
+//! The CLI contract, on the real binary: check, init, snapshot --json, scripted catalyst / risk changes.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn snapshot(home: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["snapshot", "--json", "--demo"];
+    args.extend(extra);
+    let o = run(home, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn check_accepts_the_builtin_thesis() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(home.path(), &["check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("5 tickers, 7 catalysts, 6 risks"), "{}", stdout(&o));
+}
+
+#[test]
+fn check_reports_path_line_col_and_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("bad.toml");
+    std::fs::write(&cfg, "[[tickers]]\nsymbol = \"AAOI\"\ncolour = \"red\"\n").unwrap();
+    let o = run(home.path(), &["check", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.starts_with(&format!("{}:3:1: ", cfg.display())), "{err}");
+    assert!(err.contains("colour"), "{err}");
+}
+
+#[test]
+fn a_bad_config_stops_the_tui_too() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("bad.toml");
+    std::fs::write(&cfg, "[refresh]\nnews_secs = 1\n[[tickers]]\nsymbol = \"A\"\n").unwrap();
+    let o = run(home.path(), &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.toml:2:13: refresh.news_secs"), "{}", stderr(&o));
+}
+
+#[test]
+fn init_writes_once_and_never_overwrites() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(home.path(), &["init"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let path = home.path().join("config/chokepoint/config.toml");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(written, chokepoint::config::EXAMPLE);
+    std::fs::write(&path, "# mine\n[[tickers]]\nsymbol = \"AAOI\"\n").unwrap();
+    let o = run(home.path(), &["init"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&path).unwrap().starts_with("# mine"));
+    // and the written config is the one used from now on
+    let o = run(home.path(), &["check"]);
+    assert!(stdout(&o).contains("1 tickers"), "{}", stdout(&o));
+}
+
+#[test]
+fn snapshot_json_has_the_documented_schema() {
+    let home = tempfile::tempdir().unwrap();
+    let v = snapshot(home.path(), &[]);
+    let quotes = v["quotes"].as_array().unwrap();
+    assert_eq!(quotes.len(), 5);
+    let sive = &quotes[0];
+    for key in [
+        "symbol",
+        "provider_symbol",
+        "price",
+        "change",
+        "change_pct",
+        "currency",
+        "market_state",
+        "as_of",
+        "stale",
+    ] {
+        assert!(sive.get(key).is_some(), "quote lacks {key}: {sive}");
+    }
+    assert_eq!(sive["symbol"], "SIVE");
+    assert_eq!(sive["provider_symbol"], "SIVE.ST");
+    assert_eq!(sive["currency"], "SEK");
+    assert!(sive["price"].as_f64().unwrap() > 0.0);
+    let cats = v["catalysts"].as_array().unwrap();
+    assert_eq!(cats.len(), 7);
+    for key in ["id", "title", "done", "done_at"] {
+        assert!(cats[0].get(key).is_some(), "catalyst lacks {key}");
+    }
+    let risks = v["risks"].as_array().unwrap();
+    assert_eq!(risks.len(), 6);
+    assert_eq!(risks[0]["level"], "watch");
+    let news = v["news"].as_array().unwrap();
+    assert!(news.len() >= 60, "{} headlines", news.len());
+    for key in ["id", "title", "link", "source", "published", "tickers", "catalysts", "risks"] {
+        assert!(news[0].get(key).is_some(), "news lacks {key}");
+    }
+    let dates: Vec<&str> = news.iter().filter_map(|n| n["published"].as_str()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    assert!(news.iter().any(|n| n["tickers"].as_array().unwrap().iter().any(|t| t == "AAOI")));
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 4);
+    for s in sources {
+        assert_eq!(s["ok"], true, "{s}");
+        assert!(s["fetched_at"].is_string());
+    }
+}
+
+#[test]
+fn snapshot_filter_uses_the_filter_language() {
+    let home = tempfile::tempdir().unwrap();
+    let all = snapshot(home.path(), &[])["news"].as_array().unwrap().len();
+    let v = snapshot(home.path(), &["--filter", "$AAOI -texas"]);
+    let news = v["news"].as_array().unwrap();
+    assert!(!news.is_empty() && news.len() < all);
+    for n in news {
+        assert!(n["tickers"].as_array().unwrap().iter().any(|t| t == "AAOI"), "{n}");
+        assert!(!n["title"].as_str().unwrap().to_lowercase().contains("texas"), "{n}");
+    }
+    let o = run(home.path(), &["snapshot", "--json", "--demo", "--filter", "/(unclosed/"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("regex"), "{}", stderr(&o));
+}
+
+#[test]
+fn snapshot_text_is_readable() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(home.path(), &["snapshot", "--demo"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for needle in ["TICKERS", "SIVE", "SEK", "CATALYSTS 0/7", "RISKS", "NEWS", "SOURCES"] {
+        assert!(out.contains(needle), "{needle} missing:\n{out}");
+    }
+}
+
+#[test]
+fn scripted_changes_show_in_the_snapshot() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(home.path(), &["--demo", "catalyst", "done", "luxnet-volume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(home.path(), &["--demo", "risk", "level", "lpo", "elevated"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = snapshot(home.path(), &[]);
+    let lux = v["catalysts"].as_array().unwrap().iter().find(|c| c["id"] == "luxnet-volume").unwrap().clone();
+    assert_eq!(lux["done"], true);
+    assert!(lux["done_at"].is_string());
+    let lpo = v["risks"].as_array().unwrap().iter().find(|r| r["id"] == "lpo").unwrap().clone();
+    assert_eq!(lpo["level"], "elevated");
+    // undo, and the real (non-demo) state was never touched
+    assert!(run(home.path(), &["--demo", "catalyst", "undo", "luxnet-volume"]).status.success());
+    let v = snapshot(home.path(), &[]);
+    assert!(v["catalysts"].as_array().unwrap().iter().all(|c| c["done"] == false));
+    assert!(!home.path().join("data/chokepoint/state.json").exists());
+}
+
+#[test]
+fn scripted_changes_reject_unknown_ids_and_levels() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(home.path(), &["catalyst", "done", "moonshot"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown catalyst `moonshot`") && stderr(&o).contains("amd-lta"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(home.path(), &["risk", "level", "lpo", "panic"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown level"), "{}", stderr(&o));
+}
+
+#[test]
+fn scripted_changes_refuse_while_the_state_is_locked() {
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join("data/chokepoint/state.json");
+    let held = chokepoint::store::Store::open(&state).unwrap();
+    assert!(!held.store.is_read_only());
+    let o = run(home.path(), &["catalyst", "done", "amd-lta"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("another chokepoint"), "{}", stderr(&o));
+    drop(held);
+    assert!(run(home.path(), &["catalyst", "done", "amd-lta"]).status.success());
+}
+
+#[test]
+fn the_tui_needs_a_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(home.path(), &["--demo"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("needs a terminal"), "{}", stderr(&o));
+}
