@@ -1,7 +1,9 @@
 //! Action: everything that can change the state, user intents and data arrivals (owned data).
 
+use crate::cache::Cache;
 use crate::domain::{NewsItem, Quote};
 use chrono::{DateTime, Utc};
+use std::time::Duration;
 use tui_input::InputRequest;
 
 /// The four panes, in focus order.
@@ -60,6 +62,10 @@ pub struct Loaded {
     pub result: Result<Payload, String>,
     pub partial_error: Option<String>,
     pub at: DateTime<Utc>,
+    /// The server asked us to wait this long (429 / 503 Retry-After).
+    pub retry_after: Option<Duration>,
+    /// Uniform in [0, 1), drawn by the runtime, for full-jitter backoff (keeps `update` pure).
+    pub jitter: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +99,8 @@ pub enum Action {
     /// A scheduled refresh of one source is due; only the newest schedule (generation) counts.
     RefreshDue(SourceId, u64),
     Loaded(Loaded),
+    /// Last session's data from the cache, shown as stale until refreshed.
+    Restore(Cache),
     /// The persisted state could not be written.
     SaveFailed(String),
     /// The link could not be opened.

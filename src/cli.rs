@@ -1,6 +1,7 @@
 //! Non-TUI commands: snapshot (text / JSON), check, init, and the scripted catalyst / risk changes.
 
 use crate::action::{Action, SourceId};
+use crate::cache;
 use crate::config::{self, Config, ConfigError};
 use crate::domain::{FetchStatus, RiskLevel, ToggleEvent, UserState};
 use crate::effect::Effect;
@@ -76,13 +77,27 @@ pub fn init(paths: &Paths) -> Result<String, Failure> {
     Ok(format!("wrote {}", path.display()))
 }
 
-/// One refresh of every source, headless, through the same update path as the TUI.
-pub async fn collect(config: &Config, user: UserState, demo: bool, offline: bool) -> State {
+/// One refresh of every source, headless, through the same update path as the TUI; `offline`
+/// shows the cache instead (demo data needs no network either way).
+pub async fn collect(
+    config: &Config,
+    user: UserState,
+    demo: bool,
+    offline: bool,
+    cache_dir: Option<&Path>,
+) -> Result<State, Failure> {
     let mut state = State::new(config, user, Utc::now(), demo);
     if offline && !demo {
-        return state;
+        match cache_dir.map(cache::load) {
+            Some(Ok(Some(c))) => {
+                update(&mut state, Action::Restore(c));
+            }
+            Some(Ok(None)) | None => {}
+            Some(Err(e)) => return Err(Failure::new(1, e)),
+        }
+        return Ok(state);
     }
-    let providers = Providers::new(config, demo);
+    let providers = Providers::new(config, demo).map_err(|e| Failure::new(1, e))?;
     let fetches: Vec<_> = update(&mut state, Action::RefreshAll)
         .into_iter()
         .filter_map(|fx| match fx {
@@ -90,10 +105,16 @@ pub async fn collect(config: &Config, user: UserState, demo: bool, offline: bool
             _ => None,
         })
         .collect();
+    let mut save_cache = false;
     for loaded in futures::future::join_all(fetches).await {
-        update(&mut state, Action::Loaded(loaded));
+        save_cache |= update(&mut state, Action::Loaded(loaded)).contains(&Effect::SaveCache);
     }
-    state
+    if let (true, Some(dir)) = (save_cache, cache_dir)
+        && let Err(e) = cache::save(dir, &crate::runtime::snapshot_cache(&state))
+    {
+        tracing::warn!("{e}");
+    }
+    Ok(state)
 }
 
 /// Applies `--filter` the way the TUI's `/` does.
@@ -119,7 +140,7 @@ pub fn snapshot_json(state: &State) -> Value {
             json!({
                 "symbol": q.symbol, "provider_symbol": q.provider_symbol, "price": q.price,
                 "change": q.change, "change_pct": q.change_pct, "currency": q.currency,
-                "market_state": q.market_state, "as_of": rfc3339(q.as_of), "stale": state.stale_quotes,
+                "market_state": q.market_state, "as_of": rfc3339(q.as_of), "stale": state.source_stale(SourceId::Quotes),
             })
         })
         .collect();

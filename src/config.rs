@@ -26,6 +26,9 @@ pub struct Config {
     pub news_every: Duration,
     pub quote_source: String,
     pub quote_base_url: String,
+    /// Second quote source tried for a ticker the first one fails on (`none` for no fallback).
+    pub quote_fallback: String,
+    pub stooq_base_url: String,
     pub history_cap: usize,
     pub tickers: Vec<TickerSpec>,
     pub catalysts: Vec<ThesisItem>,
@@ -100,6 +103,8 @@ impl Default for RawRefresh {
 struct RawQuotes {
     source: Spanned<String>,
     base_url: Spanned<String>,
+    fallback: Spanned<String>,
+    stooq_base_url: Spanned<String>,
 }
 
 impl Default for RawQuotes {
@@ -107,6 +112,8 @@ impl Default for RawQuotes {
         RawQuotes {
             source: Spanned::new(0..0, "yahoo".into()),
             base_url: Spanned::new(0..0, "https://query1.finance.yahoo.com".into()),
+            fallback: Spanned::new(0..0, "stooq".into()),
+            stooq_base_url: Spanned::new(0..0, "https://stooq.com".into()),
         }
     }
 }
@@ -138,7 +145,7 @@ enum KeyList {
 }
 
 /// The quote sources this build knows.
-pub const QUOTE_SOURCES: &[&str] = &["yahoo"];
+pub const QUOTE_SOURCES: &[&str] = &["yahoo", "stooq"];
 
 /// Parses and validates config text. `label` is the path shown in errors.
 pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
@@ -164,11 +171,19 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         );
         errors.push(at(raw.quotes.source.span(), msg));
     }
-    if !is_http_url(raw.quotes.base_url.get_ref()) {
-        errors.push(at(
-            raw.quotes.base_url.span(),
-            "quotes.base_url must be an http:// or https:// URL".into(),
-        ));
+    let fallback = raw.quotes.fallback.get_ref();
+    if fallback != "none" && !QUOTE_SOURCES.contains(&fallback.as_str()) {
+        let msg = format!("unknown quote fallback `{fallback}` (known: none, {})", QUOTE_SOURCES.join(", "));
+        errors.push(at(raw.quotes.fallback.span(), msg));
+    } else if fallback == raw.quotes.source.get_ref() {
+        errors.push(at(raw.quotes.fallback.span(), "quotes.fallback must differ from quotes.source".into()));
+    }
+    for (url, what) in
+        [(&raw.quotes.base_url, "quotes.base_url"), (&raw.quotes.stooq_base_url, "quotes.stooq_base_url")]
+    {
+        if !is_http_url(url.get_ref()) {
+            errors.push(at(url.span(), format!("{what} must be an http:// or https:// URL")));
+        }
     }
     let cap = *raw.news.history_cap.get_ref();
     if !(100..=1_000_000).contains(&cap) {
@@ -240,6 +255,8 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         news_every: Duration::from_secs(*raw.refresh.news_secs.get_ref()),
         quote_source: raw.quotes.source.into_inner(),
         quote_base_url: raw.quotes.base_url.into_inner().trim_end_matches('/').to_string(),
+        quote_fallback: raw.quotes.fallback.into_inner(),
+        stooq_base_url: raw.quotes.stooq_base_url.into_inner().trim_end_matches('/').to_string(),
         history_cap: cap,
         tickers: raw.tickers.into_iter().map(Spanned::into_inner).collect(),
         catalysts: raw.catalysts.into_iter().map(Spanned::into_inner).collect(),

@@ -62,6 +62,11 @@ pub enum MarketState {
 }
 
 impl MarketState {
+    /// Pre-market, regular or after-hours: quotes move.
+    pub fn is_trading(self) -> bool {
+        matches!(self, MarketState::Pre | MarketState::Regular | MarketState::Post)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             MarketState::Pre => "pre",

@@ -19,6 +19,8 @@ pub enum Effect {
     },
     /// Write the user state atomically.
     Save(UserState),
+    /// Write the current quotes and news to the cache.
+    SaveCache,
     /// Open an http(s) link in the browser (already validated).
     OpenUrl(String),
     Quit,

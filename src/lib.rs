@@ -1,6 +1,7 @@
 //! chokepoint: a terminal dashboard for the CW-laser / co-packaged-optics supply-chain thesis.
 
 pub mod action;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod domain;

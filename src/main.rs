@@ -117,7 +117,9 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
                 None => Default::default(),
             };
             let rt = runtime_builder()?;
-            let mut state = rt.block_on(cli::collect(&config, user, cli.demo, offline));
+            let cache_dir = paths.as_ref().filter(|_| !cli.demo).map(|p| p.cache_dir.clone());
+            let mut state =
+                rt.block_on(cli::collect(&config, user, cli.demo, offline, cache_dir.as_deref()))?;
             if let Some(q) = filter {
                 cli::apply_filter(&mut state, &q)?;
             }
@@ -152,8 +154,15 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
     let paths = need_paths(paths)?;
     init_logging(paths);
     let opened = store::Store::open(&paths.state_file(demo)).map_err(|e| Failure::new(1, e.to_string()))?;
-    let launch =
-        runtime::Launch { config, demo, store: opened.store, user: opened.state, notices: opened.notices };
+    let cache_dir = (!demo).then(|| paths.cache_dir.clone());
+    let launch = runtime::Launch {
+        config,
+        demo,
+        cache_dir,
+        store: opened.store,
+        user: opened.state,
+        notices: opened.notices,
+    };
     let rt = runtime_builder()?;
     rt.block_on(runtime::run(launch)).map_err(|e| Failure::new(1, format!("terminal error: {e}")))
 }

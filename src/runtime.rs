@@ -2,6 +2,7 @@
 //! carrying out effects. Redraws only when the state's revision moved.
 
 use crate::action::Action;
+use crate::cache::{self, Cache};
 use crate::effect::Effect;
 use crate::providers::Providers;
 use crate::state::{Level, State};
@@ -15,6 +16,7 @@ use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::prelude::CrosstermBackend;
 use std::io::{self, Stdout};
+use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -50,32 +52,54 @@ fn install_panic_hook() {
     }));
 }
 
-/// Writes the user state on its own thread, newest state wins, so the UI never waits on fsync.
+/// A write for the saver thread.
+enum Job {
+    User(UserState),
+    Cache(Cache),
+}
+
+/// Writes the user state and the cache on its own thread, newest of each wins, so the UI never
+/// waits on fsync.
 struct Saver {
-    tx: Option<std_mpsc::Sender<UserState>>,
+    tx: Option<std_mpsc::Sender<Job>>,
     handle: Option<JoinHandle<()>>,
 }
 
 impl Saver {
-    fn spawn(store: Store, actions: UnboundedSender<Action>) -> io::Result<Saver> {
-        let (tx, rx) = std_mpsc::channel::<UserState>();
+    fn spawn(
+        store: Store,
+        cache_dir: Option<PathBuf>,
+        actions: UnboundedSender<Action>,
+    ) -> io::Result<Saver> {
+        let (tx, rx) = std_mpsc::channel::<Job>();
         let handle = std::thread::Builder::new().name("chokepoint-saver".into()).spawn(move || {
-            while let Ok(mut latest) = rx.recv() {
-                while let Ok(newer) = rx.try_recv() {
-                    latest = newer;
+            while let Ok(first) = rx.recv() {
+                let (mut user, mut cached) = (None, None);
+                for job in std::iter::once(first).chain(rx.try_iter()) {
+                    match job {
+                        Job::User(u) => user = Some(u),
+                        Job::Cache(c) => cached = Some(c),
+                    }
                 }
-                if let Err(e) = store.save(&latest) {
+                if let Some(u) = user
+                    && let Err(e) = store.save(&u)
+                {
                     tracing::error!("saving state: {e}");
                     let _ = actions.send(Action::SaveFailed(e.to_string()));
+                }
+                if let (Some(c), Some(dir)) = (cached, &cache_dir)
+                    && let Err(e) = cache::save(dir, &c)
+                {
+                    tracing::warn!("saving cache: {e}");
                 }
             }
         })?;
         Ok(Saver { tx: Some(tx), handle: Some(handle) })
     }
 
-    fn save(&self, state: UserState) {
+    fn send(&self, job: Job) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(state);
+            let _ = tx.send(job);
         }
     }
 
@@ -98,6 +122,8 @@ impl Drop for Saver {
 pub struct Launch {
     pub config: Config,
     pub demo: bool,
+    /// Where the last quotes and news are kept (`None` in demo mode).
+    pub cache_dir: Option<PathBuf>,
     pub store: Store,
     pub user: UserState,
     pub notices: Vec<String>,
@@ -105,16 +131,25 @@ pub struct Launch {
 
 /// Runs the TUI until quit, a signal, or the terminal going away.
 pub async fn run(launch: Launch) -> io::Result<()> {
-    let Launch { config, demo, store, user, notices } = launch;
+    let Launch { config, demo, cache_dir, store, user, notices } = launch;
     let mut state = State::new(&config, user, Utc::now(), demo);
     state.read_only = store.is_read_only();
     state.utc_offset_secs = chrono::Local::now().offset().local_minus_utc();
     for n in notices {
         notify(&mut state, Level::Warn, n, true);
     }
-    let providers = Providers::new(&config, demo);
+    let providers = Providers::new(&config, demo).map_err(io::Error::other)?;
+    if let Some(dir) = &cache_dir {
+        match cache::load(dir) {
+            Ok(Some(c)) => {
+                update(&mut state, Action::Restore(c));
+            }
+            Ok(None) => {}
+            Err(e) => notify(&mut state, Level::Warn, e, false),
+        }
+    }
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
-    let mut saver = Saver::spawn(store, tx.clone())?;
+    let mut saver = Saver::spawn(store, cache_dir, tx.clone())?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
 
@@ -127,7 +162,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
 
     let mut fx = update(&mut state, Action::Resize(size.width, size.height));
     fx.extend(update(&mut state, Action::RefreshAll));
-    perform(fx, &providers, &tx, &saver);
+    perform(fx, &state, &providers, &tx, &saver);
 
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -168,10 +203,11 @@ pub async fn run(launch: Launch) -> io::Result<()> {
         };
         // The clock first, so toggles are stamped with the time of the key press.
         update(&mut state, Action::Tick(Utc::now()));
+        let mut fx = Vec::new();
         for action in actions {
-            let fx = update(&mut state, action);
-            perform(fx, &providers, &tx, &saver);
+            fx.extend(update(&mut state, action));
         }
+        perform(fx, &state, &providers, &tx, &saver);
     }
     drop(terminal);
     saver.finish();
@@ -189,12 +225,28 @@ fn test_panic(key: &crossterm::event::KeyEvent) {
     }
 }
 
+/// The data worth keeping across restarts.
+pub fn snapshot_cache(state: &State) -> Cache {
+    let quotes = state.tickers.iter().filter_map(|t| state.quotes.get(&t.symbol)).cloned().collect();
+    Cache { version: Cache::VERSION, saved_at: Some(state.now), quotes, news: state.news.clone() }
+}
+
 fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, state: &State) -> io::Result<()> {
     terminal.draw(|frame| ui::render(state, frame)).map(|_| ())
 }
 
-/// Carries out effects: fetches and timers on tokio tasks, saves on the saver thread.
-fn perform(fx: Vec<Effect>, providers: &Providers, tx: &UnboundedSender<Action>, saver: &Saver) {
+/// Carries out effects: fetches and timers on tokio tasks, saves on the saver thread. A batch's
+/// cache writes collapse into one.
+fn perform(
+    fx: Vec<Effect>,
+    state: &State,
+    providers: &Providers,
+    tx: &UnboundedSender<Action>,
+    saver: &Saver,
+) {
+    if fx.contains(&Effect::SaveCache) {
+        saver.send(Job::Cache(snapshot_cache(state)));
+    }
     for effect in fx {
         match effect {
             Effect::Fetch { source, req_id } => {
@@ -207,13 +259,18 @@ fn perform(fx: Vec<Effect>, providers: &Providers, tx: &UnboundedSender<Action>,
                     });
                     let loaded = match task.await {
                         Ok(loaded) => loaded,
-                        Err(e) => crate::action::Loaded {
-                            source,
-                            req_id,
-                            result: Err(format!("internal error in fetch task: {e}")),
-                            partial_error: None,
-                            at: Utc::now(),
-                        },
+                        Err(e) => {
+                            tracing::error!("fetch task for {source:?} failed: {e}");
+                            crate::action::Loaded {
+                                source,
+                                req_id,
+                                result: Err(format!("internal error in fetch task: {e}")),
+                                partial_error: None,
+                                at: Utc::now(),
+                                retry_after: None,
+                                jitter: fastrand::f64(),
+                            }
+                        }
                     };
                     let _ = tx.send(Action::Loaded(loaded));
                 });
@@ -225,7 +282,8 @@ fn perform(fx: Vec<Effect>, providers: &Providers, tx: &UnboundedSender<Action>,
                     let _ = tx.send(Action::RefreshDue(source, generation));
                 });
             }
-            Effect::Save(user) => saver.save(user),
+            Effect::Save(user) => saver.send(Job::User(user)),
+            Effect::SaveCache => {}
             Effect::OpenUrl(url) => {
                 let tx = tx.clone();
                 tokio::task::spawn_blocking(move || {

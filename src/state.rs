@@ -25,6 +25,10 @@ pub struct SourceHealth {
     /// The request whose answer we are waiting for; answers with another id are stale.
     pub pending: Option<u64>,
     pub every: Duration,
+    /// Failures in a row, for the backoff; 0 after a success.
+    pub failures: u32,
+    /// When the next attempt after a failure is due, shown as "retry in 2m".
+    pub retry_at: Option<DateTime<Utc>>,
     /// Generation of the pending refresh timer; older timers are ignored.
     pub schedule: u64,
 }
@@ -77,6 +81,10 @@ pub struct State {
     pub quotes: HashMap<String, Quote>,
     /// Quotes restored from cache, not yet refreshed.
     pub stale_quotes: bool,
+    /// News restored from cache, no feed refreshed yet.
+    pub stale_news: bool,
+    /// Quote refresh interval while every market is closed.
+    pub quotes_closed_every: Duration,
     pub catalysts: Vec<ThesisItem>,
     pub risks: Vec<ThesisItem>,
     pub user: UserState,
@@ -110,6 +118,8 @@ impl State {
             last_ok: None,
             pending: None,
             every: config.quotes_every,
+            failures: 0,
+            retry_at: None,
             schedule: 0,
         }];
         sources.extend(config.feeds.iter().enumerate().map(|(i, f)| SourceHealth {
@@ -119,6 +129,8 @@ impl State {
             last_ok: None,
             pending: None,
             every: config.news_every,
+            failures: 0,
+            retry_at: None,
             schedule: 0,
         }));
         let mut state = State {
@@ -129,6 +141,8 @@ impl State {
             tickers: config.tickers.clone(),
             quotes: HashMap::new(),
             stale_quotes: false,
+            stale_news: false,
+            quotes_closed_every: config.quotes_closed_every,
             catalysts: config.catalysts.clone(),
             risks: config.risks.clone(),
             user,
@@ -217,6 +231,20 @@ impl State {
     /// The newest transient notice, while it is still fresh enough to show.
     pub fn fresh_notice(&self) -> Option<&Notice> {
         self.notices.iter().rev().find(|n| !n.sticky && (self.now - n.at).num_seconds() < NOTICE_SECS)
+    }
+
+    /// Whether a source's data is stale: restored from cache and not refreshed yet, or last fetched
+    /// more than two refresh intervals ago.
+    pub fn source_stale(&self, id: SourceId) -> bool {
+        let Some(src) = self.sources.iter().find(|s| s.id == id) else { return false };
+        let restored = match id {
+            SourceId::Quotes => self.stale_quotes,
+            SourceId::Feed(_) => self.stale_news,
+        };
+        let trading = self.quotes.values().any(|q| q.market_state.is_trading());
+        let every = if id == SourceId::Quotes && !trading { self.quotes_closed_every } else { src.every };
+        let limit = chrono::Duration::from_std(every * 2).unwrap_or(chrono::Duration::MAX);
+        restored || src.last_ok.is_some_and(|t| self.now - t > limit)
     }
 
     /// Sources currently failing, for the status line.

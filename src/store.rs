@@ -156,10 +156,11 @@ impl Store {
         };
         let mut bytes = serde_json::to_vec_pretty(state).map_err(StoreError::Encode)?;
         bytes.push(b'\n');
-        let io_err = |source| StoreError::Io { action: "write", path: self.path.clone(), source };
-        let mut file = AtomicWriteFile::options().open(&self.path).map_err(io_err)?;
-        file.write_all(&bytes).map_err(io_err)?;
-        file.commit().map_err(io_err)
+        write_atomic(&self.path, &bytes).map_err(|source| StoreError::Io {
+            action: "write",
+            path: self.path.clone(),
+            source,
+        })
     }
 
     /// True when this store will refuse to save.
@@ -305,6 +306,14 @@ fn unique_aside(path: &Path, stamp: &str) -> io::Result<PathBuf> {
         }
     }
     Err(io::Error::other("no free name to move the corrupt state file to"))
+}
+
+/// Replaces `path` with `bytes` atomically: temp file in the same dir, fsync, rename, dir fsync.
+/// A crash at any point leaves either the old file or the new one, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = AtomicWriteFile::options().open(path)?;
+    file.write_all(bytes)?;
+    file.commit()
 }
 
 /// Reads the state without locking or moving anything (for `snapshot`): a missing file is the

@@ -1,11 +1,13 @@
 //! update(&mut State, Action) -> Vec<Effect>: the only place the state changes.
 
 use crate::action::{Action, Loaded, Pane, Payload, SourceId};
+use crate::cache::Cache;
 use crate::domain::{CatalystRecord, FetchStatus, ToggleEvent};
 use crate::effect::Effect;
+use crate::providers::http::backoff;
 use crate::state::{Level, Notice, State, Undo};
 use crate::{filter, providers::feed};
-use chrono::{DateTime, Utc};
+use std::time::Duration;
 
 /// How many undo steps are kept.
 const UNDO_DEPTH: usize = 100;
@@ -82,16 +84,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::RefreshAll => {
             let ids: Vec<SourceId> = state.sources.iter().map(|s| s.id).collect();
             for id in ids {
-                fetch(state, id, &mut fx);
+                fetch(state, id, &mut fx, true);
             }
         }
         Action::RefreshDue(id, generation) => {
             if !state.sources.iter().any(|s| s.id == id && s.schedule == generation) {
                 return fx; // an older timer, superseded by a newer schedule
             }
-            fetch(state, id, &mut fx);
+            fetch(state, id, &mut fx, false);
         }
         Action::Loaded(loaded) => on_loaded(state, loaded, &mut fx),
+        Action::Restore(cache) => restore(state, cache),
         Action::SaveFailed(msg) => notify(state, Level::Error, format!("state not saved: {msg}"), false),
         Action::OpenFailed(msg) => notify(state, Level::Error, format!("cannot open link: {msg}"), false),
     }
@@ -255,26 +258,53 @@ fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
-fn fetch(state: &mut State, id: SourceId, fx: &mut Vec<Effect>) {
+/// Starts a fetch of `id`. A timer never stacks a second request on a running one (timeouts bound
+/// it); the user's `r` does, and the older answer is then dropped as stale when it arrives.
+fn fetch(state: &mut State, id: SourceId, fx: &mut Vec<Effect>, user: bool) {
     let req_id = state.next_req;
-    state.next_req += 1;
-    if let Some(src) = state.sources.iter_mut().find(|s| s.id == id) {
-        src.pending = Some(req_id);
-        if !matches!(src.status, FetchStatus::Error { .. }) {
-            src.status = FetchStatus::Loading;
-        }
-        fx.push(Effect::Fetch { source: id, req_id });
+    let Some(src) = state.sources.iter_mut().find(|s| s.id == id) else { return };
+    if src.pending.is_some() && !user {
+        return;
     }
+    state.next_req += 1;
+    src.pending = Some(req_id);
+    if !matches!(src.status, FetchStatus::Error { .. }) {
+        src.status = FetchStatus::Loading;
+    }
+    fx.push(Effect::Fetch { source: id, req_id });
 }
 
+/// First retry after a failure waits about this long (full jitter, doubling per failure).
+const RETRY_BASE: Duration = Duration::from_secs(5);
+
 fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>) {
+    let any_open = state.quotes.values().any(|q| q.market_state.is_trading());
+    let closed_every = state.quotes_closed_every;
     let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
     if src.pending != Some(loaded.req_id) {
         return; // stale answer to a request that was superseded
     }
     src.pending = None;
     src.schedule += 1;
-    let (every, generation) = (src.every, src.schedule);
+    let generation = src.schedule;
+    let ok = loaded.result.is_ok() && loaded.partial_error.is_none();
+    let after = if ok {
+        src.failures = 0;
+        src.retry_at = None;
+        // Quotes: every minute while a market trades, every 15 min while all are closed.
+        if src.id == SourceId::Quotes && !any_open && !state.quotes.is_empty() {
+            closed_every
+        } else {
+            src.every
+        }
+    } else {
+        src.failures = src.failures.saturating_add(1);
+        let cap = src.every.max(RETRY_BASE);
+        let delay = backoff(src.failures, RETRY_BASE, cap, loaded.jitter, loaded.retry_after)
+            .max(Duration::from_secs(1));
+        src.retry_at = chrono::Duration::from_std(delay).ok().map(|d| loaded.at + d);
+        delay
+    };
     match loaded.result {
         Ok(payload) => {
             src.status = match loaded.partial_error {
@@ -282,16 +312,19 @@ fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>) {
                 None => FetchStatus::Ok { at: loaded.at },
             };
             src.last_ok = Some(loaded.at);
-            apply_payload(state, payload, loaded.at);
+            apply_payload(state, payload);
+            if !state.demo {
+                fx.push(Effect::SaveCache);
+            }
         }
         Err(message) => src.status = FetchStatus::Error { message, at: loaded.at },
     }
     if !state.demo {
-        fx.push(Effect::Schedule { source: loaded.source, after: every, generation });
+        fx.push(Effect::Schedule { source: loaded.source, after, generation });
     }
 }
 
-fn apply_payload(state: &mut State, payload: Payload, _at: DateTime<Utc>) {
+fn apply_payload(state: &mut State, payload: Payload) {
     match payload {
         Payload::Quotes(quotes) => {
             for q in quotes {
@@ -302,7 +335,26 @@ fn apply_payload(state: &mut State, payload: Payload, _at: DateTime<Utc>) {
         Payload::News(items) => {
             let keep = state.selected_news().map(|n| n.id.clone());
             feed::merge(&mut state.news, items, state.history_cap);
+            state.stale_news = false;
             state.refilter_keeping(keep);
         }
+    }
+}
+
+/// Last session's cached data: shown at once, marked stale until the first refresh lands.
+fn restore(state: &mut State, cache: Cache) {
+    let known: Vec<&str> = state.tickers.iter().map(|t| t.symbol.as_str()).collect();
+    let quotes: Vec<_> = cache.quotes.into_iter().filter(|q| known.contains(&q.symbol.as_str())).collect();
+    if !quotes.is_empty() && state.quotes.is_empty() {
+        for q in quotes {
+            state.quotes.insert(q.symbol.clone(), q);
+        }
+        state.stale_quotes = true;
+    }
+    if !cache.news.is_empty() && state.news.is_empty() {
+        let keep = state.selected_news().map(|n| n.id.clone());
+        feed::merge(&mut state.news, cache.news, state.history_cap);
+        state.stale_news = true;
+        state.refilter_keeping(keep);
     }
 }

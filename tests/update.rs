@@ -238,6 +238,8 @@ fn stale_answers_are_dropped() {
         result: Ok(Payload::News(vec![news("x", "old", 1)])),
         partial_error: None,
         at: now(),
+        retry_after: None,
+        jitter: 0.5,
     };
     update(&mut s, Action::Loaded(stale));
     assert!(s.news.is_empty());
@@ -262,6 +264,8 @@ fn errors_show_per_source_and_schedule_a_retry() {
             result: Err("timeout".into()),
             partial_error: None,
             at: now(),
+            retry_after: None,
+            jitter: 0.5,
         }),
     );
     assert!(matches!(&s.sources[0].status, FetchStatus::Error { message, .. } if message == "timeout"));

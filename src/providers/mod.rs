@@ -1,7 +1,11 @@
-//! Providers: where data comes from. Each fetch is one async call answering with an `Action::Loaded`.
+//! Providers: where data comes from. Each fetch is one async call answering with an `Action::Loaded`;
+//! the same parsers serve live HTTP and the recorded demo data.
 
 pub mod demo;
 pub mod feed;
+pub mod http;
+pub mod live;
+pub mod stooq;
 pub mod yahoo;
 
 use crate::action::{Loaded, Payload, SourceId};
@@ -10,6 +14,7 @@ use crate::domain::TickerSpec;
 use crate::tagging::Tagger;
 use chrono::Utc;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Everything a fetch needs, shared read-only by the fetch tasks.
 #[derive(Clone)]
@@ -18,46 +23,67 @@ pub struct Providers {
 }
 
 struct Inner {
-    demo: bool,
     tickers: Vec<TickerSpec>,
     feeds: Vec<FeedSpec>,
     tagger: Tagger,
+    /// `None` in demo mode.
+    live: Option<live::Live>,
+}
+
+/// What one fetch produced before it is stamped into a `Loaded`.
+pub struct Outcome {
+    pub result: Result<Payload, String>,
+    pub partial_error: Option<String>,
+    pub retry_after: Option<Duration>,
+}
+
+impl Outcome {
+    fn from(result: Result<Payload, String>) -> Outcome {
+        Outcome { result, partial_error: None, retry_after: None }
+    }
 }
 
 impl Providers {
-    pub fn new(config: &Config, demo: bool) -> Providers {
+    /// Live providers need an HTTP client; building one can fail (TLS roots), which is reported.
+    pub fn new(config: &Config, demo: bool) -> Result<Providers, String> {
         let tagger = Tagger::new(&config.tickers, &config.catalysts, &config.risks);
-        Providers {
+        let live = if demo { None } else { Some(live::Live::new(config)?) };
+        Ok(Providers {
             inner: Arc::new(Inner {
-                demo,
                 tickers: config.tickers.clone(),
                 feeds: config.feeds.clone(),
                 tagger,
+                live,
             }),
-        }
+        })
     }
 
     /// Fetches one source and packages the answer for `update`.
     pub async fn fetch(&self, source: SourceId, req_id: u64) -> Loaded {
-        let now = Utc::now();
         let inner = &self.inner;
-        let (result, partial_error) = match source {
-            SourceId::Quotes if inner.demo => demo::quotes(&inner.tickers, now),
-            SourceId::Feed(i) if inner.demo => (demo::news(inner.feeds.get(i)), None),
-            SourceId::Quotes => (Err(live_missing()), None),
-            SourceId::Feed(_) => (Err(live_missing()), None),
-        };
-        let result = match (result, source) {
-            (Ok(Payload::News(mut items)), _) => {
-                items.iter_mut().for_each(|n| inner.tagger.tag(n));
-                Ok(Payload::News(items))
+        let mut outcome = match (&inner.live, source) {
+            (None, SourceId::Quotes) => {
+                let (result, partial_error) = demo::quotes(&inner.tickers, Utc::now());
+                Outcome { result, partial_error, retry_after: None }
             }
-            (other, _) => other,
+            (None, SourceId::Feed(i)) => Outcome::from(demo::news(inner.feeds.get(i))),
+            (Some(live), SourceId::Quotes) => live.quotes(&inner.tickers).await,
+            (Some(live), SourceId::Feed(i)) => match inner.feeds.get(i) {
+                Some(feed) => live.news(feed).await,
+                None => Outcome::from(Err("unknown feed".into())),
+            },
         };
-        Loaded { source, req_id, result, partial_error, at: Utc::now() }
+        if let Ok(Payload::News(items)) = &mut outcome.result {
+            items.iter_mut().for_each(|n| inner.tagger.tag(n));
+        }
+        Loaded {
+            source,
+            req_id,
+            result: outcome.result,
+            partial_error: outcome.partial_error,
+            at: Utc::now(),
+            retry_after: outcome.retry_after,
+            jitter: fastrand::f64(),
+        }
     }
-}
-
-fn live_missing() -> String {
-    "live sources are not in this build yet: run with --demo".into()
 }

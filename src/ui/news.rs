@@ -25,6 +25,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if state.demo {
         extra.push(Span::styled(" sample data", Style::new().fg(Color::Magenta)));
     }
+    if state.stale_news {
+        extra.push(Span::styled(" cached, refreshing", Style::new().fg(Color::Yellow)));
+    }
     let block = pane_block(state, Pane::News, pane_title(state, Pane::News, extra));
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -126,8 +126,13 @@ fn source_summary(state: &State) -> Vec<Span<'static>> {
     }
     for s in state.failing() {
         if let FetchStatus::Error { message, at } = &s.status {
+            let when = match (s.pending, s.retry_at) {
+                (Some(_), _) => "retrying now".to_string(),
+                (None, Some(t)) if t > state.now => format!("retry in {}", fmt::age(t, state.now)),
+                _ => fmt::age(state.now, *at),
+            };
             spans.push(Span::styled(
-                format!(" · ✗ {}: {} ({})", s.name, message, fmt::age(state.now, *at)),
+                format!(" · ✗ {}: {message} ({when})", s.name),
                 Style::new().fg(Color::Red),
             ));
         }

@@ -1,7 +1,7 @@
 //! The Tickers pane: price, day change, currency, intraday sparkline, market state, age and source.
 
 use super::{fmt, pane_block, pane_title, scroll_offset, selected_style};
-use crate::action::Pane;
+use crate::action::{Pane, SourceId};
 use crate::domain::{MarketState, Quote};
 use crate::state::State;
 use ratatui::Frame;
@@ -10,13 +10,12 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
-/// Quotes older than this many refresh intervals are marked stale.
-const STALE_INTERVALS: i64 = 2;
-
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let mut extra = Vec::new();
     if state.stale_quotes {
-        extra.push(Span::styled(" (cached)", Style::new().fg(Color::Yellow)));
+        extra.push(Span::styled(" cached, refreshing", Style::new().fg(Color::Yellow)));
+    } else if state.source_stale(SourceId::Quotes) {
+        extra.push(Span::styled(" stale", Style::new().fg(Color::Yellow)));
     }
     let block = pane_block(state, Pane::Tickers, pane_title(state, Pane::Tickers, extra));
     let inner = block.inner(area);
@@ -125,11 +124,8 @@ fn market(q: Option<&Quote>) -> Span<'static> {
 fn age_span(state: &State, q: Option<&Quote>) -> Span<'static> {
     let Some(q) = q else { return Span::raw("") };
     let label = fmt::age(state.now, q.as_of);
-    let every = state.sources.first().map_or(60, |s| s.every.as_secs() as i64);
-    let old = (state.now - q.as_of).num_seconds() > every * STALE_INTERVALS;
-    let stale = state.stale_quotes || (old && q.market_state == MarketState::Regular);
-    if stale {
-        Span::styled(label, Style::new().fg(Color::Yellow))
+    if state.source_stale(SourceId::Quotes) {
+        Span::styled(format!("{label}!"), Style::new().fg(Color::Yellow))
     } else {
         Span::styled(label, Style::new().fg(Color::DarkGray))
     }

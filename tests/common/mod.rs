@@ -46,7 +46,15 @@ pub fn deliver(state: &mut State, source: SourceId, payload: Payload) -> Vec<Eff
         .expect("a fetch for the source");
     update(
         state,
-        Action::Loaded(Loaded { source, req_id, result: Ok(payload), partial_error: None, at: now() }),
+        Action::Loaded(Loaded {
+            source,
+            req_id,
+            result: Ok(payload),
+            partial_error: None,
+            at: now(),
+            retry_after: None,
+            jitter: 0.5,
+        }),
     )
 }
 
@@ -79,7 +87,15 @@ pub fn demo_state() -> State {
                 Payload::News(items)
             }
         };
-        let loaded = Loaded { source, req_id, result: Ok(payload), partial_error: None, at: now() };
+        let loaded = Loaded {
+            source,
+            req_id,
+            result: Ok(payload),
+            partial_error: None,
+            at: now(),
+            retry_after: None,
+            jitter: 0.5,
+        };
         update(&mut s, Action::Loaded(loaded));
     }
     s

@@ -1,0 +1,100 @@
+//! Live sources over HTTP: Yahoo chart quotes with a per-ticker fallback source (Stooq), and news
+//! feeds. One attempt per call; `update` schedules retries with backoff.
+
+use super::http::{FetchError, Http, HttpConfig};
+use super::{Outcome, feed, stooq, yahoo};
+use crate::action::Payload;
+use crate::config::{Config, FeedSpec};
+use crate::domain::{Quote, TickerSpec};
+use chrono::Utc;
+use std::time::Duration;
+
+pub struct Live {
+    http: Http,
+    primary: String,
+    fallback: Option<String>,
+    yahoo_base: String,
+    stooq_base: String,
+}
+
+impl Live {
+    pub fn new(config: &Config) -> Result<Live, String> {
+        let http = Http::new(HttpConfig::default()).map_err(|e| format!("HTTP client: {e}"))?;
+        Ok(Live {
+            http,
+            primary: config.quote_source.clone(),
+            fallback: (config.quote_fallback != "none").then(|| config.quote_fallback.clone()),
+            yahoo_base: config.quote_base_url.clone(),
+            stooq_base: config.stooq_base_url.clone(),
+        })
+    }
+
+    /// All tickers concurrently; each tries the primary source, then the fallback. Some failing is a
+    /// partial result; all failing is an error.
+    pub async fn quotes(&self, tickers: &[TickerSpec]) -> Outcome {
+        let answers = futures::future::join_all(tickers.iter().map(|t| self.quote(t))).await;
+        let mut quotes = Vec::new();
+        let mut errors = Vec::new();
+        let mut retry_after: Option<Duration> = None;
+        for (t, answer) in tickers.iter().zip(answers) {
+            match answer {
+                Ok(q) => quotes.push(q),
+                Err((msg, wait)) => {
+                    errors.push(format!("{}: {msg}", t.symbol));
+                    retry_after = retry_after.max(wait);
+                }
+            }
+        }
+        let message = (!errors.is_empty()).then(|| errors.join("; "));
+        if quotes.is_empty() && !tickers.is_empty() {
+            return Outcome { result: Err(message.unwrap_or_default()), partial_error: None, retry_after };
+        }
+        Outcome { result: Ok(Payload::Quotes(quotes)), partial_error: message, retry_after }
+    }
+
+    async fn quote(&self, spec: &TickerSpec) -> Result<Quote, (String, Option<Duration>)> {
+        match self.quote_from(&self.primary, spec).await {
+            Ok(q) => Ok(q),
+            Err((first, wait)) => match &self.fallback {
+                Some(fb) => self
+                    .quote_from(fb, spec)
+                    .await
+                    .map_err(|(second, _)| (format!("{}: {first}; {fb}: {second}", self.primary), wait)),
+                None => Err((first, wait)),
+            },
+        }
+    }
+
+    async fn quote_from(&self, source: &str, spec: &TickerSpec) -> Result<Quote, (String, Option<Duration>)> {
+        let fetch_err = |e: FetchError| (e.to_string(), e.retry_after());
+        if source == "stooq" {
+            let sym = stooq::stooq_symbol(spec)
+                .ok_or_else(|| (stooq::StooqError::NotCovered(spec.symbol.clone()).to_string(), None))?;
+            let body = self.http.get(&stooq::quote_url(&self.stooq_base, &sym)).await.map_err(fetch_err)?;
+            stooq::parse_quote(&body.bytes, spec, Utc::now()).map_err(|e| (e.to_string(), None))
+        } else {
+            let body = self
+                .http
+                .get(&yahoo::chart_url(&self.yahoo_base, spec.provider()))
+                .await
+                .map_err(fetch_err)?;
+            yahoo::parse_chart(&body.bytes, spec, "yahoo", Utc::now()).map_err(|e| (e.to_string(), None))
+        }
+    }
+
+    /// One feed: raw bytes (charset from the body or the Content-Type) through the feed parser.
+    pub async fn news(&self, spec: &FeedSpec) -> Outcome {
+        match self.http.get(&spec.url).await {
+            Ok(body) => Outcome {
+                result: feed::parse_feed(&body.bytes, &spec.name, body.content_type.as_deref())
+                    .map(Payload::News)
+                    .map_err(|e| e.to_string()),
+                partial_error: None,
+                retry_after: None,
+            },
+            Err(e) => {
+                Outcome { retry_after: e.retry_after(), result: Err(e.to_string()), partial_error: None }
+            }
+        }
+    }
+}
