@@ -64,6 +64,8 @@ pub struct Loaded {
     pub at: DateTime<Utc>,
     /// The server asked us to wait this long (429 / 503 Retry-After).
     pub retry_after: Option<Duration>,
+    /// Items of a partial result that failed: (display symbol, message).
+    pub failed_items: Vec<(String, String)>,
     /// Uniform in [0, 1), drawn by the runtime, for full-jitter backoff (keeps `update` pure).
     pub jitter: f64,
 }
@@ -79,6 +81,8 @@ pub enum Action {
     Top,
     Bottom,
     ToggleHelp,
+    /// Show / hide the sources overlay.
+    ToggleSources,
     /// Esc in normal mode: dismiss the sticky notices.
     DismissNotices,
     /// Scroll the help overlay by lines.

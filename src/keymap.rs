@@ -27,10 +27,11 @@ pub enum Command {
     FilterSelected,
     Open,
     Refresh,
+    Sources,
 }
 
 impl Command {
-    pub const ALL: [Command; 21] = [
+    pub const ALL: [Command; 22] = [
         Command::Quit,
         Command::Help,
         Command::FocusNext,
@@ -52,6 +53,7 @@ impl Command {
         Command::FilterSelected,
         Command::Open,
         Command::Refresh,
+        Command::Sources,
     ];
 
     pub fn name(self) -> &'static str {
@@ -88,6 +90,7 @@ impl Command {
             }
             Command::Open => ("open", "open the selected headline's link"),
             Command::Refresh => ("refresh", "refresh all sources now"),
+            Command::Sources => ("sources", "show every source's health, age and next retry"),
         }
     }
 
@@ -118,6 +121,7 @@ impl Command {
             Command::FilterSelected => Action::FilterBySelection,
             Command::Open => Action::OpenLink,
             Command::Refresh => Action::RefreshAll,
+            Command::Sources => Action::ToggleSources,
         }
     }
 }
@@ -292,6 +296,7 @@ impl Default for Keymap {
             (Key::plain(K::Enter), C::Open),
             (Key::ch('o'), C::Open),
             (Key::ch('r'), C::Refresh),
+            (Key::ch('s'), C::Sources),
         ];
         Keymap { bindings }
     }

@@ -268,6 +268,7 @@ fn perform(
                                 partial_error: None,
                                 at: Utc::now(),
                                 retry_after: None,
+                                failed_items: Vec::new(),
                                 jitter: fastrand::f64(),
                             }
                         }

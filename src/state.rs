@@ -8,7 +8,7 @@ use crate::domain::{
 use crate::filter::Query;
 use crate::keymap::{Keymap, Mode};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tui_input::Input;
 
@@ -62,6 +62,13 @@ pub struct NewsFilter {
     pub visible: Vec<usize>,
 }
 
+/// A full-screen overlay: help, or the health of every source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    Sources,
+}
+
 /// One undoable change.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Undo {
@@ -95,9 +102,12 @@ pub struct State {
     pub focus: Pane,
     /// Selected row per pane (News: index into `filter.visible`).
     pub selected: [usize; 4],
-    pub help: bool,
-    /// First help line shown (the overlay clamps it to its height).
+    /// The overlay over the panes, if any.
+    pub overlay: Option<Overlay>,
+    /// First overlay line shown (the overlay clamps it to its height).
     pub help_scroll: u16,
+    /// Per-ticker errors of the last quote fetch (display symbol -> message).
+    pub quote_errors: BTreeMap<String, String>,
     pub size: (u16, u16),
     pub sources: Vec<SourceHealth>,
     pub notices: Vec<Notice>,
@@ -151,8 +161,9 @@ impl State {
             filter: NewsFilter::default(),
             focus: Pane::Tickers,
             selected: [0; 4],
-            help: false,
+            overlay: None,
             help_scroll: 0,
+            quote_errors: BTreeMap::new(),
             size: (0, 0),
             sources,
             notices: Vec::new(),
@@ -167,7 +178,7 @@ impl State {
     }
 
     pub fn mode(&self) -> Mode {
-        if self.help {
+        if self.overlay.is_some() {
             Mode::Help
         } else if self.filter.editing {
             Mode::FilterEdit

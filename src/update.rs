@@ -5,7 +5,7 @@ use crate::cache::Cache;
 use crate::domain::{CatalystRecord, FetchStatus, ToggleEvent};
 use crate::effect::Effect;
 use crate::providers::http::backoff;
-use crate::state::{Level, Notice, State, Undo};
+use crate::state::{Level, Notice, Overlay, State, Undo};
 use crate::{filter, providers::feed};
 use std::time::Duration;
 
@@ -40,10 +40,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             state.notices.retain(|n| !n.sticky);
         }
-        Action::ToggleHelp => {
-            state.help = !state.help;
-            state.help_scroll = 0;
-        }
+        Action::ToggleHelp => toggle_overlay(state, Overlay::Help),
+        Action::ToggleSources => toggle_overlay(state, Overlay::Sources),
         Action::HelpScroll(d) => {
             state.help_scroll = (i64::from(state.help_scroll) + i64::from(d)).clamp(0, 200) as u16;
         }
@@ -102,6 +100,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         state.rev += 1;
     }
     fx
+}
+
+/// Opens `which`, or closes whatever overlay is open.
+fn toggle_overlay(state: &mut State, which: Overlay) {
+    state.overlay = if state.overlay.is_some() { None } else { Some(which) };
+    state.help_scroll = 0;
 }
 
 /// Adds a status-line message.
@@ -305,6 +309,10 @@ fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>) {
         src.retry_at = chrono::Duration::from_std(delay).ok().map(|d| loaded.at + d);
         delay
     };
+    if loaded.source == SourceId::Quotes {
+        state.quote_errors = loaded.failed_items.iter().cloned().collect();
+    }
+    let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
     match loaded.result {
         Ok(payload) => {
             src.status = match loaded.partial_error {
@@ -327,6 +335,7 @@ fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>) {
 fn apply_payload(state: &mut State, payload: Payload) {
     match payload {
         Payload::Quotes(quotes) => {
+            state.quote_errors.retain(|sym, _| !quotes.iter().any(|q| &q.symbol == sym));
             for q in quotes {
                 state.quotes.insert(q.symbol.clone(), q);
             }

@@ -3,7 +3,7 @@
 mod common;
 
 use chokepoint::action::{Action, Pane};
-use chokepoint::state::State;
+use chokepoint::state::{Overlay, State};
 use chokepoint::ui;
 use common::*;
 use ratatui::{Terminal, backend::TestBackend};
@@ -85,6 +85,17 @@ fn help_overlay() {
 }
 
 #[test]
+fn sources_overlay_lists_every_source() {
+    let mut s = demo_with_progress();
+    update_all(&mut s, [Action::ToggleSources]);
+    let out = screen(&s, 120, 40);
+    for name in ["quotes (demo)", "Sample: CPO wire", "Sample: ticker headlines", "Sample: supply chain"] {
+        assert!(out.contains(name), "{name} missing:\n{out}");
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
 fn empty_state_before_any_data() {
     insta::assert_snapshot!(screen(&state(), 120, 40));
 }
@@ -109,8 +120,8 @@ fn titles_show_counts() {
 #[test]
 fn never_panics_at_any_size() {
     let mut s = demo_with_progress();
-    for help in [false, true] {
-        s.help = help;
+    for overlay in [None, Some(Overlay::Help), Some(Overlay::Sources)] {
+        s.overlay = overlay;
         for pane in Pane::ALL {
             s.focus = pane;
             for w in (1..=130).step_by(3).chain([1, 2, 39, 40, 41, 79, 80, 250]) {

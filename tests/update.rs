@@ -240,6 +240,7 @@ fn stale_answers_are_dropped() {
         at: now(),
         retry_after: None,
         jitter: 0.5,
+        failed_items: Vec::new(),
     };
     update(&mut s, Action::Loaded(stale));
     assert!(s.news.is_empty());
@@ -266,6 +267,7 @@ fn errors_show_per_source_and_schedule_a_retry() {
             at: now(),
             retry_after: None,
             jitter: 0.5,
+            failed_items: Vec::new(),
         }),
     );
     assert!(matches!(&s.sources[0].status, FetchStatus::Error { message, .. } if message == "timeout"));
@@ -280,6 +282,55 @@ fn errors_show_per_source_and_schedule_a_retry() {
         &update(&mut s, Action::RefreshDue(SourceId::Quotes, generation))[..],
         [Effect::Fetch { .. }]
     ));
+}
+
+#[test]
+fn partial_quote_failures_flag_their_rows_until_they_recover() {
+    use chokepoint::providers::Outcome;
+    let mut s = state();
+    let mut aaoi = chokepoint::providers::demo::quotes(&s.tickers, now()).0.unwrap();
+    let Payload::Quotes(qs) = &mut aaoi else { panic!() };
+    let aaoi_q = qs.iter().find(|q| q.symbol == "AAOI").unwrap().clone();
+    let answers = vec![
+        ("SIVE".to_string(), Err("yahoo: HTTP 500".to_string())),
+        ("AAOI".to_string(), Ok(aaoi_q.clone())),
+        ("LITE".to_string(), Err("yahoo: HTTP 500".to_string())),
+        ("COHR".to_string(), Err("yahoo: timed out after 15 s".to_string())),
+    ];
+    let outcome = Outcome::from_items(answers, None);
+    assert_eq!(
+        outcome.partial_error.as_deref(),
+        Some("SIVE, LITE: yahoo: HTTP 500 · COHR: yahoo: timed out after 15 s"),
+        "failures are grouped by message"
+    );
+    let fx = update(&mut s, Action::RefreshAll);
+    let req_id = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch { source: SourceId::Quotes, req_id } => Some(*req_id),
+            _ => None,
+        })
+        .unwrap();
+    update(
+        &mut s,
+        Action::Loaded(Loaded {
+            source: SourceId::Quotes,
+            req_id,
+            result: outcome.result,
+            partial_error: outcome.partial_error,
+            at: now(),
+            retry_after: None,
+            jitter: 0.5,
+            failed_items: outcome.failed_items,
+        }),
+    );
+    assert!(s.quotes.contains_key("AAOI"));
+    assert_eq!(s.quote_errors.keys().collect::<Vec<_>>(), ["COHR", "LITE", "SIVE"]);
+    assert!(matches!(s.sources[0].status, FetchStatus::Error { .. }), "a partial result shows as an error");
+    assert_eq!(s.sources[0].failures, 1);
+    // all failing: an error, nothing replaced
+    let all_bad = Outcome::from_items(vec![("AAOI".into(), Err("x".into()))], None);
+    assert_eq!(all_bad.result, Err("AAOI: x".to_string()));
 }
 
 #[test]
@@ -310,7 +361,7 @@ fn every_other_action_bumps_the_revision() {
     let mut s = state();
     let rev = s.rev;
     update(&mut s, Action::ToggleHelp);
-    assert!(s.help);
+    assert_eq!(s.overlay, Some(chokepoint::state::Overlay::Help));
     assert!(s.rev > rev);
 }
 

@@ -33,23 +33,19 @@ impl Live {
     /// partial result; all failing is an error.
     pub async fn quotes(&self, tickers: &[TickerSpec]) -> Outcome {
         let answers = futures::future::join_all(tickers.iter().map(|t| self.quote(t))).await;
-        let mut quotes = Vec::new();
-        let mut errors = Vec::new();
         let mut retry_after: Option<Duration> = None;
-        for (t, answer) in tickers.iter().zip(answers) {
-            match answer {
-                Ok(q) => quotes.push(q),
-                Err((msg, wait)) => {
-                    errors.push(format!("{}: {msg}", t.symbol));
+        let items = tickers
+            .iter()
+            .zip(answers)
+            .map(|(t, answer)| {
+                let answer = answer.map_err(|(msg, wait)| {
                     retry_after = retry_after.max(wait);
-                }
-            }
-        }
-        let message = (!errors.is_empty()).then(|| errors.join("; "));
-        if quotes.is_empty() && !tickers.is_empty() {
-            return Outcome { result: Err(message.unwrap_or_default()), partial_error: None, retry_after };
-        }
-        Outcome { result: Ok(Payload::Quotes(quotes)), partial_error: message, retry_after }
+                    msg
+                });
+                (t.symbol.clone(), answer)
+            })
+            .collect();
+        Outcome::from_items(items, retry_after)
     }
 
     async fn quote(&self, spec: &TickerSpec) -> Result<Quote, (String, Option<Duration>)> {
@@ -85,16 +81,12 @@ impl Live {
     /// One feed: raw bytes (charset from the body or the Content-Type) through the feed parser.
     pub async fn news(&self, spec: &FeedSpec) -> Outcome {
         match self.http.get(&spec.url).await {
-            Ok(body) => Outcome {
-                result: feed::parse_feed(&body.bytes, &spec.name, body.content_type.as_deref())
+            Ok(body) => Outcome::from(
+                feed::parse_feed(&body.bytes, &spec.name, body.content_type.as_deref())
                     .map(Payload::News)
                     .map_err(|e| e.to_string()),
-                partial_error: None,
-                retry_after: None,
-            },
-            Err(e) => {
-                Outcome { retry_after: e.retry_after(), result: Err(e.to_string()), partial_error: None }
-            }
+            ),
+            Err(e) => Outcome { retry_after: e.retry_after(), ..Outcome::from(Err(e.to_string())) },
         }
     }
 }

@@ -35,11 +35,46 @@ pub struct Outcome {
     pub result: Result<Payload, String>,
     pub partial_error: Option<String>,
     pub retry_after: Option<Duration>,
+    /// Items that failed: (display symbol, message).
+    pub failed_items: Vec<(String, String)>,
 }
 
 impl Outcome {
-    fn from(result: Result<Payload, String>) -> Outcome {
-        Outcome { result, partial_error: None, retry_after: None }
+    pub fn from(result: Result<Payload, String>) -> Outcome {
+        Outcome { result, partial_error: None, retry_after: None, failed_items: Vec::new() }
+    }
+
+    /// Combines per-ticker answers: some failing is a partial result, all failing an error. The
+    /// summary groups tickers that failed the same way ("AAOI, LITE: yahoo: HTTP 500 …").
+    pub fn from_items(
+        answers: Vec<(String, Result<crate::domain::Quote, String>)>,
+        retry_after: Option<Duration>,
+    ) -> Outcome {
+        let mut quotes = Vec::new();
+        let mut failed_items = Vec::new();
+        for (symbol, answer) in answers {
+            match answer {
+                Ok(q) => quotes.push(q),
+                Err(e) => failed_items.push((symbol, e)),
+            }
+        }
+        let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
+        for (sym, msg) in &failed_items {
+            match groups.iter_mut().find(|(_, m)| m == msg) {
+                Some((syms, _)) => syms.push(sym),
+                None => groups.push((vec![sym.as_str()], msg.as_str())),
+            }
+        }
+        let summary: Vec<String> =
+            groups.iter().map(|(syms, msg)| format!("{}: {msg}", syms.join(", "))).collect();
+        let message = (!summary.is_empty()).then(|| summary.join(" · "));
+        let result = if quotes.is_empty() && !failed_items.is_empty() {
+            Err(message.clone().unwrap_or_default())
+        } else {
+            Ok(Payload::Quotes(quotes))
+        };
+        let partial_error = if result.is_ok() { message } else { None };
+        Outcome { result, partial_error, retry_after, failed_items }
     }
 }
 
@@ -64,7 +99,7 @@ impl Providers {
         let mut outcome = match (&inner.live, source) {
             (None, SourceId::Quotes) => {
                 let (result, partial_error) = demo::quotes(&inner.tickers, Utc::now());
-                Outcome { result, partial_error, retry_after: None }
+                Outcome { result, partial_error, retry_after: None, failed_items: Vec::new() }
             }
             (None, SourceId::Feed(i)) => Outcome::from(demo::news(inner.feeds.get(i))),
             (Some(live), SourceId::Quotes) => live.quotes(&inner.tickers).await,
@@ -83,6 +118,7 @@ impl Providers {
             partial_error: outcome.partial_error,
             at: Utc::now(),
             retry_after: outcome.retry_after,
+            failed_items: outcome.failed_items,
             jitter: fastrand::f64(),
         }
     }

@@ -1,4 +1,5 @@
-//! The help overlay: every key binding (as remapped by the config) and the filter syntax.
+//! The help overlay (every key binding as remapped by the config, and the filter syntax), and the
+//! popup box it shares with the sources overlay.
 
 use crate::keymap::Command;
 use crate::state::State;
@@ -35,12 +36,17 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     for (syntax, meaning) in FILTER_HELP {
         lines.push(Line::from(vec![Span::styled(format!("{syntax:>20}  "), key), Span::raw(*meaning)]));
     }
-    let w = area.width.saturating_sub(4).min(80);
+    popup(frame, area, " help ", lines, state.help_scroll);
+}
+
+/// A centered, bordered, scrollable box over the panes.
+pub(super) fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16) {
+    let w = area.width.saturating_sub(4).min(100);
     let h = area.height.saturating_sub(2).min(lines.len() as u16 + 2);
     let popup = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
     let room = h.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(room);
-    let scroll = state.help_scroll.min(max_scroll);
+    let scroll = scroll.min(max_scroll);
     let footer = if max_scroll > 0 {
         format!(
             " {}/{} j/k scroll · any other key closes ",
@@ -54,7 +60,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(Style::new().fg(Color::Cyan))
-        .title(Line::from(" help ").centered())
+        .title(Line::from(title.to_string()).centered())
         .title_bottom(Line::from(Span::styled(footer, Style::new().fg(Color::DarkGray))).right_aligned());
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), popup);

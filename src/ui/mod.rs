@@ -3,6 +3,7 @@
 mod fmt;
 mod help;
 mod news;
+mod sources;
 mod status;
 mod thesis;
 mod tickers;
@@ -10,7 +11,7 @@ mod tickers;
 pub use fmt::{age, truncate};
 
 use crate::action::Pane;
-use crate::state::State;
+use crate::state::{Overlay, State};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -42,8 +43,10 @@ pub fn render(state: &State, frame: &mut Frame) {
     } else {
         compact(state, frame, body);
     }
-    if state.help {
-        help::render(state, frame, area);
+    match state.overlay {
+        Some(Overlay::Help) => help::render(state, frame, area),
+        Some(Overlay::Sources) => sources::render(state, frame, area),
+        None => {}
     }
 }
 

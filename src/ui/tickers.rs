@@ -97,7 +97,13 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             cells.push(Cell::from(age_span(state, q)));
         }
         if show_src {
-            cells.push(Cell::from(Span::styled(q.map(|q| q.source.clone()).unwrap_or_default(), dim)));
+            // A ticker whose last fetch failed keeps its old quote, flagged (details: `s`).
+            let src = match (state.quote_errors.contains_key(&t.symbol), q) {
+                (true, _) => Span::styled("✗ err", Style::new().fg(Color::Red)),
+                (false, Some(q)) => Span::styled(q.source.clone(), dim),
+                (false, None) => Span::raw(""),
+            };
+            cells.push(Cell::from(src));
         }
         Row::new(cells)
     });

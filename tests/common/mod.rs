@@ -54,6 +54,7 @@ pub fn deliver(state: &mut State, source: SourceId, payload: Payload) -> Vec<Eff
             at: now(),
             retry_after: None,
             jitter: 0.5,
+            failed_items: Vec::new(),
         }),
     )
 }
@@ -95,6 +96,7 @@ pub fn demo_state() -> State {
             at: now(),
             retry_after: None,
             jitter: 0.5,
+            failed_items: Vec::new(),
         };
         update(&mut s, Action::Loaded(loaded));
     }
