@@ -87,15 +87,20 @@ pub async fn collect(
     cache_dir: Option<&Path>,
 ) -> Result<State, Failure> {
     let mut state = State::new(config, user, Utc::now(), demo);
-    if offline && !demo {
+    // The cache first (as the TUI does), so a source that fails now still shows its last data,
+    // marked stale.
+    if !demo {
         match cache_dir.map(cache::load) {
             Some(Ok(Some(c))) => {
                 update(&mut state, Action::Restore(c));
             }
             Some(Ok(None)) | None => {}
-            Some(Err(e)) => return Err(Failure::new(1, e)),
+            Some(Err(e)) if offline => return Err(Failure::new(1, e)),
+            Some(Err(e)) => tracing::warn!("{e}"),
         }
-        return Ok(state);
+        if offline {
+            return Ok(state);
+        }
     }
     let providers = Providers::new(config, demo).map_err(|e| Failure::new(1, e))?;
     let fetches: Vec<_> = update(&mut state, Action::RefreshAll)

@@ -282,37 +282,12 @@ fn fetch(state: &mut State, id: SourceId, fx: &mut Vec<Effect>, user: bool) {
 const RETRY_BASE: Duration = Duration::from_secs(5);
 
 fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>) {
-    let any_open = state.quotes.values().any(|q| q.market_state.is_trading());
-    let closed_every = state.quotes_closed_every;
     let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
     if src.pending != Some(loaded.req_id) {
         return; // stale answer to a request that was superseded
     }
     src.pending = None;
-    src.schedule += 1;
-    let generation = src.schedule;
     let ok = loaded.result.is_ok() && loaded.partial_error.is_none();
-    let after = if ok {
-        src.failures = 0;
-        src.retry_at = None;
-        // Quotes: every minute while a market trades, every 15 min while all are closed.
-        if src.id == SourceId::Quotes && !any_open && !state.quotes.is_empty() {
-            closed_every
-        } else {
-            src.every
-        }
-    } else {
-        src.failures = src.failures.saturating_add(1);
-        let cap = src.every.max(RETRY_BASE);
-        let delay = backoff(src.failures, RETRY_BASE, cap, loaded.jitter, loaded.retry_after)
-            .max(Duration::from_secs(1));
-        src.retry_at = chrono::Duration::from_std(delay).ok().map(|d| loaded.at + d);
-        delay
-    };
-    if loaded.source == SourceId::Quotes {
-        state.quote_errors = loaded.failed_items.iter().cloned().collect();
-    }
-    let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
     match loaded.result {
         Ok(payload) => {
             src.status = match loaded.partial_error {
@@ -327,9 +302,31 @@ fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>) {
         }
         Err(message) => src.status = FetchStatus::Error { message, at: loaded.at },
     }
-    if !state.demo {
-        fx.push(Effect::Schedule { source: loaded.source, after, generation });
+    if loaded.source == SourceId::Quotes {
+        state.quote_errors = loaded.failed_items.into_iter().collect();
     }
+    if state.demo {
+        return; // recorded data: nothing to refresh on a timer
+    }
+    // The pace follows the data just applied: quotes every minute while a market trades, every
+    // 15 min while all are closed; after a failure, backoff (never sooner than Retry-After).
+    let trading = state.quotes.values().any(|q| q.market_state.is_trading());
+    let closed_every = state.quotes_closed_every;
+    let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
+    let after = if ok {
+        src.failures = 0;
+        src.retry_at = None;
+        if src.id == SourceId::Quotes && !trading { closed_every } else { src.every }
+    } else {
+        src.failures = src.failures.saturating_add(1);
+        let cap = src.every.max(RETRY_BASE);
+        let delay = backoff(src.failures, RETRY_BASE, cap, loaded.jitter, loaded.retry_after)
+            .max(Duration::from_secs(1));
+        src.retry_at = chrono::Duration::from_std(delay).ok().map(|d| loaded.at + d);
+        delay
+    };
+    src.schedule += 1;
+    fx.push(Effect::Schedule { source: loaded.source, after, generation: src.schedule });
 }
 
 fn apply_payload(state: &mut State, payload: Payload) {

@@ -122,7 +122,9 @@ fn never_panics_at_any_size() {
     let mut s = demo_with_progress();
     for overlay in [None, Some(Overlay::Help), Some(Overlay::Sources)] {
         s.overlay = overlay;
-        for pane in Pane::ALL {
+        // Every pane without an overlay; the overlays cover the panes, so one pane under them.
+        let panes = if overlay.is_none() { &Pane::ALL[..] } else { &[Pane::News][..] };
+        for &pane in panes {
             s.focus = pane;
             for w in (1..=130).step_by(3).chain([1, 2, 39, 40, 41, 79, 80, 250]) {
                 for h in (1..=45).step_by(2).chain([1, 11, 12, 23, 24, 70]) {

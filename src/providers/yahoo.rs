@@ -20,6 +20,9 @@ pub enum ChartError {
     /// The body is not the JSON we expect (HTML error page, truncated body).
     #[error("bad JSON at {line}:{column}: {detail}")]
     Json { line: usize, column: usize, detail: String },
+    /// An HTML page (consent wall, error page, captive portal) instead of JSON.
+    #[error("Yahoo sent an HTML page, not chart JSON")]
+    Html,
     /// A well-formed response without any chart result.
     #[error("no chart data in response")]
     Empty,
@@ -61,6 +64,9 @@ pub fn parse_chart(
     now: DateTime<Utc>,
 ) -> Result<Quote, ChartError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.trim_ascii_start().starts_with(b"<") {
+        return Err(ChartError::Html);
+    }
     let body: Value = serde_json::from_slice(bytes).map_err(json_error)?;
     // Some Yahoo endpoints wrap their error in `finance` instead of `chart`.
     let Some(chart) = body.get("chart").or_else(|| body.get("finance")) else {
@@ -219,7 +225,10 @@ fn api_error(err: &Value) -> ChartError {
 }
 
 fn json_error(err: serde_json::Error) -> ChartError {
-    ChartError::Json { line: err.line(), column: err.column(), detail: shorten(&err.to_string()) }
+    // serde_json's message ends with its own " at line L column C"; the variant says it once.
+    let text = err.to_string();
+    let detail = text.split(" at line ").next().unwrap_or(&text).to_string();
+    ChartError::Json { line: err.line(), column: err.column(), detail: shorten(&detail) }
 }
 
 #[cfg(test)]
@@ -542,9 +551,12 @@ mod tests {
 
     #[test]
     fn garbage_bytes_are_bad_json_with_position() {
-        let err = parse_chart(b"<html>\n<body>429</body>", &aaoi(), "yahoo", at(0)).unwrap_err();
+        let err = parse_chart(b"garbage\n{}", &aaoi(), "yahoo", at(0)).unwrap_err();
         assert!(matches!(err, ChartError::Json { line: 1, column: 1, .. }), "{err:?}");
         assert!(err.to_string().starts_with("bad JSON at 1:1"), "{err}");
+        assert_eq!(err.to_string().matches("line").count(), 0, "position given once: {err}");
+        let html = parse_chart(b"  <html>\n<body>429</body>", &aaoi(), "yahoo", at(0)).unwrap_err();
+        assert_eq!(html, ChartError::Html);
         let err = parse_chart(&[0xff, 0xfe, 0x00, 0x01], &aaoi(), "yahoo", at(0)).unwrap_err();
         assert!(matches!(err, ChartError::Json { .. }), "{err:?}");
         let err = parse_chart(b"", &aaoi(), "yahoo", at(0)).unwrap_err();

@@ -37,8 +37,26 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         [inner, Rect::default()]
     };
     if f.visible.is_empty() {
-        let msg = if state.news.is_empty() {
+        let feeds = state.sources.iter().filter(|s| s.id != crate::action::SourceId::Quotes);
+        let (mut waiting, mut failed, mut total) = (0, 0, 0);
+        for s in feeds {
+            total += 1;
+            match s.status {
+                crate::domain::FetchStatus::Idle | crate::domain::FetchStatus::Loading => waiting += 1,
+                crate::domain::FetchStatus::Error { .. } => failed += 1,
+                crate::domain::FetchStatus::Ok { .. } => {}
+            }
+        }
+        let msg = if state.news.is_empty() && total == 0 {
+            "no feeds configured: add [[feeds]] to the config".to_string()
+        } else if state.news.is_empty() && waiting > 0 {
             "no headlines yet: feeds are loading (r refreshes)".to_string()
+        } else if state.news.is_empty() && failed > 0 {
+            format!(
+                "no headlines: {failed} of {total} feeds failed (s shows why; retrying with backoff, r retries now)"
+            )
+        } else if state.news.is_empty() {
+            "no headlines in the configured feeds yet".to_string()
         } else {
             format!("no headlines match `{text}` (Esc or / then Esc clears the filter)")
         };

@@ -98,44 +98,56 @@ fn level_style(level: Level) -> Style {
     }
 }
 
-/// `quotes ok 2m · news 9/10 ok · ✗ Google News: Lumentum: timeout`.
+/// `quotes ok 2m · news 9/10 ok · ✗ Google News: Lumentum: timed out (retry in 1m)`; with several
+/// failing, the first in full and a count (`s` lists them all).
 fn source_summary(state: &State) -> Vec<Span<'static>> {
-    let mut spans = Vec::new();
     let dim = Style::new().fg(Color::DarkGray);
+    let mut parts: Vec<Span<'static>> = Vec::new();
     if let Some(q) = state.sources.first() {
         let text = match &q.status {
-            FetchStatus::Idle => "quotes: not loaded".to_string(),
-            FetchStatus::Loading => "quotes: loading".to_string(),
-            FetchStatus::Ok { at } => format!("quotes ok {}", fmt::age(state.now, *at)),
-            FetchStatus::Error { .. } => String::new(),
+            FetchStatus::Idle => Some("quotes: not loaded".to_string()),
+            FetchStatus::Loading => Some("quotes: loading".to_string()),
+            FetchStatus::Ok { at } => Some(format!("quotes ok {}", fmt::age(state.now, *at))),
+            FetchStatus::Error { .. } => None,
         };
-        if !text.is_empty() {
-            spans.push(Span::styled(text, dim));
-        }
+        parts.extend(text.map(|t| Span::styled(t, dim)));
     }
     let feeds: Vec<_> = state.sources.iter().skip(1).collect();
     if !feeds.is_empty() {
         let ok = feeds.iter().filter(|s| matches!(s.status, FetchStatus::Ok { .. })).count();
         let loading =
             feeds.iter().filter(|s| matches!(s.status, FetchStatus::Loading | FetchStatus::Idle)).count();
-        let mut text = format!(" · news {ok}/{} ok", feeds.len());
+        let mut text = format!("news {ok}/{} ok", feeds.len());
         if loading > 0 {
             text.push_str(&format!(", {loading} loading"));
         }
-        spans.push(Span::styled(text, dim));
+        parts.push(Span::styled(text, dim));
     }
-    for s in state.failing() {
-        if let FetchStatus::Error { message, at } = &s.status {
-            let when = match (s.pending, s.retry_at) {
-                (Some(_), _) => "retrying now".to_string(),
-                (None, Some(t)) if t > state.now => format!("retry in {}", fmt::age(t, state.now)),
-                _ => fmt::age(state.now, *at),
-            };
-            spans.push(Span::styled(
-                format!(" · ✗ {}: {message} ({when})", s.name),
-                Style::new().fg(Color::Red),
-            ));
+    let failing: Vec<_> = state.failing().collect();
+    if let Some(first) = failing.first()
+        && let FetchStatus::Error { message, at } = &first.status
+    {
+        let when = match (first.pending, first.retry_at) {
+            (Some(_), _) => "retrying now".to_string(),
+            (None, Some(t)) if t > state.now => format!("retry in {}", fmt::age(t, state.now)),
+            _ => fmt::age(state.now, *at),
+        };
+        let count = if failing.len() > 1 {
+            format!("{} failing, s lists them: ", failing.len())
+        } else {
+            String::new()
+        };
+        parts.push(Span::styled(
+            format!("✗ {count}{}: {message} ({when})", first.name),
+            Style::new().fg(Color::Red),
+        ));
+    }
+    let mut spans = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", dim));
         }
+        spans.push(part);
     }
     spans
 }
