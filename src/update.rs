@@ -305,8 +305,8 @@ fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>) {
     if loaded.source == SourceId::Quotes {
         state.quote_errors = loaded.failed_items.into_iter().collect();
     }
-    if state.demo {
-        return; // recorded data: nothing to refresh on a timer
+    if state.demo && ok {
+        return; // recorded data: nothing to refresh on a timer (failures still retry)
     }
     // The pace follows the data just applied: quotes every minute while a market trades, every
     // 15 min while all are closed; after a failure, backoff (never sooner than Retry-After).

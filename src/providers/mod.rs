@@ -16,6 +16,17 @@ use chrono::Utc;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Debug builds only: with `CHOKEPOINT_TEST_FETCH_PANIC` set, every feed fetch panics, so tests can
+/// prove a panicking task is reported and retried without touching the UI.
+fn test_panic(source: SourceId) {
+    if cfg!(debug_assertions)
+        && matches!(source, SourceId::Feed(_))
+        && std::env::var_os("CHOKEPOINT_TEST_FETCH_PANIC").is_some()
+    {
+        panic!("test panic in a fetch task (CHOKEPOINT_TEST_FETCH_PANIC)");
+    }
+}
+
 /// Everything a fetch needs, shared read-only by the fetch tasks.
 #[derive(Clone)]
 pub struct Providers {
@@ -95,6 +106,7 @@ impl Providers {
 
     /// Fetches one source and packages the answer for `update`.
     pub async fn fetch(&self, source: SourceId, req_id: u64) -> Loaded {
+        test_panic(source);
         let inner = &self.inner;
         let mut outcome = match (&inner.live, source) {
             (None, SourceId::Quotes) => {

@@ -27,6 +27,17 @@ pub fn pct(v: f64) -> String {
     format!("{v:+.2}%")
 }
 
+/// Compact volume: `950`, `12.3K`, `4.56M`, `1.2B`.
+pub fn volume(v: u64) -> String {
+    let f = v as f64;
+    match v {
+        0..1_000 => v.to_string(),
+        1_000..1_000_000 => format!("{:.1}K", f / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.2}M", f / 1e6),
+        _ => format!("{:.1}B", f / 1e9),
+    }
+}
+
 /// A one-line sparkline of `width` cells from the series (resampled by averaging buckets).
 pub fn sparkline(series: &[f64], width: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -85,6 +96,14 @@ mod tests {
         assert_eq!(age(now, now - chrono::Duration::days(2)), "2d");
         assert_eq!(age(now, now - chrono::Duration::days(30)), "4w");
         assert_eq!(age(now, now + chrono::Duration::minutes(5)), "<1m");
+    }
+
+    #[test]
+    fn volumes() {
+        assert_eq!(volume(950), "950");
+        assert_eq!(volume(12_345), "12.3K");
+        assert_eq!(volume(4_560_000), "4.56M");
+        assert_eq!(volume(1_200_000_000), "1.2B");
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let show_spark = w >= 70;
     let show_src = w >= 96;
     let show_meta = w >= 58;
+    let show_range = w >= 150;
     // The sparkline takes what the other columns leave, up to 48 cells.
     let fixed: u16 = 5
         + 9
@@ -34,7 +35,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         + 3
         + if show_name { 23 } else { 0 }
         + if show_meta { 4 + 7 + 5 } else { 0 }
-        + if show_src { 7 } else { 0 };
+        + if show_src { 7 } else { 0 }
+        + if show_range { 18 + 8 } else { 0 };
     let spark_w: u16 = w.saturating_sub(fixed + 1).clamp(8, 48);
 
     let mut header = vec!["Sym", "Price", "Chg", "%"];
@@ -51,6 +53,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if show_spark {
         header.push("Day");
         widths.push(Constraint::Length(spark_w));
+    }
+    if show_range {
+        header.extend(["Day range", "Volume"]);
+        widths.extend([Constraint::Length(17), Constraint::Length(7)]);
     }
     if show_meta {
         header.extend(["Mkt", "Age"]);
@@ -91,6 +97,13 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         if show_spark {
             let spark = q.map(|q| fmt::sparkline(&q.series, spark_w as usize)).unwrap_or_default();
             cells.push(Cell::from(Span::styled(spark, tone)));
+        }
+        if show_range {
+            let range =
+                q.and_then(|q| Some(format!("{}–{}", fmt::price(q.day_low?), fmt::price(q.day_high?))));
+            cells.push(Cell::from(Span::styled(range.unwrap_or_default(), dim)));
+            let vol = q.and_then(|q| q.volume).map(fmt::volume).unwrap_or_default();
+            cells.push(Cell::from(Line::from(Span::styled(vol, dim)).right_aligned()));
         }
         if show_meta {
             cells.push(Cell::from(market(q)));
