@@ -1,98 +1,10 @@
 //! End to end: the real binary in a pseudo-terminal (portable-pty + vt100). Toggle a catalyst, quit,
 //! restart and see it still done; the terminal is restored on quit and on SIGTERM.
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use std::io::{Read, Write};
-use std::num::NonZeroU16;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
-struct App {
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl App {
-    fn start(home: &Path, args: &[&str]) -> App {
-        Self::start_with_env(home, args, &[])
-    }
-
-    fn start_with_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> App {
-        let pty = native_pty_system();
-        let pair = pty.openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_chokepoint"));
-        cmd.args(args);
-        cmd.env("HOME", home);
-        cmd.env("XDG_CONFIG_HOME", home.join("config"));
-        cmd.env("XDG_DATA_HOME", home.join("data"));
-        cmd.env("XDG_CACHE_HOME", home.join("cache"));
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("RUST_BACKTRACE", "0");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            NonZeroU16::new(40).unwrap(),
-            NonZeroU16::new(120).unwrap(),
-            0,
-        )));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                p.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        App { parser, writer, child, _master: pair.master }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {needle:?}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "app did not exit; screen:\n{}", self.screen());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn alternate_screen(&self) -> bool {
-        self.parser.lock().unwrap().screen().alternate_screen()
-    }
-}
+use common::pty::App;
+use std::time::Duration;
 
 #[test]
 fn toggle_persists_across_restart() {

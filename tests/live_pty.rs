@@ -2,133 +2,17 @@
 //! request hangs, or the network is dead. The UI must keep answering keys either way. Sources point
 //! at 127.0.0.1 only; the thesis is the built-in example config with its URLs rewritten.
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use std::io::{Read, Write};
+mod common;
+
+use common::pty::{App, RESPONSIVE};
 use std::net::{SocketAddr, TcpListener};
-use std::num::NonZeroU16;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Keys must be answered within this long, whatever the sources do.
-const RESPONSIVE: Duration = Duration::from_secs(2);
 /// Start-up of a debug build, or a local error arriving.
 const GENEROUS: Duration = Duration::from_secs(15);
-
-struct App {
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl App {
-    fn start(home: &Path, args: &[&str]) -> App {
-        let pty = native_pty_system();
-        let pair = pty.openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_chokepoint"));
-        cmd.args(args);
-        cmd.env("HOME", home);
-        cmd.env("XDG_CONFIG_HOME", home.join("config"));
-        cmd.env("XDG_DATA_HOME", home.join("data"));
-        cmd.env("XDG_CACHE_HOME", home.join("cache"));
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("RUST_BACKTRACE", "0");
-        for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
-            cmd.env_remove(var);
-        }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            NonZeroU16::new(40).unwrap(),
-            NonZeroU16::new(120).unwrap(),
-            0,
-        )));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                p.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        App { parser, writer, child, _master: pair.master }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    /// Waits until `needle` is on screen, failing after `within`.
-    fn wait_for(&self, needle: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "{needle:?} not on screen within {within:?}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Waits until `needle` is gone from the screen, failing after `within`.
-    fn wait_gone(&self, needle: &str, within: Duration) {
-        let deadline = Instant::now() + within;
-        while self.screen().contains(needle) {
-            assert!(
-                Instant::now() < deadline,
-                "{needle:?} still on screen after {within:?}:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    /// Sends `keys` and waits (at most `RESPONSIVE`) for `needle`.
-    fn press(&mut self, keys: &str, needle: &str) -> String {
-        self.send(keys);
-        self.wait_for(needle, RESPONSIVE)
-    }
-
-    fn wait_exit(&mut self, within: Duration) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "app did not exit within {within:?}; screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn alternate_screen(&self) -> bool {
-        self.parser.lock().unwrap().screen().alternate_screen()
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        // A failed assertion must not leave the child running.
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
-}
 
 /// The built-in thesis (5 tickers, 7 catalysts, 10 feeds) with every URL on `base`.
 fn write_config(home: &Path, base: &str) -> PathBuf {
@@ -187,7 +71,7 @@ fn the_ui_keeps_answering_keys_while_every_source_hangs() {
     let (addr, accepted) = hanging_server();
     let config = write_config(home.path(), &format!("http://{addr}"));
     let mut app = App::start(home.path(), &["--config", config.to_str().unwrap()]);
-    app.wait_for("Catalysts 0/7", GENEROUS);
+    app.wait_for_within("Catalysts 0/7", GENEROUS);
 
     // The fetches really went out, to our server, and are stuck there.
     let deadline = Instant::now() + GENEROUS;
@@ -195,7 +79,7 @@ fn the_ui_keeps_answering_keys_while_every_source_hangs() {
         assert!(Instant::now() < deadline, "no request reached the hanging server");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let s = app.wait_for("loading", RESPONSIVE);
+    let s = app.wait_for_within("loading", RESPONSIVE);
     assert!(!s.contains("quotes ok"), "nothing can have loaded:\n{s}");
 
     app.send("2");
@@ -212,7 +96,7 @@ fn the_ui_keeps_answering_keys_while_every_source_hangs() {
     assert!(s.contains("loading") && !s.contains("quotes ok"), "still hanging when we quit:\n{s}");
     let started = Instant::now();
     app.send("q");
-    assert!(app.wait_exit(Duration::from_secs(5)).success(), "clean exit with requests in flight");
+    assert!(app.wait_exit_within(Duration::from_secs(5)).success(), "clean exit with requests in flight");
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "quitting waited {:?} on hung requests",
@@ -233,8 +117,8 @@ fn a_dead_network_shows_the_error_and_keys_still_work() {
     }; // dropped: nothing listens there now
     let config = write_config(home.path(), &format!("http://{addr}"));
     let mut app = App::start(home.path(), &["--config", config.to_str().unwrap()]);
-    app.wait_for("Catalysts 0/7", GENEROUS);
-    let s = app.wait_for("connection refused", GENEROUS);
+    app.wait_for_within("Catalysts 0/7", GENEROUS);
+    let s = app.wait_for_within("connection refused", GENEROUS);
     assert!(s.contains('✗'), "the status line marks the failing source:\n{s}");
 
     app.send("2");
@@ -243,7 +127,7 @@ fn a_dead_network_shows_the_error_and_keys_still_work() {
     app.press("?", "News filter");
     app.send("?");
     app.wait_gone("News filter", RESPONSIVE);
-    app.wait_for("connection refused", RESPONSIVE);
+    app.wait_for_within("connection refused", RESPONSIVE);
     app.send("q");
-    assert!(app.wait_exit(Duration::from_secs(5)).success());
+    assert!(app.wait_exit_within(Duration::from_secs(5)).success());
 }

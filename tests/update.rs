@@ -232,16 +232,7 @@ fn stale_answers_are_dropped() {
         })
         .unwrap();
     update(&mut s, Action::RefreshAll);
-    let stale = Loaded {
-        source: SourceId::Feed(0),
-        req_id: old,
-        result: Ok(Payload::News(vec![news("x", "old", 1)])),
-        partial_error: None,
-        at: now(),
-        retry_after: None,
-        jitter: 0.5,
-        failed_items: Vec::new(),
-    };
+    let stale = loaded(SourceId::Feed(0), old, Ok(Payload::News(vec![news("x", "old", 1)])));
     update(&mut s, Action::Loaded(stale));
     assert!(s.news.is_empty());
 }
@@ -257,19 +248,7 @@ fn errors_show_per_source_and_schedule_a_retry() {
             _ => None,
         })
         .unwrap();
-    let fx = update(
-        &mut s,
-        Action::Loaded(Loaded {
-            source: SourceId::Quotes,
-            req_id,
-            result: Err("timeout".into()),
-            partial_error: None,
-            at: now(),
-            retry_after: None,
-            jitter: 0.5,
-            failed_items: Vec::new(),
-        }),
-    );
+    let fx = update(&mut s, Action::Loaded(loaded(SourceId::Quotes, req_id, Err("timeout".into()))));
     assert!(matches!(&s.sources[0].status, FetchStatus::Error { message, .. } if message == "timeout"));
     assert_eq!(s.failing().count(), 1);
     let generation = match &fx[..] {

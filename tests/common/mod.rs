@@ -1,6 +1,8 @@
 //! Shared test helpers: a fixed clock, a state built from the example config, news items, key presses.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use chokepoint::action::{Action, Loaded, Payload, SourceId};
 use chokepoint::config::{self, Config};
 use chokepoint::domain::{NewsItem, UserState};
@@ -34,6 +36,20 @@ pub fn news(id: &str, title: &str, hours_ago: i64) -> NewsItem {
     }
 }
 
+/// A complete answer to request `req_id` at the fixed clock.
+pub fn loaded(source: SourceId, req_id: u64, result: Result<Payload, String>) -> Loaded {
+    Loaded {
+        source,
+        req_id,
+        result,
+        partial_error: None,
+        at: now(),
+        retry_after: None,
+        jitter: 0.5,
+        failed_items: Vec::new(),
+    }
+}
+
 /// Runs `RefreshAll` and answers the fetch of `source` with `payload`.
 pub fn deliver(state: &mut State, source: SourceId, payload: Payload) -> Vec<Effect> {
     let fx = update(state, Action::RefreshAll);
@@ -44,19 +60,7 @@ pub fn deliver(state: &mut State, source: SourceId, payload: Payload) -> Vec<Eff
             _ => None,
         })
         .expect("a fetch for the source");
-    update(
-        state,
-        Action::Loaded(Loaded {
-            source,
-            req_id,
-            result: Ok(payload),
-            partial_error: None,
-            at: now(),
-            retry_after: None,
-            jitter: 0.5,
-            failed_items: Vec::new(),
-        }),
-    )
+    update(state, Action::Loaded(loaded(source, req_id, Ok(payload))))
 }
 
 pub fn apply(state: &mut State, actions: impl IntoIterator<Item = Action>) -> Vec<Effect> {
@@ -88,17 +92,7 @@ pub fn demo_state() -> State {
                 Payload::News(items)
             }
         };
-        let loaded = Loaded {
-            source,
-            req_id,
-            result: Ok(payload),
-            partial_error: None,
-            at: now(),
-            retry_after: None,
-            jitter: 0.5,
-            failed_items: Vec::new(),
-        };
-        update(&mut s, Action::Loaded(loaded));
+        update(&mut s, Action::Loaded(loaded(source, req_id, Ok(payload))));
     }
     s
 }
