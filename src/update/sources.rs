@@ -1,0 +1,113 @@
+//! Data arrivals: starting fetches, applying answers (dropping stale ones), refresh pacing and
+//! backoff after failures, and restoring the cache.
+
+use crate::action::{Loaded, Payload, SourceId};
+use crate::cache::Cache;
+use crate::domain::FetchStatus;
+use crate::effect::Effect;
+use crate::providers::{feed, http::backoff};
+use crate::state::State;
+use std::time::Duration;
+
+/// Starts a fetch of `id`. A timer never stacks a second request on a running one (timeouts bound
+/// it); the user's `r` does, and the older answer is then dropped as stale when it arrives.
+pub(super) fn fetch(state: &mut State, id: SourceId, fx: &mut Vec<Effect>, user: bool) {
+    let req_id = state.next_req;
+    let Some(src) = state.sources.iter_mut().find(|s| s.id == id) else { return };
+    if src.pending.is_some() && !user {
+        return;
+    }
+    state.next_req += 1;
+    src.pending = Some(req_id);
+    if !matches!(src.status, FetchStatus::Error { .. }) {
+        src.status = FetchStatus::Loading;
+    }
+    fx.push(Effect::Fetch { source: id, req_id });
+}
+
+/// First retry after a failure waits about this long (full jitter, doubling per failure).
+const RETRY_BASE: Duration = Duration::from_secs(5);
+
+pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>) {
+    let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
+    if src.pending != Some(loaded.req_id) {
+        return; // stale answer to a request that was superseded
+    }
+    src.pending = None;
+    let ok = loaded.result.is_ok() && loaded.partial_error.is_none();
+    match loaded.result {
+        Ok(payload) => {
+            src.status = match loaded.partial_error {
+                Some(message) => FetchStatus::Error { message, at: loaded.at },
+                None => FetchStatus::Ok { at: loaded.at },
+            };
+            src.last_ok = Some(loaded.at);
+            apply_payload(state, payload);
+            if !state.demo {
+                fx.push(Effect::SaveCache);
+            }
+        }
+        Err(message) => src.status = FetchStatus::Error { message, at: loaded.at },
+    }
+    if loaded.source == SourceId::Quotes {
+        state.quote_errors = loaded.failed_items.into_iter().collect();
+    }
+    if state.demo && ok {
+        return; // recorded data: nothing to refresh on a timer (failures still retry)
+    }
+    // The pace follows the data just applied: quotes every minute while a market trades, every
+    // 15 min while all are closed; after a failure, backoff (never sooner than Retry-After).
+    let trading = state.quotes.values().any(|q| q.market_state.is_trading());
+    let closed_every = state.quotes_closed_every;
+    let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
+    let after = if ok {
+        src.failures = 0;
+        src.retry_at = None;
+        if src.id == SourceId::Quotes && !trading { closed_every } else { src.every }
+    } else {
+        src.failures = src.failures.saturating_add(1);
+        let cap = src.every.max(RETRY_BASE);
+        let delay = backoff(src.failures, RETRY_BASE, cap, loaded.jitter, loaded.retry_after)
+            .max(Duration::from_secs(1));
+        src.retry_at = chrono::Duration::from_std(delay).ok().map(|d| loaded.at + d);
+        delay
+    };
+    src.schedule += 1;
+    fx.push(Effect::Schedule { source: loaded.source, after, generation: src.schedule });
+}
+
+fn apply_payload(state: &mut State, payload: Payload) {
+    match payload {
+        Payload::Quotes(quotes) => {
+            state.quote_errors.retain(|sym, _| !quotes.iter().any(|q| &q.symbol == sym));
+            for q in quotes {
+                state.quotes.insert(q.symbol.clone(), q);
+            }
+            state.stale_quotes = false;
+        }
+        Payload::News(items) => {
+            let keep = state.selected_news().map(|n| n.id.clone());
+            feed::merge(&mut state.news, items, state.history_cap);
+            state.stale_news = false;
+            state.refilter_keeping(keep);
+        }
+    }
+}
+
+/// Last session's cached data: shown at once, marked stale until the first refresh lands.
+pub(super) fn restore(state: &mut State, cache: Cache) {
+    let known: Vec<&str> = state.tickers.iter().map(|t| t.symbol.as_str()).collect();
+    let quotes: Vec<_> = cache.quotes.into_iter().filter(|q| known.contains(&q.symbol.as_str())).collect();
+    if !quotes.is_empty() && state.quotes.is_empty() {
+        for q in quotes {
+            state.quotes.insert(q.symbol.clone(), q);
+        }
+        state.stale_quotes = true;
+    }
+    if !cache.news.is_empty() && state.news.is_empty() {
+        let keep = state.selected_news().map(|n| n.id.clone());
+        feed::merge(&mut state.news, cache.news, state.history_cap);
+        state.stale_news = true;
+        state.refilter_keeping(keep);
+    }
+}
