@@ -249,6 +249,11 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    let clean_item = |mut t: ThesisItem| {
+        t.title = crate::sanitize::clean(&t.title);
+        t.why = crate::sanitize::clean(&t.why);
+        t
+    };
     Ok(Config {
         quotes_every: Duration::from_secs(*raw.refresh.quotes_secs.get_ref()),
         quotes_closed_every: Duration::from_secs(*raw.refresh.quotes_closed_secs.get_ref()),
@@ -258,14 +263,23 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         quote_fallback: raw.quotes.fallback.into_inner(),
         stooq_base_url: raw.quotes.stooq_base_url.into_inner().trim_end_matches('/').to_string(),
         history_cap: cap,
-        tickers: raw.tickers.into_iter().map(Spanned::into_inner).collect(),
-        catalysts: raw.catalysts.into_iter().map(Spanned::into_inner).collect(),
-        risks: raw.risks.into_iter().map(Spanned::into_inner).collect(),
+        tickers: raw
+            .tickers
+            .into_iter()
+            .map(Spanned::into_inner)
+            .map(|mut t| {
+                t.name = crate::sanitize::clean(&t.name);
+                t.aliases = t.aliases.iter().map(|a| crate::sanitize::clean(a)).collect();
+                t
+            })
+            .collect(),
+        catalysts: raw.catalysts.into_iter().map(Spanned::into_inner).map(clean_item).collect(),
+        risks: raw.risks.into_iter().map(Spanned::into_inner).map(clean_item).collect(),
         feeds: raw
             .feeds
             .into_iter()
-            .map(|f| f.into_inner())
-            .map(|f| FeedSpec { name: f.name, url: f.url })
+            .map(Spanned::into_inner)
+            .map(|f| FeedSpec { name: crate::sanitize::clean(&f.name), url: f.url })
             .collect(),
         keymap,
     })

@@ -4,7 +4,7 @@ use chokepoint::cli::{self, Failure};
 use chokepoint::paths::Paths;
 use chokepoint::{runtime, store};
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -70,15 +70,28 @@ enum RiskOp {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Usage errors echo the arguments: print them plain and sanitized (help goes to stdout).
+            let text = chokepoint::sanitize::clean_multiline(&e.render().to_string());
+            let _ = if e.use_stderr() {
+                writeln!(std::io::stderr(), "{text}")
+            } else {
+                writeln!(std::io::stdout(), "{text}")
+            };
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     match run(cli) {
         Ok(Some(out)) => {
-            println!("{out}");
+            // A closed pipe or terminal is not worth a panic.
+            let _ = writeln!(std::io::stdout(), "{out}");
             ExitCode::SUCCESS
         }
         Ok(None) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("{}", chokepoint::sanitize::clean_multiline(&f.message));
+            let _ = writeln!(std::io::stderr(), "{}", chokepoint::sanitize::clean_multiline(&f.message));
             ExitCode::from(u8::try_from(f.code).unwrap_or(1))
         }
     }

@@ -197,7 +197,15 @@ pub async fn run(launch: Launch) -> io::Result<()> {
                 }
                 batch
             }
-            _ = clock.tick() => Vec::new(),
+            _ = clock.tick() => {
+                // crossterm's reader can spin without reporting an error when the tty is gone
+                // without a hangup signal (crossterm 0.29); a hung-up stdin says so, so exit.
+                if terminal_gone() {
+                    tracing::warn!("terminal is gone, exiting");
+                    break;
+                }
+                Vec::new()
+            }
             _ = sigterm.recv() => { tracing::info!("SIGTERM: exiting"); break }
             _ = sighup.recv() => { tracing::info!("SIGHUP: exiting"); break }
         };
@@ -209,9 +217,18 @@ pub async fn run(launch: Launch) -> io::Result<()> {
         }
         perform(fx, &state, &providers, &tx, &saver);
     }
-    drop(terminal);
+    // Restoring is the guard's job; ratatui's Drop would print to a possibly dead terminal.
+    std::mem::forget(terminal);
     saver.finish();
     Ok(())
+}
+
+/// Whether the terminal on stdin has hung up (its other end closed).
+fn terminal_gone() -> bool {
+    let mut fds = libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, zero timeout; poll only writes `revents`.
+    let n = unsafe { libc::poll(&mut fds, 1, 0) };
+    n > 0 && fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }
 
 /// Debug builds only: with `CHOKEPOINT_TEST_PANIC` set, `!` panics on the UI thread, so the tests

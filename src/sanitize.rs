@@ -282,6 +282,12 @@ fn skip_string(chars: &[char], mut k: usize, bel_ends: bool) -> usize {
 }
 
 /// Bidi controls, zero-width and other invisible format characters used for spoofing.
+/// Whether a typed or pasted character may enter text shown on screen (the filter line): no
+/// controls, escapes, bidi overrides or invisible format characters.
+pub fn is_safe_char(c: char) -> bool {
+    !(c.is_control() || is_invisible(c) || ('\u{E0000}'..='\u{E0FFF}').contains(&c))
+}
+
 fn is_invisible(c: char) -> bool {
     matches!(
         c,

@@ -59,6 +59,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.filter.editing = true;
             state.focus = Pane::News;
         }
+        Action::FilterEdit(tui_input::InputRequest::InsertChar(c)) if !crate::sanitize::is_safe_char(c) => {
+            return fx; // pasted controls, escapes and bidi overrides never reach the screen
+        }
         Action::FilterEdit(req) => {
             if state.filter.input.handle(req).is_none() {
                 return fx;
@@ -253,7 +256,7 @@ fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(item) = state.selected_news() else { return };
     let (id, link) = (item.id.clone(), item.link.clone());
     if !openable(&link) {
-        let shown: String = link.chars().take(60).collect();
+        let shown = crate::sanitize::clean_capped(&link, 60);
         return notify(state, Level::Warn, format!("refused to open non-http(s) link `{shown}`"), false);
     }
     fx.push(Effect::OpenUrl(link));
