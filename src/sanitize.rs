@@ -51,7 +51,8 @@ pub fn clean_capped(input: &str, max_chars: usize) -> String {
         out.push_str(g);
         used += n;
     }
-    let mut out = out.trim_end().to_string();
+    // A joiner left at the cut would join the ellipsis: drop it with any trailing space.
+    let mut out = out.trim_end_matches(|c: char| c == '\u{200D}' || c.is_whitespace()).to_string();
     out.push('…');
     out
 }

@@ -33,6 +33,17 @@ pub fn parse_feed(
     source_name: &str,
     content_type: Option<&str>,
 ) -> Result<Vec<NewsItem>, FeedError> {
+    // The XML stack below (feed-rs, quick-xml) has asserted on hostile input; a bad feed must be
+    // an error for its source, never a crash of the caller.
+    std::panic::catch_unwind(|| parse_feed_inner(bytes, source_name, content_type))
+        .unwrap_or_else(|_| Err(FeedError::Malformed("the XML parser failed on this document".into())))
+}
+
+fn parse_feed_inner(
+    bytes: &[u8],
+    source_name: &str,
+    content_type: Option<&str>,
+) -> Result<Vec<NewsItem>, FeedError> {
     let text = prep::to_utf8(bytes, content_type);
     let (text, root) = match prep::document_kind(&text) {
         Doc::Empty => return Err(FeedError::Empty),

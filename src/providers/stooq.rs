@@ -134,8 +134,8 @@ pub fn parse_quote(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Resul
         }
     };
     let previous_close = row.price(&["prev", "previous", "prev close", "previous close"]);
-    let change = previous_close.map(|prev| price - prev);
-    let change_pct = previous_close.zip(change).map(|(prev, ch)| ch / prev * 100.0);
+    let change = previous_close.map(|prev| price - prev).filter(|c| c.is_finite());
+    let change_pct = previous_close.zip(change).map(|(prev, ch)| ch / prev * 100.0).filter(|p| p.is_finite());
     let volume = row.value(&["volume"]).and_then(number).filter(|v| *v >= 0.0).map(|v| v.round() as u64);
     let as_of = row
         .value(&["date"])
@@ -144,6 +144,7 @@ pub fn parse_quote(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Resul
             let time = row.value(&["time"]).and_then(parse_time).unwrap_or(NaiveTime::MIN);
             warsaw_to_utc(date.and_time(time))
         })
+        .flatten()
         .unwrap_or(now);
 
     Ok(Quote {
@@ -249,14 +250,19 @@ fn parse_time(value: &str) -> Option<NaiveTime> {
 /// Warsaw wall-clock time -> UTC. EU rule: CEST (UTC+2) from 01:00 UTC on the last Sunday of
 /// March to 01:00 UTC on the last Sunday of October, else CET (UTC+1). The repeated October
 /// hour reads as its first (summer) occurrence; the skipped March hour reads as winter time.
-fn warsaw_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
+/// `None` only at the ends of chrono's range (a garbage date), where the offset cannot apply.
+fn warsaw_to_utc(local: NaiveDateTime) -> Option<DateTime<Utc>> {
     let year = local.year();
-    let summer_reading = Utc.from_utc_datetime(&(local - Duration::hours(2)));
+    let summer_reading = Utc.from_utc_datetime(&local.checked_sub_signed(Duration::hours(2))?);
     let in_summer = match (summer_time_switch(year, 3), summer_time_switch(year, 10)) {
         (Some(start), Some(end)) => start <= summer_reading && summer_reading < end,
         _ => false,
     };
-    if in_summer { summer_reading } else { Utc.from_utc_datetime(&(local - Duration::hours(1))) }
+    if in_summer {
+        Some(summer_reading)
+    } else {
+        Some(Utc.from_utc_datetime(&local.checked_sub_signed(Duration::hours(1))?))
+    }
 }
 
 /// 01:00 UTC on the last Sunday of `month` (March or October: both have 31 days).
@@ -345,16 +351,16 @@ mod tests {
     #[test]
     fn warsaw_time_around_the_switches() {
         // 2025: summer time from Sunday 30 March to Sunday 26 October, at 01:00 UTC.
-        assert_eq!(warsaw_to_utc(local(2025, 3, 30, 1, 59, 59)), utc(2025, 3, 30, 0, 59, 59));
-        assert_eq!(warsaw_to_utc(local(2025, 3, 30, 3, 0, 0)), utc(2025, 3, 30, 1, 0, 0));
-        assert_eq!(warsaw_to_utc(local(2025, 3, 29, 12, 0, 0)), utc(2025, 3, 29, 11, 0, 0));
-        assert_eq!(warsaw_to_utc(local(2025, 10, 26, 1, 59, 0)), utc(2025, 10, 25, 23, 59, 0));
-        assert_eq!(warsaw_to_utc(local(2025, 10, 26, 2, 30, 0)), utc(2025, 10, 26, 0, 30, 0));
-        assert_eq!(warsaw_to_utc(local(2025, 10, 26, 3, 0, 0)), utc(2025, 10, 26, 2, 0, 0));
+        assert_eq!(warsaw_to_utc(local(2025, 3, 30, 1, 59, 59)), Some(utc(2025, 3, 30, 0, 59, 59)));
+        assert_eq!(warsaw_to_utc(local(2025, 3, 30, 3, 0, 0)), Some(utc(2025, 3, 30, 1, 0, 0)));
+        assert_eq!(warsaw_to_utc(local(2025, 3, 29, 12, 0, 0)), Some(utc(2025, 3, 29, 11, 0, 0)));
+        assert_eq!(warsaw_to_utc(local(2025, 10, 26, 1, 59, 0)), Some(utc(2025, 10, 25, 23, 59, 0)));
+        assert_eq!(warsaw_to_utc(local(2025, 10, 26, 2, 30, 0)), Some(utc(2025, 10, 26, 0, 30, 0)));
+        assert_eq!(warsaw_to_utc(local(2025, 10, 26, 3, 0, 0)), Some(utc(2025, 10, 26, 2, 0, 0)));
         // 2026: 29 March and 25 October.
-        assert_eq!(warsaw_to_utc(local(2026, 3, 29, 12, 0, 0)), utc(2026, 3, 29, 10, 0, 0));
-        assert_eq!(warsaw_to_utc(local(2026, 10, 25, 12, 0, 0)), utc(2026, 10, 25, 11, 0, 0));
-        assert_eq!(warsaw_to_utc(local(2026, 10, 24, 12, 0, 0)), utc(2026, 10, 24, 10, 0, 0));
+        assert_eq!(warsaw_to_utc(local(2026, 3, 29, 12, 0, 0)), Some(utc(2026, 3, 29, 10, 0, 0)));
+        assert_eq!(warsaw_to_utc(local(2026, 10, 25, 12, 0, 0)), Some(utc(2026, 10, 25, 11, 0, 0)));
+        assert_eq!(warsaw_to_utc(local(2026, 10, 24, 12, 0, 0)), Some(utc(2026, 10, 24, 10, 0, 0)));
     }
 
     #[test]
