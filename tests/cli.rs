@@ -198,7 +198,16 @@ fn scripted_changes_refuse_while_the_state_is_locked() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("another chokepoint"), "{}", stderr(&o));
     drop(held);
-    assert!(run(home.path(), &["catalyst", "done", "amd-lta"]).status.success());
+    // Other tests in this binary fork children at any moment, and a child holds a copy of our lock
+    // descriptor until it execs; so the lock may outlive `drop` by a few milliseconds.
+    let ok = (0..20).any(|_| {
+        let done = run(home.path(), &["catalyst", "done", "amd-lta"]).status.success();
+        if !done {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        done
+    });
+    assert!(ok, "the lock was released when the holder dropped it");
 }
 
 #[test]

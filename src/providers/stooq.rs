@@ -140,11 +140,10 @@ pub fn parse_quote(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Resul
     let as_of = row
         .value(&["date"])
         .and_then(parse_date)
-        .map(|date| {
+        .and_then(|date| {
             let time = row.value(&["time"]).and_then(parse_time).unwrap_or(NaiveTime::MIN);
             warsaw_to_utc(date.and_time(time))
         })
-        .flatten()
         .unwrap_or(now);
 
     Ok(Quote {
