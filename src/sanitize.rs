@@ -314,7 +314,7 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// Characters that may sit on either side of a ZWJ inside an emoji sequence.
-fn is_emoji_like(c: char) -> bool {
+pub fn is_emoji_like(c: char) -> bool {
     matches!(
         c,
         '\u{00A9}'

@@ -39,23 +39,9 @@ pub fn forbidden(c: char) -> bool {
     )
 }
 
-/// What `sanitize.rs` documents as emoji-like: the only neighbours a kept U+200D may have.
+/// What sanitize.rs keeps a U+200D between (its own predicate, shared).
 pub fn emoji_like(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00A9}'
-            | '\u{00AE}'
-            | '\u{203C}'
-            | '\u{2049}'
-            | '\u{2122}'
-            | '\u{2139}'
-            | '\u{2190}'..='\u{21FF}'
-            | '\u{2300}'..='\u{23FF}'
-            | '\u{2600}'..='\u{27BF}'
-            | '\u{2B00}'..='\u{2BFF}'
-            | '\u{FE0F}'
-            | '\u{1F000}'..='\u{1FAFF}'
-    )
+    chokepoint::sanitize::is_emoji_like(c)
 }
 
 /// Panics unless `s` is safe display text (see [`forbidden`]; U+200D only between emoji).
