@@ -1,18 +1,13 @@
 //! The CLI contract, on the real binary: check, init, snapshot --json, scripted catalyst / risk changes.
 
+mod common;
+
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .output()
-        .unwrap()
+    common::chokepoint_cmd(home).args(args).output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {

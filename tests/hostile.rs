@@ -22,7 +22,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::num::NonZeroU16;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use unicode_width::UnicodeWidthStr;
@@ -600,22 +600,7 @@ fn config_text_is_sanitized_too() {
 // The real binary: error messages on stderr, snapshot over loopback HTTP, and the TUI on a pty.
 
 fn bin(home: &Path, args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("HTTP_PROXY")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("ALL_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("https_proxy")
-        .env_remove("all_proxy")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    common::chokepoint_cmd(home).args(args).stdin(Stdio::null()).output().unwrap()
 }
 
 fn os(args: &[&str]) -> Vec<std::ffi::OsString> {

@@ -7,6 +7,8 @@
 //! not configurable through `Config`, and `tests/http.rs` already proves timeouts at the HTTP layer
 //! (`slow_response_times_out_quickly`, `body_that_stalls_times_out`).
 
+mod common;
+
 use chokepoint::action::{Action, Loaded, Payload, SourceId};
 use chokepoint::cache;
 use chokepoint::config::{self, Config};
@@ -19,7 +21,7 @@ use chrono::Utc;
 use ratatui::{Terminal, backend::TestBackend};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 use wiremock::matchers::{header_regex, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -863,20 +865,7 @@ async fn the_news_pane_does_not_claim_loading_when_every_feed_failed() {
 }
 
 fn bin(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env_remove("HTTP_PROXY")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
-        .output()
-        .expect("the binary runs")
+    common::chokepoint_cmd(home).args(args).output().expect("the binary runs")
 }
 
 fn snapshot(home: &Path, config: &Path, extra: &[&str]) -> Value {

@@ -3,6 +3,24 @@
 
 pub mod pty;
 
+/// Proxy variables cleared for the binary: its requests go to 127.0.0.1 only.
+pub const PROXY_VARS: [&str; 6] =
+    ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"];
+
+/// The real binary with its config, data and cache dirs under `home`, no proxies, no backtraces.
+pub fn chokepoint_cmd(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_chokepoint"));
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("RUST_BACKTRACE", "0");
+    for var in PROXY_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 use chokepoint::action::{Action, Loaded, Payload, SourceId};
 use chokepoint::config::{self, Config};
 use chokepoint::domain::{NewsItem, UserState};

@@ -34,7 +34,7 @@ impl App {
         cmd.env("XDG_CACHE_HOME", home.join("cache"));
         cmd.env("TERM", "xterm-256color");
         cmd.env("RUST_BACKTRACE", "0");
-        for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+        for var in super::PROXY_VARS {
             cmd.env_remove(var);
         }
         for (k, v) in env {
