@@ -363,3 +363,59 @@ fn quit_emits_quit() {
     assert_eq!(update(&mut s, Action::Quit), vec![Effect::Quit]);
     assert!(s.quit);
 }
+
+/// Simulates an hour of a source failing every time, answering each fetch at once and following
+/// the schedule the reducer asks for; returns how many requests were made.
+fn requests_in_an_hour(retry_after: Option<std::time::Duration>, mut jitter: impl FnMut() -> f64) -> usize {
+    let mut s = state();
+    let mut clock = now();
+    let end = now() + chrono::Duration::hours(1);
+    let mut fx = update(&mut s, Action::RefreshAll);
+    let mut requests = 0;
+    while clock < end {
+        let Some(req_id) = fx.iter().find_map(|e| match e {
+            Effect::Fetch { source: SourceId::Feed(0), req_id } => Some(*req_id),
+            _ => None,
+        }) else {
+            panic!("no fetch of the failing feed: {fx:?}")
+        };
+        requests += 1;
+        let mut answer = loaded(SourceId::Feed(0), req_id, Err("HTTP 429 Too Many Requests".into()));
+        answer.at = clock;
+        answer.retry_after = retry_after;
+        answer.jitter = jitter();
+        let scheduled = update(&mut s, Action::Loaded(answer));
+        let (after, generation) = scheduled
+            .iter()
+            .find_map(|e| match e {
+                Effect::Schedule { source: SourceId::Feed(0), after, generation } => {
+                    Some((*after, *generation))
+                }
+                _ => None,
+            })
+            .expect("a failure always schedules a retry");
+        clock += chrono::Duration::from_std(after).unwrap();
+        fx = update(&mut s, Action::RefreshDue(SourceId::Feed(0), generation));
+    }
+    requests
+}
+
+#[test]
+fn a_429_storm_is_paced_by_retry_after() {
+    let n = requests_in_an_hour(Some(std::time::Duration::from_secs(30)), || 0.0);
+    assert!(n <= 120, "{n} requests in an hour despite Retry-After: 30");
+    assert!(n >= 100, "{n}: retries must go on, not give up");
+}
+
+#[test]
+fn a_500_storm_backs_off_to_the_refresh_interval() {
+    // Seeded uniform jitter (an LCG): deterministic, like the runtime's draw in distribution.
+    let mut x: u64 = 42;
+    let n = requests_in_an_hour(None, move || {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    });
+    // The news interval is 5 min, so full jitter averages 2.5 min once backed off: ~24 an hour.
+    assert!(n <= 60, "{n} requests in an hour of failures");
+    assert!(n >= 12, "{n}: retries must go on");
+}
