@@ -104,6 +104,14 @@ pub struct Quote {
     pub source: String,
 }
 
+/// Day change and percent from the price and yesterday's close; `None` where the arithmetic is not
+/// a finite number (absurd prices must not show `inf`).
+pub fn day_change(price: f64, previous_close: Option<f64>) -> (Option<f64>, Option<f64>) {
+    let change = previous_close.map(|prev| price - prev).filter(|c| c.is_finite());
+    let pct = previous_close.zip(change).map(|(prev, ch)| ch / prev * 100.0).filter(|p| p.is_finite());
+    (change, pct)
+}
+
 /// One headline, sanitized and tagged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewsItem {

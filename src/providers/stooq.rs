@@ -134,8 +134,7 @@ pub fn parse_quote(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Resul
         }
     };
     let previous_close = row.price(&["prev", "previous", "prev close", "previous close"]);
-    let change = previous_close.map(|prev| price - prev).filter(|c| c.is_finite());
-    let change_pct = previous_close.zip(change).map(|(prev, ch)| ch / prev * 100.0).filter(|p| p.is_finite());
+    let (change, change_pct) = crate::domain::day_change(price, previous_close);
     let volume = row.value(&["volume"]).and_then(number).filter(|v| *v >= 0.0).map(|v| v.round() as u64);
     let as_of = row
         .value(&["date"])

@@ -102,8 +102,7 @@ fn build_quote(
     // Not `chartPreviousClose`: that is the close before the chart range, not yesterday's.
     let previous_close =
         price_field(meta, "previousClose").or_else(|| price_field(meta, "regularMarketPreviousClose"));
-    let change = previous_close.map(|prev| price - prev).filter(|c| c.is_finite());
-    let change_pct = previous_close.zip(change).map(|(prev, ch)| ch / prev * 100.0).filter(|p| p.is_finite());
+    let (change, change_pct) = crate::domain::day_change(price, previous_close);
 
     let day_high = price_field(meta, "regularMarketDayHigh")
         .or_else(|| prices(bars, "high").chain(series.iter().copied()).reduce(f64::max));
