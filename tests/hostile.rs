@@ -317,14 +317,7 @@ fn hostile_state() -> State {
         items
     };
     let fx = update(&mut s, Action::RefreshAll);
-    let req = |source: SourceId| {
-        fx.iter()
-            .find_map(|e| match e {
-                Effect::Fetch { source: s, req_id } if *s == source => Some(*req_id),
-                _ => None,
-            })
-            .unwrap()
-    };
+    let req = |source: SourceId| common::fetch_id(&fx, source).unwrap();
     let quote = yahoo::parse_chart(&hostile_chart(), &aaoi(), "yahoo", now()).map_err(|e| e.to_string());
     let failed: Result<Quote, String> = yahoo::parse_chart(&hostile_chart_error(), &sive(), "yahoo", now())
         .map_err(|e| format!("yahoo: {e}"));

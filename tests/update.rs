@@ -224,13 +224,7 @@ fn open_link_marks_read_and_refuses_other_schemes() {
 fn stale_answers_are_dropped() {
     let mut s = state();
     let first = update(&mut s, Action::RefreshAll);
-    let old = first
-        .iter()
-        .find_map(|e| match e {
-            Effect::Fetch { source: SourceId::Feed(0), req_id } => Some(*req_id),
-            _ => None,
-        })
-        .unwrap();
+    let old = fetch_id(&first, SourceId::Feed(0)).unwrap();
     update(&mut s, Action::RefreshAll);
     let stale = loaded(SourceId::Feed(0), old, Ok(Payload::News(vec![news("x", "old", 1)])));
     update(&mut s, Action::Loaded(stale));
@@ -241,13 +235,7 @@ fn stale_answers_are_dropped() {
 fn errors_show_per_source_and_schedule_a_retry() {
     let mut s = state();
     let fx = update(&mut s, Action::RefreshAll);
-    let req_id = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Fetch { source: SourceId::Quotes, req_id } => Some(*req_id),
-            _ => None,
-        })
-        .unwrap();
+    let req_id = fetch_id(&fx, SourceId::Quotes).unwrap();
     let fx = update(&mut s, Action::Loaded(loaded(SourceId::Quotes, req_id, Err("timeout".into()))));
     assert!(matches!(&s.sources[0].status, FetchStatus::Error { message, .. } if message == "timeout"));
     assert_eq!(s.failing().count(), 1);
@@ -283,13 +271,7 @@ fn partial_quote_failures_flag_their_rows_until_they_recover() {
         "failures are grouped by message"
     );
     let fx = update(&mut s, Action::RefreshAll);
-    let req_id = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Fetch { source: SourceId::Quotes, req_id } => Some(*req_id),
-            _ => None,
-        })
-        .unwrap();
+    let req_id = fetch_id(&fx, SourceId::Quotes).unwrap();
     update(
         &mut s,
         Action::Loaded(Loaded {
@@ -373,10 +355,7 @@ fn requests_in_an_hour(retry_after: Option<std::time::Duration>, mut jitter: imp
     let mut fx = update(&mut s, Action::RefreshAll);
     let mut requests = 0;
     while clock < end {
-        let Some(req_id) = fx.iter().find_map(|e| match e {
-            Effect::Fetch { source: SourceId::Feed(0), req_id } => Some(*req_id),
-            _ => None,
-        }) else {
+        let Some(req_id) = fetch_id(&fx, SourceId::Feed(0)) else {
             panic!("no fetch of the failing feed: {fx:?}")
         };
         requests += 1;

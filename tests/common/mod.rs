@@ -68,16 +68,18 @@ pub fn loaded(source: SourceId, req_id: u64, result: Result<Payload, String>) ->
     }
 }
 
+/// The request id of the fetch of `source` among `fx`, if one was asked for.
+pub fn fetch_id(fx: &[Effect], source: SourceId) -> Option<u64> {
+    fx.iter().find_map(|e| match e {
+        Effect::Fetch { source: s, req_id } if *s == source => Some(*req_id),
+        _ => None,
+    })
+}
+
 /// Runs `RefreshAll` and answers the fetch of `source` with `payload`.
 pub fn deliver(state: &mut State, source: SourceId, payload: Payload) -> Vec<Effect> {
     let fx = update(state, Action::RefreshAll);
-    let req_id = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Fetch { source: s, req_id } if *s == source => Some(*req_id),
-            _ => None,
-        })
-        .expect("a fetch for the source");
+    let req_id = fetch_id(&fx, source).expect("a fetch for the source");
     update(state, Action::Loaded(loaded(source, req_id, Ok(payload))))
 }
 
