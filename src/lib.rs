@@ -8,6 +8,7 @@ pub mod domain;
 pub mod effect;
 pub mod filter;
 pub mod keymap;
+pub mod panics;
 pub mod paths;
 pub mod providers;
 pub mod runtime;

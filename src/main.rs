@@ -70,6 +70,8 @@ enum RiskOp {
 }
 
 fn main() -> ExitCode {
+    // The TUI installs its own (terminal-restoring) hook; this one covers the CLI commands.
+    chokepoint::panics::install(|| {}, |_| false);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

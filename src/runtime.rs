@@ -40,16 +40,25 @@ fn restore_terminal() {
 /// A panic on the UI thread restores the terminal before the message prints; a panic on any other
 /// thread (fetch tasks, the saver) only goes to the log, so nothing is printed over the TUI.
 fn install_panic_hook() {
-    let default = std::panic::take_hook();
-    let ui_thread = std::thread::current().id();
-    std::panic::set_hook(Box::new(move |info| {
-        if std::thread::current().id() == ui_thread {
-            restore_terminal();
-            default(info);
-        } else {
-            tracing::error!("background panic: {info}");
-        }
-    }));
+    static UI_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
+    fn on_ui() -> bool {
+        UI_THREAD.get() == Some(&std::thread::current().id())
+    }
+    let _ = UI_THREAD.set(std::thread::current().id());
+    crate::panics::install(
+        || {
+            if on_ui() {
+                restore_terminal();
+            }
+        },
+        |line| {
+            if on_ui() {
+                return false;
+            }
+            tracing::error!("background panic: {line}");
+            true
+        },
+    );
 }
 
 /// A write for the saver thread.

@@ -960,3 +960,35 @@ fn snapshot_binary_live_then_offline_from_cache_then_with_the_server_down() {
     assert_eq!(arr(&again, "quotes").len(), 2, "{again:#}");
     assert_eq!(arr(&again, "news").len(), 7);
 }
+
+/// A feed that makes the XML stack panic (quick-xml asserts on an embedded declaration in a
+/// non-UTF-8 document): `snapshot` reports that source as failed and prints nothing about a panic,
+/// so no parser message (which could quote the hostile document) reaches the terminal.
+#[test]
+fn a_feed_that_panics_the_parser_is_a_quiet_source_error() {
+    const PANICS: &str = concat!(
+        r#"<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><item><title>a</title>"#,
+        r#"<description><?xml version="1.0" encoding="iso-8859-1"?></description></item></channel></rss>"#,
+    );
+    let home = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let server = rt.block_on(async {
+        let server = MockServer::builder().start().await;
+        chart(&server, "AAOI", ok_json(AAOI_JSON)).await;
+        serve(&server, "/feeds/a", ok_with(PANICS.as_bytes(), "application/rss+xml; charset=ISO-8859-1"))
+            .await;
+        server
+    });
+    let config_path = home.path().join("live.toml");
+    std::fs::write(&config_path, config_text(&server.uri(), "none", &[AAOI], &[("Panicky", "/feeds/a")]))
+        .unwrap();
+    let out = bin(home.path(), &["snapshot", "--json", "--config", config_path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("assert"), "a panic message leaked: {stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let source =
+        arr(&v, "sources").iter().find(|s| s["name"] == "Panicky").unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(source["ok"], false, "{source}");
+    assert!(source["error"].as_str().is_some_and(|e| e.contains("XML parser failed")), "{source}");
+}

@@ -35,8 +35,10 @@ pub fn parse_feed(
 ) -> Result<Vec<NewsItem>, FeedError> {
     // The XML stack below (feed-rs, quick-xml) has asserted on hostile input; a bad feed must be
     // an error for its source, never a crash of the caller.
-    std::panic::catch_unwind(|| parse_feed_inner(bytes, source_name, content_type))
-        .unwrap_or_else(|_| Err(FeedError::Malformed("the XML parser failed on this document".into())))
+    crate::panics::contain(|| parse_feed_inner(bytes, source_name, content_type)).unwrap_or_else(|msg| {
+        tracing::warn!("feed parser panicked on {source_name}: {msg}");
+        Err(FeedError::Malformed("the XML parser failed on this document".into()))
+    })
 }
 
 fn parse_feed_inner(
