@@ -218,6 +218,60 @@ async fn oversized_chunked_body_is_too_large() {
     assert!(start.elapsed() < Duration::from_secs(1));
 }
 
+/// A server that would send 100 MB, chunked (no length to refuse up front) as fast as loopback
+/// takes it. Returns the URL and how many bytes it managed to write before the client hung up.
+async fn hundred_mb_server() -> (String, tokio::task::JoinHandle<usize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let Ok((mut sock, _)) = listener.accept().await else { return 0 };
+        let mut buf = [0u8; 1024];
+        let _ = sock.read(&mut buf).await;
+        let mut sent = 0usize;
+        let head =
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n";
+        if sock.write_all(head).await.is_err() {
+            return sent;
+        }
+        let mut chunk = format!("{:x}\r\n", 64 * 1024).into_bytes();
+        chunk.extend(std::iter::repeat_n(b'<', 64 * 1024));
+        chunk.extend_from_slice(b"\r\n");
+        while sent < 100_000_000 {
+            if sock.write_all(&chunk).await.is_err() {
+                return sent;
+            }
+            sent += 64 * 1024;
+        }
+        sent
+    });
+    (format!("http://{addr}/feed"), task)
+}
+
+#[tokio::test]
+async fn a_hundred_megabyte_body_is_cut_off_at_the_default_cap() {
+    let (url, server) = hundred_mb_server().await;
+    let h = Http::new(HttpConfig::default()).expect("client builds");
+    let start = Instant::now();
+    let err = h.get(&url).await.expect_err("too large");
+    assert_eq!(err, FetchError::TooLarge { limit: 5 * 1024 * 1024 });
+    assert!(!err.is_transient(), "retrying a 100 MB answer at the fast pace would be a storm");
+    // The client hung up: the server's writes fail long before 100 MB (loopback socket buffers took ~10 MB here).
+    let sent = tokio::time::timeout(Duration::from_secs(10), server).await.expect("server stops").unwrap();
+    assert!(sent < 40_000_000, "the server got {sent} bytes out");
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn a_hundred_megabyte_content_length_is_refused_from_the_header() {
+    let url = raw_server(
+        vec![b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n".to_vec(), vec![b'a'; 1 << 20]],
+        Duration::from_secs(5),
+    )
+    .await;
+    let err = Http::new(HttpConfig::default()).unwrap().get(&url).await.expect_err("too large");
+    assert_eq!(err, FetchError::TooLarge { limit: 5 * 1024 * 1024 });
+}
+
 #[tokio::test]
 async fn garbage_bytes_are_returned_as_is() {
     let server = MockServer::start().await;
