@@ -20,7 +20,10 @@
 //! and a malformed `since:` value (`since:abc`, `since:2x`, overflow) are errors.
 //!
 //! Case-insensitivity folds every char with `char::to_lowercase` (plus final sigma `ς` -> `σ`) on
-//! both sides, without allocating per item; highlight ranges are byte ranges of the original text.
+//! both sides. The news history folds each title and source once, when the item arrives
+//! ([`Folded`]), so matching is a substring search; highlight ranges are byte ranges of the
+//! original text. A query that only narrows the previous one ([`Query::narrows`]) searches the
+//! previous matches only.
 
 use crate::domain::NewsItem;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -68,6 +71,8 @@ enum Kind {
 /// A case-folded search string, prepared once.
 #[derive(Debug)]
 struct Needle {
+    /// The folded needle, for substring search in [`Folded`] haystacks.
+    text: Box<str>,
     chars: Box<[char]>,
     /// The folded needle as bytes when it is pure ASCII (fast path for ASCII haystacks).
     ascii: Option<Box<[u8]>>,
@@ -208,7 +213,21 @@ impl Query {
 
     /// Whether `item` passes every term; `now` anchors `since:`.
     pub fn matches(&self, item: &NewsItem, now: DateTime<Utc>) -> bool {
-        self.terms.iter().all(|t| t.kind.matches(item, now) != t.negated)
+        self.matches_folded(item, &Folded::new(item), now)
+    }
+
+    /// [`Query::matches`] with the item's title and source folded in advance (the history keeps
+    /// them), so a keystroke over 10,000 items is a plain substring search per item.
+    pub fn matches_folded(&self, item: &NewsItem, folded: &Folded, now: DateTime<Utc>) -> bool {
+        self.terms.iter().all(|t| t.kind.matches(item, folded, now) != t.negated)
+    }
+
+    /// True when every item this query matches is also matched by `wider`: same terms (plus
+    /// possibly more), where a positive word or source term may have grown longer. Then a
+    /// keystroke only needs to search the items `wider` matched.
+    pub fn narrows(&self, wider: &Query) -> bool {
+        wider.terms.len() <= self.terms.len()
+            && wider.terms.iter().zip(self.terms.iter()).all(|(w, n)| n.implies(w))
     }
 
     /// Byte ranges in `text` (a title or source string) to highlight: the positive word/phrase/regex
@@ -258,14 +277,53 @@ impl Query {
     }
 }
 
+impl Term {
+    /// Every item passing `self` also passes `wider`.
+    fn implies(&self, wider: &Term) -> bool {
+        if self.negated != wider.negated {
+            return false;
+        }
+        match (&self.kind, &wider.kind) {
+            // A longer needle containing the shorter one finds a subset (only when positive).
+            (Kind::Text(a), Kind::Text(b)) | (Kind::Source(a), Kind::Source(b)) => {
+                if self.negated {
+                    a.text == b.text
+                } else {
+                    a.text.contains(&*b.text)
+                }
+            }
+            (Kind::Ticker { needle: a, .. }, Kind::Ticker { needle: b, .. })
+            | (Kind::Catalyst(a), Kind::Catalyst(b))
+            | (Kind::Risk(a), Kind::Risk(b)) => a.text == b.text,
+            (Kind::Since(a), Kind::Since(b)) => a == b,
+            (Kind::Regex(a), Kind::Regex(b)) => a.as_str() == b.as_str(),
+            _ => false,
+        }
+    }
+}
+
+/// An item's title and source, case-folded once (see [`Query::matches_folded`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Folded {
+    title: Box<str>,
+    source: Box<str>,
+}
+
+impl Folded {
+    pub fn new(item: &NewsItem) -> Folded {
+        let fold_all = |s: &str| s.chars().flat_map(fold).collect::<String>().into_boxed_str();
+        Folded { title: fold_all(&item.title), source: fold_all(&item.source) }
+    }
+}
+
 impl Kind {
-    fn matches(&self, item: &NewsItem, now: DateTime<Utc>) -> bool {
+    fn matches(&self, item: &NewsItem, folded: &Folded, now: DateTime<Utc>) -> bool {
         match self {
-            Kind::Text(n) => n.is_in(&item.title) || n.is_in(&item.source),
+            Kind::Text(n) => folded.title.contains(&*n.text) || folded.source.contains(&*n.text),
             Kind::Ticker { needle, .. } => item.tickers.iter().any(|t| needle.equals(t)),
             Kind::Catalyst(n) => item.catalysts.iter().any(|c| n.equals(c)),
             Kind::Risk(n) => item.risks.iter().any(|r| n.equals(r)),
-            Kind::Source(n) => n.is_in(&item.source),
+            Kind::Source(n) => folded.source.contains(&*n.text),
             Kind::Since(delta) => item.published.is_some_and(|p| match now.checked_sub_signed(*delta) {
                 Some(cutoff) => p >= cutoff,
                 None => true,
@@ -288,11 +346,7 @@ impl Needle {
             return None;
         }
         let ascii = chars.iter().all(char::is_ascii).then(|| chars.iter().map(|&c| c as u8).collect());
-        Some(Needle { chars, ascii })
-    }
-
-    fn is_in(&self, hay: &str) -> bool {
-        self.find(hay, hay.is_ascii(), 0).is_some()
+        Some(Needle { text: chars.iter().collect(), chars, ascii })
     }
 
     /// Whole-string case-insensitive equality.
@@ -517,6 +571,25 @@ mod tests {
         assert!(m("-since:1d", &day_old));
         assert!(!m("-since:1d", &fresh));
         assert!(m("since:0m", &dated(0)));
+    }
+
+    #[test]
+    fn narrows_only_when_every_match_stays_a_match() {
+        let n = |narrow: &str, wide: &str| parse(narrow).unwrap().narrows(&parse(wide).unwrap());
+        // Typing on: a longer positive word, another term, a completed operator.
+        assert!(n("optics", "optic"));
+        assert!(n("optic las", "optic"));
+        assert!(n("src:reuters", "src:reu"));
+        assert!(n("laser since:2d", "laser since:2"));
+        assert!(n("laser", ""));
+        // Not narrowing: negations and exact tags widen or change as they grow.
+        assert!(!n("-optics", "-optic"));
+        assert!(!n("$AAOI", "$AA"));
+        assert!(!n("c:cpo", "c:cp"));
+        assert!(!n("since:10d", "since:1d"));
+        assert!(!n("/ab|/", "/ab/"));
+        assert!(!n("optic", "optics"));
+        assert!(!n("laser", "optic"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod effect;
 pub mod filter;
+pub mod history;
 pub mod keymap;
 pub mod panics;
 pub mod paths;

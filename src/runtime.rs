@@ -254,7 +254,7 @@ fn test_panic(key: &crossterm::event::KeyEvent) {
 /// The data worth keeping across restarts.
 pub fn snapshot_cache(state: &State) -> Cache {
     let quotes = state.tickers.iter().filter_map(|t| state.quotes.get(&t.symbol)).cloned().collect();
-    Cache { version: Cache::VERSION, saved_at: Some(state.now), quotes, news: state.news.clone() }
+    Cache { version: Cache::VERSION, saved_at: Some(state.now), quotes, news: state.news.to_vec() }
 }
 
 fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, state: &State) -> io::Result<()> {

@@ -6,6 +6,7 @@ use crate::domain::{
     CatalystRecord, FetchStatus, NewsItem, Quote, RiskLevel, ThesisItem, TickerSpec, UserState,
 };
 use crate::filter::Query;
+use crate::history::History;
 use crate::keymap::{Keymap, Mode};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -96,7 +97,7 @@ pub struct State {
     pub risks: Vec<ThesisItem>,
     pub user: UserState,
     /// News history, newest first.
-    pub news: Vec<NewsItem>,
+    pub news: History,
     pub history_cap: usize,
     pub filter: NewsFilter,
     pub focus: Pane,
@@ -156,7 +157,7 @@ impl State {
             catalysts: config.catalysts.clone(),
             risks: config.risks.clone(),
             user,
-            news: Vec::new(),
+            news: History::default(),
             history_cap: config.history_cap,
             filter: NewsFilter::default(),
             focus: Pane::Tickers,
@@ -224,15 +225,41 @@ impl State {
         self.refilter_keeping(keep);
     }
 
+    /// Applies a new filter query. When it only narrows the previous one (typing on), only the
+    /// items shown now are searched again.
+    pub fn set_query(&mut self, query: Query) {
+        let keep = self.selected_news().map(|n| n.id.clone());
+        let narrows = self.filter.query.as_ref().is_some_and(|old| query.narrows(old));
+        self.filter.query = Some(query);
+        if narrows {
+            let candidates = std::mem::take(&mut self.filter.visible);
+            self.filter.visible = self.matching(candidates.into_iter());
+            self.keep_selection(keep);
+        } else {
+            self.refilter_keeping(keep);
+        }
+    }
+
     /// Recomputes `filter.visible`, putting the cursor on item `keep` if it is shown.
     pub fn refilter_keeping(&mut self, keep: Option<String>) {
-        let now = self.now;
-        self.filter.visible = match &self.filter.query {
-            Some(q) if !q.is_empty() => {
-                self.news.iter().enumerate().filter(|(_, n)| q.matches(n, now)).map(|(i, _)| i).collect()
-            }
-            _ => (0..self.news.len()).collect(),
-        };
+        self.filter.visible = self.matching(0..self.news.len());
+        self.keep_selection(keep);
+    }
+
+    /// The indices among `candidates` whose items pass the current query.
+    fn matching(&self, candidates: impl Iterator<Item = usize>) -> Vec<usize> {
+        match &self.filter.query {
+            Some(q) if !q.is_empty() => candidates
+                .filter(|&i| match (self.news.get(i), self.news.folded(i)) {
+                    (Some(item), Some(folded)) => q.matches_folded(item, folded, self.now),
+                    _ => false,
+                })
+                .collect(),
+            _ => candidates.collect(),
+        }
+    }
+
+    fn keep_selection(&mut self, keep: Option<String>) {
         let pos = keep.and_then(|id| self.filter.visible.iter().position(|&i| self.news[i].id == id));
         let idx = Pane::News.index();
         self.selected[idx] =

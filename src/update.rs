@@ -212,9 +212,8 @@ fn save(state: &mut State, fx: &mut Vec<Effect>) {
 fn apply_filter_text(state: &mut State) {
     match filter::parse(state.filter.input.value()) {
         Ok(q) => {
-            state.filter.query = Some(q);
             state.filter.error = None;
-            state.refilter();
+            state.set_query(q);
         }
         Err(e) => state.filter.error = Some(e.to_string()),
     }

@@ -719,7 +719,7 @@ async fn news_feeds_in_several_charsets_are_parsed_tagged_and_merged() {
     assert_eq!(dated.len(), 6);
     assert!(dated.windows(2).all(|w| w[0] > w[1]), "newest first: {dated:?}");
     assert!(all[6..].iter().all(|n| n.published.is_none()), "undated last");
-    for n in all {
+    for n in all.iter() {
         assert!(!n.title.contains('\u{fffd}') && !n.title.chars().any(char::is_control), "{:?}", n.title);
     }
 

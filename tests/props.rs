@@ -371,6 +371,96 @@ proptest! {
     }
 }
 
+/// Items and keystrokes over a tiny alphabet, so queries and titles overlap often.
+fn small_item() -> impl Strategy<Value = NewsItem> {
+    let tags =
+        |from: &'static [&'static str]| prop::collection::vec(select(from).prop_map(String::from), 0..2);
+    ("[abAB \\-]{0,10}", "[abS ]{0,4}", tags(&["AB", "A"]), tags(&["a", "ab"]), prop::option::of(0i64..72))
+        .prop_map(|(title, source, tickers, catalysts, hours)| NewsItem {
+            id: format!("{title}|{source}"),
+            title,
+            link: String::new(),
+            source,
+            published: hours.map(|h| now() - chrono::TimeDelta::hours(h)),
+            tickers,
+            catalysts,
+            risks: vec![],
+        })
+}
+
+#[derive(Debug, Clone)]
+enum Stroke {
+    Type(char),
+    Back,
+}
+
+fn stroke() -> impl Strategy<Value = Stroke> {
+    prop_oneof![
+        6 => select(&['a', 'b', 'A', ' ', '-', '"', 's', 'r', 'c', ':', '$', 't', 'S', '/', '1', 'h', 'i', 'n', 'e'][..])
+            .prop_map(Stroke::Type),
+        1 => Just(Stroke::Back),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    /// Typing searches only the previous matches when the query narrows; after every keystroke the
+    /// list must equal a fresh search of the whole history with the applied query.
+    #[test]
+    fn typing_a_filter_matches_a_fresh_search(
+        items in prop::collection::vec(small_item(), 0..40),
+        strokes in prop::collection::vec(stroke(), 1..24),
+    ) {
+        use chokepoint::action::Action;
+        use chokepoint::update::update;
+        use tui_input::InputRequest;
+        let cfg = chokepoint::config::parse(include_str!("../config.example.toml"), "example").unwrap();
+        let mut state = chokepoint::state::State::new(&cfg, UserState::default(), now(), false);
+        state.news.merge(items, 1000);
+        state.refilter();
+        update(&mut state, Action::FilterStart);
+        for s in &strokes {
+            let req = match s {
+                Stroke::Type(c) => InputRequest::InsertChar(*c),
+                Stroke::Back => InputRequest::DeletePrevChar,
+            };
+            update(&mut state, Action::FilterEdit(req));
+            let fresh: Vec<usize> = (0..state.news.len())
+                .filter(|&i| state.filter.query.as_ref().is_none_or(|q| q.matches(&state.news[i], now())))
+                .collect();
+            prop_assert_eq!(&state.filter.visible, &fresh, "after {:?}", state.filter.input.value());
+        }
+    }
+
+    /// `narrows` is sound: whatever the narrower query matches, the wider one matches too.
+    #[test]
+    fn a_narrowing_query_matches_a_subset(
+        a in prop::collection::vec(stroke(), 0..12),
+        extra in prop::collection::vec(stroke(), 0..6),
+        items in prop::collection::vec(small_item(), 1..30),
+    ) {
+        let text = |strokes: &[Stroke]| {
+            let mut t = String::new();
+            for s in strokes {
+                match s {
+                    Stroke::Type(c) => t.push(*c),
+                    Stroke::Back => { t.pop(); }
+                }
+            }
+            t
+        };
+        let (wide, narrow) = (text(&a), text(&[a.clone(), extra].concat()));
+        if let (Ok(w), Ok(n)) = (filter::parse(&wide), filter::parse(&narrow))
+            && n.narrows(&w)
+        {
+            for item in &items {
+                prop_assert!(!n.matches(item, now()) || w.matches(item, now()), "{narrow:?} vs {wide:?}: {item:?}");
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sanitizer
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ use crate::domain::NewsItem;
 use crate::sanitize;
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use prep::Doc;
-use std::collections::HashMap;
 
 const TITLE_MAX: usize = 300;
 const SOURCE_MAX: usize = 100;
@@ -115,72 +114,6 @@ fn parse_feed_inner(
     Ok(items)
 }
 
-/// Merge `new` into `history`: dedupe by id, then link, then normalized title (keeping the
-/// earlier item but filling a missing date), newest first with undated last, capped to `cap`.
-/// Returns how many new items are in the history afterwards.
-pub fn merge(history: &mut Vec<NewsItem>, new: Vec<NewsItem>, cap: usize) -> usize {
-    let mut all: Vec<(bool, NewsItem)> = history.drain(..).map(|i| (false, i)).collect();
-    let mut seen = Seen::default();
-    for (pos, (_, item)) in all.iter().enumerate() {
-        seen.remember(pos, item, normalize_title(&item.title, &item.source));
-    }
-    for item in new {
-        let title_key = normalize_title(&item.title, &item.source);
-        match seen.find(&item, &title_key) {
-            Some(pos) => {
-                let kept = &mut all[pos].1;
-                if kept.published.is_none() {
-                    kept.published = item.published;
-                }
-            }
-            None => {
-                seen.remember(all.len(), &item, title_key);
-                all.push((true, item));
-            }
-        }
-    }
-    all.sort_by(|(_, a), (_, b)| match (a.published, b.published) {
-        (Some(x), Some(y)) => y.cmp(&x),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    });
-    all.truncate(cap);
-    let fresh = all.iter().filter(|(is_new, _)| *is_new).count();
-    history.extend(all.into_iter().map(|(_, item)| item));
-    fresh
-}
-
-/// Dedupe keys of kept items -> their position.
-#[derive(Default)]
-struct Seen {
-    ids: HashMap<String, usize>,
-    links: HashMap<String, usize>,
-    titles: HashMap<String, usize>,
-}
-
-impl Seen {
-    fn remember(&mut self, pos: usize, item: &NewsItem, title_key: String) {
-        if !item.id.is_empty() {
-            self.ids.entry(item.id.clone()).or_insert(pos);
-        }
-        if !item.link.is_empty() {
-            self.links.entry(item.link.clone()).or_insert(pos);
-        }
-        if !title_key.is_empty() {
-            self.titles.entry(title_key).or_insert(pos);
-        }
-    }
-
-    fn find(&self, item: &NewsItem, title_key: &str) -> Option<usize> {
-        self.ids
-            .get(&item.id)
-            .or_else(|| self.links.get(&item.link))
-            .or_else(|| self.titles.get(title_key))
-            .copied()
-    }
-}
-
 /// The title without a trailing ` - <source>` (Google News appends the publisher to every title).
 pub fn strip_publisher<'a>(title: &'a str, source: &str) -> &'a str {
     let base = title.trim();
@@ -286,7 +219,7 @@ fn is_http(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, TimeZone, Utc};
+    use chrono::{TimeZone, Utc};
 
     macro_rules! fixture {
         ($path:literal) => {
@@ -776,118 +709,5 @@ mod tests {
         let mut body = rss("<item><title>Société Générale</title></item><item><title>光模块").into_bytes();
         body.truncate(body.len() - 1);
         assert_eq!(first_title(&body, None), "Société Générale");
-    }
-
-    fn item(id: &str, title: &str, link: &str, source: &str, published: Option<DateTime<Utc>>) -> NewsItem {
-        NewsItem {
-            id: id.into(),
-            title: title.into(),
-            link: link.into(),
-            source: source.into(),
-            published,
-            tickers: Vec::new(),
-            catalysts: Vec::new(),
-            risks: Vec::new(),
-        }
-    }
-
-    fn day(d: u32) -> Option<DateTime<Utc>> {
-        Some(Utc.with_ymd_and_hms(2024, 3, d, 12, 0, 0).unwrap())
-    }
-
-    #[test]
-    fn merge_dedupes_by_id() {
-        let mut history = vec![item("a", "Old title", "http://x/1", "S", day(1))];
-        let added = merge(&mut history, vec![item("a", "Edited title", "http://x/other", "S", day(2))], 10);
-        assert_eq!(added, 0);
-        assert_eq!(titles(&history), ["Old title"]);
-        assert_eq!(history[0].published, day(1));
-    }
-
-    #[test]
-    fn merge_dedupes_by_link() {
-        let mut history = vec![item("a", "One", "http://x/1", "S", day(1))];
-        assert_eq!(merge(&mut history, vec![item("b", "Two", "http://x/1", "T", day(2))], 10), 0);
-        assert_eq!(titles(&history), ["One"]);
-    }
-
-    #[test]
-    fn merge_dedupes_by_normalized_title() {
-        let mut history = vec![item("a", "Lumentum Raises Guidance!", "http://x/1", "S", day(1))];
-        let new = vec![
-            item("b", "lumentum  raises guidance", "http://y/1", "T", day(2)),
-            item("c", "Lumentum — raises, guidance", "http://z/1", "U", day(3)),
-        ];
-        assert_eq!(merge(&mut history, new, 10), 0);
-        assert_eq!(history.len(), 1);
-    }
-
-    #[test]
-    fn merge_dedupes_google_publisher_suffix() {
-        let mut history =
-            vec![item("y1", "AAOI wins hyperscaler order", "http://yahoo/1", "Yahoo Finance", day(1))];
-        let google = vec![
-            item("g1", "AAOI wins hyperscaler order - Reuters", "http://news.google/1", "Reuters", day(1)),
-            item("g2", "AAOI wins hyperscaler order - Reuters", "http://news.google/2", "Bloomberg", day(1)),
-        ];
-        assert_eq!(merge(&mut history, google, 10), 1);
-        assert_eq!(
-            titles(&history),
-            ["AAOI wins hyperscaler order", "AAOI wins hyperscaler order - Reuters"]
-        );
-        assert_eq!(normalize_title("Foo - Reuters", "reuters"), "foo");
-        assert_eq!(normalize_title("光模块 - 新浪", "新浪"), "光模块");
-        assert_eq!(normalize_title(" - Reuters", "Reuters"), "reuters");
-    }
-
-    #[test]
-    fn merge_keeps_earlier_item_but_fills_missing_date() {
-        let mut history = vec![item("a", "Undated", "http://x/1", "S", None)];
-        merge(&mut history, vec![item("a", "Dated copy", "http://x/1", "S", day(5))], 10);
-        assert_eq!(titles(&history), ["Undated"]);
-        assert_eq!(history[0].published, day(5));
-    }
-
-    #[test]
-    fn merge_dedupes_within_new_batch() {
-        let mut history = Vec::new();
-        let new = vec![item("a", "X", "http://x/1", "S", day(1)), item("a", "X", "http://x/1", "S", day(1))];
-        assert_eq!(merge(&mut history, new, 10), 1);
-        assert_eq!(history.len(), 1);
-    }
-
-    #[test]
-    fn merge_sorts_newest_first_undated_last_stable() {
-        let mut history = vec![item("u1", "U1", "", "S", None), item("d2", "D2", "", "S", day(2))];
-        let new = vec![
-            item("u2", "U2", "", "S", None),
-            item("d9", "D9", "", "S", day(9)),
-            item("d2b", "D2b", "", "S", day(2)),
-            item("d5", "D5", "", "S", day(5)),
-        ];
-        assert_eq!(merge(&mut history, new, 10), 4);
-        assert_eq!(titles(&history), ["D9", "D5", "D2", "D2b", "U1", "U2"]);
-    }
-
-    #[test]
-    fn merge_caps_and_counts_only_surviving_new_items() {
-        let mut history: Vec<NewsItem> =
-            (1..=5).map(|d| item(&format!("h{d}"), &format!("H{d}"), "", "S", day(10 + d))).collect();
-        let new = vec![
-            item("n1", "N1", "", "S", day(20)),
-            item("n2", "N2", "", "S", day(1)),
-            item("n3", "N3", "", "S", None),
-        ];
-        assert_eq!(merge(&mut history, new, 4), 1);
-        assert_eq!(titles(&history), ["N1", "H5", "H4", "H3"]);
-        assert_eq!(merge(&mut history, Vec::new(), 0), 0);
-        assert!(history.is_empty());
-    }
-
-    #[test]
-    fn merge_with_empty_keys_does_not_collide() {
-        let mut history = vec![item("a", "First story", "", "S", day(1))];
-        assert_eq!(merge(&mut history, vec![item("b", "Second story", "", "S", day(2))], 10), 1);
-        assert_eq!(history.len(), 2);
     }
 }

@@ -5,7 +5,7 @@ use crate::action::{Loaded, Payload, SourceId};
 use crate::cache::Cache;
 use crate::domain::FetchStatus;
 use crate::effect::Effect;
-use crate::providers::{feed, http::backoff};
+use crate::providers::http::backoff;
 use crate::state::State;
 use std::time::Duration;
 
@@ -87,7 +87,7 @@ fn apply_payload(state: &mut State, payload: Payload) {
         }
         Payload::News(items) => {
             let keep = state.selected_news().map(|n| n.id.clone());
-            feed::merge(&mut state.news, items, state.history_cap);
+            state.news.merge(items, state.history_cap);
             state.stale_news = false;
             state.refilter_keeping(keep);
         }
@@ -106,7 +106,7 @@ pub(super) fn restore(state: &mut State, cache: Cache) {
     }
     if !cache.news.is_empty() && state.news.is_empty() {
         let keep = state.selected_news().map(|n| n.id.clone());
-        feed::merge(&mut state.news, cache.news, state.history_cap);
+        state.news.merge(cache.news, state.history_cap);
         state.stale_news = true;
         state.refilter_keeping(keep);
     }

@@ -1,0 +1,286 @@
+//! The news history: items newest first, deduplicated, capped, with each item's dedupe key and
+//! case-folded text computed once when it arrives, so a refresh costs O(history) hash lookups
+//! and a filter keystroke a substring search per item.
+
+use crate::domain::NewsItem;
+use crate::filter::Folded;
+use crate::providers::feed::normalize_title;
+use std::collections::HashMap;
+use std::ops::Deref;
+
+/// What is derived from an item once.
+#[derive(Debug, Clone, PartialEq)]
+struct Keys {
+    /// Normalized title for dedupe (see [`normalize_title`]).
+    title: String,
+    folded: Folded,
+}
+
+impl Keys {
+    fn new(item: &NewsItem) -> Keys {
+        Keys { title: normalize_title(&item.title, &item.source), folded: Folded::new(item) }
+    }
+}
+
+/// News items, newest first, undated last. Reads like a slice of items.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    items: Vec<NewsItem>,
+    keys: Vec<Keys>,
+}
+
+impl Deref for History {
+    type Target = [NewsItem];
+    fn deref(&self) -> &[NewsItem] {
+        &self.items
+    }
+}
+
+impl History {
+    /// A history holding `items` as they are (already ordered and deduplicated).
+    pub fn from_items(items: Vec<NewsItem>) -> History {
+        let keys = items.iter().map(Keys::new).collect();
+        History { items, keys }
+    }
+
+    /// Item `i`'s folded title and source, for [`crate::filter::Query::matches_folded`].
+    pub fn folded(&self, i: usize) -> Option<&Folded> {
+        self.keys.get(i).map(|k| &k.folded)
+    }
+
+    /// Merges `new` in: dedupe by id, then link, then normalized title (keeping the earlier item
+    /// but filling a missing date), newest first with undated last (stable), capped to `cap`.
+    /// Returns how many of the new items are in the history afterwards.
+    pub fn merge(&mut self, new: Vec<NewsItem>, cap: usize) -> usize {
+        let old = self.items.len();
+        let new_keys: Vec<Keys> = new.iter().map(Keys::new).collect();
+        let targets = self.dedupe(&new, &new_keys);
+        let mut kept_at: Vec<usize> = Vec::new(); // kept new item -> its position in `items`
+        for ((item, keys), target) in new.into_iter().zip(new_keys).zip(targets) {
+            match target {
+                Some(Target::Old(pos)) => fill_date(&mut self.items[pos], &item),
+                Some(Target::New(k)) => fill_date(&mut self.items[kept_at[k]], &item),
+                None => {
+                    kept_at.push(self.items.len());
+                    self.items.push(item);
+                    self.keys.push(keys);
+                }
+            }
+        }
+        // Stable: equal dates keep history order, then arrival order.
+        let mut order: Vec<usize> = (0..self.items.len()).collect();
+        order.sort_by(|&a, &b| match (self.items[a].published, self.items[b].published) {
+            (Some(x), Some(y)) => y.cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        order.truncate(cap);
+        let fresh = order.iter().filter(|&&i| i >= old).count();
+        if order.len() != self.items.len() || order.iter().enumerate().any(|(at, &i)| at != i) {
+            let mut items: Vec<Option<NewsItem>> = self.items.drain(..).map(Some).collect();
+            let mut keys: Vec<Option<Keys>> = self.keys.drain(..).map(Some).collect();
+            for i in order {
+                if let (Some(item), Some(k)) = (items[i].take(), keys[i].take()) {
+                    self.items.push(item);
+                    self.keys.push(k);
+                }
+            }
+        }
+        fresh
+    }
+
+    /// For each new item: the kept item it duplicates, if any. The history is scanned once, looking
+    /// its keys up in maps of the (small) batch; earlier kept items of the batch count too.
+    fn dedupe(&self, new: &[NewsItem], new_keys: &[Keys]) -> Vec<Option<Target>> {
+        let by: [KeyOf; 3] = [|n, _| &n.id, |n, _| &n.link, |_, k| &k.title];
+        // First history position holding each batch key, per kind (id, link, title).
+        let mut old: [HashMap<&str, Option<usize>>; 3] = by.map(|f| {
+            new.iter()
+                .zip(new_keys)
+                .map(|(n, k)| (f(n, k), None))
+                .filter(|(key, _)| !key.is_empty())
+                .collect()
+        });
+        for (pos, (item, keys)) in self.items.iter().zip(&self.keys).enumerate() {
+            for (map, f) in old.iter_mut().zip(by) {
+                if let Some(slot @ None) = map.get_mut(f(item, keys)) {
+                    *slot = Some(pos);
+                }
+            }
+        }
+        let mut kept: [HashMap<&str, usize>; 3] = Default::default();
+        let mut count = 0;
+        let mut out = Vec::with_capacity(new.len());
+        for (item, keys) in new.iter().zip(new_keys) {
+            let hit = (0..3).find_map(|kind| {
+                let key = by[kind](item, keys);
+                let old_hit = old[kind].get(key).copied().flatten().map(Target::Old);
+                old_hit.or_else(|| kept[kind].get(key).map(|&k| Target::New(k)))
+            });
+            if hit.is_none() {
+                for (map, f) in kept.iter_mut().zip(by) {
+                    let key = f(item, keys);
+                    if !key.is_empty() {
+                        map.entry(key).or_insert(count);
+                    }
+                }
+                count += 1;
+            }
+            out.push(hit);
+        }
+        out
+    }
+}
+
+/// One dedupe key of an item: its id, its link or its normalized title.
+type KeyOf = for<'a> fn(&'a NewsItem, &'a Keys) -> &'a str;
+
+/// Where a duplicate points: an item already in the history, or the k-th kept item of the batch.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Old(usize),
+    New(usize),
+}
+
+fn fill_date(kept: &mut NewsItem, dup: &NewsItem) {
+    if kept.published.is_none() {
+        kept.published = dup.published;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+
+    fn h(items: Vec<NewsItem>) -> History {
+        History::from_items(items)
+    }
+
+    fn merge(history: &mut History, new: Vec<NewsItem>, cap: usize) -> usize {
+        let added = history.merge(new, cap);
+        assert_eq!(history.keys.len(), history.items.len(), "keys stay parallel to items");
+        for (item, keys) in history.items.iter().zip(&history.keys) {
+            assert_eq!(keys, &Keys::new(item), "keys belong to their item");
+        }
+        added
+    }
+
+    fn titles(items: &[NewsItem]) -> Vec<&str> {
+        items.iter().map(|i| i.title.as_str()).collect()
+    }
+
+    fn item(id: &str, title: &str, link: &str, source: &str, published: Option<DateTime<Utc>>) -> NewsItem {
+        NewsItem {
+            id: id.into(),
+            title: title.into(),
+            link: link.into(),
+            source: source.into(),
+            published,
+            tickers: Vec::new(),
+            catalysts: Vec::new(),
+            risks: Vec::new(),
+        }
+    }
+
+    fn day(d: u32) -> Option<DateTime<Utc>> {
+        Some(Utc.with_ymd_and_hms(2024, 3, d, 12, 0, 0).unwrap())
+    }
+
+    #[test]
+    fn merge_dedupes_by_id() {
+        let mut history = h(vec![item("a", "Old title", "http://x/1", "S", day(1))]);
+        let added = merge(&mut history, vec![item("a", "Edited title", "http://x/other", "S", day(2))], 10);
+        assert_eq!(added, 0);
+        assert_eq!(titles(&history), ["Old title"]);
+        assert_eq!(history[0].published, day(1));
+    }
+
+    #[test]
+    fn merge_dedupes_by_link() {
+        let mut history = h(vec![item("a", "One", "http://x/1", "S", day(1))]);
+        assert_eq!(merge(&mut history, vec![item("b", "Two", "http://x/1", "T", day(2))], 10), 0);
+        assert_eq!(titles(&history), ["One"]);
+    }
+
+    #[test]
+    fn merge_dedupes_by_normalized_title() {
+        let mut history = h(vec![item("a", "Lumentum Raises Guidance!", "http://x/1", "S", day(1))]);
+        let new = vec![
+            item("b", "lumentum  raises guidance", "http://y/1", "T", day(2)),
+            item("c", "Lumentum — raises, guidance", "http://z/1", "U", day(3)),
+        ];
+        assert_eq!(merge(&mut history, new, 10), 0);
+        assert_eq!(history.len(), 1);
+    }
+
+    #[test]
+    fn merge_dedupes_google_publisher_suffix() {
+        let mut history =
+            h(vec![item("y1", "AAOI wins hyperscaler order", "http://yahoo/1", "Yahoo Finance", day(1))]);
+        let google = vec![
+            item("g1", "AAOI wins hyperscaler order - Reuters", "http://news.google/1", "Reuters", day(1)),
+            item("g2", "AAOI wins hyperscaler order - Reuters", "http://news.google/2", "Bloomberg", day(1)),
+        ];
+        assert_eq!(merge(&mut history, google, 10), 1);
+        assert_eq!(
+            titles(&history),
+            ["AAOI wins hyperscaler order", "AAOI wins hyperscaler order - Reuters"]
+        );
+        assert_eq!(normalize_title("Foo - Reuters", "reuters"), "foo");
+        assert_eq!(normalize_title("光模块 - 新浪", "新浪"), "光模块");
+        assert_eq!(normalize_title(" - Reuters", "Reuters"), "reuters");
+    }
+
+    #[test]
+    fn merge_keeps_earlier_item_but_fills_missing_date() {
+        let mut history = h(vec![item("a", "Undated", "http://x/1", "S", None)]);
+        merge(&mut history, vec![item("a", "Dated copy", "http://x/1", "S", day(5))], 10);
+        assert_eq!(titles(&history), ["Undated"]);
+        assert_eq!(history[0].published, day(5));
+    }
+
+    #[test]
+    fn merge_dedupes_within_new_batch() {
+        let mut history = History::default();
+        let new = vec![item("a", "X", "http://x/1", "S", day(1)), item("a", "X", "http://x/1", "S", day(1))];
+        assert_eq!(merge(&mut history, new, 10), 1);
+        assert_eq!(history.len(), 1);
+    }
+
+    #[test]
+    fn merge_sorts_newest_first_undated_last_stable() {
+        let mut history = h(vec![item("u1", "U1", "", "S", None), item("d2", "D2", "", "S", day(2))]);
+        let new = vec![
+            item("u2", "U2", "", "S", None),
+            item("d9", "D9", "", "S", day(9)),
+            item("d2b", "D2b", "", "S", day(2)),
+            item("d5", "D5", "", "S", day(5)),
+        ];
+        assert_eq!(merge(&mut history, new, 10), 4);
+        assert_eq!(titles(&history), ["D9", "D5", "D2", "D2b", "U1", "U2"]);
+    }
+
+    #[test]
+    fn merge_caps_and_counts_only_surviving_new_items() {
+        let mut history =
+            h((1..=5).map(|d| item(&format!("h{d}"), &format!("H{d}"), "", "S", day(10 + d))).collect());
+        let new = vec![
+            item("n1", "N1", "", "S", day(20)),
+            item("n2", "N2", "", "S", day(1)),
+            item("n3", "N3", "", "S", None),
+        ];
+        assert_eq!(merge(&mut history, new, 4), 1);
+        assert_eq!(titles(&history), ["N1", "H5", "H4", "H3"]);
+        assert_eq!(merge(&mut history, Vec::new(), 0), 0);
+        assert!(history.is_empty());
+    }
+
+    #[test]
+    fn merge_with_empty_keys_does_not_collide() {
+        let mut history = h(vec![item("a", "First story", "", "S", day(1))]);
+        assert_eq!(merge(&mut history, vec![item("b", "Second story", "", "S", day(2))], 10), 1);
+        assert_eq!(history.len(), 2);
+    }
+}
