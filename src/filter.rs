@@ -302,28 +302,40 @@ impl Term {
     }
 }
 
-/// An item's title and source, case-folded once (see [`Query::matches_folded`]).
+/// An item's title and source, case-folded once (see [`Query::matches_folded`]), in one
+/// allocation: the history keeps one per item.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Folded {
-    title: Box<str>,
-    source: Box<str>,
+    text: Box<str>,
+    /// Where the title ends and the source starts in `text`.
+    split: usize,
 }
 
 impl Folded {
     pub fn new(item: &NewsItem) -> Folded {
-        let fold_all = |s: &str| s.chars().flat_map(fold).collect::<String>().into_boxed_str();
-        Folded { title: fold_all(&item.title), source: fold_all(&item.source) }
+        let mut text: String = item.title.chars().flat_map(fold).collect();
+        let split = text.len();
+        text.extend(item.source.chars().flat_map(fold));
+        Folded { text: text.into_boxed_str(), split }
+    }
+
+    fn title(&self) -> &str {
+        self.text.get(..self.split).unwrap_or_default()
+    }
+
+    fn source(&self) -> &str {
+        self.text.get(self.split..).unwrap_or_default()
     }
 }
 
 impl Kind {
     fn matches(&self, item: &NewsItem, folded: &Folded, now: DateTime<Utc>) -> bool {
         match self {
-            Kind::Text(n) => folded.title.contains(&*n.text) || folded.source.contains(&*n.text),
+            Kind::Text(n) => folded.title().contains(&*n.text) || folded.source().contains(&*n.text),
             Kind::Ticker { needle, .. } => item.tickers.iter().any(|t| needle.equals(t)),
             Kind::Catalyst(n) => item.catalysts.iter().any(|c| n.equals(c)),
             Kind::Risk(n) => item.risks.iter().any(|r| n.equals(r)),
-            Kind::Source(n) => folded.source.contains(&*n.text),
+            Kind::Source(n) => folded.source().contains(&*n.text),
             Kind::Since(delta) => item.published.is_some_and(|p| match now.checked_sub_signed(*delta) {
                 Some(cutoff) => p >= cutoff,
                 None => true,

@@ -6,20 +6,41 @@ use crate::domain::NewsItem;
 use crate::filter::Folded;
 use crate::providers::feed::normalize_title;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
 /// What is derived from an item once.
 #[derive(Debug, Clone, PartialEq)]
 struct Keys {
-    /// Normalized title for dedupe (see [`normalize_title`]).
-    title: String,
+    /// Hash of the normalized title for dedupe (see [`normalize_title`]); `None` when the title
+    /// normalizes to nothing. A hash, not the string: it is kept for every item of the history.
+    title: Option<u64>,
     folded: Folded,
 }
 
 impl Keys {
     fn new(item: &NewsItem) -> Keys {
-        Keys { title: normalize_title(&item.title, &item.source), folded: Folded::new(item) }
+        let normalized = normalize_title(&item.title, &item.source);
+        let title = (!normalized.is_empty()).then(|| {
+            let mut h = std::hash::DefaultHasher::new();
+            normalized.hash(&mut h);
+            h.finish()
+        });
+        Keys { title, folded: Folded::new(item) }
     }
+}
+
+/// One dedupe key of an item: its id, its link or its title hash; `None` when it has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Text(&'a str),
+    Hash(u64),
+}
+
+type KeyOf = for<'a> fn(&'a NewsItem, &'a Keys) -> Option<Key<'a>>;
+
+fn text_key(s: &str) -> Option<Key<'_>> {
+    (!s.is_empty()).then_some(Key::Text(s))
 }
 
 /// News items, newest first, undated last. Reads like a slice of items.
@@ -93,35 +114,30 @@ impl History {
     /// For each new item: the kept item it duplicates, if any. The history is scanned once, looking
     /// its keys up in maps of the (small) batch; earlier kept items of the batch count too.
     fn dedupe(&self, new: &[NewsItem], new_keys: &[Keys]) -> Vec<Option<Target>> {
-        let by: [KeyOf; 3] = [|n, _| &n.id, |n, _| &n.link, |_, k| &k.title];
+        let by: [KeyOf; 3] =
+            [|n, _| text_key(&n.id), |n, _| text_key(&n.link), |_, k| k.title.map(Key::Hash)];
         // First history position holding each batch key, per kind (id, link, title).
-        let mut old: [HashMap<&str, Option<usize>>; 3] = by.map(|f| {
-            new.iter()
-                .zip(new_keys)
-                .map(|(n, k)| (f(n, k), None))
-                .filter(|(key, _)| !key.is_empty())
-                .collect()
-        });
+        let mut old: [HashMap<Key, Option<usize>>; 3] =
+            by.map(|f| new.iter().zip(new_keys).filter_map(|(n, k)| Some((f(n, k)?, None))).collect());
         for (pos, (item, keys)) in self.items.iter().zip(&self.keys).enumerate() {
             for (map, f) in old.iter_mut().zip(by) {
-                if let Some(slot @ None) = map.get_mut(f(item, keys)) {
+                if let Some(slot @ None) = f(item, keys).and_then(|key| map.get_mut(&key)) {
                     *slot = Some(pos);
                 }
             }
         }
-        let mut kept: [HashMap<&str, usize>; 3] = Default::default();
+        let mut kept: [HashMap<Key, usize>; 3] = Default::default();
         let mut count = 0;
         let mut out = Vec::with_capacity(new.len());
         for (item, keys) in new.iter().zip(new_keys) {
             let hit = (0..3).find_map(|kind| {
-                let key = by[kind](item, keys);
-                let old_hit = old[kind].get(key).copied().flatten().map(Target::Old);
-                old_hit.or_else(|| kept[kind].get(key).map(|&k| Target::New(k)))
+                let key = by[kind](item, keys)?;
+                let old_hit = old[kind].get(&key).copied().flatten().map(Target::Old);
+                old_hit.or_else(|| kept[kind].get(&key).map(|&k| Target::New(k)))
             });
             if hit.is_none() {
                 for (map, f) in kept.iter_mut().zip(by) {
-                    let key = f(item, keys);
-                    if !key.is_empty() {
+                    if let Some(key) = f(item, keys) {
                         map.entry(key).or_insert(count);
                     }
                 }
@@ -132,9 +148,6 @@ impl History {
         out
     }
 }
-
-/// One dedupe key of an item: its id, its link or its normalized title.
-type KeyOf = for<'a> fn(&'a NewsItem, &'a Keys) -> &'a str;
 
 /// Where a duplicate points: an item already in the history, or the k-th kept item of the batch.
 #[derive(Debug, Clone, Copy)]

@@ -61,6 +61,20 @@ fn install_panic_hook() {
     );
 }
 
+/// A cache snapshot copies the whole news history, so a burst of refreshes (every source answers
+/// within a second or two) is written once, this long after its first answer.
+const CACHE_DEBOUNCE: Duration = Duration::from_secs(2);
+
+/// Hands memory freed after a big transient job (a cache snapshot, the start-up restore) back to
+/// the OS; glibc keeps it otherwise, and the resident size would carry every past peak.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// A write for the saver thread.
 enum Job {
     User(UserState),
@@ -96,10 +110,12 @@ impl Saver {
                     tracing::error!("saving state: {e}");
                     let _ = actions.send(Action::SaveFailed(e.to_string()));
                 }
-                if let (Some(c), Some(dir)) = (cached, &cache_dir)
-                    && let Err(e) = cache::save(dir, &c)
-                {
-                    tracing::warn!("saving cache: {e}");
+                if let (Some(c), Some(dir)) = (cached, &cache_dir) {
+                    if let Err(e) = cache::save(dir, &c) {
+                        tracing::warn!("saving cache: {e}");
+                    }
+                    drop(c);
+                    release_freed_memory();
                 }
             }
         })?;
@@ -152,6 +168,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
         match cache::load(dir) {
             Ok(Some(c)) => {
                 update(&mut state, Action::Restore(c));
+                release_freed_memory();
             }
             Ok(None) => {}
             Err(e) => notify(&mut state, Level::Warn, e, false),
@@ -171,7 +188,8 @@ pub async fn run(launch: Launch) -> io::Result<()> {
 
     let mut fx = update(&mut state, Action::Resize(size.width, size.height));
     fx.extend(update(&mut state, Action::RefreshAll));
-    perform(fx, &state, &providers, &tx, &saver);
+    let mut cache_due = None;
+    perform(fx, &providers, &tx, &saver, &mut cache_due);
 
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -215,6 +233,16 @@ pub async fn run(launch: Launch) -> io::Result<()> {
                 }
                 Vec::new()
             }
+            _ = async {
+                match cache_due {
+                    Some(due) => tokio::time::sleep_until(due).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                cache_due = None;
+                saver.send(Job::Cache(snapshot_cache(&state)));
+                Vec::new()
+            }
             _ = sigterm.recv() => { tracing::info!("SIGTERM: exiting"); break }
             _ = sighup.recv() => { tracing::info!("SIGHUP: exiting"); break }
         };
@@ -224,7 +252,10 @@ pub async fn run(launch: Launch) -> io::Result<()> {
         for action in actions {
             fx.extend(update(&mut state, action));
         }
-        perform(fx, &state, &providers, &tx, &saver);
+        perform(fx, &providers, &tx, &saver, &mut cache_due);
+    }
+    if cache_due.is_some() {
+        saver.send(Job::Cache(snapshot_cache(&state)));
     }
     // Restoring is the guard's job; ratatui's Drop would print to a possibly dead terminal.
     std::mem::forget(terminal);
@@ -261,17 +292,17 @@ fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, state: &State) -> io:
     terminal.draw(|frame| ui::render(state, frame)).map(|_| ())
 }
 
-/// Carries out effects: fetches and timers on tokio tasks, saves on the saver thread. A batch's
-/// cache writes collapse into one.
+/// Carries out effects: fetches and timers on tokio tasks, saves on the saver thread. Cache
+/// writes are due `CACHE_DEBOUNCE` after the first one asked for, so a burst collapses into one.
 fn perform(
     fx: Vec<Effect>,
-    state: &State,
     providers: &Providers,
     tx: &UnboundedSender<Action>,
     saver: &Saver,
+    cache_due: &mut Option<tokio::time::Instant>,
 ) {
-    if fx.contains(&Effect::SaveCache) {
-        saver.send(Job::Cache(snapshot_cache(state)));
+    if fx.contains(&Effect::SaveCache) && cache_due.is_none() {
+        *cache_due = Some(tokio::time::Instant::now() + CACHE_DEBOUNCE);
     }
     for effect in fx {
         match effect {

@@ -9,14 +9,34 @@
 //! `$lite`, or after an exchange prefix (`NASDAQ: LITE`). A configured company name is also tried
 //! without its company form ("Applied Optoelectronics, Inc." -> "Applied Optoelectronics"); when
 //! that leaves one word ("Coherent Corp." -> "Coherent") it matches only as configured or in
-//! capitals, since the bare word is also prose. Everything is compiled once in [`Tagger::new`].
+//! capitals, since the bare word is also prose. Everything is prepared once in [`Tagger::new`]; a title is folded once per
+//! [`Tagger::tag`] and each pattern is a substring search with boundary checks (no regex: the
+//! Unicode word classes a regex needs here cost megabytes per pattern).
 
 use crate::domain::{NewsItem, ThesisItem, TickerSpec};
-use regex::Regex;
 
 /// Exchange prefixes that introduce a ticker symbol, as in "(NASDAQ: LITE)".
-const EXCHANGES: &str = "nasdaq|nyse|nyse american|nysearca|amex|otc|otcqx|otcmkts|tsx|lse|asx|\
-                         omx|sto|xsto|stockholm|fra|xetra|tyo|hkex";
+const EXCHANGES: &[&str] = &[
+    "nasdaq",
+    "nyse",
+    "nyse american",
+    "nysearca",
+    "amex",
+    "otc",
+    "otcqx",
+    "otcmkts",
+    "tsx",
+    "lse",
+    "asx",
+    "omx",
+    "sto",
+    "xsto",
+    "stockholm",
+    "fra",
+    "xetra",
+    "tyo",
+    "hkex",
+];
 
 /// Company-form words dropped from a configured name to get the name headlines use.
 const COMPANY_SUFFIXES: &[&str] = &[
@@ -46,21 +66,129 @@ const COMPANY_SUFFIXES: &[&str] = &[
     "group",
 ];
 
-/// Precompiled matchers for the configured tickers, catalysts and risks.
+/// One way a name can appear in a title.
+#[derive(Debug, Clone, PartialEq)]
+enum Pattern {
+    /// Any case, separators as any run of spaces/hyphens/dashes: a needle in the folded title.
+    Phrase(Needle),
+    /// Exactly as written (case-sensitive), in the original title.
+    Exact(Needle),
+    /// A ticker symbol written `$sym` or `EXCHANGE: sym`, any case (needle is the folded symbol).
+    Symbol(Needle),
+}
+
+/// A search string and whether its ends must sit on word boundaries.
+#[derive(Debug, Clone, PartialEq)]
+struct Needle {
+    text: String,
+    open: bool,
+    close: bool,
+}
+
+impl Needle {
+    /// Boundaries wherever the text starts / ends with a word character.
+    fn new(text: String) -> Option<Needle> {
+        let open = text.chars().next().is_some_and(is_word);
+        let close = text.chars().next_back().is_some_and(is_word);
+        (!text.is_empty()).then_some(Needle { text, open, close })
+    }
+
+    /// Start offsets in `hay` of hits whose ends sit on boundaries (overlapping hits included).
+    fn hits<'h>(&'h self, hay: &'h str) -> impl Iterator<Item = usize> + 'h {
+        let mut from = 0;
+        std::iter::from_fn(move || {
+            while let Some(at) = hay.get(from..).and_then(|rest| rest.find(&self.text)).map(|i| from + i) {
+                from = at + hay[at..].chars().next().map_or(1, char::len_utf8);
+                let end = at + self.text.len();
+                if (!self.open || boundary(hay[..at].chars().next_back()))
+                    && (!self.close || boundary(hay[end..].chars().next()))
+                {
+                    return Some(at);
+                }
+            }
+            None
+        })
+    }
+}
+
+/// A title prepared once for every pattern.
+struct Title<'a> {
+    original: &'a str,
+    folded: String,
+}
+
+impl<'a> Title<'a> {
+    fn new(original: &'a str) -> Title<'a> {
+        Title { original, folded: normalize(original) }
+    }
+}
+
+impl Pattern {
+    fn is_in(&self, title: &Title) -> bool {
+        match self {
+            Pattern::Phrase(n) => n.hits(&title.folded).next().is_some(),
+            Pattern::Exact(n) => n.hits(title.original).next().is_some(),
+            Pattern::Symbol(n) => n.hits(&title.folded).any(|at| symbol_prefix(&title.folded[..at])),
+        }
+    }
+}
+
+/// Whether the text before a symbol ends in `$` or in `EXCHANGE:` (spaces allowed around the
+/// colon), the exchange name starting on a word boundary.
+fn symbol_prefix(before: &str) -> bool {
+    if before.ends_with('$') {
+        return true;
+    }
+    let Some(before_colon) = before.trim_end().strip_suffix(':') else { return false };
+    let head = before_colon.trim_end();
+    EXCHANGES.iter().any(|ex| head.strip_suffix(ex).is_some_and(|rest| boundary(rest.chars().next_back())))
+}
+
+/// Case fold (lowercase, final sigma as sigma) with each run of spaces, hyphens and dashes as
+/// one space, trimmed: the form keywords and titles are compared in.
+fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_sep(c) {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.extend(c.to_lowercase().map(|l| if l == 'ς' { 'σ' } else { l }));
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+fn is_sep(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '-' | '\u{2010}'..='\u{2015}')
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// A word boundary next to a match: the text's edge, a non-word character, or a CJK character
+/// (CJK text has no spaces: "台湾Luxnet、" mentions Luxnet).
+fn boundary(c: Option<char>) -> bool {
+    c.is_none_or(|c| !is_word(c) || is_cjk(c))
+}
+
+/// Prepared matchers for the configured tickers, catalysts and risks.
 #[derive(Debug, Clone)]
 pub struct Tagger {
-    tickers: Vec<(String, Regex)>,
-    catalysts: Vec<(String, Regex)>,
-    risks: Vec<(String, Regex)>,
+    tickers: Vec<(String, Vec<Pattern>)>,
+    catalysts: Vec<(String, Vec<Pattern>)>,
+    risks: Vec<(String, Vec<Pattern>)>,
 }
 
 impl Tagger {
     pub fn new(tickers: &[TickerSpec], catalysts: &[ThesisItem], risks: &[ThesisItem]) -> Self {
         Tagger {
-            tickers: tickers
-                .iter()
-                .filter_map(|t| compile(&ticker_patterns(t)).map(|re| (t.symbol.clone(), re)))
-                .collect(),
+            tickers: tickers.iter().map(|t| (t.symbol.clone(), ticker_patterns(t))).collect(),
             catalysts: thesis_matchers(catalysts),
             risks: thesis_matchers(risks),
         }
@@ -69,72 +197,60 @@ impl Tagger {
     /// Fill `item.tickers` (display symbols), `item.catalysts` and `item.risks` (ids), in config
     /// order without duplicates; previous tags are replaced.
     pub fn tag(&self, item: &mut NewsItem) {
-        item.tickers = matches(&self.tickers, &item.title);
-        item.catalysts = matches(&self.catalysts, &item.title);
-        item.risks = matches(&self.risks, &item.title);
+        let title = Title::new(&item.title);
+        item.tickers = matches(&self.tickers, &title);
+        item.catalysts = matches(&self.catalysts, &title);
+        item.risks = matches(&self.risks, &title);
     }
 }
 
-fn matches(matchers: &[(String, Regex)], text: &str) -> Vec<String> {
+fn matches(matchers: &[(String, Vec<Pattern>)], title: &Title) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (name, re) in matchers {
-        if !out.contains(name) && re.is_match(text) {
+    for (name, patterns) in matchers {
+        if !out.contains(name) && patterns.iter().any(|p| p.is_in(title)) {
             out.push(name.clone());
         }
     }
     out
 }
 
-fn thesis_matchers(items: &[ThesisItem]) -> Vec<(String, Regex)> {
+fn thesis_matchers(items: &[ThesisItem]) -> Vec<(String, Vec<Pattern>)> {
     items
         .iter()
-        .filter_map(|item| {
-            let patterns: Vec<String> = item.keywords.iter().filter_map(|k| keyword_pattern(k)).collect();
-            compile(&patterns).map(|re| (item.id.clone(), re))
-        })
+        .map(|item| (item.id.clone(), item.keywords.iter().filter_map(|k| keyword_pattern(k)).collect()))
         .collect()
 }
 
-/// One regex for a list of alternatives; `None` when there is nothing to match (or it is too big).
-fn compile(patterns: &[String]) -> Option<Regex> {
-    if patterns.is_empty() {
-        return None;
+fn push_new(out: &mut Vec<Pattern>, p: Option<Pattern>) {
+    if let Some(p) = p.filter(|p| !out.contains(p)) {
+        out.push(p);
     }
-    Regex::new(&patterns.join("|")).ok()
 }
 
-fn ticker_patterns(t: &TickerSpec) -> Vec<String> {
+fn ticker_patterns(t: &TickerSpec) -> Vec<Pattern> {
     let mut out = Vec::new();
     for symbol in [t.symbol.trim(), t.provider().trim()] {
         if symbol.is_empty() {
             continue;
         }
-        let escaped = regex::escape(&symbol.to_uppercase());
-        let (open, close) = boundaries(symbol);
-        let pattern = format!(
-            "(?:{open}{escaped}{close}|\\$(?i:{escaped}){close}|(?i:\\b(?:{EXCHANGES})\\s*:\\s*{escaped}){close})"
-        );
-        if !out.contains(&pattern) {
-            out.push(pattern);
-        }
+        push_new(&mut out, Needle::new(symbol.to_uppercase()).map(Pattern::Exact));
+        push_new(&mut out, Needle::new(normalize(symbol)).map(Pattern::Symbol));
     }
     let names = std::iter::once(t.name.as_str()).chain(t.aliases.iter().map(String::as_str));
     for name in names {
-        out.extend(keyword_pattern(name).filter(|p| !out.contains(p)));
+        push_new(&mut out, keyword_pattern(name));
         let short = strip_company_suffix(name);
         if short.len() == name.trim().len() {
             continue;
         }
         // "Coherent Corp." -> "Coherent": a lone word is also an ordinary word, so keep its
         // configured capitals (and the all-caps form) instead of matching any case.
-        let pattern = if short.contains(char::is_whitespace) {
-            keyword_pattern(short)
+        if short.contains(char::is_whitespace) {
+            push_new(&mut out, keyword_pattern(short));
         } else {
-            let (open, close) = boundaries(short);
-            let (exact, upper) = (regex::escape(short), regex::escape(&short.to_uppercase()));
-            Some(format!("(?:{open}(?:{exact}|{upper}){close})"))
-        };
-        out.extend(pattern.filter(|p| !out.contains(p)));
+            push_new(&mut out, Needle::new(short.to_string()).map(Pattern::Exact));
+            push_new(&mut out, Needle::new(short.to_uppercase()).map(Pattern::Exact));
+        }
     }
     out
 }
@@ -160,34 +276,13 @@ fn strip_company_suffix(name: &str) -> &str {
 
 /// Case-insensitive, word-aware pattern for a keyword; spaces and hyphens inside it match any
 /// run of spaces/hyphens/dashes. CJK keywords match as plain substrings.
-fn keyword_pattern(keyword: &str) -> Option<String> {
-    let keyword = keyword.trim();
-    if keyword.is_empty() {
-        return None;
-    }
+fn keyword_pattern(keyword: &str) -> Option<Pattern> {
+    let folded = normalize(keyword);
+    let mut needle = Needle::new(folded)?;
     if keyword.chars().any(is_cjk) {
-        return Some(format!("(?i:{})", regex::escape(keyword)));
+        (needle.open, needle.close) = (false, false);
     }
-    let is_sep = |c: char| c.is_whitespace() || matches!(c, '-' | '\u{2010}'..='\u{2015}');
-    let parts: Vec<String> = keyword.split(is_sep).filter(|p| !p.is_empty()).map(regex::escape).collect();
-    if parts.is_empty() {
-        return None;
-    }
-    let (open, close) = boundaries(keyword.trim_matches(is_sep));
-    Some(format!("(?i:{open}{}{close})", parts.join(r"[\s\-\u{2010}-\u{2015}]+")))
-}
-
-/// Word boundaries on each side of `word` that starts/ends with a word character. A CJK character
-/// counts as a boundary too, since CJK text has no spaces ("台湾Luxnet、" mentions Luxnet). The regex
-/// crate has no look-around, so the boundary consumes the neighbouring character; matches are only
-/// ever tested, never extracted, so that is harmless.
-fn boundaries(word: &str) -> (&'static str, &'static str) {
-    const OPEN: &str = r"(?:^|[^\p{L}\p{N}_]|[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}])";
-    const CLOSE: &str = r"(?:$|[^\p{L}\p{N}_]|[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}])";
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    let open = if word.chars().next().is_some_and(is_word) { OPEN } else { "" };
-    let close = if word.chars().next_back().is_some_and(is_word) { CLOSE } else { "" };
-    (open, close)
+    Some(Pattern::Phrase(needle))
 }
 
 fn is_cjk(c: char) -> bool {

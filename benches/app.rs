@@ -1,0 +1,757 @@
+//! The whole-app bench: the real release binary in a pseudo-terminal against local HTTP servers
+//! (never the internet), read through /proc, plus in-process timings where a distribution is
+//! needed. Prints the README's table with each target. Run it with `scripts/bench` (which runs the
+//! criterion benches first, so their render and parse figures join the table) or alone with
+//! `cargo bench --bench app`. Not part of `cargo test`: no timing is asserted anywhere.
+//!
+//! `CHOKEPOINT_BENCH_IDLE_SECS` shortens the idle window (default 60) for a quick look, and
+//! `CHOKEPOINT_BENCH_ONLY=startup,idle,rss,keys,criterion,day,faults` picks figures.
+
+mod support;
+
+use chokepoint::action::{Action, Loaded, Pane, Payload, SourceId};
+use chokepoint::domain::UserState;
+use chokepoint::effect::Effect;
+use chokepoint::state::State;
+use chokepoint::update::update;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use ratatui::{Terminal, backend::TestBackend};
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+use tui_input::InputRequest;
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const AAOI_JSON: &[u8] = include_bytes!("../tests/fixtures/live/AAOI.json");
+const SIVE_JSON: &[u8] = include_bytes!("../tests/fixtures/live/SIVE.ST.json");
+const NEWS: &[u8] = include_bytes!("../tests/fixtures/live/news-b.rss");
+const SIM_ENV: &str = "CHOKEPOINT_BENCH_SIMULATE_HOURS";
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument is not supported here.
+    if let Ok(hours) = std::env::var(SIM_ENV) {
+        simulate(hours.parse().unwrap_or(1));
+        return;
+    }
+    let mut rows = Vec::new();
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => panic!("tokio: {e}"),
+    };
+    let server = rt.block_on(fresh_server());
+    let base = server.uri();
+
+    let only = std::env::var("CHOKEPOINT_BENCH_ONLY").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only.split(',').any(|o| o == name);
+    if run("startup") {
+        rows.push(startup(&base));
+    }
+    if run("idle") {
+        let (idle, redraws) = idle(&base);
+        rows.push(idle);
+        rows.push(redraws);
+    }
+    if run("rss") {
+        rows.push(rss_10k(&base));
+    }
+    if run("keys") {
+        rows.extend(keystroke_in_process());
+        rows.push(keystroke_pty(&base));
+    }
+    if run("criterion") {
+        rows.extend(criterion_rows());
+    }
+    if run("day") {
+        rows.extend(peak_rss_day());
+    }
+    if run("faults") {
+        let faults = rt.block_on(fault_servers());
+        rows.push(keys_under_faults(&faults));
+    }
+    drop(server);
+
+    println!("\n| figure | target | measured | |");
+    println!("| --- | --- | --- | --- |");
+    for r in &rows {
+        let verdict = match r.pass {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "",
+        };
+        println!("| {} | {} | {} | {verdict} |", r.figure, r.target, r.measured);
+    }
+}
+
+struct Row {
+    figure: String,
+    target: String,
+    measured: String,
+    pass: Option<bool>,
+}
+
+fn row(figure: &str, target: &str, measured: String, pass: Option<bool>) -> Row {
+    eprintln!("{figure}: {measured}");
+    Row { figure: figure.into(), target: target.into(), measured, pass }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+// ---------------------------------------------------------------------------------------------
+
+/// Answers every chart and feed path with recorded data: the app's data stays fresh.
+async fn fresh_server() -> MockServer {
+    let server = MockServer::start().await;
+    let json = |b: &[u8]| ResponseTemplate::new(200).set_body_raw(b.to_vec(), "application/json");
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v8/finance/chart/SIVE\.ST$"))
+        .respond_with(json(SIVE_JSON))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v8/finance/chart/"))
+        .respond_with(json(AAOI_JSON))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/feed/"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(NEWS.to_vec(), "application/rss+xml; charset=utf-8"),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Misbehaving sources: a server that stalls, one that answers 429 with Retry-After, one with
+/// 500s, one with garbage, one that streams 100 MB, and a refused port.
+struct Faults {
+    _servers: Vec<MockServer>,
+    base: String,
+    feeds: Vec<String>,
+}
+
+async fn fault_servers() -> Faults {
+    let mk = |resp: ResponseTemplate| async move {
+        let s = MockServer::start().await;
+        Mock::given(method("GET")).respond_with(resp).mount(&s).await;
+        s
+    };
+    let stall = mk(ResponseTemplate::new(200).set_delay(Duration::from_secs(600))).await;
+    let storm = mk(ResponseTemplate::new(429).insert_header("retry-after", "1")).await;
+    let errors = mk(ResponseTemplate::new(500)).await;
+    let garbage = mk(ResponseTemplate::new(200).set_body_raw(vec![0xfe; 4096], "application/rss+xml")).await;
+    let huge = hundred_mb_server().await;
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").ok();
+        let port = l.as_ref().and_then(|l| l.local_addr().ok()).map_or(9, |a| a.port());
+        drop(l);
+        format!("http://127.0.0.1:{port}")
+    };
+    let feeds = vec![
+        format!("{}/feed", stall.uri()),
+        format!("{}/feed", storm.uri()),
+        format!("{}/feed", errors.uri()),
+        format!("{}/feed", garbage.uri()),
+        format!("{huge}/feed"),
+        format!("{refused}/feed"),
+    ];
+    Faults { base: stall.uri(), feeds, _servers: vec![stall, storm, errors, garbage] }
+}
+
+/// Streams 100 MB of chunked body to every connection, as fast as the client reads.
+async fn hundred_mb_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+        Ok(l) => l,
+        Err(e) => panic!("bind: {e}"),
+    };
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 2048];
+                let _ = sock.read(&mut buf).await;
+                let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n";
+                let mut chunk = format!("{:x}\r\n", 64 * 1024).into_bytes();
+                chunk.extend(std::iter::repeat_n(b'x', 64 * 1024));
+                chunk.extend_from_slice(b"\r\n");
+                if sock.write_all(head).await.is_err() {
+                    return;
+                }
+                for _ in 0..(100_000_000 / (64 * 1024)) {
+                    if sock.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The binary in a pty
+// ---------------------------------------------------------------------------------------------
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    /// A home with `config` written and a cache holding `cached` generated news items.
+    fn new(config: &str, cap: usize, cached: usize) -> Home {
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("tempdir: {e}"),
+        };
+        let home = Home { dir };
+        let write = |p: &Path, bytes: &[u8]| {
+            if let Some(parent) = p.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            if let Err(e) = std::fs::write(p, bytes) {
+                panic!("{}: {e}", p.display());
+            }
+        };
+        write(&home.config(), config.as_bytes());
+        if cached > 0 {
+            let cache = support::cache(&support::config(cap), cached);
+            let json = serde_json::to_vec(&cache).unwrap_or_default();
+            write(&home.dir.path().join("cache/chokepoint/cache.json"), &json);
+        }
+        home
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("bench.toml")
+    }
+}
+
+struct Pty {
+    parser: vt100::Parser,
+    rx: Receiver<(Instant, Vec<u8>)>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+    started: Instant,
+}
+
+impl Pty {
+    fn spawn(home: &Home, cols: u16, rows: u16) -> Pty {
+        let pair = match native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+        {
+            Ok(p) => p,
+            Err(e) => panic!("openpty: {e}"),
+        };
+        let h = home.dir.path();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_chokepoint"));
+        cmd.arg("--config");
+        cmd.arg(home.config());
+        cmd.env("HOME", h);
+        cmd.env("XDG_CONFIG_HOME", h.join("config"));
+        cmd.env("XDG_DATA_HOME", h.join("data"));
+        cmd.env("XDG_CACHE_HOME", h.join("cache"));
+        cmd.env("TERM", "xterm-256color");
+        for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+            cmd.env_remove(var);
+        }
+        let started = Instant::now();
+        let child = match pair.slave.spawn_command(cmd) {
+            Ok(c) => c,
+            Err(e) => panic!("spawn: {e}"),
+        };
+        drop(pair.slave);
+        let (mut reader, writer) = match (pair.master.try_clone_reader(), pair.master.take_writer()) {
+            (Ok(r), Ok(w)) => (r, w),
+            _ => panic!("pty reader/writer"),
+        };
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
+                    break;
+                }
+            }
+        });
+        let size = |n: u16| NonZeroU16::new(n).unwrap_or(NonZeroU16::MIN);
+        let parser = vt100::Parser::new(size(rows), size(cols), 0);
+        Pty { parser, rx, writer, child, _master: pair.master, started }
+    }
+
+    /// Feeds output to the screen until `done(screen)`; returns when the deciding bytes arrived.
+    fn until(&mut self, within: Duration, done: impl Fn(&str) -> bool) -> Option<Instant> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            match self.rx.recv_timeout(left) {
+                Ok((at, bytes)) => {
+                    self.parser.process(&bytes);
+                    if done(&self.parser.screen().contents()) {
+                        return Some(at);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+    }
+
+    /// Everything written over `window`, as (arrival, bytes) bursts.
+    fn collect(&mut self, window: Duration) -> Vec<(Instant, usize)> {
+        let deadline = Instant::now() + window;
+        let mut out = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.rx.recv_timeout(left) {
+                Ok((at, bytes)) => {
+                    self.parser.process(&bytes);
+                    out.push((at, bytes.len()));
+                }
+                Err(_) => break,
+            }
+        }
+        out
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> Instant {
+        let at = Instant::now();
+        if self.writer.write_all(bytes).and_then(|_| self.writer.flush()).is_err() {
+            panic!("the app stopped reading keys");
+        }
+        at
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.process_id().unwrap_or(0)
+    }
+
+    fn quit(mut self) {
+        let _ = self.send(b"q");
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+    }
+}
+
+/// utime + stime of `pid` in clock ticks (`/proc/<pid>/stat` fields 14 and 15).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let get = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    get(11) + get(12)
+}
+
+fn ticks_per_second() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 { t as u64 } else { 100 }
+}
+
+/// A `/proc/<pid>/status` figure in KiB (VmRSS, VmHWM).
+fn status_kib(pid: &str, key: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|v| v.trim_start_matches(':').split_whitespace().next()))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// The newest generated headline (what the first frame must show), cut to fit a narrow column.
+fn first_headline() -> String {
+    let items = support::items(&support::config(100), 1, 1);
+    items.first().map(|i| i.title.chars().take(16).collect()).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+// ---------------------------------------------------------------------------------------------
+
+/// Spawn to the first frame showing the cached headlines, 5,000 cached items; median of 11.
+fn startup(base: &str) -> Row {
+    let home = Home::new(&support::config_text(5_000, base), 5_000, 5_000);
+    let marker = first_headline();
+    let mut times = Vec::new();
+    for _ in 0..11 {
+        let mut app = Pty::spawn(&home, 160, 45);
+        let shown = app.until(Duration::from_secs(10), |s| s.contains(&marker) && s.contains("News"));
+        match shown {
+            Some(at) => times.push(at - app.started),
+            None => panic!("no first frame with {marker:?}:\n{}", app.parser.screen().contents()),
+        }
+        app.quit();
+    }
+    times.sort();
+    let median = percentile(&times, 0.5);
+    row(
+        "start to first full frame, 5,000 cached news items",
+        "under 40 ms",
+        format!("{} (median of 11; min {}, max {})", ms(median), ms(times[0]), ms(times[times.len() - 1])),
+        Some(median < Duration::from_millis(40)),
+    )
+}
+
+/// CPU and redraws over the idle window with fresh data and nothing happening.
+fn idle(base: &str) -> (Row, Row) {
+    let secs: u64 =
+        std::env::var("CHOKEPOINT_BENCH_IDLE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let home = Home::new(&support::config_text(5_000, base), 5_000, 0);
+    let mut app = Pty::spawn(&home, 160, 45);
+    // Fresh: quotes and news arrived (no "cached"/"loading" marks), then let it settle.
+    if app.until(Duration::from_secs(20), |s| s.contains("AAOI") && !s.contains("loading")).is_none() {
+        panic!("no fresh data:\n{}", app.parser.screen().contents());
+    }
+    app.collect(Duration::from_secs(3));
+    let pid = app.pid();
+    let before = cpu_ticks(pid);
+    let bursts = app.collect(Duration::from_secs(secs));
+    let used = cpu_ticks(pid) - before;
+    let pct = used as f64 / ticks_per_second() as f64 / secs as f64 * 100.0;
+    // Bursts closer than 50 ms are one frame written in pieces.
+    let mut frames = 0;
+    let mut last: Option<Instant> = None;
+    for (at, _) in &bursts {
+        if last.is_none_or(|l| *at - l > Duration::from_millis(50)) {
+            frames += 1;
+        }
+        last = Some(*at);
+    }
+    let bytes: usize = bursts.iter().map(|(_, n)| n).sum();
+    app.quit();
+    (
+        row(
+            &format!("idle CPU over {secs} s, TUI open, data fresh"),
+            "under 0.1 % of a core",
+            format!("{pct:.3} % ({used} ticks at {} Hz)", ticks_per_second()),
+            Some(pct < 0.1),
+        ),
+        row(
+            &format!("redraws over the same {secs} s"),
+            "0 while nothing changes, at most 1 a second for age labels",
+            format!("{frames} frames, {bytes} bytes written"),
+            Some(frames as u64 <= secs),
+        ),
+    )
+}
+
+/// Resident memory with 10,000 news items loaded and shown.
+fn rss_10k(base: &str) -> Row {
+    let home = Home::new(&support::config_text(10_000, base), 10_000, 10_000);
+    let marker = first_headline();
+    let mut app = Pty::spawn(&home, 160, 45);
+    if app.until(Duration::from_secs(10), |s| s.contains(&marker)).is_none() {
+        panic!("10k items not shown");
+    }
+    app.collect(Duration::from_secs(3));
+    let pid = app.pid().to_string();
+    let (rss, hwm) = (status_kib(&pid, "VmRSS"), status_kib(&pid, "VmHWM"));
+    app.quit();
+    row(
+        "resident memory with 10,000 news items",
+        "under 25 MB",
+        format!("{:.1} MiB (peak {:.1} MiB)", mib(rss), mib(hwm)),
+        Some(mib(rss) < 25.0 * 1e6 / (1 << 20) as f64),
+    )
+}
+
+/// Every keystroke of typing queries into the filter over 10,000 items, update plus a 200x60
+/// frame, timed one by one.
+fn keystroke_in_process() -> Vec<Row> {
+    let config = support::config(10_000);
+    let mut state = State::new(&config, UserState::default(), support::now(), false);
+    update(&mut state, Action::Restore(support::cache(&config, 10_000)));
+    update(&mut state, Action::Resize(200, 60));
+    update(&mut state, Action::Focus(Pane::News));
+    let mut term = match Terminal::new(TestBackend::new(200, 60)) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    let mut times = Vec::new();
+    for round in 0..20 {
+        update(&mut state, Action::FilterStart);
+        for query in ["optical laser", "c:cpo", "sivers -reuters", "光通信", "src:digi 800g", "/ram[pp]/"]
+        {
+            let strokes = query.chars().map(InputRequest::InsertChar);
+            let backs = std::iter::repeat_n(InputRequest::DeletePrevChar, query.chars().count());
+            for req in strokes.chain(backs) {
+                let t = Instant::now();
+                update(&mut state, Action::FilterEdit(req));
+                if let Err(e) = term.draw(|f| chokepoint::ui::render(&state, f)) {
+                    panic!("{e}");
+                }
+                if round > 0 {
+                    times.push(t.elapsed());
+                }
+            }
+        }
+        update(&mut state, Action::FilterCancel);
+    }
+    times.sort();
+    let (p50, p99) = (percentile(&times, 0.5), percentile(&times, 0.99));
+    vec![
+        row(
+            "filter keystroke to redrawn frame, 10,000 items (median)",
+            "under 2 ms",
+            format!("{} over {} keystrokes", ms(p50), times.len()),
+            Some(p50 < Duration::from_millis(2)),
+        ),
+        row(
+            "filter keystroke to redrawn frame, 10,000 items (p99)",
+            "under 8 ms",
+            format!("{} (max {})", ms(p99), ms(times[times.len() - 1])),
+            Some(p99 < Duration::from_millis(8)),
+        ),
+    ]
+}
+
+/// Types into the filter of the real binary and waits for each character to show: the latency a
+/// user sees, through the pty. Returns the sorted latencies.
+fn type_and_time(app: &mut Pty, rounds: usize) -> Vec<Duration> {
+    let text = "opticallaserdemandsupplyramp";
+    let mut times = Vec::new();
+    for _ in 0..rounds {
+        app.send(b"/");
+        if app
+            .until(Duration::from_secs(5), |s| s.lines().any(|l| l.trim_start_matches('┃').starts_with("/ ")))
+            .is_none()
+        {
+            panic!("no filter prompt:\n{}", app.parser.screen().contents());
+        }
+        for n in 1..=text.len() {
+            let shown = format!("/ {}", &text[..n]);
+            let sent = app.send(&text.as_bytes()[n - 1..n]);
+            match app.until(Duration::from_secs(5), |s| s.contains(&shown)) {
+                Some(at) => times.push(at.saturating_duration_since(sent)),
+                None => panic!("{shown:?} never shown:\n{}", app.parser.screen().contents()),
+            }
+        }
+        app.send(b"\x1b");
+        app.collect(Duration::from_millis(100));
+    }
+    times.sort();
+    times
+}
+
+fn keystroke_pty(base: &str) -> Row {
+    let home = Home::new(&support::config_text(10_000, base), 10_000, 10_000);
+    let mut app = Pty::spawn(&home, 200, 60);
+    if app.until(Duration::from_secs(10), |s| s.contains(&first_headline())).is_none() {
+        panic!("10k items not shown");
+    }
+    app.collect(Duration::from_secs(2));
+    let times = type_and_time(&mut app, 5);
+    app.quit();
+    row(
+        "  same, real binary through a pty (key written to frame read)",
+        "(for reference)",
+        format!("median {}, p99 {}", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.99))),
+        None,
+    )
+}
+
+/// Keys while every source misbehaves (issue 4): each typed character must show within 50 ms.
+fn keys_under_faults(f: &Faults) -> Row {
+    let mut text = support::config_text(5_000, &f.base);
+    // Replace the example's feeds with one per fault.
+    if let Some(cut) = text.find("[[feeds]]") {
+        text.truncate(cut);
+    }
+    for (i, url) in f.feeds.iter().enumerate() {
+        text.push_str(&format!("[[feeds]]\nname = \"fault {i}\"\nurl = \"{url}\"\n\n"));
+    }
+    let home = Home::new(&text, 5_000, 5_000);
+    let mut app = Pty::spawn(&home, 160, 45);
+    if app.until(Duration::from_secs(10), |s| s.contains(&first_headline())).is_none() {
+        panic!("no first frame under faults");
+    }
+    // Let the failures land and the retries start.
+    app.collect(Duration::from_secs(3));
+    let times = type_and_time(&mut app, 8);
+    let screen = app.parser.screen().contents();
+    app.quit();
+    let (p50, p99, max) = (percentile(&times, 0.5), percentile(&times, 0.99), times[times.len() - 1]);
+    let failing =
+        screen.lines().find(|l| l.contains("failing")).map(|l| l.trim().to_string()).unwrap_or_default();
+    eprintln!("status under faults: {failing}");
+    row(
+        "key to frame while sources stall, 429, 500, send garbage or 100 MB, or refuse",
+        "within 50 ms",
+        format!("median {}, p99 {}, max {} over {} keys", ms(p50), ms(p99), ms(max), times.len()),
+        Some(max < Duration::from_millis(50)),
+    )
+}
+
+/// Criterion's medians for the frame and parse benches, if `cargo bench --bench core` ran.
+fn criterion_rows() -> Vec<Row> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion");
+    let median_ns = |id: &str| -> Option<f64> {
+        let text = std::fs::read_to_string(dir.join(id).join("new/estimates.json")).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v["median"]["point_estimate"].as_f64()
+    };
+    let mut rows = Vec::new();
+    match median_ns("render/frame_200x60_10k") {
+        Some(ns) => rows.push(row(
+            "one frame render at 200x60 with 10,000 items",
+            "under 1 ms",
+            format!("{:.3} ms (criterion median)", ns / 1e6),
+            Some(ns < 1e6),
+        )),
+        None => rows.push(row(
+            "one frame render at 200x60",
+            "under 1 ms",
+            "run `cargo bench --bench core`".into(),
+            None,
+        )),
+    }
+    let mut worst: Option<(f64, &str)> = None;
+    for (id, bytes) in [
+        (
+            "parse/cloudblog_rss_5MB",
+            include_bytes!("../tests/fixtures/real-world/rsparser-cloudblog.rss").as_slice(),
+        ),
+        (
+            "parse/dcrainmaker_rss_5MB",
+            include_bytes!("../tests/fixtures/real-world/rsparser-dcrainmaker.xml"),
+        ),
+        (
+            "parse/4fsodonline_atom_5MB",
+            include_bytes!("../tests/fixtures/real-world/rsparser-4fsodonline.atom"),
+        ),
+    ] {
+        if let Some(ns) = median_ns(id) {
+            let len = support::inflated_fixture(bytes, 5 << 20).len() as f64;
+            let mbps = len / (ns / 1e9) / 1e6;
+            if worst.is_none_or(|(w, _)| mbps < w) {
+                worst = Some((mbps, id));
+            }
+        }
+    }
+    match worst {
+        Some((mbps, id)) => rows.push(row(
+            "feed parsing throughput, real-world fixtures at 5 MB (slowest)",
+            "at least 50 MB/s",
+            format!("{mbps:.0} MB/s ({})", id.trim_start_matches("parse/")),
+            Some(mbps >= 50.0),
+        )),
+        None => rows.push(row(
+            "feed parsing throughput",
+            "at least 50 MB/s",
+            "run `cargo bench --bench core`".into(),
+            None,
+        )),
+    }
+    rows
+}
+
+// ---------------------------------------------------------------------------------------------
+// A simulated day, in a child process so each run has its own peak RSS
+// ---------------------------------------------------------------------------------------------
+
+fn peak_rss_day() -> Vec<Row> {
+    let run = |hours: u32| -> u64 {
+        let exe = match std::env::current_exe() {
+            Ok(e) => e,
+            Err(e) => panic!("{e}"),
+        };
+        let out = match std::process::Command::new(exe).env(SIM_ENV, hours.to_string()).output() {
+            Ok(o) => o,
+            Err(e) => panic!("{e}"),
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines().find_map(|l| l.strip_prefix("HWM ")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+    };
+    let (hour, day) = (run(1), run(24));
+    let growth = (day as f64 - hour as f64) / hour.max(1) as f64 * 100.0;
+    vec![row(
+        "peak RSS after a simulated 24 h of refreshes vs 1 h",
+        "within 10 %",
+        format!("{:.1} MiB vs {:.1} MiB ({growth:+.1} %)", mib(day), mib(hour)),
+        Some(growth <= 10.0),
+    )]
+}
+
+/// One simulated day (or `hours`), minute by minute, through the real reducer and renderer:
+/// quotes every minute, every feed every 5 minutes with new items, a frame each minute and the
+/// cache serialized after each news refresh, starting from a full cached history as a user who
+/// keeps the app open would. Prints the process's peak RSS.
+fn simulate(hours: u32) {
+    let config = support::config(5_000);
+    let mut now = support::now();
+    let mut state = State::new(&config, UserState::default(), now, false);
+    update(&mut state, Action::Restore(support::cache(&config, 5_000)));
+    update(&mut state, Action::Resize(160, 45));
+    let mut term = match Terminal::new(TestBackend::new(160, 45)) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    let quotes = match chokepoint::providers::demo::quotes(&config.tickers, now).0 {
+        Ok(q) => q,
+        Err(e) => panic!("{e}"),
+    };
+    let mut seed = 1_000;
+    for minute in 0..hours * 60 {
+        now += chrono::TimeDelta::minutes(1);
+        update(&mut state, Action::Tick(now));
+        let fx = update(&mut state, Action::RefreshAll);
+        for e in fx {
+            let Effect::Fetch { source, req_id } = e else { continue };
+            let payload = match source {
+                SourceId::Quotes => quotes.clone(),
+                SourceId::Feed(_) if minute % 5 == 0 => {
+                    seed += 1;
+                    let mut items = support::items(&config, 20, seed);
+                    for it in &mut items {
+                        it.published = Some(now);
+                    }
+                    Payload::News(items)
+                }
+                SourceId::Feed(_) => continue,
+            };
+            let loaded = Loaded {
+                source,
+                req_id,
+                result: Ok(payload),
+                partial_error: None,
+                at: now,
+                retry_after: None,
+                jitter: 0.5,
+                failed_items: Vec::new(),
+            };
+            let fx = update(&mut state, Action::Loaded(loaded));
+            if fx.contains(&Effect::SaveCache) {
+                let cache = chokepoint::runtime::snapshot_cache(&state);
+                std::hint::black_box(serde_json::to_vec(&cache).map(|v| v.len()).unwrap_or(0));
+            }
+        }
+        if let Err(e) = term.draw(|f| chokepoint::ui::render(&state, f)) {
+            panic!("{e}");
+        }
+    }
+    assert!(state.news.len() <= 5_000);
+    println!("HWM {}", status_kib("self", "VmHWM"));
+}
