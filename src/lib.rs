@@ -8,6 +8,7 @@ pub mod domain;
 pub mod effect;
 pub mod filter;
 pub mod history;
+pub mod hours;
 pub mod keymap;
 pub mod panics;
 pub mod paths;

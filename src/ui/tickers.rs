@@ -3,7 +3,9 @@
 use super::{fmt, pane_block, pane_title, scroll_offset, selected_style};
 use crate::action::{Pane, SourceId};
 use crate::domain::{MarketState, Quote};
+use crate::hours::{self, Exchange};
 use crate::state::State;
+use chrono::Offset;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -27,6 +29,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let show_src = w >= 96;
     let show_meta = w >= 58;
     let show_range = w >= 150;
+    let show_hours = w >= 128;
     // The sparkline takes what the other columns leave, up to 48 cells.
     let fixed: u16 = 5
         + 9
@@ -36,7 +39,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         + if show_name { 23 } else { 0 }
         + if show_meta { 4 + 7 + 5 } else { 0 }
         + if show_src { 7 } else { 0 }
-        + if show_range { 18 + 8 } else { 0 };
+        + if show_range { 18 + 8 } else { 0 }
+        + if show_hours { 25 } else { 0 };
     let spark_w: u16 = w.saturating_sub(fixed + 1).clamp(8, 48);
 
     let mut header = vec!["Sym", "Price", "Chg", "%"];
@@ -61,6 +65,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if show_meta {
         header.extend(["Mkt", "Age"]);
         widths.extend([Constraint::Length(6), Constraint::Length(4)]);
+    }
+    if show_hours {
+        header.push("Session (local time)");
+        widths.push(Constraint::Length(24));
     }
     if show_src {
         header.push("Src");
@@ -109,6 +117,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             cells.push(Cell::from(market(q)));
             cells.push(Cell::from(age_span(state, q)));
         }
+        if show_hours {
+            cells.push(Cell::from(session(state, exchange_of(t.provider(), q))));
+        }
         if show_src {
             // A ticker whose last fetch failed keeps its old quote, flagged (details: `s`).
             let src = match (state.quote_errors.contains_key(&t.symbol), q) {
@@ -140,6 +151,33 @@ fn market(q: Option<&Quote>) -> Span<'static> {
     Span::styled(q.market_state.label(), style)
 }
 
+/// The listing's exchange: from the quote's exchange code, else from the symbol (`.ST`).
+fn exchange_of(provider_symbol: &str, q: Option<&Quote>) -> Option<Exchange> {
+    Exchange::from_yahoo(q.map_or("", |q| q.exchange.as_str()), provider_symbol)
+}
+
+/// "open, closes 22:00" or "opens Mon 15:30 in 2d 4h", in the terminal's local time, from the
+/// exchange's calendar (holidays and half days included).
+fn session(state: &State, exchange: Option<Exchange>) -> Span<'static> {
+    let Some(ex) = exchange else { return Span::raw("") };
+    let status = ex.status(state.now);
+    let offset = chrono::FixedOffset::east_opt(state.utc_offset_secs).unwrap_or(chrono::Utc.fix());
+    let at = status.next_change.with_timezone(&offset);
+    let today = state.now.with_timezone(&offset).date_naive();
+    if status.open {
+        return Span::styled(format!("open, closes {}", at.format("%H:%M")), Style::new().fg(Color::Green));
+    }
+    let when = if at.date_naive() == today {
+        at.format("%H:%M").to_string()
+    } else {
+        at.format("%a %H:%M").to_string()
+    };
+    Span::styled(
+        format!("opens {when} {}", hours::until_label(state.now, status.next_change)),
+        Style::new().fg(Color::DarkGray),
+    )
+}
+
 fn age_span(state: &State, q: Option<&Quote>) -> Span<'static> {
     let Some(q) = q else { return Span::raw("") };
     let label = fmt::age(state.now, q.as_of);
@@ -147,5 +185,55 @@ fn age_span(state: &State, q: Option<&Quote>) -> Span<'static> {
         Span::styled(format!("{label}!"), Style::new().fg(Color::Yellow))
     } else {
         Span::styled(label, Style::new().fg(Color::DarkGray))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn label(now: chrono::DateTime<chrono::Utc>, offset_secs: i32, ex: Exchange) -> String {
+        let config = crate::config::parse(include_str!("../../config.example.toml"), "example").unwrap();
+        let mut state = State::new(&config, Default::default(), now, false);
+        state.utc_offset_secs = offset_secs;
+        session(&state, Some(ex)).content.into_owned()
+    }
+
+    #[test]
+    fn session_labels_use_the_exchange_calendar_and_local_time() {
+        let utc = |d, h, m| chrono::Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap();
+        // Friday after Thanksgiving: NYSE closes early (13:00 New York = 18:00 UTC).
+        assert_eq!(label(utc(27, 17, 0), 0, Exchange::Nyse), "open, closes 18:00");
+        // After it, the next open is Monday 09:30 New York; shown in CET (UTC+1).
+        assert_eq!(label(utc(27, 19, 0), 3600, Exchange::Nyse), "opens Mon 15:30 in 2d 19h");
+        // Stockholm before its open the same morning.
+        assert_eq!(label(utc(23, 7, 15), 3600, Exchange::Stockholm), "opens 09:00 in 45m");
+        // Exactly at the close it is closed.
+        assert_eq!(label(utc(23, 16, 30), 0, Exchange::Stockholm), "opens Tue 08:00 in 15h 30m");
+    }
+
+    #[test]
+    fn the_exchange_comes_from_the_quote_or_the_symbol() {
+        assert_eq!(exchange_of("SIVE.ST", None), Some(Exchange::Stockholm));
+        assert_eq!(exchange_of("AAOI", None), None);
+        let q = Quote {
+            symbol: "AAOI".into(),
+            provider_symbol: "AAOI".into(),
+            price: 1.0,
+            previous_close: None,
+            change: None,
+            change_pct: None,
+            currency: "USD".into(),
+            exchange: "NMS".into(),
+            market_state: MarketState::Closed,
+            day_high: None,
+            day_low: None,
+            volume: None,
+            series: Vec::new(),
+            as_of: chrono::Utc::now(),
+            source: "test".into(),
+        };
+        assert_eq!(exchange_of("AAOI", Some(&q)), Some(Exchange::Nasdaq));
     }
 }
