@@ -87,10 +87,20 @@ pub enum Action {
     DismissNotices,
     /// Scroll the help overlay by lines.
     HelpScroll(i32),
+    /// Show / hide the alert list.
+    ToggleAlerts,
+    /// Acknowledge the selected alert / every alert.
+    AckAlert,
+    AckAllAlerts,
     // thesis
     ToggleCatalyst,
     CycleRisk,
     Undo,
+    /// Start typing a note for the selected catalyst's last change.
+    NoteStart,
+    NoteEdit(InputRequest),
+    NoteAccept,
+    NoteCancel,
     // news
     FilterStart,
     FilterEdit(InputRequest),

@@ -247,8 +247,17 @@ pub fn snapshot_text(state: &State) -> String {
     out
 }
 
-/// `chokepoint catalyst done|undo ID`: the same change as the key, stamped `cli`.
-pub fn set_catalyst(config: &Config, state_file: &Path, id: &str, done: bool) -> Result<String, Failure> {
+/// Longest note kept, in characters.
+pub const NOTE_MAX: usize = 200;
+
+/// `chokepoint catalyst done|undo ID [--note TEXT]`: the same change as the key, stamped `cli`.
+pub fn set_catalyst(
+    config: &Config,
+    state_file: &Path,
+    id: &str,
+    done: bool,
+    note: Option<&str>,
+) -> Result<String, Failure> {
     if !config.catalysts.iter().any(|c| c.id == id) {
         let ids: Vec<&str> = config.catalysts.iter().map(|c| c.id.as_str()).collect();
         return Err(Failure::new(2, format!("unknown catalyst `{id}` (known: {})", ids.join(", "))));
@@ -262,7 +271,8 @@ pub fn set_catalyst(config: &Config, state_file: &Path, id: &str, done: bool) ->
     let now = Utc::now();
     rec.done = done;
     rec.done_at = done.then_some(now);
-    rec.history.push(ToggleEvent { done, at: now, by: "cli".into() });
+    let note = note.map(|n| crate::sanitize::clean_capped(n, NOTE_MAX)).filter(|n| !n.is_empty());
+    rec.history.push(ToggleEvent { done, at: now, by: "cli".into(), note });
     store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
     Ok(format!("{id} {}", if done { "done" } else { "reopened" }))
 }

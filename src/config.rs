@@ -1,5 +1,6 @@
 //! Config: TOML -> `Config`, validated with `path:line:col` errors; the example config is embedded.
 
+use crate::alerts::{self, RawAlert, Rule};
 use crate::domain::{ThesisItem, TickerSpec};
 use crate::keymap::{Command, Key, Keymap};
 use serde::Deserialize;
@@ -35,6 +36,9 @@ pub struct Config {
     pub risks: Vec<ThesisItem>,
     pub feeds: Vec<FeedSpec>,
     pub keymap: Keymap,
+    pub alerts: Vec<Rule>,
+    /// Ring the terminal bell once when alerts fire.
+    pub bell: bool,
 }
 
 /// One problem in a config file, located.
@@ -78,6 +82,22 @@ struct Raw {
     feeds: Vec<Spanned<RawFeed>>,
     #[serde(default)]
     keys: BTreeMap<String, Spanned<KeyList>>,
+    #[serde(default)]
+    alerts: Vec<Spanned<RawAlert>>,
+    #[serde(default)]
+    notify: RawNotify,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawNotify {
+    bell: bool,
+}
+
+impl Default for RawNotify {
+    fn default() -> Self {
+        RawNotify { bell: true }
+    }
 }
 
 #[derive(Deserialize)]
@@ -246,6 +266,8 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         }
         keymap.rebind(cmd, &parsed);
     }
+    let (alerts, alert_errors) = alerts::rules(&raw.alerts, &raw.tickers, &raw.catalysts, &raw.risks);
+    errors.extend(alert_errors.into_iter().map(|(span, m)| at(span, m)));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -282,6 +304,8 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
             .map(|f| FeedSpec { name: crate::sanitize::clean(&f.name), url: f.url })
             .collect(),
         keymap,
+        alerts,
+        bell: raw.notify.bell,
     })
 }
 

@@ -173,6 +173,9 @@ pub struct ToggleEvent {
     /// `tui` or `cli`.
     #[serde(default)]
     pub by: String,
+    /// A one-line note the user attached to this change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A catalyst's persisted state.
@@ -196,6 +199,18 @@ pub struct UserState {
     /// Ids of news items the user opened.
     #[serde(default)]
     pub read: BTreeSet<String>,
+    /// When the user last looked at a catalyst's (`c:ID`) or risk's (`r:ID`) evidence.
+    #[serde(default)]
+    pub evidence_seen: BTreeMap<String, DateTime<Utc>>,
+    /// Fired alerts not yet acknowledged, oldest first.
+    #[serde(default)]
+    pub alerts: Vec<crate::alerts::Alert>,
+    /// Keys of every alert event that fired (bounded), so none fires twice.
+    #[serde(default)]
+    pub alert_keys: BTreeSet<String>,
+    /// For crossing alerts: whether the price was beyond the level at the last reading.
+    #[serde(default)]
+    pub level_sides: BTreeMap<String, bool>,
 }
 
 impl Default for UserState {
@@ -205,6 +220,10 @@ impl Default for UserState {
             catalysts: BTreeMap::new(),
             risks: BTreeMap::new(),
             read: BTreeSet::new(),
+            evidence_seen: BTreeMap::new(),
+            alerts: Vec::new(),
+            alert_keys: BTreeSet::new(),
+            level_sides: BTreeMap::new(),
         }
     }
 }

@@ -23,5 +23,7 @@ pub enum Effect {
     SaveCache,
     /// Open an http(s) link in the browser (already validated).
     OpenUrl(String),
+    /// Ring the terminal bell once (alerts fired).
+    Bell,
     Quit,
 }

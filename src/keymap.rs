@@ -28,10 +28,12 @@ pub enum Command {
     Open,
     Refresh,
     Sources,
+    Note,
+    Alerts,
 }
 
 impl Command {
-    pub const ALL: [Command; 22] = [
+    pub const ALL: [Command; 24] = [
         Command::Quit,
         Command::Help,
         Command::FocusNext,
@@ -54,6 +56,8 @@ impl Command {
         Command::Open,
         Command::Refresh,
         Command::Sources,
+        Command::Note,
+        Command::Alerts,
     ];
 
     pub fn name(self) -> &'static str {
@@ -88,9 +92,11 @@ impl Command {
             Command::FilterSelected => {
                 ("filter_selected", "filter news by the selected ticker/catalyst/risk")
             }
-            Command::Open => ("open", "open the selected headline's link"),
+            Command::Open => ("open", "open the headline's link; on a ticker, catalyst or risk: its news"),
             Command::Refresh => ("refresh", "refresh all sources now"),
             Command::Sources => ("sources", "show every source's health, age and next retry"),
+            Command::Note => ("note", "add a one-line note to the selected catalyst's last change"),
+            Command::Alerts => ("alerts", "alert list: x acknowledges one, X all"),
         }
     }
 
@@ -122,6 +128,8 @@ impl Command {
             Command::Open => Action::OpenLink,
             Command::Refresh => Action::RefreshAll,
             Command::Sources => Action::ToggleSources,
+            Command::Note => Action::NoteStart,
+            Command::Alerts => Action::ToggleAlerts,
         }
     }
 }
@@ -256,6 +264,10 @@ pub enum Mode {
     FilterEdit,
     /// Help overlay open: movement keys scroll it, any other key closes it (Ctrl-C still quits).
     Help,
+    /// Typing a note for a catalyst: printable keys go to the input.
+    NoteEdit,
+    /// Alert list open: movement keys select, toggle/open keys acknowledge, `X` all, others close.
+    Alerts,
 }
 
 /// Bindings for normal mode. Ctrl-C always quits and is not remappable.
@@ -297,6 +309,8 @@ impl Default for Keymap {
             (Key::ch('o'), C::Open),
             (Key::ch('r'), C::Refresh),
             (Key::ch('s'), C::Sources),
+            (Key::ch('n'), C::Note),
+            (Key::ch('a'), C::Alerts),
         ];
         Keymap { bindings }
     }
@@ -341,6 +355,19 @@ impl Keymap {
                 Some(Command::PageUp) => Some(Action::HelpScroll(-10)),
                 Some(Command::PageDown) => Some(Action::HelpScroll(10)),
                 _ => Some(Action::ToggleHelp),
+            },
+            Mode::NoteEdit => match ev.code {
+                KeyCode::Enter => Some(Action::NoteAccept),
+                KeyCode::Esc => Some(Action::NoteCancel),
+                _ => tui_input::backend::crossterm::to_input_request(&crossterm::event::Event::Key(*ev))
+                    .map(Action::NoteEdit),
+            },
+            Mode::Alerts => match (self.command(ev), ev.code) {
+                (Some(Command::Up), _) => Some(Action::Move(-1)),
+                (Some(Command::Down), _) => Some(Action::Move(1)),
+                (Some(Command::Toggle | Command::Open), _) => Some(Action::AckAlert),
+                (_, KeyCode::Char('X')) => Some(Action::AckAllAlerts),
+                _ => Some(Action::ToggleAlerts),
             },
             Mode::FilterEdit => match ev.code {
                 KeyCode::Enter => Some(Action::FilterAccept),

@@ -1,11 +1,13 @@
 //! chokepoint: a terminal dashboard for the CW-laser / co-packaged-optics supply-chain thesis.
 
 pub mod action;
+pub mod alerts;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod effect;
+pub mod evidence;
 pub mod filter;
 pub mod history;
 pub mod hours;

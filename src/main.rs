@@ -58,9 +58,19 @@ enum Command {
 #[derive(Subcommand)]
 enum CatalystOp {
     /// Mark catalyst ID as hit (now).
-    Done { id: String },
+    Done {
+        id: String,
+        /// A one-line note kept with the change.
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Mark catalyst ID as not hit.
-    Undo { id: String },
+    Undo {
+        id: String,
+        /// A one-line note kept with the change.
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -113,8 +123,12 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
             let config = cli::load_config(explicit, paths.as_ref(), cli.demo)?;
             let file = need_paths(paths.as_ref())?.state_file(cli.demo);
             match op {
-                CatalystOp::Done { id } => cli::set_catalyst(&config, &file, &id, true),
-                CatalystOp::Undo { id } => cli::set_catalyst(&config, &file, &id, false),
+                CatalystOp::Done { id, note } => {
+                    cli::set_catalyst(&config, &file, &id, true, note.as_deref())
+                }
+                CatalystOp::Undo { id, note } => {
+                    cli::set_catalyst(&config, &file, &id, false, note.as_deref())
+                }
             }
             .map(Some)
         }

@@ -15,7 +15,7 @@ use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_ra
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::prelude::CrosstermBackend;
-use std::io::{self, Stdout};
+use std::io::{self, Stdout, Write};
 use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
@@ -349,6 +349,10 @@ fn perform(
                         let _ = tx.send(Action::OpenFailed(e.to_string()));
                     }
                 });
+            }
+            Effect::Bell => {
+                let mut out = io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
             Effect::Quit => {}
         }

@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::domain::{
     CatalystRecord, FetchStatus, NewsItem, Quote, RiskLevel, ThesisItem, TickerSpec, UserState,
 };
+use crate::evidence;
 use crate::filter::Query;
 use crate::history::History;
 use crate::keymap::{Keymap, Mode};
@@ -68,6 +69,14 @@ pub struct NewsFilter {
 pub enum Overlay {
     Help,
     Sources,
+    Alerts,
+}
+
+/// A note being typed for a catalyst's last change.
+#[derive(Debug, Clone)]
+pub struct NoteDraft {
+    pub catalyst: String,
+    pub input: Input,
 }
 
 /// One undoable change.
@@ -98,6 +107,8 @@ pub struct State {
     pub user: UserState,
     /// News history, newest first.
     pub news: History,
+    /// News per catalyst and risk, rebuilt when the history changes.
+    pub evidence: evidence::Index,
     pub history_cap: usize,
     pub filter: NewsFilter,
     pub focus: Pane,
@@ -118,6 +129,13 @@ pub struct State {
     pub keymap: Keymap,
     /// Local time offset for the clock, set by the runtime (tests keep UTC).
     pub utc_offset_secs: i32,
+    /// The note being typed, if any.
+    pub note: Option<NoteDraft>,
+    /// Alert rules from config, and whether firing rings the bell.
+    pub alert_rules: Vec<crate::alerts::Rule>,
+    pub bell: bool,
+    /// Selected row of the alert list.
+    pub alert_selected: usize,
 }
 
 impl State {
@@ -158,6 +176,7 @@ impl State {
             risks: config.risks.clone(),
             user,
             news: History::default(),
+            evidence: evidence::Index::default(),
             history_cap: config.history_cap,
             filter: NewsFilter::default(),
             focus: Pane::Tickers,
@@ -173,14 +192,22 @@ impl State {
             quit: false,
             keymap: config.keymap.clone(),
             utc_offset_secs: 0,
+            note: None,
+            alert_rules: config.alerts.clone(),
+            bell: config.bell,
+            alert_selected: 0,
         };
         state.refilter();
         state
     }
 
     pub fn mode(&self) -> Mode {
-        if self.overlay.is_some() {
+        if self.overlay == Some(Overlay::Alerts) {
+            Mode::Alerts
+        } else if self.overlay.is_some() {
             Mode::Help
+        } else if self.note.is_some() {
+            Mode::NoteEdit
         } else if self.filter.editing {
             Mode::FilterEdit
         } else {

@@ -345,7 +345,7 @@ mod tests {
             CatalystRecord {
                 done: true,
                 done_at: Some(at),
-                history: vec![ToggleEvent { done: true, at, by: "tui".into() }],
+                history: vec![ToggleEvent { done: true, at, by: "tui".into(), note: None }],
             },
         );
         state.risks.insert("china".into(), RiskLevel::Elevated);

@@ -1,10 +1,12 @@
 //! update(&mut State, Action) -> Vec<Effect>: the only place the state changes.
 
+mod intel;
 mod sources;
 
 use crate::action::{Action, Pane, SourceId};
 use crate::domain::{CatalystRecord, ToggleEvent};
 use crate::effect::Effect;
+use crate::evidence;
 use crate::filter;
 use crate::state::{Level, Notice, Overlay, State, Undo};
 use sources::{fetch, on_loaded, restore};
@@ -42,6 +44,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ToggleHelp => toggle_overlay(state, Overlay::Help),
         Action::ToggleSources => toggle_overlay(state, Overlay::Sources),
+        Action::ToggleAlerts => toggle_overlay(state, Overlay::Alerts),
+        Action::AckAlert => intel::ack(state, &mut fx, false),
+        Action::AckAllAlerts => intel::ack(state, &mut fx, true),
+        Action::Move(d) if state.overlay == Some(Overlay::Alerts) => intel::move_alert(state, d),
+        Action::NoteStart => intel::note_start(state),
+        Action::NoteEdit(req) => intel::note_edit(state, req),
+        Action::NoteAccept => intel::note_accept(state, &mut fx),
+        Action::NoteCancel => state.note = None,
         Action::HelpScroll(d) => {
             state.help_scroll = (i64::from(state.help_scroll) + i64::from(d)).clamp(0, 200) as u16;
         }
@@ -80,7 +90,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.filter.input.reset();
             apply_filter_text(state);
         }
-        Action::FilterBySelection => filter_by_selection(state),
+        Action::FilterBySelection => filter_by_selection(state, &mut fx),
         Action::OpenLink => open_link(state, &mut fx),
         Action::RefreshAll => {
             let ids: Vec<SourceId> = state.sources.iter().map(|s| s.id).collect();
@@ -109,6 +119,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 fn toggle_overlay(state: &mut State, which: Overlay) {
     state.overlay = if state.overlay.is_some() { None } else { Some(which) };
     state.help_scroll = 0;
+    state.alert_selected = 0;
 }
 
 /// Adds a status-line message.
@@ -142,7 +153,7 @@ fn toggle_catalyst(state: &mut State, fx: &mut Vec<Effect>) {
     let prev = rec.clone();
     rec.done = !rec.done;
     rec.done_at = rec.done.then_some(now);
-    rec.history.push(ToggleEvent { done: rec.done, at: now, by: "tui".into() });
+    rec.history.push(ToggleEvent { done: rec.done, at: now, by: "tui".into(), note: None });
     push_undo(state, Undo::Catalyst { id, prev });
     save(state, fx);
 }
@@ -227,7 +238,7 @@ fn set_filter(state: &mut State, text: String) {
     state.selected[Pane::News.index()] = 0;
 }
 
-fn filter_by_selection(state: &mut State) {
+fn filter_by_selection(state: &mut State, fx: &mut Vec<Effect>) {
     let sel = state.selected(state.focus);
     let text = match state.focus {
         Pane::Tickers => state.tickers.get(sel).map(|t| format!("${}", t.symbol)),
@@ -235,9 +246,23 @@ fn filter_by_selection(state: &mut State) {
         Pane::Risks => state.risks.get(sel).map(|r| format!("r:{}", r.id)),
         Pane::News => None,
     };
+    let seen = match state.focus {
+        Pane::Catalysts => {
+            state.catalysts.get(sel).map(|c| evidence::seen_key(evidence::Kind::Catalyst, &c.id))
+        }
+        Pane::Risks => state.risks.get(sel).map(|r| evidence::seen_key(evidence::Kind::Risk, &r.id)),
+        _ => None,
+    };
     match text {
         Some(t) => set_filter(state, t),
         None => notify(state, Level::Info, "select a ticker, catalyst or risk to filter by".into(), false),
+    }
+    // Looking at the evidence clears its "new evidence" mark.
+    if let Some(key) = seen {
+        state.user.evidence_seen.insert(key, state.now);
+        if !state.read_only {
+            fx.push(Effect::Save(state.user.clone()));
+        }
     }
 }
 
@@ -248,9 +273,10 @@ pub fn openable(link: &str) -> bool {
         && !link.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Enter: a headline's link; on a ticker, catalyst or risk, the news linked to it.
 fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
     if state.focus != Pane::News {
-        return notify(state, Level::Info, "open works on a headline: press 4 for News".into(), false);
+        return filter_by_selection(state, fx);
     }
     let Some(item) = state.selected_news() else { return };
     let (id, link) = (item.id.clone(), item.link.clone());

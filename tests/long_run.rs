@@ -102,7 +102,7 @@ impl Sim {
                     self.saves += 1;
                     assert_eq!(user, self.state.user, "a save carries the current user state");
                 }
-                Effect::SaveCache => {}
+                Effect::SaveCache | Effect::Bell => {}
                 Effect::OpenUrl(url) => {
                     let id = self.state.selected_news().map(|n| n.id.clone()).expect("a selected item");
                     assert_eq!(self.state.selected_news().unwrap().link, url);

@@ -1074,20 +1074,32 @@ fn derived_numbers_stay_finite_for_extreme_prices() -> Result<(), TestCaseError>
 fn user_state(when: BoxedStrategy<DateTime<Utc>>) -> impl Strategy<Value = UserState> {
     let key = prop_oneof![3 => "[a-z0-9-]{1,12}", 1 => any::<String>()];
     let event =
-        (any::<bool>(), when.clone(), "[a-z]{0,4}").prop_map(|(done, at, by)| ToggleEvent { done, at, by });
-    let record = (any::<bool>(), prop::option::of(when), prop::collection::vec(event, 0..3))
+        (any::<bool>(), when.clone(), "[a-z]{0,4}", prop::option::of("\\PC{0,8}"))
+            .prop_map(|(done, at, by, note)| ToggleEvent { done, at, by, note });
+    let record = (any::<bool>(), prop::option::of(when.clone()), prop::collection::vec(event, 0..3))
         .prop_map(|(done, done_at, history)| CatalystRecord { done, done_at, history });
     let level = prop_oneof![Just(RiskLevel::Watch), Just(RiskLevel::Elevated), Just(RiskLevel::Materialized)];
+    let alert = (key.clone(), "\\PC{0,12}", when.clone(), prop::option::of(key.clone())).prop_map(
+        |(key, text, at, ticker)| chokepoint::alerts::Alert { key, text, at, ticker, thesis: None },
+    );
     (
         prop::collection::btree_map(key.clone(), record, 0..4),
         prop::collection::btree_map(key.clone(), level, 0..4),
-        prop::collection::btree_set(key, 0..4),
+        prop::collection::btree_set(key.clone(), 0..4),
+        prop::collection::btree_map(key.clone(), when, 0..3),
+        prop::collection::vec(alert, 0..3),
+        prop::collection::btree_set(key.clone(), 0..3),
+        prop::collection::btree_map(key, any::<bool>(), 0..3),
     )
-        .prop_map(|(catalysts, risks, read)| UserState {
+        .prop_map(|(catalysts, risks, read, evidence_seen, alerts, alert_keys, level_sides)| UserState {
             version: UserState::VERSION,
             catalysts,
             risks,
             read,
+            evidence_seen,
+            alerts,
+            alert_keys,
+            level_sides,
         })
 }
 

@@ -1,5 +1,6 @@
 //! render(&State, &mut Frame): the screen as a pure function of the state, adapting to the terminal size.
 
+mod alerts;
 mod fmt;
 mod help;
 mod news;
@@ -46,6 +47,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     match state.overlay {
         Some(Overlay::Help) => help::render(state, frame, area),
         Some(Overlay::Sources) => sources::render(state, frame, area),
+        Some(Overlay::Alerts) => alerts::render(state, frame, area),
         None => {}
     }
 }

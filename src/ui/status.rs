@@ -33,7 +33,17 @@ pub fn header(state: &State, frame: &mut Frame, area: Rect) {
         ));
         spans.push(Span::raw(" "));
     }
-    if !narrow || (!state.demo && !state.read_only) {
+    let alerts = state.user.alerts.len();
+    if alerts > 0 {
+        let text = if narrow {
+            format!(" ⚑ {alerts} ")
+        } else {
+            format!(" ⚑ {alerts} alert{} (a) ", if alerts == 1 { "" } else { "s" })
+        };
+        spans.push(Span::styled(text, ALERT));
+        spans.push(Span::raw(" "));
+    }
+    if !narrow || (!state.demo && !state.read_only && alerts == 0) {
         spans.push(Span::styled("CW-laser · co-packaged optics thesis", Style::new().fg(Color::Gray)));
     }
     let left = Line::from(spans);
@@ -68,7 +78,13 @@ pub fn banner(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
+/// Black on yellow: alert badges and alerted rows.
+pub const ALERT: Style = Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD);
+
 pub fn footer(state: &State, frame: &mut Frame, area: Rect) {
+    if let Some(draft) = &state.note {
+        return note_line(draft, frame, area);
+    }
     let mut spans = Vec::new();
     if let Some(n) = state.fresh_notice() {
         spans.push(Span::styled(format!("{} ", n.text), level_style(n.level)));
@@ -88,6 +104,22 @@ pub fn footer(state: &State, frame: &mut Frame, area: Rect) {
     if area.width as usize >= help.width() + 20 {
         frame.render_widget(Paragraph::new(Line::from(help).right_aligned()), area);
     }
+}
+
+/// The note being typed, in place of the status line, with the cursor in it.
+fn note_line(draft: &crate::state::NoteDraft, frame: &mut Frame, area: Rect) {
+    let prompt = format!("note for {} (Enter saves, Esc cancels): ", draft.catalyst);
+    let prompt_w = prompt.chars().count();
+    let avail = (area.width as usize).saturating_sub(prompt_w + 1);
+    let scroll = draft.input.visual_scroll(avail);
+    let value: String = draft.input.value().chars().skip(scroll).collect();
+    let line = Line::from(vec![
+        Span::styled(prompt, Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
+        Span::raw(value),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    let x = area.x + (prompt_w + draft.input.visual_cursor().saturating_sub(scroll)) as u16;
+    frame.set_cursor_position(ratatui::layout::Position::new(x.min(area.right().saturating_sub(1)), area.y));
 }
 
 fn level_style(level: Level) -> Style {

@@ -1,8 +1,10 @@
 //! The Catalysts and Risks panes: the thesis checklist with hit dates, and risk levels.
 
+use super::status::ALERT;
 use super::{pane_block, pane_title, scroll_offset, selected_style};
 use crate::action::Pane;
 use crate::domain::{RiskLevel, ThesisItem};
+use crate::evidence::{Evidence, Kind, seen_key};
 use crate::state::State;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -23,17 +25,30 @@ pub fn render_catalysts(state: &State, frame: &mut Frame, area: Rect) {
         let done = rec.is_some_and(|r| r.done);
         let (mark, style) =
             if done { ("[x] ", Style::new().fg(Color::Green)) } else { ("[ ] ", Style::new()) };
-        let mut spans = vec![
-            Span::styled(mark, style.add_modifier(Modifier::BOLD)),
-            Span::styled(c.title.clone(), style),
-        ];
-        if let Some(at) = rec.and_then(|r| r.done_at).filter(|_| done) {
-            spans
-                .push(Span::styled(format!("  {}", at.format("%Y-%m-%d")), Style::new().fg(Color::DarkGray)));
+        let ev = state.evidence.get(Kind::Catalyst, &c.id);
+        let new = !done
+            && ev.is_new(state.user.evidence_seen.get(&seen_key(Kind::Catalyst, &c.id)).copied(), state.now);
+        let mut spans = vec![Span::styled(mark, style.add_modifier(Modifier::BOLD))];
+        if alerted(state, Kind::Catalyst, &c.id) {
+            spans.push(Span::styled("⚑", ALERT));
+            spans.push(Span::raw(" "));
         }
+        if new {
+            spans.push(Span::styled("● ", NEW));
+        }
+        spans.push(Span::styled(c.title.clone(), style));
+        if let Some(at) = rec.and_then(|r| r.done_at).filter(|_| done) {
+            spans.push(Span::styled(
+                format!("  hit {}", at.format("%Y-%m-%d")),
+                Style::new().fg(Color::DarkGray),
+            ));
+        }
+        spans.extend(evidence_spans(ev, new));
         ListItem::new(Line::from(spans))
     });
-    list_with_detail(state, frame, inner, Pane::Catalysts, items.collect(), &state.catalysts);
+    let timeline =
+        state.catalysts.get(state.selected(Pane::Catalysts)).and_then(|c| last_change(state, &c.id));
+    list_with_detail(state, frame, inner, Pane::Catalysts, items.collect(), &state.catalysts, timeline);
 }
 
 pub fn render_risks(state: &State, frame: &mut Frame, area: Rect) {
@@ -52,12 +67,57 @@ pub fn render_risks(state: &State, frame: &mut Frame, area: Rect) {
         let level = state.risk_level(&r.id);
         let style = level_style(level);
         let label = if wide { format!("{:<12} ", level.label()) } else { format!("{} ", level_glyph(level)) };
-        ListItem::new(Line::from(vec![
-            Span::styled(label, style),
-            Span::styled(r.title.clone(), if level == RiskLevel::Watch { Style::new() } else { style }),
-        ]))
+        let ev = state.evidence.get(Kind::Risk, &r.id);
+        let new = ev.is_new(state.user.evidence_seen.get(&seen_key(Kind::Risk, &r.id)).copied(), state.now);
+        let mut spans = vec![Span::styled(label, style)];
+        if alerted(state, Kind::Risk, &r.id) {
+            spans.push(Span::styled("⚑", ALERT));
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled(
+            r.title.clone(),
+            if level == RiskLevel::Watch { Style::new() } else { style },
+        ));
+        spans.extend(evidence_spans(ev, new));
+        ListItem::new(Line::from(spans))
     });
-    list_with_detail(state, frame, inner, Pane::Risks, items.collect(), &state.risks);
+    list_with_detail(state, frame, inner, Pane::Risks, items.collect(), &state.risks, None);
+}
+
+/// The catalyst's last change, for the detail line: "hit 11-20 14:03 tui “note” (3 changes)".
+fn last_change(state: &State, id: &str) -> Option<String> {
+    let history = &state.user.catalysts.get(id)?.history;
+    let last = history.last()?;
+    let local = last.at + chrono::TimeDelta::seconds(i64::from(state.utc_offset_secs));
+    let what = if last.done { "hit" } else { "reopened" };
+    let mut text = format!("{what} {} {}", local.format("%Y-%m-%d %H:%M"), last.by);
+    if let Some(note) = &last.note {
+        text.push_str(&format!(" “{note}”"));
+    }
+    if history.len() > 1 {
+        text.push_str(&format!(" ({} changes)", history.len()));
+    }
+    Some(text)
+}
+
+/// A headline alert for this catalyst or risk waits in the alert list.
+fn alerted(state: &State, kind: Kind, id: &str) -> bool {
+    let key = seen_key(kind, id);
+    state.user.alerts.iter().any(|a| a.thesis.as_deref() == Some(key.as_str()))
+}
+
+const NEW: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
+
+/// "  3 news" and, when some of it is new to the user, "new evidence" (Enter shows it).
+fn evidence_spans(ev: Evidence, new: bool) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    if ev.count > 0 {
+        out.push(Span::styled(format!("  {} news", ev.count), Style::new().fg(Color::DarkGray)));
+    }
+    if new {
+        out.push(Span::styled("  new evidence", NEW));
+    }
+    out
 }
 
 /// One-cell level marker for narrow panes: watch, elevated, materialized.
@@ -85,6 +145,7 @@ fn list_with_detail(
     pane: Pane,
     items: Vec<ListItem<'static>>,
     things: &[ThesisItem],
+    timeline: Option<String>,
 ) {
     let sel = state.selected(pane);
     let show_why = area.height as usize > items.len() && state.focus == pane;
@@ -100,10 +161,15 @@ fn list_with_detail(
     let mut ls = ListState::default().with_selected(Some(sel.saturating_sub(offset)));
     frame.render_stateful_widget(list, list_area, &mut ls);
     if show_why && let Some(item) = things.get(sel) {
-        let text = Line::from(vec![
-            Span::styled(format!("{}: ", item.id), Style::new().fg(Color::DarkGray)),
-            Span::styled(item.why.clone(), Style::new().fg(Color::Gray).add_modifier(Modifier::ITALIC)),
-        ]);
+        let mut spans = vec![Span::styled(format!("{}: ", item.id), Style::new().fg(Color::DarkGray))];
+        if let Some(t) = timeline {
+            spans.push(Span::styled(format!("{t} · "), Style::new().fg(Color::Cyan)));
+        }
+        spans.push(Span::styled(
+            item.why.clone(),
+            Style::new().fg(Color::Gray).add_modifier(Modifier::ITALIC),
+        ));
+        let text = Line::from(spans);
         frame.render_widget(Paragraph::new(text), why_area);
     }
 }

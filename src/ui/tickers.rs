@@ -85,8 +85,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Some(false) => Style::new().fg(Color::Red),
             None => Style::new(),
         };
-        let mut cells =
-            vec![Cell::from(Span::styled(t.symbol.clone(), Style::new().add_modifier(Modifier::BOLD)))];
+        let alerted = state.user.alerts.iter().any(|a| a.ticker.as_deref() == Some(t.symbol.as_str()));
+        let sym_style =
+            if alerted { super::status::ALERT } else { Style::new().add_modifier(Modifier::BOLD) };
+        let mut cells = vec![Cell::from(Span::styled(t.symbol.clone(), sym_style))];
         if show_name {
             cells.push(Cell::from(Span::styled(fmt::truncate(&t.name, 22), dim)));
         }

@@ -2,6 +2,7 @@
 //! backoff after failures, and restoring the cache.
 
 use crate::action::{Loaded, Payload, SourceId};
+use crate::alerts;
 use crate::cache::Cache;
 use crate::domain::FetchStatus;
 use crate::effect::Effect;
@@ -42,7 +43,7 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
                 None => FetchStatus::Ok { at: loaded.at },
             };
             src.last_ok = Some(loaded.at);
-            apply_payload(state, payload);
+            apply_payload(state, payload, fx);
             if !state.demo {
                 fx.push(Effect::SaveCache);
             }
@@ -76,7 +77,24 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
     fx.push(Effect::Schedule { source: loaded.source, after, generation: src.schedule });
 }
 
-fn apply_payload(state: &mut State, payload: Payload) {
+fn apply_payload(state: &mut State, payload: Payload, fx: &mut Vec<Effect>) {
+    let fired = match &payload {
+        Payload::Quotes(quotes) => {
+            alerts::check_quotes(&state.alert_rules, quotes, &mut state.user, state.now)
+        }
+        Payload::News(items) => {
+            alerts::check_headlines(&state.alert_rules, items, &mut state.user, state.now)
+        }
+    };
+    if fired > 0 {
+        // Remembered at once, so a restart never fires the same event again.
+        if !state.read_only {
+            fx.push(Effect::Save(state.user.clone()));
+        }
+        if state.bell {
+            fx.push(Effect::Bell);
+        }
+    }
     match payload {
         Payload::Quotes(quotes) => {
             state.quote_errors.retain(|sym, _| !quotes.iter().any(|q| &q.symbol == sym));
@@ -88,6 +106,7 @@ fn apply_payload(state: &mut State, payload: Payload) {
         Payload::News(items) => {
             let keep = state.selected_news().map(|n| n.id.clone());
             state.news.merge(items, state.history_cap);
+            state.evidence = crate::evidence::Index::build(&state.news);
             state.stale_news = false;
             state.refilter_keeping(keep);
         }
@@ -107,6 +126,7 @@ pub(super) fn restore(state: &mut State, cache: Cache) {
     if !cache.news.is_empty() && state.news.is_empty() {
         let keep = state.selected_news().map(|n| n.id.clone());
         state.news.merge(cache.news, state.history_cap);
+        state.evidence = crate::evidence::Index::build(&state.news);
         state.stale_news = true;
         state.refilter_keeping(keep);
     }

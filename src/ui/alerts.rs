@@ -1,0 +1,32 @@
+//! The alert list: fired alerts not yet acknowledged, newest first.
+
+use super::help::popup;
+use crate::state::State;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let dim = Style::new().fg(Color::DarkGray);
+    let offset = chrono::TimeDelta::seconds(i64::from(state.utc_offset_secs));
+    let mut lines = vec![Line::from(Span::styled("j/k select · x acknowledge · X acknowledge all", dim))];
+    if state.user.alerts.is_empty() {
+        lines.push(Line::from(Span::styled("no alerts: set them with [[alerts]] in the config", dim)));
+    }
+    for (i, a) in state.user.alerts.iter().rev().enumerate() {
+        let style = if i == state.alert_selected {
+            Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().fg(Color::Yellow)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", (a.at + offset).format("%m-%d %H:%M")), dim),
+            Span::styled(a.text.clone(), style),
+        ]));
+    }
+    // Keep the selection in view (line 0 is the key hint).
+    let room = area.height.saturating_sub(4);
+    let scroll = (state.alert_selected as u16 + 2).saturating_sub(room);
+    popup(frame, area, " alerts ", lines, scroll);
+}

@@ -1,0 +1,69 @@
+//! Notes on catalyst changes and the alert list.
+
+use super::{Level, notify, push_undo, save};
+use crate::action::Pane;
+use crate::cli::NOTE_MAX;
+use crate::effect::Effect;
+use crate::state::{NoteDraft, State, Undo};
+use tui_input::InputRequest;
+
+/// `n` on a catalyst: type a note for its last change (prefilled with the note it has).
+pub(super) fn note_start(state: &mut State) {
+    if state.focus != Pane::Catalysts {
+        return notify(state, Level::Info, "notes go on catalysts: press 2 to go there".into(), false);
+    }
+    let Some(id) = state.catalysts.get(state.selected(Pane::Catalysts)).map(|c| c.id.clone()) else { return };
+    let Some(last) = state.user.catalysts.get(&id).and_then(|r| r.history.last()) else {
+        return notify(state, Level::Info, format!("{id} has no change to note yet: toggle it first"), false);
+    };
+    let input = tui_input::Input::new(last.note.clone().unwrap_or_default());
+    state.note = Some(NoteDraft { catalyst: id, input });
+}
+
+pub(super) fn note_edit(state: &mut State, req: InputRequest) {
+    if let InputRequest::InsertChar(c) = req
+        && !crate::sanitize::is_safe_char(c)
+    {
+        return; // pasted controls and escapes never reach the screen or the file
+    }
+    if let Some(draft) = &mut state.note {
+        let full = draft.input.value().chars().count() >= NOTE_MAX;
+        if !(full && matches!(req, InputRequest::InsertChar(_))) {
+            draft.input.handle(req);
+        }
+    }
+}
+
+/// Enter: the note replaces the last change's note (an empty one removes it); `u` undoes it.
+pub(super) fn note_accept(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(draft) = state.note.take() else { return };
+    let text = crate::sanitize::clean_capped(draft.input.value().trim(), NOTE_MAX);
+    let Some(rec) = state.user.catalysts.get_mut(&draft.catalyst) else { return };
+    let prev = rec.clone();
+    let Some(last) = rec.history.last_mut() else { return };
+    last.note = (!text.is_empty()).then_some(text);
+    push_undo(state, Undo::Catalyst { id: draft.catalyst, prev });
+    save(state, fx);
+}
+
+pub(super) fn move_alert(state: &mut State, delta: i32) {
+    let last = state.user.alerts.len().saturating_sub(1);
+    state.alert_selected = state.alert_selected.saturating_add_signed(delta as isize).min(last);
+}
+
+/// Acknowledges the selected alert (the list shows newest first) or all of them. Their events stay
+/// remembered, so they do not fire again.
+pub(super) fn ack(state: &mut State, fx: &mut Vec<Effect>, all: bool) {
+    let n = state.user.alerts.len();
+    if n == 0 {
+        return;
+    }
+    if all {
+        state.user.alerts.clear();
+    } else {
+        let i = n - 1 - state.alert_selected.min(n - 1);
+        state.user.alerts.remove(i);
+    }
+    state.alert_selected = state.alert_selected.min(state.user.alerts.len().saturating_sub(1));
+    save(state, fx);
+}
