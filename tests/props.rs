@@ -1073,9 +1073,8 @@ fn derived_numbers_stay_finite_for_extreme_prices() -> Result<(), TestCaseError>
 
 fn user_state(when: BoxedStrategy<DateTime<Utc>>) -> impl Strategy<Value = UserState> {
     let key = prop_oneof![3 => "[a-z0-9-]{1,12}", 1 => any::<String>()];
-    let event =
-        (any::<bool>(), when.clone(), "[a-z]{0,4}", prop::option::of("\\PC{0,8}"))
-            .prop_map(|(done, at, by, note)| ToggleEvent { done, at, by, note });
+    let event = (any::<bool>(), when.clone(), "[a-z]{0,4}", prop::option::of("\\PC{0,8}"))
+        .prop_map(|(done, at, by, note)| ToggleEvent { done, at, by, note });
     let record = (any::<bool>(), prop::option::of(when.clone()), prop::collection::vec(event, 0..3))
         .prop_map(|(done, done_at, history)| CatalystRecord { done, done_at, history });
     let level = prop_oneof![Just(RiskLevel::Watch), Just(RiskLevel::Elevated), Just(RiskLevel::Materialized)];
