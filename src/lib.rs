@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod panics;
 pub mod paths;
 pub mod providers;
+pub mod report;
 pub mod runtime;
 pub mod sanitize;
 pub mod state;

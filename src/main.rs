@@ -39,6 +39,14 @@ enum Command {
         #[arg(long)]
         offline: bool,
     },
+    /// The thesis at a glance for sharing: quotes, catalysts with evidence, risks, alerts, headlines.
+    Report {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+        format: ReportFormat,
+        /// Use cached data, no network.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Validate the config; errors print as path:line:col and exit 2.
     Check,
     /// Write the example config to the config dir (never overwrites).
@@ -53,6 +61,12 @@ enum Command {
         #[command(subcommand)]
         op: RiskOp,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Md,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -138,30 +152,44 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
             cli::set_risk(&config, &file, &id, &level).map(Some)
         }
         Some(Command::Snapshot { json, filter, offline }) => {
-            let config = cli::load_config(explicit, paths.as_ref(), cli.demo)?;
-            let user = match paths.as_ref() {
-                Some(p) => {
-                    store::peek(&p.state_file(cli.demo)).map_err(|e| Failure::new(1, e.to_string()))?
-                }
-                None => Default::default(),
-            };
-            let rt = runtime_builder()?;
-            let cache_dir = paths.as_ref().filter(|_| !cli.demo).map(|p| p.cache_dir.clone());
-            let mut state =
-                rt.block_on(cli::collect(&config, user, cli.demo, offline, cache_dir.as_deref()))?;
+            let mut state = collect_state(explicit, paths.as_ref(), cli.demo, offline)?;
             if let Some(q) = filter {
                 cli::apply_filter(&mut state, &q)?;
             }
-            if json {
-                serde_json::to_string_pretty(&cli::snapshot_json(&state))
-                    .map(Some)
-                    .map_err(|e| Failure::new(1, format!("json: {e}")))
-            } else {
-                Ok(Some(cli::snapshot_text(&state)))
+            if json { to_json(&cli::snapshot_json(&state)) } else { Ok(Some(cli::snapshot_text(&state))) }
+        }
+        Some(Command::Report { format, offline }) => {
+            let state = collect_state(explicit, paths.as_ref(), cli.demo, offline)?;
+            let report = chokepoint::report::build(&state);
+            match format {
+                ReportFormat::Md => Ok(Some(chokepoint::report::markdown(&report))),
+                ReportFormat::Json => to_json(&report),
             }
         }
         None => tui(explicit, paths.as_ref(), cli.demo).map(|()| None),
     }
+}
+
+/// The thesis state after one refresh (or from the cache with `offline`), as `snapshot` and
+/// `report` print it.
+fn collect_state(
+    explicit: Option<&std::path::Path>,
+    paths: Option<&Paths>,
+    demo: bool,
+    offline: bool,
+) -> Result<chokepoint::state::State, Failure> {
+    let config = cli::load_config(explicit, paths, demo)?;
+    let user = match paths {
+        Some(p) => store::peek(&p.state_file(demo)).map_err(|e| Failure::new(1, e.to_string()))?,
+        None => Default::default(),
+    };
+    let rt = runtime_builder()?;
+    let cache_dir = paths.filter(|_| !demo).map(|p| p.cache_dir.clone());
+    rt.block_on(cli::collect(&config, user, demo, offline, cache_dir.as_deref()))
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<Option<String>, Failure> {
+    serde_json::to_string_pretty(value).map(Some).map_err(|e| Failure::new(1, format!("json: {e}")))
 }
 
 fn runtime_builder() -> Result<tokio::runtime::Runtime, Failure> {

@@ -385,3 +385,75 @@ fn bad_alerts_are_config_errors_with_positions() {
         assert!(e.line > lines, "{alert}: the error points into the alert, not line {}", e.line);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+
+fn run(home: &std::path::Path, args: &[&str]) -> String {
+    let out = common::chokepoint_cmd(home).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn report_in_markdown_and_json() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    run(h, &["--demo", "catalyst", "done", "amd-lta", "--note", "8-K filed | see [link](x)"]);
+    run(h, &["--demo", "risk", "level", "lpo", "elevated"]);
+
+    let md = run(h, &["--demo", "report"]);
+    for section in [
+        "# CW-laser / co-packaged optics thesis",
+        "## Quotes",
+        "## Catalysts (1/7 hit)",
+        "## Risks",
+        "## Newest 20 headlines",
+    ] {
+        assert!(md.contains(section), "{section} missing:\n{md}");
+    }
+    assert!(md.contains("**Recorded sample data, not live.**"));
+    assert!(
+        md.contains("| AAOI | Applied Optoelectronics | 30.05 | -3.07 | -9.27% | USD | closed |"),
+        "{md}"
+    );
+    let amd = md
+        .lines()
+        .position(|l| l.starts_with("- [x] **AMD long-term supply agreement lands** (`amd-lta`, hit "))
+        .expect(&md);
+    let lines: Vec<&str> = md.lines().collect();
+    assert_eq!(lines[amd + 1], "  - note: 8-K filed \\| see \\[link\\](x)");
+    assert!(
+        lines[amd + 2].contains(
+            "[AMD long-term supply agreement: what it locks in for laser vendors](https://example.com/"
+        ),
+        "{}",
+        lines[amd + 2]
+    );
+    assert!(
+        md.contains("- **elevated**: LPO cuts demand for high-power CW lasers (`lpo`), 3 linked headlines"),
+        "{md}"
+    );
+    let newest = md.split("## Newest 20 headlines").nth(1).unwrap();
+    assert_eq!(newest.lines().filter(|l| l.starts_with("- ")).count(), 20);
+    assert!(!md.chars().any(|c| c.is_control() && c != '\n'), "no control characters");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&run(h, &["--demo", "report", "--format", "json"])).unwrap();
+    assert_eq!(json["catalysts_hit"], 1);
+    let amd = json["catalysts"].as_array().unwrap().iter().find(|c| c["id"] == "amd-lta").unwrap();
+    assert_eq!(amd["done"], true);
+    assert_eq!(amd["changes"][0]["note"], "8-K filed | see [link](x)");
+    assert_eq!(amd["changes"][0]["by"], "cli");
+    for c in json["catalysts"].as_array().unwrap() {
+        assert!(c["evidence"].as_array().unwrap().len() <= 3);
+        assert!(c["evidence_count"].as_u64().unwrap() >= c["evidence"].as_array().unwrap().len() as u64);
+    }
+    assert_eq!(
+        json["risks"].as_array().unwrap().iter().find(|r| r["id"] == "lpo").unwrap()["level"],
+        "elevated"
+    );
+    assert_eq!(json["headlines"].as_array().unwrap().len(), 20);
+    assert_eq!(json["quotes"].as_array().unwrap().len(), 5);
+}

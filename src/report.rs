@@ -1,0 +1,339 @@
+//! `chokepoint report`: the thesis at a glance, for sharing. One model, two renderings: Markdown
+//! (for a chat, an issue or a note) and JSON (for scripts). Quotes and day moves, catalysts with
+//! hit dates, notes and evidence links, risks with levels and their latest signals, open alerts
+//! and the newest 20 headlines.
+
+use crate::domain::{MarketState, NewsItem, RiskLevel};
+use crate::evidence::{self, Kind};
+use crate::state::State;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+/// Headlines listed per catalyst or risk.
+pub const EVIDENCE_SHOWN: usize = 3;
+/// Newest headlines listed at the end.
+pub const HEADLINES_SHOWN: usize = 20;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub generated_at: String,
+    /// Recorded sample data (`--demo`), not live.
+    pub demo: bool,
+    /// Quotes or news come from the cache, not a refresh.
+    pub stale: bool,
+    pub quotes: Vec<QuoteRow>,
+    pub catalysts_hit: usize,
+    pub catalysts: Vec<CatalystRow>,
+    pub risks: Vec<RiskRow>,
+    pub alerts: Vec<AlertRow>,
+    pub headlines: Vec<Headline>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuoteRow {
+    pub symbol: String,
+    pub name: String,
+    pub price: Option<f64>,
+    pub change: Option<f64>,
+    pub change_pct: Option<f64>,
+    pub currency: String,
+    pub market_state: Option<MarketState>,
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Change {
+    pub done: bool,
+    pub at: String,
+    pub by: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CatalystRow {
+    pub id: String,
+    pub title: String,
+    pub done: bool,
+    pub hit_at: Option<String>,
+    pub changes: Vec<Change>,
+    pub evidence_count: usize,
+    pub evidence: Vec<Headline>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RiskRow {
+    pub id: String,
+    pub title: String,
+    pub level: RiskLevel,
+    pub evidence_count: usize,
+    pub signals: Vec<Headline>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlertRow {
+    pub at: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Headline {
+    pub title: String,
+    pub link: String,
+    pub source: String,
+    pub published: Option<String>,
+    pub tickers: Vec<String>,
+    pub catalysts: Vec<String>,
+    pub risks: Vec<String>,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn headline(n: &NewsItem) -> Headline {
+    Headline {
+        title: n.title.clone(),
+        link: n.link.clone(),
+        source: n.source.clone(),
+        published: n.published.map(ts),
+        tickers: n.tickers.clone(),
+        catalysts: n.catalysts.clone(),
+        risks: n.risks.clone(),
+    }
+}
+
+fn linked(state: &State, kind: Kind, id: &str) -> Vec<Headline> {
+    evidence::items(&state.news, kind, id).take(EVIDENCE_SHOWN).map(headline).collect()
+}
+
+pub fn build(state: &State) -> Report {
+    let quotes = state
+        .tickers
+        .iter()
+        .map(|t| {
+            let q = state.quotes.get(&t.symbol);
+            QuoteRow {
+                symbol: t.symbol.clone(),
+                name: t.name.clone(),
+                price: q.map(|q| q.price),
+                change: q.and_then(|q| q.change),
+                change_pct: q.and_then(|q| q.change_pct),
+                currency: q.map_or_else(|| t.currency.clone(), |q| q.currency.clone()),
+                market_state: q.map(|q| q.market_state),
+                as_of: q.map(|q| ts(q.as_of)),
+            }
+        })
+        .collect();
+    let catalysts = state
+        .catalysts
+        .iter()
+        .map(|c| {
+            let rec = state.user.catalysts.get(&c.id);
+            let done = rec.is_some_and(|r| r.done);
+            CatalystRow {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                done,
+                hit_at: rec.and_then(|r| r.done_at).filter(|_| done).map(ts),
+                changes: rec
+                    .map(|r| {
+                        r.history
+                            .iter()
+                            .map(|e| Change {
+                                done: e.done,
+                                at: ts(e.at),
+                                by: e.by.clone(),
+                                note: e.note.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                evidence_count: state.evidence.get(Kind::Catalyst, &c.id).count,
+                evidence: linked(state, Kind::Catalyst, &c.id),
+            }
+        })
+        .collect();
+    let risks = state
+        .risks
+        .iter()
+        .map(|r| RiskRow {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            level: state.risk_level(&r.id),
+            evidence_count: state.evidence.get(Kind::Risk, &r.id).count,
+            signals: linked(state, Kind::Risk, &r.id),
+        })
+        .collect();
+    Report {
+        generated_at: ts(state.now),
+        demo: state.demo,
+        stale: state.stale_quotes
+            || state.stale_news
+            || state.sources.iter().any(|s| state.source_stale(s.id)),
+        quotes,
+        catalysts_hit: state.done_count(),
+        catalysts,
+        risks,
+        alerts: state
+            .user
+            .alerts
+            .iter()
+            .rev()
+            .map(|a| AlertRow { at: ts(a.at), text: a.text.clone() })
+            .collect(),
+        headlines: state.news.iter().take(HEADLINES_SHOWN).map(headline).collect(),
+    }
+}
+
+/// Backslash-escapes what Markdown would read as markup inside a line (and `|`, for tables).
+/// Text never starts a line here, so line-start markers (`#`, `-`, `1.`) need nothing.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\`*_[]<>|~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A link whose URL cannot break out of the Markdown link syntax.
+fn md_link(text: &str, url: &str) -> String {
+    if !crate::update::openable(url) {
+        return esc(text);
+    }
+    let url: String = url
+        .chars()
+        .map(|c| match c {
+            ' ' => "%20".to_string(),
+            '(' => "%28".to_string(),
+            ')' => "%29".to_string(),
+            '<' => "%3C".to_string(),
+            '>' => "%3E".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    format!("[{}]({url})", esc(text))
+}
+
+fn num(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map(f).unwrap_or_else(|| "—".into())
+}
+
+fn date(t: &Option<String>) -> &str {
+    t.as_deref().and_then(|t| t.get(..10)).unwrap_or("undated")
+}
+
+fn linked_count(n: usize) -> String {
+    format!("{n} linked headline{}", if n == 1 { "" } else { "s" })
+}
+
+fn headline_md(h: &Headline) -> String {
+    format!("{} · {} · {}", date(&h.published), esc(&h.source), md_link(&h.title, &h.link))
+}
+
+pub fn markdown(r: &Report) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line("# CW-laser / co-packaged optics thesis".into());
+    line(String::new());
+    let mut meta = format!("Generated {} (UTC).", r.generated_at);
+    if r.demo {
+        meta.push_str(" **Recorded sample data, not live.**");
+    }
+    if r.stale {
+        meta.push_str(" Some data is from the cache, not a fresh refresh.");
+    }
+    line(meta);
+    line(String::new());
+    line("## Quotes".into());
+    line(String::new());
+    line("| Ticker | Name | Price | Change | % | Currency | Market | As of |".into());
+    line("| --- | --- | ---: | ---: | ---: | --- | --- | --- |".into());
+    for q in &r.quotes {
+        line(format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            esc(&q.symbol),
+            esc(&q.name),
+            num(q.price, |p| format!("{p:.2}")),
+            num(q.change, |c| format!("{c:+.2}")),
+            num(q.change_pct, |c| format!("{c:+.2}%")),
+            esc(&q.currency),
+            q.market_state.map_or("—", MarketState::label),
+            q.as_of.as_deref().unwrap_or("—"),
+        ));
+    }
+    line(String::new());
+    line(format!("## Catalysts ({}/{} hit)", r.catalysts_hit, r.catalysts.len()));
+    line(String::new());
+    for c in &r.catalysts {
+        let mark = if c.done { "x" } else { " " };
+        let hit = c.hit_at.as_ref().map(|t| format!(", hit {}", &t[..t.len().min(10)])).unwrap_or_default();
+        line(format!(
+            "- [{mark}] **{}** (`{}`{hit}), {} linked headlines",
+            esc(&c.title),
+            c.id,
+            c.evidence_count
+        ));
+        if let Some(note) = c.changes.last().and_then(|e| e.note.as_ref()) {
+            line(format!("  - note: {}", esc(note)));
+        }
+        for h in &c.evidence {
+            line(format!("  - {}", headline_md(h)));
+        }
+    }
+    line(String::new());
+    line("## Risks".into());
+    line(String::new());
+    for risk in &r.risks {
+        line(format!(
+            "- **{}**: {} (`{}`), {} linked headlines",
+            risk.level.label(),
+            esc(&risk.title),
+            risk.id,
+            risk.evidence_count
+        ));
+        for h in &risk.signals {
+            line(format!("  - {}", headline_md(h)));
+        }
+    }
+    if !r.alerts.is_empty() {
+        line(String::new());
+        line("## Open alerts".into());
+        line(String::new());
+        for a in &r.alerts {
+            line(format!("- {} {}", &a.at[..a.at.len().min(16)], esc(&a.text)));
+        }
+    }
+    line(String::new());
+    line(format!("## Newest {} headlines", r.headlines.len()));
+    line(String::new());
+    for h in &r.headlines {
+        let tags: Vec<String> = h
+            .tickers
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .chain(h.catalysts.iter().map(|c| format!("`c:{c}`")))
+            .chain(h.risks.iter().map(|x| format!("`r:{x}`")))
+            .collect();
+        let tags = if tags.is_empty() { String::new() } else { format!(" {}", tags.join(" ")) };
+        line(format!("- {}{tags}", headline_md(h)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_text_and_links_cannot_break_the_markup() {
+        assert_eq!(esc("a|b [c](d) *e* 1.6T-x"), "a\\|b \\[c\\](d) \\*e\\* 1.6T-x");
+        assert_eq!(md_link("x", "https://e.com/a_(b)"), "[x](https://e.com/a_%28b%29)");
+        assert_eq!(md_link("x]", "javascript:alert(1)"), "x\\]", "no link for a non-http URL");
+    }
+}
