@@ -272,12 +272,13 @@ pub fn markdown(r: &Report) -> String {
     line(String::new());
     for c in &r.catalysts {
         let mark = if c.done { "x" } else { " " };
-        let hit = c.hit_at.as_ref().map(|t| format!(", hit {}", &t[..t.len().min(10)])).unwrap_or_default();
+        let hit =
+            c.hit_at.as_ref().map(|t| format!(", hit {}", t.get(..10).unwrap_or(t))).unwrap_or_default();
         line(format!(
-            "- [{mark}] **{}** (`{}`{hit}), {} linked headlines",
+            "- [{mark}] **{}** (`{}`{hit}), {}",
             esc(&c.title),
             c.id,
-            c.evidence_count
+            linked_count(c.evidence_count)
         ));
         if let Some(note) = c.changes.last().and_then(|e| e.note.as_ref()) {
             line(format!("  - note: {}", esc(note)));
@@ -290,13 +291,8 @@ pub fn markdown(r: &Report) -> String {
     line("## Risks".into());
     line(String::new());
     for risk in &r.risks {
-        line(format!(
-            "- **{}**: {} (`{}`), {} linked headlines",
-            risk.level.label(),
-            esc(&risk.title),
-            risk.id,
-            risk.evidence_count
-        ));
+        let (level, title) = (risk.level.label(), esc(&risk.title));
+        line(format!("- **{level}**: {title} (`{}`), {}", risk.id, linked_count(risk.evidence_count)));
         for h in &risk.signals {
             line(format!("  - {}", headline_md(h)));
         }
@@ -306,7 +302,7 @@ pub fn markdown(r: &Report) -> String {
         line("## Open alerts".into());
         line(String::new());
         for a in &r.alerts {
-            line(format!("- {} {}", &a.at[..a.at.len().min(16)], esc(&a.text)));
+            line(format!("- {} {}", a.at.get(..16).unwrap_or(&a.at), esc(&a.text)));
         }
     }
     line(String::new());
