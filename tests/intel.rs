@@ -239,8 +239,11 @@ above = 140
 catalyst = "cpo-adoption"
 "#;
 
-fn alert_config(extra: &str) -> Config {
-    let text = format!("{}{extra}{ALERTS}", config::EXAMPLE.split("[keys]").next().unwrap());
+/// The example thesis (its own alerts included) plus `ALERTS`.
+fn alert_config(bell: bool) -> Config {
+    let base =
+        config::EXAMPLE.split("[keys]").next().unwrap().replace("bell = true", &format!("bell = {bell}"));
+    let text = format!("{base}{ALERTS}");
     config::parse(&text, "alerts.toml").unwrap_or_else(|e| panic!("{e:?}"))
 }
 
@@ -266,7 +269,7 @@ fn quote(symbol: &str, price: f64, pct: f64) -> Quote {
 
 #[test]
 fn alerts_fire_ring_once_list_and_acknowledge() {
-    let cfg = alert_config("");
+    let cfg = alert_config(true);
     let mut s = State::new(&cfg, UserState::default(), now(), false);
     let fx = deliver(
         &mut s,
@@ -322,7 +325,7 @@ fn alerts_fire_ring_once_list_and_acknowledge() {
 
 #[test]
 fn alerts_do_not_fire_again_after_a_restart() {
-    let cfg = alert_config("");
+    let cfg = alert_config(true);
     let mut s = State::new(&cfg, UserState::default(), now(), false);
     let items = tagged(&cfg, vec![news("h1", "TSMC: co-packaged optics in volume", 1)]);
     deliver(
@@ -359,7 +362,7 @@ fn alerts_do_not_fire_again_after_a_restart() {
 
 #[test]
 fn the_bell_can_be_turned_off() {
-    let cfg = alert_config("\n[notify]\nbell = false\n");
+    let cfg = alert_config(false);
     let mut s = State::new(&cfg, UserState::default(), now(), false);
     let fx = deliver(&mut s, SourceId::Quotes, Payload::Quotes(vec![quote("AAOI", 30.0, -9.3)]));
     assert_eq!(s.user.alerts.len(), 1);
