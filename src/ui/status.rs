@@ -108,7 +108,11 @@ pub fn footer(state: &State, frame: &mut Frame, area: Rect) {
 
 /// The note being typed, in place of the status line, with the cursor in it.
 fn note_line(draft: &crate::state::NoteDraft, frame: &mut Frame, area: Rect) {
-    let prompt = format!("note for {} (Enter saves, Esc cancels): ", draft.catalyst);
+    let prompt = if area.width >= 80 {
+        format!("note for {} (Enter saves, Esc cancels): ", draft.catalyst)
+    } else {
+        "note: ".to_string()
+    };
     let prompt_w = prompt.chars().count();
     let avail = (area.width as usize).saturating_sub(prompt_w + 1);
     let scroll = draft.input.visual_scroll(avail);
