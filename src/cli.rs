@@ -131,7 +131,8 @@ pub fn apply_filter(state: &mut State, query: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn rfc3339(t: chrono::DateTime<Utc>) -> String {
+/// A timestamp as JSON and reports print it: RFC 3339, whole seconds, `Z`.
+pub fn rfc3339(t: chrono::DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -250,6 +251,11 @@ pub fn snapshot_text(state: &State) -> String {
 /// Longest note kept, in characters.
 pub const NOTE_MAX: usize = 200;
 
+/// A note as it is kept: sanitized, trimmed, capped; `None` when nothing is left.
+pub fn clean_note(text: &str) -> Option<String> {
+    Some(crate::sanitize::clean_capped(text.trim(), NOTE_MAX)).filter(|n| !n.is_empty())
+}
+
 /// `chokepoint catalyst done|undo ID [--note TEXT]`: the same change as the key, stamped `cli`.
 pub fn set_catalyst(
     config: &Config,
@@ -271,7 +277,7 @@ pub fn set_catalyst(
     let now = Utc::now();
     rec.done = done;
     rec.done_at = done.then_some(now);
-    let note = note.map(|n| crate::sanitize::clean_capped(n, NOTE_MAX)).filter(|n| !n.is_empty());
+    let note = note.and_then(clean_note);
     rec.history.push(ToggleEvent { done, at: now, by: "cli".into(), note });
     store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
     Ok(format!("{id} {}", if done { "done" } else { "reopened" }))

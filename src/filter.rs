@@ -345,8 +345,8 @@ impl Kind {
     }
 }
 
-/// Case fold of one char: lowercase, with final sigma mapped to sigma.
-fn fold(c: char) -> impl Iterator<Item = char> {
+/// Case fold of one char: lowercase, with final sigma mapped to sigma (the tagger folds alike).
+pub(crate) fn fold(c: char) -> impl Iterator<Item = char> {
     c.to_lowercase().map(|l| if l == 'ς' { 'σ' } else { l })
 }
 

@@ -3,10 +3,10 @@
 //! hit dates, notes and evidence links, risks with levels and their latest signals, open alerts
 //! and the newest 20 headlines.
 
+use crate::cli::rfc3339;
 use crate::domain::{MarketState, NewsItem, RiskLevel};
 use crate::evidence::{self, Kind};
 use crate::state::State;
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 /// Headlines listed per catalyst or risk.
@@ -86,16 +86,12 @@ pub struct Headline {
     pub risks: Vec<String>,
 }
 
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 fn headline(n: &NewsItem) -> Headline {
     Headline {
         title: n.title.clone(),
         link: n.link.clone(),
         source: n.source.clone(),
-        published: n.published.map(ts),
+        published: n.published.map(rfc3339),
         tickers: n.tickers.clone(),
         catalysts: n.catalysts.clone(),
         risks: n.risks.clone(),
@@ -120,7 +116,7 @@ pub fn build(state: &State) -> Report {
                 change_pct: q.and_then(|q| q.change_pct),
                 currency: q.map_or_else(|| t.currency.clone(), |q| q.currency.clone()),
                 market_state: q.map(|q| q.market_state),
-                as_of: q.map(|q| ts(q.as_of)),
+                as_of: q.map(|q| rfc3339(q.as_of)),
             }
         })
         .collect();
@@ -134,14 +130,14 @@ pub fn build(state: &State) -> Report {
                 id: c.id.clone(),
                 title: c.title.clone(),
                 done,
-                hit_at: rec.and_then(|r| r.done_at).filter(|_| done).map(ts),
+                hit_at: rec.and_then(|r| r.done_at).filter(|_| done).map(rfc3339),
                 changes: rec
                     .map(|r| {
                         r.history
                             .iter()
                             .map(|e| Change {
                                 done: e.done,
-                                at: ts(e.at),
+                                at: rfc3339(e.at),
                                 by: e.by.clone(),
                                 note: e.note.clone(),
                             })
@@ -165,7 +161,7 @@ pub fn build(state: &State) -> Report {
         })
         .collect();
     Report {
-        generated_at: ts(state.now),
+        generated_at: rfc3339(state.now),
         demo: state.demo,
         stale: state.stale_quotes
             || state.stale_news
@@ -179,7 +175,7 @@ pub fn build(state: &State) -> Report {
             .alerts
             .iter()
             .rev()
-            .map(|a| AlertRow { at: ts(a.at), text: a.text.clone() })
+            .map(|a| AlertRow { at: rfc3339(a.at), text: a.text.clone() })
             .collect(),
         headlines: state.news.iter().take(HEADLINES_SHOWN).map(headline).collect(),
     }

@@ -9,7 +9,7 @@ use crate::evidence;
 use crate::filter::Query;
 use crate::history::History;
 use crate::keymap::{Keymap, Mode};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Offset, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tui_input::Input;
@@ -244,6 +244,20 @@ impl State {
     /// The news item under the cursor, if any.
     pub fn selected_news(&self) -> Option<&NewsItem> {
         self.filter.visible.get(self.selected(Pane::News)).and_then(|&i| self.news.get(i))
+    }
+
+    /// Merges headlines into the history, then rebuilds what derives from it (evidence, the
+    /// filtered list), keeping the selected item under the cursor.
+    pub fn merge_news(&mut self, items: Vec<NewsItem>) {
+        let keep = self.selected_news().map(|n| n.id.clone());
+        self.news.merge(items, self.history_cap);
+        self.evidence = evidence::Index::build(&self.news);
+        self.refilter_keeping(keep);
+    }
+
+    /// Local time of `t` for display, at the offset the runtime set (UTC in tests).
+    pub fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        t.with_timezone(&FixedOffset::east_opt(self.utc_offset_secs).unwrap_or(Utc.fix()))
     }
 
     /// Recomputes `filter.visible` from the current query, keeping the selected item if still shown.

@@ -154,7 +154,7 @@ fn normalize(text: &str) -> String {
                 out.push(' ');
             }
         } else {
-            out.extend(c.to_lowercase().map(|l| if l == 'ς' { 'σ' } else { l }));
+            out.extend(crate::filter::fold(c));
         }
     }
     if out.ends_with(' ') {

@@ -212,6 +212,14 @@ fn focus_row(state: &mut State, pane: Pane, id: &str) {
     }
 }
 
+/// Saves without the read-only warning, for changes the user did not ask to keep (a "seen" mark,
+/// alert bookkeeping); a read-only instance simply keeps them in memory.
+fn save_quietly(state: &State, fx: &mut Vec<Effect>) {
+    if !state.read_only {
+        fx.push(Effect::Save(state.user.clone()));
+    }
+}
+
 fn save(state: &mut State, fx: &mut Vec<Effect>) {
     if state.read_only {
         notify(state, Level::Warn, "read-only: this change will not be saved".into(), false);
@@ -240,19 +248,16 @@ fn set_filter(state: &mut State, text: String) {
 
 fn filter_by_selection(state: &mut State, fx: &mut Vec<Effect>) {
     let sel = state.selected(state.focus);
+    // For a catalyst or risk the filter (`c:ID` / `r:ID`) is also the key of its "seen" mark.
     let text = match state.focus {
         Pane::Tickers => state.tickers.get(sel).map(|t| format!("${}", t.symbol)),
-        Pane::Catalysts => state.catalysts.get(sel).map(|c| format!("c:{}", c.id)),
-        Pane::Risks => state.risks.get(sel).map(|r| format!("r:{}", r.id)),
-        Pane::News => None,
-    };
-    let seen = match state.focus {
         Pane::Catalysts => {
             state.catalysts.get(sel).map(|c| evidence::seen_key(evidence::Kind::Catalyst, &c.id))
         }
         Pane::Risks => state.risks.get(sel).map(|r| evidence::seen_key(evidence::Kind::Risk, &r.id)),
-        _ => None,
+        Pane::News => None,
     };
+    let seen = text.clone().filter(|_| matches!(state.focus, Pane::Catalysts | Pane::Risks));
     match text {
         Some(t) => set_filter(state, t),
         None => notify(state, Level::Info, "select a ticker, catalyst or risk to filter by".into(), false),
@@ -260,9 +265,7 @@ fn filter_by_selection(state: &mut State, fx: &mut Vec<Effect>) {
     // Looking at the evidence clears its "new evidence" mark.
     if let Some(key) = seen {
         state.user.evidence_seen.insert(key, state.now);
-        if !state.read_only {
-            fx.push(Effect::Save(state.user.clone()));
-        }
+        save_quietly(state, fx);
     }
 }
 

@@ -9,7 +9,6 @@ use ratatui::text::{Line, Span};
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let dim = Style::new().fg(Color::DarkGray);
-    let offset = chrono::TimeDelta::seconds(i64::from(state.utc_offset_secs));
     let mut lines = vec![Line::from(Span::styled("j/k select · x acknowledge · X acknowledge all", dim))];
     if state.user.alerts.is_empty() {
         lines.push(Line::from(Span::styled("no alerts: set them with [[alerts]] in the config", dim)));
@@ -21,7 +20,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Style::new().fg(Color::Yellow)
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{} ", (a.at + offset).format("%m-%d %H:%M")), dim),
+            Span::styled(format!("{} ", state.local(a.at).format("%m-%d %H:%M")), dim),
             Span::styled(a.text.clone(), style),
         ]));
     }

@@ -47,9 +47,7 @@ pub fn header(state: &State, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled("CW-laser · co-packaged optics thesis", Style::new().fg(Color::Gray)));
     }
     let left = Line::from(spans);
-    let clock = (state.now + chrono::Duration::seconds(i64::from(state.utc_offset_secs)))
-        .format("%a %H:%M ")
-        .to_string();
+    let clock = state.local(state.now).format("%a %H:%M ").to_string();
     let right = Line::from(Span::styled(clock, Style::new().fg(Color::DarkGray))).right_aligned();
     let left_w = left.width();
     frame.render_widget(Paragraph::new(left), area);

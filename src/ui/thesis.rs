@@ -88,7 +88,7 @@ pub fn render_risks(state: &State, frame: &mut Frame, area: Rect) {
 fn last_change(state: &State, id: &str) -> Option<String> {
     let history = &state.user.catalysts.get(id)?.history;
     let last = history.last()?;
-    let local = last.at + chrono::TimeDelta::seconds(i64::from(state.utc_offset_secs));
+    let local = state.local(last.at);
     let what = if last.done { "hit" } else { "reopened" };
     let mut text = format!("{what} {} {}", local.format("%Y-%m-%d %H:%M"), last.by);
     if let Some(note) = &last.note {

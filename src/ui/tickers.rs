@@ -5,7 +5,6 @@ use crate::action::{Pane, SourceId};
 use crate::domain::{MarketState, Quote};
 use crate::hours::{self, Exchange};
 use crate::state::State;
-use chrono::Offset;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -163,9 +162,8 @@ fn exchange_of(provider_symbol: &str, q: Option<&Quote>) -> Option<Exchange> {
 fn session(state: &State, exchange: Option<Exchange>) -> Span<'static> {
     let Some(ex) = exchange else { return Span::raw("") };
     let status = ex.status(state.now);
-    let offset = chrono::FixedOffset::east_opt(state.utc_offset_secs).unwrap_or(chrono::Utc.fix());
-    let at = status.next_change.with_timezone(&offset);
-    let today = state.now.with_timezone(&offset).date_naive();
+    let at = state.local(status.next_change);
+    let today = state.local(state.now).date_naive();
     if status.open {
         return Span::styled(format!("open, closes {}", at.format("%H:%M")), Style::new().fg(Color::Green));
     }

@@ -37,11 +37,10 @@ pub(super) fn note_edit(state: &mut State, req: InputRequest) {
 /// Enter: the note replaces the last change's note (an empty one removes it); `u` undoes it.
 pub(super) fn note_accept(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(draft) = state.note.take() else { return };
-    let text = crate::sanitize::clean_capped(draft.input.value().trim(), NOTE_MAX);
     let Some(rec) = state.user.catalysts.get_mut(&draft.catalyst) else { return };
     let prev = rec.clone();
     let Some(last) = rec.history.last_mut() else { return };
-    last.note = (!text.is_empty()).then_some(text);
+    last.note = crate::cli::clean_note(draft.input.value());
     push_undo(state, Undo::Catalyst { id: draft.catalyst, prev });
     save(state, fx);
 }

@@ -88,9 +88,7 @@ fn apply_payload(state: &mut State, payload: Payload, fx: &mut Vec<Effect>) {
     };
     if fired > 0 {
         // Remembered at once, so a restart never fires the same event again.
-        if !state.read_only {
-            fx.push(Effect::Save(state.user.clone()));
-        }
+        super::save_quietly(state, fx);
         if state.bell {
             fx.push(Effect::Bell);
         }
@@ -104,11 +102,8 @@ fn apply_payload(state: &mut State, payload: Payload, fx: &mut Vec<Effect>) {
             state.stale_quotes = false;
         }
         Payload::News(items) => {
-            let keep = state.selected_news().map(|n| n.id.clone());
-            state.news.merge(items, state.history_cap);
-            state.evidence = crate::evidence::Index::build(&state.news);
+            state.merge_news(items);
             state.stale_news = false;
-            state.refilter_keeping(keep);
         }
     }
 }
@@ -124,10 +119,7 @@ pub(super) fn restore(state: &mut State, cache: Cache) {
         state.stale_quotes = true;
     }
     if !cache.news.is_empty() && state.news.is_empty() {
-        let keep = state.selected_news().map(|n| n.id.clone());
-        state.news.merge(cache.news, state.history_cap);
-        state.evidence = crate::evidence::Index::build(&state.news);
+        state.merge_news(cache.news);
         state.stale_news = true;
-        state.refilter_keeping(keep);
     }
 }
