@@ -31,9 +31,26 @@ pub fn clean_multiline(input: &str) -> String {
     lines[first..last].join("\n")
 }
 
-/// [`clean`] and cap to `max_chars` characters, appending `…` when cut (cut between graphemes).
+/// Untrusted text is cut to this many bytes before any cleaning, so no field costs more than
+/// this however large the document it came in.
+pub const RAW_MAX: usize = 64 * 1024;
+
+/// `input` cut to at most `max_bytes` bytes, at a character boundary.
+pub fn cap_raw(input: &str, max_bytes: usize) -> &str {
+    if input.len() <= max_bytes {
+        return input;
+    }
+    let mut end = max_bytes;
+    while !input.is_char_boundary(end) {
+        end -= 1;
+    }
+    &input[..end]
+}
+
+/// The first [`RAW_MAX`] bytes of `input`, [`clean`]ed and capped to `max_chars` characters,
+/// with `…` appended when cut (cut between graphemes).
 pub fn clean_capped(input: &str, max_chars: usize) -> String {
-    let cleaned = clean(input);
+    let cleaned = clean(cap_raw(input, RAW_MAX));
     if cleaned.chars().count() <= max_chars {
         return cleaned;
     }
@@ -140,17 +157,19 @@ const TAGS: &str = "a abbr b big blockquote br cite code del dfn div em font h1 
                     sup time tt u ul var wbr";
 
 /// Remove `<!-- comments -->` and start/end tags of the [`TAGS`] elements; block elements
-/// become a space.
+/// become a space. Linear in the input: each search stops at the next `<` or remembers that it
+/// found nothing (an unterminated comment means no later one is terminated either).
 fn strip_tags(input: &str) -> Cow<'_, str> {
     if !input.contains('<') {
         return Cow::Borrowed(input);
     }
     let mut out = String::with_capacity(input.len());
     let mut rest = input;
+    let mut comments_end = true;
     while let Some(pos) = rest.find('<') {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
-        match tag_len(tail) {
+        match tag_len(tail, &mut comments_end) {
             Some((len, block)) => {
                 if block {
                     out.push(' ');
@@ -167,13 +186,25 @@ fn strip_tags(input: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The longest name in [`TAGS`].
+const TAG_NAME_MAX: usize = 10;
+
 /// Length of a strippable tag at the start of `s`, and whether it separates words.
-fn tag_len(s: &str) -> Option<(usize, bool)> {
+/// `comments_end` turns false once a comment had no `-->` after it, so later ones skip the search.
+fn tag_len(s: &str, comments_end: &mut bool) -> Option<(usize, bool)> {
     if let Some(body) = s.strip_prefix("<!--") {
-        return body.find("-->").map(|end| (4 + end + 3, false));
+        if !*comments_end {
+            return None;
+        }
+        let end = body.find("-->");
+        *comments_end = end.is_some();
+        return end.map(|end| (4 + end + 3, false));
     }
     let body = s[1..].strip_prefix('/').unwrap_or(&s[1..]);
-    let name_len = body.bytes().take_while(|b| b.is_ascii_alphanumeric()).count();
+    let name_len = body.bytes().take(TAG_NAME_MAX + 1).take_while(|b| b.is_ascii_alphanumeric()).count();
+    if name_len > TAG_NAME_MAX {
+        return None;
+    }
     let name = body[..name_len].to_ascii_lowercase();
     if !TAGS.split_whitespace().any(|t| t == name) {
         return None;
@@ -182,10 +213,9 @@ fn tag_len(s: &str) -> Option<(usize, bool)> {
     if !(after.starts_with(['>', '/']) || after.starts_with(|c: char| c.is_whitespace())) {
         return None;
     }
-    let close = after.find('>')?;
-    if after[..close].contains('<') {
-        return None;
-    }
+    // A `<` before the `>` means this is no tag; stopping there keeps the scan from reaching
+    // past the caller's next search start.
+    let close = after.find(['<', '>']).filter(|&i| after.as_bytes()[i] == b'>')?;
     let len = s.len() - after.len() + close + 1;
     let block = matches!(name.as_str(), "br" | "p" | "div" | "li" | "hr" | "blockquote" | "ul" | "ol")
         || name.starts_with('h') && name.len() == 2;

@@ -11,6 +11,8 @@ use prep::Doc;
 const TITLE_MAX: usize = 300;
 const SOURCE_MAX: usize = 100;
 const ID_MAX: usize = 1000;
+/// Longest link kept, in bytes as received.
+pub const LINK_MAX: usize = 4096;
 /// At most this many extra parses when salvaging items from a broken document.
 const SALVAGE_TRIES: usize = 8;
 
@@ -153,14 +155,18 @@ fn parse(text: &str) -> Result<feed_rs::model::Feed, ParseFeedError> {
 }
 
 /// Re-parse a broken document cut after its last parsable item: the last `</item>`/`</entry>`
-/// first (truncated downloads), then a bounded binary search for an earlier cut.
+/// before the first XML error (one streaming pass finds it), then the last one of all
+/// (truncated downloads), then a bounded binary search for an earlier cut.
 /// Returns the feed and the length of the text it came from.
 fn salvage(text: &str) -> Option<(feed_rs::model::Feed, usize)> {
-    let cuts = prep::salvage_candidates(text);
+    let mut cuts = prep::salvage_candidates(text);
     let attempt = |cut: usize| {
         let closed = prep::close_at(text, cut)?;
         parse(&closed).ok().filter(|f| !f.entries.is_empty()).map(|f| (f, cut))
     };
+    if let Some(error_at) = prep::first_error(text) {
+        cuts.retain(|&cut| cut <= error_at);
+    }
     let last = *cuts.last()?;
     if let Some(found) = attempt(last) {
         return Some(found);
@@ -199,13 +205,15 @@ fn to_error(err: ParseFeedError, root: Option<&str>) -> FeedError {
     }
 }
 
-/// First http(s) link, preferring alternate (or rel-less) links.
+/// First http(s) link, preferring alternate (or rel-less) links. A link longer than [`LINK_MAX`]
+/// is dropped (no browser or server takes it, and it would be kept in the read marks).
 fn pick_link(links: &[feed_rs::model::Link]) -> String {
     let alternate = |l: &&feed_rs::model::Link| l.rel.as_deref().is_none_or(|r| r == "alternate");
     links
         .iter()
         .filter(alternate)
         .chain(links.iter().filter(|l| !alternate(l)))
+        .filter(|l| l.href.len() <= LINK_MAX)
         .map(|l| sanitize::clean_url(&l.href))
         .find(|u| is_http(u))
         .unwrap_or_default()

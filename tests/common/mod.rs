@@ -1,6 +1,7 @@
 //! Shared test helpers: a fixed clock, a state built from the example config, news items, key presses.
 #![allow(dead_code)]
 
+pub mod pathological;
 pub mod pty;
 
 /// Proxy variables cleared for the binary: its requests go to 127.0.0.1 only.

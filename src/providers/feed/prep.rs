@@ -109,11 +109,13 @@ pub(super) fn document_kind(text: &str) -> Doc {
         } else if rest.starts_with("<?") {
             rest.find("?>").map(|e| e + 2)
         } else if rest.starts_with("<!") {
-            match (rest.find('['), rest.find('>')) {
-                (Some(b), Some(g)) if b < g => {
+            // Whichever of `[` (an internal subset) and `>` comes first: searching for each
+            // separately would scan the whole document once per declaration.
+            match rest.find(['[', '>']) {
+                Some(b) if rest.as_bytes()[b] == b'[' => {
                     rest[b..].find(']').and_then(|c| rest[b + c..].find('>').map(|e| b + c + e + 1))
                 }
-                (_, g) => g.map(|g| g + 1),
+                g => g.map(|g| g + 1),
             }
         } else if rest.starts_with('<') && rest[1..].starts_with(|c: char| c.is_alphabetic() || c == '_') {
             return Doc::Xml(pos);
@@ -267,6 +269,24 @@ pub(super) fn salvage_candidates(text: &str) -> Vec<usize> {
         .collect();
     ends.sort_unstable();
     ends
+}
+
+/// Byte offset of the first point where the XML stops being well-formed (a syntax error, a
+/// mismatched end tag, a bad character reference), found by one streaming pass; `None` if the
+/// reader finds none.
+pub(super) fn first_error(text: &str) -> Option<usize> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    loop {
+        match reader.read_event() {
+            Err(_) => return usize::try_from(reader.error_position()).ok(),
+            Ok(quick_xml::events::Event::Eof) => return None,
+            Ok(quick_xml::events::Event::GeneralRef(r)) if r.resolve_char_ref().is_err() => {
+                return usize::try_from(reader.buffer_position()).ok();
+            }
+            Ok(_) => {}
+        }
+    }
 }
 
 /// `text[..cut]` with every element still open at `cut` closed, or `None` if a comment, CDATA
