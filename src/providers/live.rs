@@ -1,9 +1,8 @@
 //! Live sources over HTTP: Yahoo chart quotes with a per-ticker fallback source (Stooq), and news
 //! feeds. One attempt per call; `update` schedules retries with backoff.
 
-use super::http::{FetchError, Http, HttpConfig};
-use super::{Outcome, feed, stooq, yahoo};
-use crate::action::Payload;
+use super::http::{FetchError, Fetched, Http, HttpConfig};
+use super::{Outcome, stooq, yahoo};
 use crate::config::{Config, FeedSpec};
 use crate::domain::{Quote, TickerSpec};
 use chrono::Utc;
@@ -78,15 +77,11 @@ impl Live {
         }
     }
 
-    /// One feed: raw bytes (charset from the body or the Content-Type) through the feed parser.
-    pub async fn news(&self, spec: &FeedSpec) -> Outcome {
-        match self.http.get(&spec.url).await {
-            Ok(body) => Outcome::from(
-                feed::parse_feed(&body.bytes, &spec.name, body.content_type.as_deref())
-                    .map(Payload::News)
-                    .map_err(|e| e.to_string()),
-            ),
-            Err(e) => Outcome { retry_after: e.retry_after(), ..Outcome::from(Err(e.to_string())) },
-        }
+    /// One feed's raw bytes and Content-Type (which may carry a `charset=`), or the failed outcome.
+    pub async fn feed_body(&self, spec: &FeedSpec) -> Result<Fetched, Outcome> {
+        self.http.get(&spec.url).await.map_err(|e| Outcome {
+            retry_after: e.retry_after(),
+            ..Outcome::from(Err(e.to_string()))
+        })
     }
 }

@@ -27,6 +27,16 @@ fn test_panic(source: SourceId) {
     }
 }
 
+/// Debug builds only: with `CHOKEPOINT_TEST_SLOW_PARSE=MS` set, every feed parse holds its thread
+/// that long, as a pathological document would, so tests can prove parsing never starves fetches.
+fn test_slow_parse() {
+    if cfg!(debug_assertions)
+        && let Some(ms) = std::env::var("CHOKEPOINT_TEST_SLOW_PARSE").ok().and_then(|v| v.parse().ok())
+    {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
 /// Everything a fetch needs, shared read-only by the fetch tasks.
 #[derive(Clone)]
 pub struct Providers {
@@ -39,7 +49,14 @@ struct Inner {
     tagger: Tagger,
     /// `None` in demo mode.
     live: Option<live::Live>,
+    /// Permits to parse and tag a feed; see [`PARSE_SLOTS`].
+    parse_slots: tokio::sync::Semaphore,
 }
+
+/// Parsing and tagging a feed is CPU work on an untrusted document of up to 5 MiB: it runs on
+/// tokio's blocking pool, at most this many at once, so the runtime's workers stay free for
+/// quote fetches, timers and the UI whatever the feeds hold.
+pub const PARSE_SLOTS: usize = 2;
 
 /// What one fetch produced before it is stamped into a `Loaded`.
 pub struct Outcome {
@@ -90,6 +107,29 @@ impl Outcome {
 }
 
 impl Providers {
+    /// Runs `parse` and tags its items on the blocking pool once a parse slot is free.
+    async fn parse_news(
+        &self,
+        parse: impl FnOnce(&Inner) -> Result<Payload, String> + Send + 'static,
+    ) -> Outcome {
+        let Ok(_slot) = self.inner.parse_slots.acquire().await else {
+            return Outcome::from(Err("the feed parser pool is closed".into()));
+        };
+        let inner = Arc::clone(&self.inner);
+        let job = tokio::task::spawn_blocking(move || {
+            test_slow_parse();
+            let mut result = parse(&inner);
+            if let Ok(Payload::News(items)) = &mut result {
+                items.iter_mut().for_each(|n| inner.tagger.tag(n));
+            }
+            result
+        });
+        match job.await {
+            Ok(result) => Outcome::from(result),
+            Err(e) => Outcome::from(Err(format!("the feed parser failed: {e}"))),
+        }
+    }
+
     /// Live providers need an HTTP client; building one can fail (TLS roots), which is reported.
     pub fn new(config: &Config, demo: bool) -> Result<Providers, String> {
         let tagger = Tagger::new(&config.tickers, &config.catalysts, &config.risks);
@@ -100,6 +140,7 @@ impl Providers {
                 feeds: config.feeds.clone(),
                 tagger,
                 live,
+                parse_slots: tokio::sync::Semaphore::new(PARSE_SLOTS),
             }),
         })
     }
@@ -108,21 +149,29 @@ impl Providers {
     pub async fn fetch(&self, source: SourceId, req_id: u64) -> Loaded {
         test_panic(source);
         let inner = &self.inner;
-        let mut outcome = match (&inner.live, source) {
+        let outcome = match (&inner.live, source) {
             (None, SourceId::Quotes) => {
                 let (result, partial_error) = demo::quotes(&inner.tickers, Utc::now());
                 Outcome { result, partial_error, retry_after: None, failed_items: Vec::new() }
             }
-            (None, SourceId::Feed(i)) => Outcome::from(demo::news(inner.feeds.get(i))),
+            (None, SourceId::Feed(i)) => self.parse_news(move |inner| demo::news(inner.feeds.get(i))).await,
             (Some(live), SourceId::Quotes) => live.quotes(&inner.tickers).await,
             (Some(live), SourceId::Feed(i)) => match inner.feeds.get(i) {
-                Some(feed) => live.news(feed).await,
+                Some(spec) => match live.feed_body(spec).await {
+                    Ok(body) => {
+                        self.parse_news(move |inner| {
+                            let name = inner.feeds.get(i).map_or("", |f| f.name.as_str());
+                            feed::parse_feed(&body.bytes, name, body.content_type.as_deref())
+                                .map(Payload::News)
+                                .map_err(|e| e.to_string())
+                        })
+                        .await
+                    }
+                    Err(failed) => failed,
+                },
                 None => Outcome::from(Err("unknown feed".into())),
             },
         };
-        if let Ok(Payload::News(items)) = &mut outcome.result {
-            items.iter_mut().for_each(|n| inner.tagger.tag(n));
-        }
         Loaded {
             source,
             req_id,
