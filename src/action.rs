@@ -108,6 +108,8 @@ pub enum Action {
     FilterCancel,
     FilterBySelection,
     OpenLink,
+    /// A bracketed paste: text for the open input, never keys.
+    Paste(String),
     // data
     RefreshAll,
     /// A scheduled refresh of one source is due; only the newest schedule (generation) counts.

@@ -10,7 +10,7 @@ use crate::store::Store;
 use crate::update::{notify, update};
 use crate::{config::Config, domain::UserState, ui};
 use chrono::Utc;
-use crossterm::event::{Event, EventStream};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 use futures::StreamExt;
 use ratatui::Terminal;
@@ -34,7 +34,7 @@ impl Drop for TerminalGuard {
 
 fn restore_terminal() {
     let _ = disable_raw_mode();
-    let _ = crossterm::execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, crossterm::cursor::Show);
 }
 
 /// A panic on the UI thread restores the terminal before the message prints; a panic on any other
@@ -182,7 +182,9 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     install_panic_hook();
     enable_raw_mode()?;
     let _guard = TerminalGuard;
-    crossterm::execute!(io::stdout(), EnterAlternateScreen)?;
+    // Bracketed paste: a paste arrives as one text event, so pasted newlines and letters can
+    // never act as keys.
+    crossterm::execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
 
@@ -210,6 +212,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
                     state.keymap.map(state.mode(), &key).into_iter().collect()
                 }
                 Some(Ok(Event::Resize(w, h))) => vec![Action::Resize(w, h)],
+                Some(Ok(Event::Paste(text))) => vec![Action::Paste(text)],
                 Some(Ok(_)) => Vec::new(),
                 Some(Err(e)) => {
                     tracing::error!("terminal input failed, exiting: {e}");

@@ -1,7 +1,10 @@
 //! update(&mut State, Action) -> Vec<Effect>: the only place the state changes.
 
 mod intel;
+mod paste;
 mod sources;
+
+pub use paste::FILTER_MAX;
 
 use crate::action::{Action, Pane, SourceId};
 use crate::domain::{CatalystRecord, ToggleEvent};
@@ -72,6 +75,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FilterEdit(tui_input::InputRequest::InsertChar(c)) if !crate::sanitize::is_safe_char(c) => {
             return fx; // pasted controls, escapes and bidi overrides never reach the screen
         }
+        Action::FilterEdit(tui_input::InputRequest::InsertChar(_))
+            if state.filter.input.value().chars().count() >= FILTER_MAX =>
+        {
+            notify(state, Level::Warn, format!("the filter holds at most {FILTER_MAX} characters"), false);
+        }
         Action::FilterEdit(req) => {
             if state.filter.input.handle(req).is_none() {
                 return fx;
@@ -92,6 +100,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::FilterBySelection => filter_by_selection(state, &mut fx),
         Action::OpenLink => open_link(state, &mut fx),
+        Action::Paste(text) => paste::paste(state, &text),
         Action::RefreshAll => {
             let ids: Vec<SourceId> = state.sources.iter().map(|s| s.id).collect();
             for id in ids {
