@@ -5,8 +5,10 @@
 //! `cargo bench --bench app`. Not part of `cargo test`: no timing is asserted anywhere.
 //!
 //! `CHOKEPOINT_BENCH_IDLE_SECS` shortens the idle window (default 60) for a quick look, and
-//! `CHOKEPOINT_BENCH_ONLY=startup,idle,rss,keys,criterion,day,faults` picks figures.
+//! `CHOKEPOINT_BENCH_ONLY=startup,idle,rss,keys,hostile,criterion,day,faults` picks figures.
 
+#[path = "../tests/common/pathological.rs"]
+mod pathological;
 mod support;
 
 use chokepoint::action::{Action, Loaded, Pane, Payload, SourceId};
@@ -60,6 +62,11 @@ fn main() {
     if run("keys") {
         rows.extend(keystroke_in_process());
         rows.push(keystroke_pty(&base));
+    }
+    if run("hostile") {
+        rows.push(hostile_feeds());
+        rows.push(paste_in_process());
+        rows.push(paste_pty(&base));
     }
     if run("criterion") {
         rows.extend(criterion_rows());
@@ -526,6 +533,99 @@ fn keystroke_in_process() -> Vec<Row> {
             Some(p99 < Duration::from_millis(8)),
         ),
     ]
+}
+
+/// Every pathological 5 MiB feed (tests/common/pathological.rs) through the real parser, median
+/// of 3 parses each; the row names the slowest case.
+fn hostile_feeds() -> Row {
+    let mut worst = (Duration::ZERO, "");
+    for (name, doc) in pathological::cases(5 << 20) {
+        let mut times: Vec<Duration> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let _ = std::hint::black_box(chokepoint::providers::feed::parse_feed(&doc, name, None));
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        eprintln!("  hostile feed {name}: {} ({} bytes)", ms(times[1]), doc.len());
+        if times[1] > worst.0 {
+            worst = (times[1], name);
+        }
+    }
+    row(
+        "hostile 5 MiB feed parsed (slowest of 14 pathological mixes)",
+        "under 1 s",
+        format!("{} ({})", ms(worst.0), worst.1),
+        Some(worst.0 < Duration::from_secs(1)),
+    )
+}
+
+/// A 1 MiB paste into the filter over 10,000 items, and the frame after it (median of 10).
+fn paste_in_process() -> Row {
+    let config = support::config(10_000);
+    let mut state = State::new(&config, UserState::default(), support::now(), false);
+    update(&mut state, Action::Restore(support::cache(&config, 10_000)));
+    update(&mut state, Action::Resize(200, 60));
+    let mut term = match Terminal::new(TestBackend::new(200, 60)) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    let paste = "optical laser\n".repeat(1024 * 1024 / 14);
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        update(&mut state, Action::FilterStart);
+        let t = Instant::now();
+        update(&mut state, Action::Paste(paste.clone()));
+        if let Err(e) = term.draw(|f| chokepoint::ui::render(&state, f)) {
+            panic!("{e}");
+        }
+        times.push(t.elapsed());
+        update(&mut state, Action::FilterCancel);
+    }
+    times.sort();
+    row(
+        "1 MiB paste into the filter to redrawn frame, 10,000 items",
+        "under 100 ms",
+        format!("{} (median of 10)", ms(times[5])),
+        Some(times[5] < Duration::from_millis(100)),
+    )
+}
+
+/// The same paste through the real binary's pty: from the first pasted byte written to the cap
+/// notice on screen, then `q` to exit.
+fn paste_pty(base: &str) -> Row {
+    let home = Home::new(&support::config_text(10_000, base), 10_000, 10_000);
+    let mut app = Pty::spawn(&home, 200, 60);
+    if app.until(Duration::from_secs(10), |s| s.contains(&first_headline())).is_none() {
+        panic!("10k items not shown");
+    }
+    app.send(b"/");
+    app.collect(Duration::from_millis(200));
+    let mut bytes = b"\x1b[200~".to_vec();
+    bytes.extend("optical laser\n".repeat(1024 * 1024 / 14).bytes());
+    bytes.extend(b"\x1b[201~");
+    app.send(&bytes);
+    let sent = Instant::now();
+    let Some(shown) = app.until(Duration::from_secs(20), |s| s.contains("at most 512")) else {
+        panic!("paste never handled:\n{}", app.parser.screen().contents());
+    };
+    let handled = shown.saturating_duration_since(sent);
+    app.send(b"\x1b");
+    app.collect(Duration::from_millis(100));
+    let asked = Instant::now();
+    app.send(b"q");
+    while !matches!(app.child.try_wait(), Ok(Some(_))) && asked.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let quit = asked.elapsed();
+    app.quit();
+    row(
+        "  same, real binary: last pasted byte written to notice shown; then q to exit",
+        "(for reference)",
+        format!("{}; q exits in {}", ms(handled), ms(quit)),
+        None,
+    )
 }
 
 /// Types into the filter of the real binary and waits for each character to show: the latency a

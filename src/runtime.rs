@@ -34,7 +34,12 @@ impl Drop for TerminalGuard {
 
 fn restore_terminal() {
     let _ = disable_raw_mode();
-    let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = crossterm::execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }
 
 /// A panic on the UI thread restores the terminal before the message prints; a panic on any other
@@ -285,6 +290,18 @@ fn test_panic(key: &crossterm::event::KeyEvent) {
     }
 }
 
+/// Why a link did not open, in words: a missing opener is reported as the io error of the last
+/// launcher tried ("No such file or directory"), which names neither the link nor the cure.
+fn open_failure(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => {
+            "no link opener on PATH (xdg-open, gio, wslview): install xdg-utils".into()
+        }
+        io::ErrorKind::PermissionDenied => format!("the link opener may not run: {e}"),
+        _ => format!("the link opener failed: {e}"),
+    }
+}
+
 /// The data worth keeping across restarts.
 pub fn snapshot_cache(state: &State) -> Cache {
     let quotes = state.tickers.iter().filter_map(|t| state.quotes.get(&t.symbol)).cloned().collect();
@@ -349,7 +366,8 @@ fn perform(
                 let tx = tx.clone();
                 tokio::task::spawn_blocking(move || {
                     if let Err(e) = open::that_detached(&url) {
-                        let _ = tx.send(Action::OpenFailed(e.to_string()));
+                        tracing::warn!("opening a link of {} bytes failed: {e}", url.len());
+                        let _ = tx.send(Action::OpenFailed(open_failure(&e)));
                     }
                 });
             }

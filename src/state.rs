@@ -247,12 +247,27 @@ impl State {
     }
 
     /// Merges headlines into the history, then rebuilds what derives from it (evidence, the
-    /// filtered list), keeping the selected item under the cursor.
-    pub fn merge_news(&mut self, items: Vec<NewsItem>) {
+    /// filtered list), keeping the selected item under the cursor. Returns whether read marks
+    /// were pruned (the user state changed and wants saving).
+    pub fn merge_news(&mut self, items: Vec<NewsItem>) -> bool {
         let keep = self.selected_news().map(|n| n.id.clone());
         self.news.merge(items, self.history_cap);
         self.evidence = evidence::Index::build(&self.news);
         self.refilter_keeping(keep);
+        self.prune_read_marks()
+    }
+
+    /// Read marks follow the history: once it is full, a mark whose headline is no longer in it
+    /// (pushed out by newer ones) is dropped, so the set never outgrows the history. A history
+    /// that is not full yet (a first start, a lost cache) drops nothing.
+    fn prune_read_marks(&mut self) -> bool {
+        if self.user.read.is_empty() || self.news.len() < self.history_cap {
+            return false;
+        }
+        let kept: std::collections::HashSet<&str> = self.news.iter().map(|n| n.id.as_str()).collect();
+        let before = self.user.read.len();
+        self.user.read.retain(|id| kept.contains(id.as_str()));
+        self.user.read.len() != before
     }
 
     /// Local time of `t` for display, at the offset the runtime set (UTC in tests).

@@ -152,3 +152,19 @@ fn a_panicking_fetch_task_is_reported_and_the_ui_lives_on() {
     app.keys("q");
     assert!(app.wait_exit().success());
 }
+
+#[test]
+fn a_link_that_cannot_be_opened_says_why() {
+    let home = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let path = empty.path().to_string_lossy().to_string();
+    // No xdg-open, gio or any other opener on PATH: the old message was "No such file or directory".
+    let mut app = common::pty::App::start_with_env(home.path(), &["--demo"], &[("PATH", &path)]);
+    app.wait_for("Catalysts 0/7");
+    app.keys("4");
+    app.send("\r");
+    let s = app.wait_for("no link opener on PATH");
+    assert!(s.contains("install xdg-utils"), "{s}");
+    app.keys("q");
+    assert!(app.wait_exit().success());
+}

@@ -40,8 +40,16 @@ fn five_mib_hostile_feeds_parse_and_stay_bounded() {
         let items = finishes(name, move || feed::parse_feed(&doc, "hostile", None));
         let Ok(items) = items else { continue };
         for item in &items {
-            assert!(item.title.chars().count() <= 300, "{name}: title of {} chars", item.title.chars().count());
-            assert!(item.source.chars().count() <= 100, "{name}: source of {} chars", item.source.chars().count());
+            assert!(
+                item.title.chars().count() <= 300,
+                "{name}: title of {} chars",
+                item.title.chars().count()
+            );
+            assert!(
+                item.source.chars().count() <= 100,
+                "{name}: source of {} chars",
+                item.source.chars().count()
+            );
             assert!(item.link.len() <= feed::LINK_MAX, "{name}: link of {} bytes", item.link.len());
             assert!(item.id.chars().count() <= 1000, "{name}: id of {} chars", item.id.chars().count());
             assert!(!item.title.contains('\u{1b}'), "{name}: escape in title");

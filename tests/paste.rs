@@ -100,7 +100,8 @@ fn the_real_binary_takes_a_paste_as_text() {
     assert!(s.contains("Catalysts 0/7"), "{s}");
     app.keys("q");
     assert!(app.wait_exit().success());
-    let state = std::fs::read_to_string(home.path().join("data/chokepoint/demo-state.json")).unwrap_or_default();
+    let state =
+        std::fs::read_to_string(home.path().join("data/chokepoint/demo-state.json")).unwrap_or_default();
     assert!(!state.contains("\"done\": true"), "nothing may be saved: {state}");
 }
 

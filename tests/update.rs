@@ -398,3 +398,34 @@ fn a_500_storm_backs_off_to_the_refresh_interval() {
     assert!(n <= 60, "{n} requests in an hour of failures");
     assert!(n >= 12, "{n}: retries must go on");
 }
+
+#[test]
+fn read_marks_are_pruned_with_the_history() {
+    let mut state = state();
+    state.history_cap = 3;
+    let first: Vec<_> =
+        (0..3).map(|i| news(&format!("old{i}"), &format!("Old headline {i}"), 10 + i)).collect();
+    deliver(&mut state, SourceId::Feed(0), Payload::News(first));
+    update(&mut state, Action::Focus(Pane::News));
+    update(&mut state, Action::Bottom);
+    update(&mut state, Action::OpenLink); // marks old2, the oldest, read
+    assert!(state.user.read.contains("old2"), "{:?}", state.user.read);
+    update(&mut state, Action::Top);
+    update(&mut state, Action::OpenLink); // old0
+    // Two newer headlines push old1 and old2 out of the full history: old2's mark goes with it.
+    let fresh = vec![news("new0", "New headline 0", 1), news("new1", "New headline 1", 2)];
+    let fx = deliver(&mut state, SourceId::Feed(0), Payload::News(fresh));
+    assert_eq!(state.user.read.iter().collect::<Vec<_>>(), ["old0"]);
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Save(u) if !u.read.contains("old2"))),
+        "pruned marks are saved"
+    );
+}
+
+#[test]
+fn read_marks_survive_a_history_that_is_not_full() {
+    let mut state = state();
+    state.user.read.insert("seen-last-week".into());
+    deliver(&mut state, SourceId::Feed(0), Payload::News(vec![news("a", "A headline", 1)]));
+    assert!(state.user.read.contains("seen-last-week"));
+}

@@ -79,9 +79,9 @@ impl Live {
 
     /// One feed's raw bytes and Content-Type (which may carry a `charset=`), or the failed outcome.
     pub async fn feed_body(&self, spec: &FeedSpec) -> Result<Fetched, Outcome> {
-        self.http.get(&spec.url).await.map_err(|e| Outcome {
-            retry_after: e.retry_after(),
-            ..Outcome::from(Err(e.to_string()))
-        })
+        self.http
+            .get(&spec.url)
+            .await
+            .map_err(|e| Outcome { retry_after: e.retry_after(), ..Outcome::from(Err(e.to_string())) })
     }
 }

@@ -102,7 +102,9 @@ fn apply_payload(state: &mut State, payload: Payload, fx: &mut Vec<Effect>) {
             state.stale_quotes = false;
         }
         Payload::News(items) => {
-            state.merge_news(items);
+            if state.merge_news(items) {
+                super::save_quietly(state, fx);
+            }
             state.stale_news = false;
         }
     }
@@ -119,6 +121,7 @@ pub(super) fn restore(state: &mut State, cache: Cache) {
         state.stale_quotes = true;
     }
     if !cache.news.is_empty() && state.news.is_empty() {
+        // Pruned read marks are saved with the next change.
         state.merge_news(cache.news);
         state.stale_news = true;
     }
