@@ -39,6 +39,7 @@ fn five_mib_hostile_feeds_parse_and_stay_bounded() {
         assert!(doc.len() <= CAP + 512 * 1024, "{name}: {} bytes", doc.len());
         let items = finishes(name, move || feed::parse_feed(&doc, "hostile", None));
         let Ok(items) = items else { continue };
+        assert!(items.len() <= feed::ITEMS_MAX, "{name}: {} items", items.len());
         for item in &items {
             assert!(
                 item.title.chars().count() <= 300,

@@ -113,12 +113,17 @@ const PUBLISHERS: &[&str] =
 
 /// A deterministic RSS 2.0 document with `n` distinct items, one minute apart, newest first.
 pub fn generated_feed(n: usize, seed: u64) -> Vec<u8> {
-    let mut rng = fastrand::Rng::with_seed(seed);
+    generated_range(0..n, seed)
+}
+
+/// Items `range` of the generated sequence for `seed` (item `i` is `i` minutes old).
+fn generated_range(range: std::ops::Range<usize>, seed: u64) -> Vec<u8> {
+    let mut rng = fastrand::Rng::with_seed(seed ^ range.start as u64);
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
          <title>Generated</title><link>https://example.com/</link><description>bench</description>\n",
     );
-    for i in 0..n {
+    for i in range {
         let mut title = Vec::new();
         for _ in 0..rng.usize(5..12) {
             title.push(WORDS[rng.usize(..WORDS.len())]);
@@ -140,12 +145,17 @@ pub fn generated_feed(n: usize, seed: u64) -> Vec<u8> {
     xml.into_bytes()
 }
 
-/// `n` news items as a live fetch would hand them over: parsed by `parse_feed`, tagged.
+/// `n` news items as live fetches would hand them over: parsed by `parse_feed` (in documents of
+/// at most `feed::ITEMS_MAX` items, the most one feed gives), tagged.
 pub fn items(config: &Config, n: usize, seed: u64) -> Vec<NewsItem> {
-    let mut items = match feed::parse_feed(&generated_feed(n, seed), "Generated", None) {
-        Ok(items) => items,
-        Err(e) => panic!("generated feed: {e}"),
-    };
+    let mut items = Vec::with_capacity(n);
+    for start in (0..n).step_by(feed::ITEMS_MAX) {
+        let doc = generated_range(start..n.min(start + feed::ITEMS_MAX), seed);
+        match feed::parse_feed(&doc, "Generated", None) {
+            Ok(more) => items.extend(more),
+            Err(e) => panic!("generated feed: {e}"),
+        }
+    }
     let tagger = Tagger::new(&config.tickers, &config.catalysts, &config.risks);
     items.iter_mut().for_each(|it| tagger.tag(it));
     items

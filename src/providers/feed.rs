@@ -11,6 +11,9 @@ use prep::Doc;
 const TITLE_MAX: usize = 300;
 const SOURCE_MAX: usize = 100;
 const ID_MAX: usize = 1000;
+/// At most this many items are taken from one document (feeds list newest first; real ones
+/// carry 10-100), so a hostile feed cannot flood the history, tagging and the store.
+pub const ITEMS_MAX: usize = 1000;
 /// Longest link kept, in bytes as received.
 pub const LINK_MAX: usize = 4096;
 /// At most this many extra parses when salvaging items from a broken document.
@@ -79,8 +82,8 @@ fn parse_feed_inner(
     let fallback = feed_title
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| sanitize::clean_capped(source_name, SOURCE_MAX));
-    let mut items = Vec::with_capacity(feed.entries.len());
-    for (idx, entry) in feed.entries.into_iter().enumerate() {
+    let mut items = Vec::with_capacity(feed.entries.len().min(ITEMS_MAX));
+    for (idx, entry) in feed.entries.into_iter().enumerate().take(ITEMS_MAX) {
         let title = entry.title.as_ref().map(|t| sanitize::clean_capped(&t.content, TITLE_MAX));
         let Some(title) = title.filter(|t| !t.is_empty()) else {
             continue;
