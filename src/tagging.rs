@@ -4,7 +4,9 @@
 //! Keywords, company names and aliases match case-insensitively on word boundaries
 //! ("lite" never matches inside "satellite"; "Lumentum" matches "Lumentum's"), with any run of
 //! spaces/hyphens in a keyword matching any run in the title ("co-packaged optics" matches
-//! "co packaged  optics"). Keywords containing CJK characters match as plain substrings.
+//! "co packaged  optics"). Keywords containing CJK characters match as plain substrings. A keyword
+//! of terms joined by ` & ` needs every term somewhere in the title, in any order
+//! (`AMD & supply agreement` tags "AMD signs long-term supply agreement").
 //! Ticker symbols match case-sensitively in upper case as whole words (`LITE`, not "Lite"), as
 //! `$lite`, or after an exchange prefix (`NASDAQ: LITE`). A configured company name is also tried
 //! without its company form ("Applied Optoelectronics, Inc." -> "Applied Optoelectronics"); when
@@ -75,6 +77,8 @@ enum Pattern {
     Exact(Needle),
     /// A ticker symbol written `$sym` or `EXCHANGE: sym`, any case (needle is the folded symbol).
     Symbol(Needle),
+    /// Every one of these, anywhere in the title (a keyword `a & b`).
+    All(Vec<Pattern>),
 }
 
 /// A search string and whether its ends must sit on word boundaries.
@@ -129,6 +133,7 @@ impl Pattern {
             Pattern::Phrase(n) => n.hits(&title.folded).next().is_some(),
             Pattern::Exact(n) => n.hits(title.original).next().is_some(),
             Pattern::Symbol(n) => n.hits(&title.folded).any(|at| symbol_prefix(&title.folded[..at])),
+            Pattern::All(parts) => parts.iter().all(|p| p.is_in(title)),
         }
     }
 }
@@ -275,8 +280,34 @@ fn strip_company_suffix(name: &str) -> &str {
 }
 
 /// Case-insensitive, word-aware pattern for a keyword; spaces and hyphens inside it match any
-/// run of spaces/hyphens/dashes. CJK keywords match as plain substrings.
+/// run of spaces/hyphens/dashes. CJK keywords match as plain substrings. Terms joined by an `&`
+/// with space on both sides must all be present (`AT&T` stays one term).
 fn keyword_pattern(keyword: &str) -> Option<Pattern> {
+    let terms = and_terms(keyword);
+    if terms.len() > 1 {
+        let parts: Option<Vec<Pattern>> = terms.into_iter().map(term_pattern).collect();
+        return parts.map(Pattern::All);
+    }
+    term_pattern(keyword)
+}
+
+/// `a & b & c` -> [a, b, c]: split at each `&` with whitespace on both sides.
+fn and_terms(keyword: &str) -> Vec<&str> {
+    let mut terms = Vec::new();
+    let mut start = 0;
+    for (at, _) in keyword.match_indices('&') {
+        let spaced_before = keyword[..at].chars().next_back().is_some_and(char::is_whitespace);
+        let spaced_after = keyword[at + 1..].chars().next().is_some_and(char::is_whitespace);
+        if spaced_before && spaced_after {
+            terms.push(keyword[start..at].trim());
+            start = at + 1;
+        }
+    }
+    terms.push(keyword[start..].trim());
+    terms
+}
+
+fn term_pattern(keyword: &str) -> Option<Pattern> {
     let folded = normalize(keyword);
     let mut needle = Needle::new(folded)?;
     if keyword.chars().any(is_cjk) {
@@ -442,6 +473,24 @@ mod tests {
         assert_eq!(tag("台湾Sivers、CWレーザーを出荷").tickers, ["SIVE"]);
         assert_eq!(tag("光環CPO需求升溫").catalysts, ["cpo"]);
         assert!(tag("台湾Siversson社").tickers.is_empty(), "still word-aware on the Latin side");
+    }
+
+    #[test]
+    fn terms_joined_by_an_ampersand_must_all_appear() {
+        let t = Tagger::new(&[], &[thesis("amd", &["AMD & supply agreement", "AT&T"])], &[]);
+        let tags = |title: &str| {
+            let mut n = tag(title);
+            t.tag(&mut n);
+            n.catalysts
+        };
+        assert_eq!(tags("AMD signs long-term supply agreement for CPO lasers"), ["amd"]);
+        assert_eq!(tags("Supply agreement with AMD, says Sivers"), ["amd"]);
+        assert!(tags("AMD unveils a new GPU").is_empty());
+        assert!(tags("Lumentum supply agreement").is_empty());
+        assert!(tags("AMDX supply agreement").is_empty(), "terms keep their word boundaries");
+        assert_eq!(tags("AT&T buys lasers"), ["amd"], "an `&` without spaces is part of the term");
+        assert_eq!(and_terms("a & b &c & d"), ["a", "b &c", "d"]);
+        assert!(keyword_pattern("a & ").is_none(), "an empty term makes no pattern");
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! Demo provider: recorded Yahoo chart JSON and RSS/Atom files from `assets/demo/`, embedded in the
-//! binary and parsed by the same code as live data.
+//! binary and parsed by the same code as live data. The recordings are moved in time as they load,
+//! so the demo never looks stale: the newest headline is an hour old (the recorded spacing kept)
+//! and each quote is from its exchange's last completed session.
 
 use super::{feed, yahoo};
 use crate::action::Payload;
 use crate::config::FeedSpec;
-use crate::domain::TickerSpec;
-use chrono::{DateTime, Utc};
+use crate::domain::{Quote, TickerSpec};
+use crate::hours::Exchange;
+use chrono::{DateTime, Days, TimeDelta, Utc};
+use std::sync::OnceLock;
 
 /// Recorded chart responses, by provider symbol.
 const CHARTS: &[(&str, &[u8])] = &[
@@ -39,7 +43,10 @@ pub fn quotes(tickers: &[TickerSpec], now: DateTime<Utc>) -> (Result<Payload, St
     for t in tickers {
         match CHARTS.iter().find(|(sym, _)| *sym == t.provider()) {
             Some((_, bytes)) => match yahoo::parse_chart(bytes, t, "demo", now) {
-                Ok(q) => quotes.push(q),
+                Ok(mut q) => {
+                    to_last_session(&mut q, now);
+                    quotes.push(q);
+                }
                 Err(e) => errors.push(format!("{}: {e}", t.symbol)),
             },
             None => errors.push(format!("{}: no recording", t.symbol)),
@@ -52,9 +59,103 @@ pub fn quotes(tickers: &[TickerSpec], now: DateTime<Utc>) -> (Result<Payload, St
     (Ok(Payload::Quotes(quotes)), partial)
 }
 
-/// Parses one recorded feed (untagged; the caller tags).
-pub fn news(spec: Option<&FeedSpec>) -> Result<Payload, String> {
+/// Parses one recorded feed (untagged; the caller tags), its dates moved so that the newest
+/// headline of all recordings is an hour older than `now`.
+pub fn news(spec: Option<&FeedSpec>, now: DateTime<Utc>) -> Result<Payload, String> {
     let spec = spec.ok_or("unknown demo feed")?;
     let (name, _, bytes) = FEEDS.iter().find(|(_, url, _)| *url == spec.url).ok_or("unknown demo feed")?;
-    feed::parse_feed(bytes, name, None).map(Payload::News).map_err(|e| e.to_string())
+    let mut items = feed::parse_feed(bytes, name, None).map_err(|e| e.to_string())?;
+    if let Some(newest) = newest_recorded() {
+        let shift = (now - TimeDelta::hours(1)) - newest;
+        for item in &mut items {
+            item.published = item.published.and_then(|p| p.checked_add_signed(shift));
+        }
+    }
+    Ok(Payload::News(items))
+}
+
+/// The newest publication date across the recorded feeds (parsed once).
+fn newest_recorded() -> Option<DateTime<Utc>> {
+    static NEWEST: OnceLock<Option<DateTime<Utc>>> = OnceLock::new();
+    *NEWEST.get_or_init(|| {
+        FEEDS
+            .iter()
+            .filter_map(|(name, _, bytes)| feed::parse_feed(bytes, name, None).ok())
+            .flatten()
+            .filter_map(|n| n.published)
+            .max()
+    })
+}
+
+/// Moves a recorded quote to the last session of its exchange that has closed by `now`,
+/// keeping its time relative to the close.
+fn to_last_session(q: &mut Quote, now: DateTime<Utc>) {
+    let Some(ex) = Exchange::from_yahoo(&q.exchange, &q.provider_symbol) else { return };
+    let Some((_, recorded_close)) = ex.session(q.as_of.with_timezone(&ex.tz()).date_naive()) else {
+        return;
+    };
+    let today = now.with_timezone(&ex.tz()).date_naive();
+    let last_close = (0..15)
+        .filter_map(|n| today.checked_sub_days(Days::new(n)))
+        .filter_map(|day| ex.session(day))
+        .map(|(_, close)| close)
+        .find(|&close| close <= now);
+    if let Some(shifted) = last_close.and_then(|close| q.as_of.checked_add_signed(close - recorded_close)) {
+        q.as_of = shifted;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("valid time")
+    }
+
+    fn all_news(now: DateTime<Utc>) -> Vec<crate::domain::NewsItem> {
+        feeds()
+            .iter()
+            .flat_map(|f| match news(Some(f), now) {
+                Ok(Payload::News(items)) => items,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_newest_headline_is_an_hour_old_and_the_spacing_is_kept() {
+        let (then, now) = (at(2026, 12, 3, 9, 0), at(2027, 6, 1, 12, 30));
+        let (early, late) = (all_news(then), all_news(now));
+        let newest = late.iter().filter_map(|n| n.published).max();
+        assert_eq!(newest, Some(now - TimeDelta::hours(1)));
+        for (a, b) in early.iter().zip(&late) {
+            assert_eq!(a.title, b.title);
+            assert_eq!(b.published.zip(a.published).map(|(b, a)| b - a), Some(now - then), "{}", a.title);
+        }
+    }
+
+    #[test]
+    fn quotes_are_from_the_last_closed_session() {
+        let tickers = crate::config::embedded().map(|c| c.tickers).unwrap_or_default();
+        // Wednesday 15:00 in New York: Stockholm has closed today, New York trades until 16:00,
+        // so its last closed session is Tuesday's.
+        let now = at(2026, 12, 2, 20, 0);
+        let Ok(Payload::Quotes(quotes)) = quotes(&tickers, now).0 else { panic!("demo quotes") };
+        assert_eq!(quotes.len(), 5);
+        for q in &quotes {
+            let ex = Exchange::from_yahoo(&q.exchange, &q.provider_symbol).expect("known exchange");
+            let day = q.as_of.with_timezone(&ex.tz()).date_naive();
+            let want = if ex == Exchange::Stockholm { "2026-12-02" } else { "2026-12-01" };
+            assert_eq!(day.to_string(), want, "{}", q.symbol);
+            assert!(q.as_of <= now, "{}", q.symbol);
+            assert!(now - q.as_of < TimeDelta::days(1), "{} is {} old", q.symbol, now - q.as_of);
+        }
+        // After a weekend the last session is Friday's.
+        let monday = at(2026, 12, 7, 8, 0);
+        let Ok(Payload::Quotes(after)) = super::quotes(&tickers, monday).0 else { panic!("demo quotes") };
+        let fri = chrono::NaiveDate::from_ymd_opt(2026, 12, 4);
+        assert!(after.iter().all(|q| Some(q.as_of.date_naive()) == fri), "{after:?}");
+    }
 }

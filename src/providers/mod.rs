@@ -154,7 +154,9 @@ impl Providers {
                 let (result, partial_error) = demo::quotes(&inner.tickers, Utc::now());
                 Outcome { result, partial_error, retry_after: None, failed_items: Vec::new() }
             }
-            (None, SourceId::Feed(i)) => self.parse_news(move |inner| demo::news(inner.feeds.get(i))).await,
+            (None, SourceId::Feed(i)) => {
+                self.parse_news(move |inner| demo::news(inner.feeds.get(i), Utc::now())).await
+            }
             (Some(live), SourceId::Quotes) => live.quotes(&inner.tickers).await,
             (Some(live), SourceId::Feed(i)) => match inner.feeds.get(i) {
                 Some(spec) => match live.feed_body(spec).await {

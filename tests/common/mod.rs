@@ -105,7 +105,8 @@ pub fn demo_state() -> State {
         let payload = match source {
             SourceId::Quotes => chokepoint::providers::demo::quotes(&cfg.tickers, now()).0.unwrap(),
             SourceId::Feed(i) => {
-                let Payload::News(mut items) = chokepoint::providers::demo::news(cfg.feeds.get(i)).unwrap()
+                let Payload::News(mut items) =
+                    chokepoint::providers::demo::news(cfg.feeds.get(i), now()).unwrap()
                 else {
                     panic!("news payload")
                 };
