@@ -335,10 +335,25 @@ impl State {
             SourceId::Quotes => self.stale_quotes,
             SourceId::Feed(_) => self.stale_news,
         };
-        let trading = self.quotes.values().any(|q| q.market_state.is_trading());
-        let every = if id == SourceId::Quotes && !trading { self.quotes_closed_every } else { src.every };
+        let every =
+            if id == SourceId::Quotes && !self.trading() { self.quotes_closed_every } else { src.every };
         let limit = chrono::Duration::from_std(every * 2).unwrap_or(chrono::Duration::MAX);
         restored || src.last_ok.is_some_and(|t| self.now - t > limit)
+    }
+
+    /// Whether any listing trades now, which sets the quote pace: the quotes' own market states
+    /// (pre- and post-market count), or while no quote is known, the exchange calendars (a
+    /// symbol without an exchange suffix is taken as a US listing).
+    pub fn trading(&self) -> bool {
+        if !self.quotes.is_empty() {
+            return self.quotes.values().any(|q| q.market_state.is_trading());
+        }
+        self.tickers.iter().any(|t| {
+            let provider = t.provider();
+            crate::hours::Exchange::from_yahoo("", provider)
+                .or_else(|| (!provider.contains('.')).then_some(crate::hours::Exchange::Nasdaq))
+                .is_some_and(|ex| ex.status(self.now).open)
+        })
     }
 
     /// Sources currently failing, for the status line.

@@ -141,12 +141,13 @@ fn a_corrupt_state_file_is_moved_aside_with_a_notice() {
 fn a_panicking_fetch_task_is_reported_and_the_ui_lives_on() {
     let home = tempfile::tempdir().unwrap();
     let mut app = App::start_with_env(home.path(), &["--demo"], &[("CHOKEPOINT_TEST_FETCH_PANIC", "1")]);
-    let s = app.wait_for("internal error in fetch task");
+    let s = app.wait_for("): internal erro");
     assert!(s.contains("Catalysts 0/7"), "{s}");
     assert!(app.alternate_screen(), "the UI is still up");
     app.keys("2 ");
     app.wait_for("Catalysts 1/7");
     app.keys("s");
+    app.wait_for("internal error in fetch task");
     app.wait_for("retry in"); // the failed task is run again after a backoff
     app.keys("q"); // closes the overlay
     app.keys("q");

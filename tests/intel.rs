@@ -12,16 +12,8 @@ use chokepoint::providers::feed;
 use chokepoint::state::State;
 use chokepoint::tagging::Tagger;
 use chokepoint::update::update;
-use common::{apply, deliver, news, now};
-use ratatui::{Terminal, backend::TestBackend};
+use common::{apply, deliver, news, now, screen};
 use tui_input::InputRequest;
-
-fn screen(state: &State, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| chokepoint::ui::render(state, f)).unwrap();
-    let buf = t.backend().buffer().clone();
-    (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>() + "\n").collect()
-}
 
 fn tagged(cfg: &Config, mut items: Vec<NewsItem>) -> Vec<NewsItem> {
     let tagger = Tagger::new(&cfg.tickers, &cfg.catalysts, &cfg.risks);

@@ -429,3 +429,62 @@ fn read_marks_survive_a_history_that_is_not_full() {
     deliver(&mut state, SourceId::Feed(0), Payload::News(vec![news("a", "A headline", 1)]));
     assert!(state.user.read.contains("seen-last-week"));
 }
+
+/// Quotes failing (SIVE everywhere, the rest fine) over six hours of a Saturday, every market
+/// closed: the retries back off to the closed-market pace (15 min), not the trading pace (1 min).
+#[test]
+fn failing_quotes_back_off_to_the_closed_pace_while_markets_are_closed() {
+    let mut s = state();
+    let saturday = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 28, 12, 0, 0).unwrap();
+    update(&mut s, Action::Tick(saturday));
+    let mut demo = match chokepoint::providers::demo::quotes(&s.tickers, saturday).0 {
+        Ok(Payload::Quotes(q)) => q,
+        other => panic!("{other:?}"),
+    };
+    demo.retain(|q| q.symbol != "SIVE");
+    let mut clock = saturday;
+    let end = saturday + chrono::Duration::hours(6);
+    let mut fx = update(&mut s, Action::RefreshAll);
+    let mut requests = 0;
+    let mut x: u64 = 7;
+    while clock < end {
+        let req_id = fetch_id(&fx, SourceId::Quotes).expect("a quote fetch");
+        requests += 1;
+        let mut answer = loaded(SourceId::Quotes, req_id, Ok(Payload::Quotes(demo.clone())));
+        answer.partial_error = Some("SIVE: yahoo: HTTP 404".into());
+        answer.failed_items = vec![("SIVE".into(), "yahoo: HTTP 404".into())];
+        answer.at = clock;
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        answer.jitter = (x >> 11) as f64 / (1u64 << 53) as f64;
+        let scheduled = update(&mut s, Action::Loaded(answer));
+        let (after, generation) = scheduled
+            .iter()
+            .find_map(|e| match e {
+                Effect::Schedule { source: SourceId::Quotes, after, generation } => {
+                    Some((*after, *generation))
+                }
+                _ => None,
+            })
+            .expect("a retry is scheduled");
+        clock += chrono::Duration::from_std(after).unwrap();
+        update(&mut s, Action::Tick(clock));
+        fx = update(&mut s, Action::RefreshDue(SourceId::Quotes, generation));
+    }
+    // Full jitter under a 15 min cap averages 7.5 min once backed off: about 50 in six hours.
+    // At the 1 min trading cap it was about 720 (one every 30 s).
+    assert!(requests <= 80, "{requests} quote requests in six closed hours");
+    assert!(requests >= 20, "{requests}: retries must go on");
+}
+
+#[test]
+fn the_status_line_says_when_a_failing_source_retries() {
+    let mut s = state();
+    update(&mut s, Action::Resize(160, 45));
+    let fx = update(&mut s, Action::RefreshAll);
+    let req_id = fetch_id(&fx, SourceId::Feed(0)).unwrap();
+    update(&mut s, Action::Loaded(loaded(SourceId::Feed(0), req_id, Err("HTTP 503".into()))));
+    let screen = screen(&s, 160, 45);
+    let status = screen.lines().last().unwrap_or_default().to_string();
+    assert!(status.contains("(retry in "), "{status}");
+    assert!(status.contains("): HTTP 503"), "{status}");
+}

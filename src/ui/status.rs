@@ -132,8 +132,9 @@ fn level_style(level: Level) -> Style {
     }
 }
 
-/// `quotes ok 2m · news 9/10 ok · ✗ Google News: Lumentum: timed out (retry in 1m)`; with several
-/// failing, the first in full and a count (`s` lists them all).
+/// `quotes ok 2m · news 9/10 ok · ✗ Google News: Lumentum (retry in 1m): timed out`; with several
+/// failing, the first in full and a count (`s` lists them all). When it retries comes before the
+/// message, so a long message cut at the edge never hides it.
 fn source_summary(state: &State) -> Vec<Span<'static>> {
     let dim = Style::new().fg(Color::DarkGray);
     let mut parts: Vec<Span<'static>> = Vec::new();
@@ -172,7 +173,7 @@ fn source_summary(state: &State) -> Vec<Span<'static>> {
             String::new()
         };
         parts.push(Span::styled(
-            format!("✗ {count}{}: {message} ({when})", first.name),
+            format!("✗ {count}{} ({when}): {message}", first.name),
             Style::new().fg(Color::Red),
         ));
     }

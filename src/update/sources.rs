@@ -58,16 +58,18 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
     }
     // The pace follows the data just applied: quotes every minute while a market trades, every
     // 15 min while all are closed; after a failure, backoff (never sooner than Retry-After).
-    let trading = state.quotes.values().any(|q| q.market_state.is_trading());
+    let trading = state.trading();
     let closed_every = state.quotes_closed_every;
     let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
+    let every = if src.id == SourceId::Quotes && !trading { closed_every } else { src.every };
     let after = if ok {
         src.failures = 0;
         src.retry_at = None;
-        if src.id == SourceId::Quotes && !trading { closed_every } else { src.every }
+        every
     } else {
+        // While every market is closed, a failing quote source backs off to the closed pace too.
         src.failures = src.failures.saturating_add(1);
-        let cap = src.every.max(RETRY_BASE);
+        let cap = every.max(RETRY_BASE);
         let delay = backoff(src.failures, RETRY_BASE, cap, loaded.jitter, loaded.retry_after)
             .max(Duration::from_secs(1));
         src.retry_at = chrono::Duration::from_std(delay).ok().map(|d| loaded.at + d);

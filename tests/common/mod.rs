@@ -118,3 +118,11 @@ pub fn demo_state() -> State {
     }
     s
 }
+
+/// The text `state` renders at `w`x`h`, one line per row.
+pub fn screen(state: &State, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| chokepoint::ui::render(state, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>() + "\n").collect()
+}
