@@ -101,24 +101,34 @@ fn main() -> ExitCode {
         Err(e) => {
             // Usage errors echo the arguments: print them plain and sanitized (help goes to stdout).
             let text = chokepoint::sanitize::clean_multiline(&e.render().to_string());
-            let _ = if e.use_stderr() {
-                writeln!(std::io::stderr(), "{text}")
-            } else {
-                writeln!(std::io::stdout(), "{text}")
-            };
+            if e.use_stderr() {
+                let _ = writeln!(std::io::stderr(), "{text}");
+            } else if emit(&text) != ExitCode::SUCCESS {
+                return ExitCode::from(1);
+            }
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
     match run(cli) {
-        Ok(Some(out)) => {
-            // A closed pipe or terminal is not worth a panic.
-            let _ = writeln!(std::io::stdout(), "{out}");
-            ExitCode::SUCCESS
-        }
+        Ok(Some(out)) => emit(&out),
         Ok(None) => ExitCode::SUCCESS,
         Err(f) => {
             let _ = writeln!(std::io::stderr(), "{}", chokepoint::sanitize::clean_multiline(&f.message));
             ExitCode::from(u8::try_from(f.code).unwrap_or(1))
+        }
+    }
+}
+
+/// Prints a command's output. A write error (disk full, I/O error) is a failure with a message
+/// and exit 1; a closed pipe (`| head`) ends quietly, as UNIX tools do.
+fn emit(out: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{out}").and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "chokepoint: cannot write to stdout: {e}");
+            ExitCode::from(1)
         }
     }
 }

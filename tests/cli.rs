@@ -212,3 +212,32 @@ fn the_tui_needs_a_terminal() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("needs a terminal"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_write_error_on_stdout_fails_and_a_closed_pipe_is_quiet() {
+    let home = tempfile::tempdir().unwrap();
+    let commands: [&[&str]; 5] = [
+        &["snapshot", "--demo"],
+        &["snapshot", "--json", "--demo"],
+        &["report", "--demo"],
+        &["check"],
+        &["--help"],
+    ];
+    for args in commands {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let o = common::chokepoint_cmd(home.path()).args(args).stdout(full).output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("cannot write to stdout"), "{args:?}: {}", stderr(&o));
+    }
+    // `| head`: the reader is gone before the output is written; no message, no panic.
+    let mut child = common::chokepoint_cmd(home.path())
+        .args(["snapshot", "--json", "--demo"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(stderr(&o), "");
+    assert!(o.status.success(), "{:?}", o.status);
+}
