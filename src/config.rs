@@ -63,7 +63,7 @@ pub enum Origin {
     Embedded,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Raw {
     #[serde(default)]
@@ -170,9 +170,8 @@ pub const QUOTE_SOURCES: &[&str] = &["yahoo", "stooq"];
 /// Parses and validates config text. `label` is the path shown in errors.
 pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
     let at = |span: Range<usize>, message: String| locate(text, label, span, message);
-    let raw: Raw =
-        toml::from_str(text).map_err(|e| vec![at(e.span().unwrap_or(0..0), e.message().to_string())])?;
-    let mut errors = Vec::new();
+    let (raw, broken, problems) = read_raw(text).map_err(|problems| sorted(problems, at))?;
+    let mut errors: Vec<ConfigError> = problems.into_iter().map(|(span, m)| at(span, m)).collect();
 
     for (value, what, min) in [
         (&raw.refresh.quotes_secs, "refresh.quotes_secs", 5),
@@ -211,7 +210,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
             .push(at(raw.news.history_cap.span(), "news.history_cap must be between 100 and 1000000".into()));
     }
 
-    if raw.tickers.is_empty() {
+    if raw.tickers.is_empty() && !broken.contains("tickers") {
         errors.push(at(0..0, "no [[tickers]]: the thesis needs at least one".into()));
     }
     let mut seen = HashSet::new();
@@ -266,9 +265,15 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         }
         keymap.rebind(cmd, &parsed);
     }
+    // Alerts name tickers, catalysts and risks: with one of those unreadable, "unknown ticker"
+    // would be a false error.
     let (alerts, alert_errors) = alerts::rules(&raw.alerts, &raw.tickers, &raw.catalysts, &raw.risks);
-    errors.extend(alert_errors.into_iter().map(|(span, m)| at(span, m)));
+    if !["tickers", "catalysts", "risks"].iter().any(|s| broken.contains(*s)) {
+        errors.extend(alert_errors.into_iter().map(|(span, m)| at(span, m)));
+    }
     if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.line, e.col));
+        errors.dedup();
         return Err(errors);
     }
     let clean_item = |mut t: ThesisItem| {
@@ -309,6 +314,111 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
     })
 }
 
+/// A problem found while reading: where (byte span) and what.
+type Problem = (Range<usize>, String);
+
+/// Syntax errors, all of them, sorted by position.
+fn sorted(problems: Vec<Problem>, at: impl Fn(Range<usize>, String) -> ConfigError) -> Vec<ConfigError> {
+    let mut errors: Vec<ConfigError> = problems.into_iter().map(|(span, m)| at(span, m)).collect();
+    errors.sort_by_key(|e| (e.line, e.col));
+    errors.dedup();
+    errors
+}
+
+/// Reads the TOML into [`Raw`], reporting every problem instead of the first: all syntax errors
+/// (`Err`), else every section and every `[[array]]` entry on its own, so a bad key in one does
+/// not hide the problems of the others. Returns the sections that had problems (left at their
+/// defaults, or without the bad entries) so checks that depend on them can be skipped.
+fn read_raw(text: &str) -> Result<(Raw, HashSet<String>, Vec<Problem>), Vec<Problem>> {
+    use toml::de::{DeArray, DeTable, DeValue};
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        return Err(syntax
+            .iter()
+            .map(|e| {
+                let span = e.span().unwrap_or(0..0);
+                let message = explain_syntax(text, span.start, e.message());
+                (span, message)
+            })
+            .collect());
+    }
+    let mut raw = Raw::default();
+    let mut broken = HashSet::new();
+    let mut problems = Vec::new();
+    for (key, value) in doc.get_ref().iter() {
+        let name: &str = key.get_ref();
+        let parts: Vec<Spanned<DeValue<'_>>> = match value.get_ref() {
+            DeValue::Array(items) if ["tickers", "catalysts", "risks", "feeds", "alerts"].contains(&name) => {
+                items
+                    .iter()
+                    .map(|item| {
+                        Spanned::new(
+                            item.span(),
+                            DeValue::Array(std::iter::once(item.clone()).collect::<DeArray<'_>>()),
+                        )
+                    })
+                    .collect()
+            }
+            _ => vec![value.clone()],
+        };
+        for part in parts {
+            let span = part.span();
+            let mut table = DeTable::new();
+            table.insert(key.clone(), part);
+            match Raw::deserialize(toml::de::Deserializer::from(Spanned::new(span.clone(), table))) {
+                Ok(one) => raw.take_section(name, one),
+                Err(e) => {
+                    broken.insert(name.to_string());
+                    problems.push((e.span().unwrap_or(span), e.message().to_string()));
+                }
+            }
+        }
+    }
+    Ok((raw, broken, problems))
+}
+
+impl Raw {
+    /// Moves section `name` of `one` (a `Raw` read from that section alone) into `self`.
+    fn take_section(&mut self, name: &str, one: Raw) {
+        match name {
+            "refresh" => self.refresh = one.refresh,
+            "quotes" => self.quotes = one.quotes,
+            "news" => self.news = one.news,
+            "keys" => self.keys = one.keys,
+            "notify" => self.notify = one.notify,
+            "tickers" => self.tickers.extend(one.tickers),
+            "catalysts" => self.catalysts.extend(one.catalysts),
+            "risks" => self.risks.extend(one.risks),
+            "feeds" => self.feeds.extend(one.feeds),
+            "alerts" => self.alerts.extend(one.alerts),
+            _ => {}
+        }
+    }
+}
+
+/// The parser's message, or a clearer one for the common slip of an unquoted string
+/// (`source = yahoo` reads as a misspelt `true`, `nan` or `inf` to a TOML parser).
+fn explain_syntax(text: &str, start: usize, message: &str) -> String {
+    let word: String = text
+        .get(start..)
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '/'))
+        .take(40)
+        .collect();
+    let bare = word.chars().next().is_some_and(char::is_alphabetic)
+        && !matches!(word.as_str(), "true" | "false" | "nan" | "inf");
+    let misread = ["invalid boolean", "invalid float", "must be quoted", "invalid string"]
+        .iter()
+        .any(|m| message.contains(m));
+    if bare && misread {
+        let word = crate::sanitize::clean(&word);
+        format!("expected a value, found `{word}`; strings need quotes: \"{word}\"")
+    } else {
+        message.to_string()
+    }
+}
+
 /// The embedded default config.
 pub fn embedded() -> Result<Config, Vec<ConfigError>> {
     parse(EXAMPLE, "<embedded config.example.toml>")
@@ -325,10 +435,32 @@ pub fn load(
         _ => return embedded().map(|c| (c, Origin::Embedded)),
     };
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        vec![ConfigError { path: label.clone(), line: 1, col: 1, message: format!("cannot read: {e}") }]
-    })?;
+    let text = read_bounded(&path, &label)?;
     parse(&text, &label).map(|c| (c, Origin::File(path)))
+}
+
+/// Largest config file read: a thesis is a few KB.
+pub const MAX_CONFIG_BYTES: usize = 1 << 20;
+
+/// Reads at most [`MAX_CONFIG_BYTES`] (+1 to tell a larger file), so `--config /dev/urandom`
+/// costs 1 MiB, not all memory. Invalid UTF-8 is reported where it is.
+fn read_bounded(path: &Path, label: &str) -> Result<String, Vec<ConfigError>> {
+    use std::io::Read;
+    let error =
+        |line, col, message: String| vec![ConfigError { path: label.to_string(), line, col, message }];
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| error(1, 1, format!("cannot read: {e}")))?;
+    if bytes.len() > MAX_CONFIG_BYTES {
+        return Err(error(1, 1, "larger than 1 MiB: not a chokepoint config (refusing to read it)".into()));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        let located = locate(&prefix, label, prefix.len()..prefix.len(), String::new());
+        error(located.line, located.col, "invalid UTF-8 (the config must be UTF-8 text)".into())
+    })
 }
 
 fn is_http_url(s: &str) -> bool {

@@ -134,3 +134,58 @@ fn load_prefers_explicit_then_default_then_embedded() {
     let e = config::load(Some(&missing), Some(&default)).unwrap_err();
     assert!(e[0].to_string().contains("nope.toml:1:1: cannot read"), "{}", e[0]);
 }
+
+#[test]
+fn a_config_over_1_mib_is_refused_without_reading_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    let mut text = String::from(MIN);
+    while text.len() <= config::MAX_CONFIG_BYTES {
+        text.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&big, &text).unwrap();
+    let e = config::load(Some(&big), None).unwrap_err();
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].to_string().contains("big.toml:1:1: larger than 1 MiB"), "{}", e[0]);
+    // An endless file: bounded, so this returns (today it reads until memory runs out).
+    let e = config::load(Some(std::path::Path::new("/dev/zero")), None).unwrap_err();
+    assert!(e[0].message.contains("larger than 1 MiB"), "{}", e[0]);
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.toml");
+    let mut bytes = MIN.as_bytes().to_vec();
+    bytes.extend_from_slice(b"[[catalysts]]\nid = \"x\"\ntitle = \"Caf\xe9 au lait\"\n");
+    std::fs::write(&path, bytes).unwrap();
+    let e = config::load(Some(&path), None).unwrap_err();
+    assert_eq!((e[0].line, e[0].col), (5, 13), "{}", e[0]);
+    assert!(e[0].message.contains("UTF-8"), "{}", e[0]);
+}
+
+#[test]
+fn every_error_is_reported_in_line_order() {
+    // Problems in three sections: serde stopped at the first, in key order (quotes before tickers).
+    let text = "[[tickers]]\nsymbol = \"A\"\nbogus = 1\n[quotes]\nsourc = \"x\"\n[refresh]\nnews_secs = 1\n\
+                [[tickers]]\nsymbol = \"B\"\ncolour = \"red\"\n";
+    let e = errors(text);
+    let at: Vec<(usize, usize)> = e.iter().map(|e| (e.line, e.col)).collect();
+    assert_eq!(at, [(3, 1), (5, 1), (7, 13), (10, 1)], "{e:#?}");
+    assert!(e[0].message.contains("bogus") && e[1].message.contains("sourc"), "{e:#?}");
+    assert!(e[2].message.contains("news_secs") && e[3].message.contains("colour"), "{e:#?}");
+    // Several syntax errors: all of them, in order.
+    let e = errors("[[tickers]]\nsymbol = AAOI\nname = \"ok\"\ncurrency = USD\n");
+    let at: Vec<usize> = e.iter().map(|e| e.line).collect();
+    assert_eq!(at, [2, 4], "{e:#?}");
+}
+
+#[test]
+fn an_unquoted_string_says_strings_need_quotes() {
+    for word in ["tiingo", "falsey", "yes", "nasdaq"] {
+        let e = errors(&format!("{MIN}[quotes]\nsource = {word}\n"));
+        assert_eq!((e[0].line, e[0].col), (4, 10), "{}", e[0]);
+        assert!(e[0].message.contains("strings need quotes"), "{word}: {}", e[0]);
+        assert!(!e[0].message.contains("boolean"), "{word}: {}", e[0]);
+    }
+}
