@@ -156,7 +156,8 @@ pub fn snapshot_json(state: &State) -> Value {
         .map(|c| {
             let rec = state.user.catalysts.get(&c.id);
             json!({"id": c.id, "title": c.title, "done": rec.is_some_and(|r| r.done),
-                   "done_at": rec.and_then(|r| r.done_at).map(rfc3339)})
+                   "done_at": rec.and_then(|r| r.done_at).map(rfc3339),
+                   "note": rec.and_then(|r| r.history.last()).and_then(|e| e.note.as_deref())})
         })
         .collect();
     let risks: Vec<Value> = state
@@ -272,7 +273,17 @@ pub fn set_catalyst(
         crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
     let rec = user.catalysts.entry(id.to_string()).or_default();
     if rec.done == done {
-        return Ok(format!("{id} already {}", if done { "done" } else { "open" }));
+        let already = format!("{id} already {}", if done { "done" } else { "open" });
+        // The note is what the user asked for: put it on the change that made it so.
+        return match note {
+            Some(text) if !rec.history.is_empty() => {
+                set_last_note(rec, text);
+                store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
+                Ok(format!("{already}; note set"))
+            }
+            Some(_) => Err(Failure::new(2, format!("{already} and has no recorded change to note"))),
+            None => Ok(already),
+        };
     }
     let now = Utc::now();
     rec.done = done;
@@ -281,6 +292,36 @@ pub fn set_catalyst(
     rec.history.push(ToggleEvent { done, at: now, by: "cli".into(), note });
     store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
     Ok(format!("{id} {}", if done { "done" } else { "reopened" }))
+}
+
+/// `chokepoint catalyst note ID TEXT`: sets (or with an empty TEXT clears) the note on the
+/// catalyst's last change, as `n` does in the TUI.
+pub fn note_catalyst(config: &Config, state_file: &Path, id: &str, text: &str) -> Result<String, Failure> {
+    if !config.catalysts.iter().any(|c| c.id == id) {
+        let ids: Vec<&str> = config.catalysts.iter().map(|c| c.id.as_str()).collect();
+        return Err(Failure::new(2, format!("unknown catalyst `{id}` (known: {})", ids.join(", "))));
+    }
+    let (store, mut user) =
+        crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
+    let Some(rec) = user.catalysts.get_mut(id).filter(|r| !r.history.is_empty()) else {
+        return Err(Failure::new(
+            2,
+            format!(
+                "{id} has no recorded change to note: `catalyst done {id} --note TEXT` marks it and notes it"
+            ),
+        ));
+    };
+    set_last_note(rec, text);
+    let cleared = rec.history.last().is_none_or(|e| e.note.is_none());
+    store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
+    Ok(format!("{id}: note {}", if cleared { "cleared" } else { "set" }))
+}
+
+/// Replaces the note of the record's last change (cleaned; empty clears it).
+fn set_last_note(rec: &mut crate::domain::CatalystRecord, text: &str) {
+    if let Some(last) = rec.history.last_mut() {
+        last.note = clean_note(text);
+    }
 }
 
 /// `chokepoint risk level ID LEVEL`.

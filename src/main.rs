@@ -85,6 +85,8 @@ enum CatalystOp {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Set the note on catalyst ID's last change ("" clears it).
+    Note { id: String, text: String },
 }
 
 #[derive(Subcommand)]
@@ -153,6 +155,7 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
                 CatalystOp::Undo { id, note } => {
                     cli::set_catalyst(&config, &file, &id, false, note.as_deref())
                 }
+                CatalystOp::Note { id, text } => cli::note_catalyst(&config, &file, &id, &text),
             }
             .map(Some)
         }

@@ -241,3 +241,42 @@ fn a_write_error_on_stdout_fails_and_a_closed_pipe_is_quiet() {
     assert_eq!(stderr(&o), "");
     assert!(o.status.success(), "{:?}", o.status);
 }
+
+fn catalyst(v: &Value, id: &str) -> Value {
+    v["catalysts"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone()
+}
+
+#[test]
+fn a_note_on_a_done_catalyst_is_kept_and_can_be_changed() {
+    let home = tempfile::tempdir().unwrap();
+    let ok = |args: &[&str]| {
+        let o = run(home.path(), args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    ok(&["--demo", "catalyst", "done", "amd-lta"]);
+    assert_eq!(catalyst(&snapshot(home.path(), &[]), "amd-lta")["note"], Value::Null);
+    // Already done: the note is set on the change that made it so (it was dropped).
+    let out = ok(&["--demo", "catalyst", "done", "amd-lta", "--note", "signed \u{1b}[31mTuesday"]);
+    assert!(out.contains("already done; note set"), "{out}");
+    let v = snapshot(home.path(), &[]);
+    assert_eq!(catalyst(&v, "amd-lta")["note"], "signed Tuesday");
+    assert!(catalyst(&v, "amd-lta")["done_at"].is_string());
+    // `catalyst note` changes it, and "" clears it; no new change is recorded.
+    assert!(ok(&["--demo", "catalyst", "note", "amd-lta", "8-K filed"]).contains("note set"));
+    assert_eq!(catalyst(&snapshot(home.path(), &[]), "amd-lta")["note"], "8-K filed");
+    let report = ok(&["--demo", "report"]);
+    assert!(report.contains("note: 8-K filed"), "{report}");
+    assert!(ok(&["--demo", "catalyst", "note", "amd-lta", ""]).contains("note cleared"));
+    assert_eq!(catalyst(&snapshot(home.path(), &[]), "amd-lta")["note"], Value::Null);
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("data/chokepoint/demo-state.json")).unwrap())
+            .unwrap();
+    assert_eq!(state["catalysts"]["amd-lta"]["history"].as_array().unwrap().len(), 1);
+    // Nothing to note on a catalyst never changed; unknown ids are refused.
+    let o = run(home.path(), &["--demo", "catalyst", "note", "luxnet-volume", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no recorded change"), "{}", stderr(&o));
+    let o = run(home.path(), &["--demo", "catalyst", "note", "moonshot", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
