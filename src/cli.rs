@@ -182,7 +182,8 @@ pub fn snapshot_json(state: &State) -> Value {
         .map(|s| {
             let (ok, error, at) = match &s.status {
                 FetchStatus::Ok { at } => (true, None, Some(*at)),
-                FetchStatus::Error { message, at } => (false, Some(message.clone()), Some(*at)),
+                // A failed source fetched nothing: no `fetched_at`.
+                FetchStatus::Error { message, .. } => (false, Some(message.clone()), None),
                 FetchStatus::Idle | FetchStatus::Loading => (false, Some("not fetched".to_string()), None),
             };
             json!({"name": s.name, "ok": ok, "error": error, "fetched_at": at.map(rfc3339)})

@@ -280,3 +280,41 @@ fn a_note_on_a_done_catalyst_is_kept_and_can_be_changed() {
     let o = run(home.path(), &["--demo", "catalyst", "note", "moonshot", "x"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// A config whose every source is a closed port on loopback: each fetch fails at once.
+fn unreachable_config(home: &Path) -> std::path::PathBuf {
+    let cfg = home.join("unreachable.toml");
+    std::fs::write(
+        &cfg,
+        "[quotes]\nbase_url = \"http://127.0.0.1:1\"\nstooq_base_url = \"http://127.0.0.1:1\"\n\
+         [[tickers]]\nsymbol = \"AAOI\"\n[[feeds]]\nname = \"Wire\"\nurl = \"http://127.0.0.1:1/rss\"\n",
+    )
+    .unwrap();
+    cfg
+}
+
+#[test]
+fn snapshot_json_numbers_are_as_received_and_failures_have_no_fetch_time() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(home.path(), &["snapshot", "--json", "--demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    // 8.31 - 7.86 printed 0.4500000000000002.
+    assert!(!text.contains("00000000") && !text.contains("99999999"), "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["quotes"][0]["symbol"], "SIVE");
+    assert_eq!(v["quotes"][0]["change"], 0.45);
+    assert_eq!(v["quotes"][0]["price"], 8.31);
+    assert!(v["catalysts"][0].get("note").is_some(), "{}", v["catalysts"][0]);
+
+    let cfg = unreachable_config(home.path());
+    let o = run(home.path(), &["snapshot", "--json", "--config", cfg.to_str().unwrap()]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    for s in sources {
+        assert_eq!(s["ok"], false, "{s}");
+        assert!(s["error"].is_string(), "{s}");
+        assert_eq!(s["fetched_at"], Value::Null, "a failed source fetched nothing: {s}");
+    }
+}
