@@ -340,6 +340,28 @@ pub fn set_risk(config: &Config, state_file: &Path, id: &str, level: &str) -> Re
     Ok(format!("{id} {}", level.label()))
 }
 
+/// Exit code of `snapshot` and `report` when nothing could be fetched or read from the cache.
+pub const NO_DATA: i32 = 3;
+
+/// Why `snapshot` / `report` had nothing to show.
+pub fn no_data_message(state: &State, offline: bool) -> String {
+    if offline {
+        return "nothing to show: no cached quotes or news yet (the cache is written by a run with \
+                network; try without --offline)"
+            .into();
+    }
+    let failed: Vec<String> = state
+        .sources
+        .iter()
+        .map(|s| match &s.status {
+            FetchStatus::Error { message, .. } => format!("  {}: {message}", s.name),
+            FetchStatus::Ok { .. } => format!("  {}: ok, but empty", s.name),
+            FetchStatus::Idle | FetchStatus::Loading => format!("  {}: not fetched", s.name),
+        })
+        .collect();
+    format!("nothing could be fetched or read from the cache:\n{}", failed.join("\n"))
+}
+
 /// Which sources a snapshot could not fetch (for the exit message).
 pub fn failed_sources(state: &State) -> Vec<SourceId> {
     state.sources.iter().filter(|s| !matches!(s.status, FetchStatus::Ok { .. })).map(|s| s.id).collect()

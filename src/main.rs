@@ -121,17 +121,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints a command's output. A write error (disk full, I/O error) is a failure with a message
-/// and exit 1; a closed pipe (`| head`) ends quietly, as UNIX tools do.
+/// Prints a command's output and exits. A write error (disk full, I/O error) is a failure with a
+/// message and exit 1; a closed pipe (`| head`) ends quietly, as UNIX tools do.
 fn emit(out: &str) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{out}").and_then(|()| stdout.flush()) {
+    match print(out) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "chokepoint: cannot write to stdout: {e}");
+        Err(f) => {
+            let _ = writeln!(std::io::stderr(), "{}", f.message);
             ExitCode::from(1)
         }
+    }
+}
+
+/// Writes `out` and a newline to stdout; a closed pipe is not an error (see [`emit`]).
+fn print(out: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{out}").and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::new(1, format!("chokepoint: cannot write to stdout: {e}"))),
     }
 }
 
@@ -169,15 +177,17 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
             if let Some(q) = filter {
                 cli::apply_filter(&mut state, &q)?;
             }
-            if json { to_json(&cli::snapshot_json(&state)) } else { Ok(Some(cli::snapshot_text(&state))) }
+            let out = if json { to_json(&cli::snapshot_json(&state))? } else { cli::snapshot_text(&state) };
+            with_data(out, &state, offline)
         }
         Some(Command::Report { format, offline }) => {
             let state = collect_state(explicit, paths.as_ref(), cli.demo, offline)?;
             let report = chokepoint::report::build(&state);
-            match format {
-                ReportFormat::Md => Ok(Some(chokepoint::report::markdown(&report))),
-                ReportFormat::Json => to_json(&report),
-            }
+            let out = match format {
+                ReportFormat::Md => chokepoint::report::markdown(&report),
+                ReportFormat::Json => to_json(&report)?,
+            };
+            with_data(out, &state, offline)
         }
         None => tui(explicit, paths.as_ref(), cli.demo).map(|()| None),
     }
@@ -201,8 +211,22 @@ fn collect_state(
     rt.block_on(cli::collect(&config, user, demo, offline, cache_dir.as_deref()))
 }
 
-fn to_json(value: &impl serde::Serialize) -> Result<Option<String>, Failure> {
-    serde_json::to_string_pretty(value).map(Some).map_err(|e| Failure::new(1, format!("json: {e}")))
+fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value).map_err(|e| Failure::new(1, format!("json: {e}")))
+}
+
+/// `out` when there is any data; with none (no quote, no headline, fetched or cached) it is
+/// printed all the same and the command fails with [`cli::NO_DATA`], saying why.
+fn with_data(
+    out: String,
+    state: &chokepoint::state::State,
+    offline: bool,
+) -> Result<Option<String>, Failure> {
+    if chokepoint::report::has_data(state) {
+        return Ok(Some(out));
+    }
+    print(&out)?;
+    Err(Failure::new(cli::NO_DATA, cli::no_data_message(state, offline)))
 }
 
 fn runtime_builder() -> Result<tokio::runtime::Runtime, Failure> {

@@ -318,3 +318,62 @@ fn snapshot_json_numbers_are_as_received_and_failures_have_no_fetch_time() {
         assert_eq!(s["fetched_at"], Value::Null, "a failed source fetched nothing: {s}");
     }
 }
+
+/// Writes `cache.json` for `home` with the given quote and news JSON values (format version 1).
+fn write_cache(home: &Path, quotes: Value, news: Value) {
+    let dir = home.join("cache/chokepoint");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cache =
+        serde_json::json!({"version": 1, "saved_at": "2026-11-20T21:05:00Z", "quotes": quotes, "news": news});
+    std::fs::write(dir.join("cache.json"), cache.to_string()).unwrap();
+}
+
+fn cached_quote(symbol: &str) -> Value {
+    serde_json::json!({"symbol": symbol, "provider_symbol": symbol, "price": 30.05, "previous_close": 33.12,
+        "change": -3.07, "change_pct": -9.2693, "currency": "USD", "exchange": "NGM", "market_state": "closed",
+        "day_high": null, "day_low": null, "volume": null, "series": [], "as_of": "2026-11-20T21:00:01Z",
+        "source": "yahoo"})
+}
+
+#[test]
+fn report_names_failed_sources_and_exits_3_when_there_is_nothing_at_all() {
+    let home = tempfile::tempdir().unwrap();
+    // Offline with no cache: empty tables said so, exit 3 (it was 0 with no word).
+    let o = run(home.path(), &["report", "--offline"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("No data: nothing could be fetched or read from the cache"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("no cached quotes or news"), "{}", stderr(&o));
+    let o = run(home.path(), &["snapshot", "--offline", "--json"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(serde_json::from_slice::<Value>(&o.stdout).is_ok(), "the output is still printed");
+
+    // Every source fails: each is named with its error, in the report and on stderr.
+    let cfg = unreachable_config(home.path());
+    let cfg = cfg.to_str().unwrap();
+    let o = run(home.path(), &["report", "--config", cfg]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert!(out.contains("## Failed sources") && out.contains("- **Wire**: connection refused"), "{out}");
+    assert!(out.contains("- **quotes (yahoo)**: AAOI: yahoo: connection refused"), "{out}");
+    assert!(err.contains("nothing could be fetched") && err.contains("Wire: connection refused"), "{err}");
+    let o = run(home.path(), &["report", "--format", "json", "--config", cfg]);
+    assert_eq!(o.status.code(), Some(3));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["no_data"], true);
+    assert_eq!(v["failed_sources"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(run(home.path(), &["snapshot", "--config", cfg]).status.code(), Some(3));
+
+    // The cache still has data: the report shows it, names the failures, and exits 0.
+    write_cache(home.path(), serde_json::json!([cached_quote("AAOI")]), serde_json::json!([]));
+    let o = run(home.path(), &["report", "--config", cfg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("| AAOI |") && out.contains("30.05") && out.contains("- **Wire**:"), "{out}");
+    assert!(!out.contains("No data"), "{out}");
+    let o = run(home.path(), &["report", "--offline", "--config", cfg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
