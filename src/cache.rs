@@ -39,7 +39,32 @@ pub fn load(dir: &Path) -> Result<Option<Cache>, String> {
     if cache.version != Cache::VERSION {
         return Err(format!("cache {} is format {}, ignoring it", path.display(), cache.version));
     }
-    Ok(Some(cache))
+    Ok(Some(cache.sanitized()))
+}
+
+impl Cache {
+    /// The cache is a file anyone with our permissions could have edited: every text field is
+    /// cleaned again here, where it is read, before it can reach the screen or stdout.
+    fn sanitized(mut self) -> Cache {
+        let c = |text: &str| crate::sanitize::clean_stored(text, crate::sanitize::STORED_MAX);
+        for q in &mut self.quotes {
+            for text in
+                [&mut q.symbol, &mut q.provider_symbol, &mut q.currency, &mut q.exchange, &mut q.source]
+            {
+                *text = c(text);
+            }
+        }
+        for n in &mut self.news {
+            for text in [&mut n.id, &mut n.title, &mut n.source] {
+                *text = c(text);
+            }
+            n.link = c(&n.link).chars().filter(|ch| !ch.is_whitespace()).collect();
+            for list in [&mut n.tickers, &mut n.catalysts, &mut n.risks] {
+                list.iter_mut().for_each(|t| *t = c(t));
+            }
+        }
+        self
+    }
 }
 
 pub fn save(dir: &Path, cache: &Cache) -> Result<(), String> {

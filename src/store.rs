@@ -278,10 +278,28 @@ fn load(path: &Path) -> Loaded {
             state.version,
             UserState::VERSION
         )),
-        Ok(state) => Loaded::State(state),
+        Ok(state) => Loaded::State(sanitized(state)),
         // serde_json's message already ends with "at line L column C".
         Err(err) => Loaded::Corrupt(err.to_string()),
     }
+}
+
+/// The state file may have been edited: the text in it that is ever shown (notes, who made a
+/// change, alert texts and their row keys) is cleaned again where it is read.
+fn sanitized(mut state: UserState) -> UserState {
+    use crate::sanitize::{STORED_MAX, clean_stored};
+    for event in state.catalysts.values_mut().flat_map(|r| r.history.iter_mut()) {
+        event.by = clean_stored(&event.by, STORED_MAX);
+        let note = event.note.as_deref().map(|n| clean_stored(n, crate::cli::NOTE_MAX));
+        event.note = note.filter(|n| !n.is_empty());
+    }
+    for alert in &mut state.alerts {
+        alert.text = clean_stored(&alert.text, STORED_MAX);
+        for key in [&mut alert.ticker, &mut alert.thesis].into_iter().flatten() {
+            *key = clean_stored(key, STORED_MAX);
+        }
+    }
+    state
 }
 
 /// Rename the unreadable file to a unique `<name>.corrupt-<UTC stamp>[-N]` next to it.
