@@ -246,8 +246,10 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
         ));
     }
     let paths = need_paths(paths)?;
-    init_logging(paths);
-    let opened = store::Store::open(&paths.state_file(demo)).map_err(|e| Failure::new(1, e.to_string()))?;
+    let log_notice = init_logging(paths);
+    let mut opened =
+        store::Store::open(&paths.state_file(demo)).map_err(|e| Failure::new(1, e.to_string()))?;
+    opened.notices.extend(log_notice);
     let cache_dir = (!demo).then(|| paths.cache_dir.clone());
     let launch = runtime::Launch {
         config,
@@ -262,12 +264,14 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
 }
 
 /// Logs go to `<data_dir>/chokepoint.log`, never to the screen. `CHOKEPOINT_LOG` sets the level.
-fn init_logging(paths: &Paths) {
+/// A log that cannot be opened safely (a symlink, not a plain file) is a notice, not a crash.
+fn init_logging(paths: &Paths) -> Option<String> {
     let path = paths.log_file();
-    if std::fs::create_dir_all(&paths.data_dir).is_err() {
-        return;
-    }
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else { return };
+    store::create_private_dir(&paths.data_dir).ok()?;
+    let file = match store::open_own(&path, std::fs::OpenOptions::new().append(true)) {
+        Ok(file) => file,
+        Err(e) => return Some(format!("not logging: {}: {e}", path.display())),
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CHOKEPOINT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -275,4 +279,5 @@ fn init_logging(paths: &Paths) {
         .with_ansi(false)
         .with_env_filter(filter)
         .try_init();
+    None
 }

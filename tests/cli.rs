@@ -377,3 +377,25 @@ fn report_names_failed_sources_and_exits_3_when_there_is_nothing_at_all() {
     let o = run(home.path(), &["report", "--offline", "--config", cfg]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_symlink_where_the_state_file_should_be_is_refused_naming_it() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("data/chokepoint");
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = home.path().join("target.json");
+    std::fs::write(&target, "{\"version\": 1}").unwrap();
+    let state = dir.join("state.json");
+    std::os::unix::fs::symlink(&target, &state).unwrap();
+    let o = run(home.path(), &["catalyst", "done", "amd-lta"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains(&state.display().to_string()) && err.contains("symbolic link"), "{err}");
+    assert!(std::fs::symlink_metadata(&state).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "{\"version\": 1}");
+    // Without the link the file is created 0600.
+    std::fs::remove_file(&state).unwrap();
+    assert!(run(home.path(), &["catalyst", "done", "amd-lta"]).status.success());
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&state).unwrap().permissions().mode() & 0o777, 0o600);
+}
