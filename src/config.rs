@@ -247,6 +247,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         }
     }
     let mut keymap = Keymap::default();
+    let mut remaps = Vec::new();
     for (name, keys) in &raw.keys {
         let Some(cmd) = Command::from_name(name) else {
             errors.push(at(keys.span(), format!("unknown action `{name}` in [keys]")));
@@ -264,7 +265,9 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
             }
         }
         keymap.rebind(cmd, &parsed);
+        remaps.push((cmd, parsed, keys.span()));
     }
+    errors.extend(key_conflicts(remaps).into_iter().map(|(span, m)| at(span, m)));
     // Alerts name tickers, catalysts and risks: with one of those unreadable, "unknown ticker"
     // would be a false error.
     let (alerts, alert_errors) = alerts::rules(&raw.alerts, &raw.tickers, &raw.catalysts, &raw.risks);
@@ -312,6 +315,53 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         alerts,
         bell: raw.notify.bell,
     })
+}
+
+/// Keys bound to two actions by `[keys]` (`remaps`: each action's new keys and where): a key
+/// given to two actions, or to one while another still has it by default. Ctrl-C always quits.
+fn key_conflicts(mut remaps: Vec<(Command, Vec<Key>, Range<usize>)>) -> Vec<Problem> {
+    use std::collections::HashMap;
+    remaps.sort_by_key(|(_, _, span)| span.start);
+    let remapped: HashSet<Command> = remaps.iter().map(|(cmd, _, _)| *cmd).collect();
+    // Key -> (its action, whether by default).
+    let mut owner: HashMap<Key, (Command, bool)> = Keymap::default()
+        .bindings()
+        .iter()
+        .filter(|(_, cmd)| !remapped.contains(cmd))
+        .map(|(key, cmd)| (*key, (*cmd, true)))
+        .collect();
+    let ctrl_c = Key::parse("ctrl-c").ok();
+    let mut problems = Vec::new();
+    for (cmd, keys, span) in remaps {
+        let name = cmd.name();
+        for key in keys {
+            let label = key.label();
+            if Some(key) == ctrl_c {
+                problems
+                    .push((span.clone(), format!("[keys] {name}: Ctrl-c always quits; bind another key")));
+                continue;
+            }
+            match owner.get(&key) {
+                Some((other, _)) if *other == cmd => {}
+                Some((other, true)) => problems.push((
+                    span.clone(),
+                    format!(
+                        "[keys] {name}: `{label}` is bound to {0} by default; give {0} other keys \
+                         in [keys] or pick another key",
+                        other.name()
+                    ),
+                )),
+                Some((other, false)) => problems.push((
+                    span.clone(),
+                    format!("[keys] {name}: `{label}` is already bound to {}", other.name()),
+                )),
+                None => {
+                    owner.insert(key, (cmd, false));
+                }
+            }
+        }
+    }
+    problems
 }
 
 /// A problem found while reading: where (byte span) and what.

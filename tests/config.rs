@@ -189,3 +189,25 @@ fn an_unquoted_string_says_strings_need_quotes() {
         assert!(!e[0].message.contains("boolean"), "{word}: {}", e[0]);
     }
 }
+
+#[test]
+fn a_key_bound_to_two_actions_is_an_error() {
+    // Two remaps of one key: the second (in file order) is the error, at its line.
+    let e = errors(&format!("{MIN}[keys]\nhelp = \"z\"\nquit = [\"Q\", \"z\"]\n"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(e[0].line, 5, "{}", e[0]);
+    assert!(e[0].message.contains("`z` is already bound to help"), "{}", e[0]);
+    // A remap onto a key another action still has by default.
+    let e = errors(&format!("{MIN}[keys]\nrefresh = \"q\"\n"));
+    assert_eq!(e[0].line, 4, "{}", e[0]);
+    assert!(e[0].message.contains("`q` is bound to quit by default"), "{}", e[0]);
+    let e = errors(&format!("{MIN}[keys]\nsources = [\"s\", \"j\"]\n"));
+    assert!(e[0].message.contains("`j` is bound to down by default"), "{}", e[0]);
+    // Ctrl-C always quits.
+    let e = errors(&format!("{MIN}[keys]\nhelp = \"ctrl-c\"\n"));
+    assert!(e[0].message.contains("Ctrl-c always quits"), "{}", e[0]);
+    // Moving the default away first is fine, and so is a key listed twice for one action.
+    assert!(config::parse(&format!("{MIN}[keys]\nrefresh = \"q\"\nquit = \"Q\"\n"), "k.toml").is_ok());
+    assert!(config::parse(&format!("{MIN}[keys]\nhelp = [\"h\", \"h\", \"?\"]\n"), "k.toml").is_ok());
+    assert!(config::embedded().is_ok());
+}
