@@ -180,4 +180,11 @@ fn every_hint_names_the_key_actually_bound() {
     update_all(&mut s, [Action::ToggleAlerts]);
     assert!(screen(&s, 30, 8).contains("12; Q"), "{}", screen(&s, 30, 8));
     assert!(help.contains("t acknowledges one, X all"), "{help}");
+    assert!(help.contains("dismiss warnings"), "{help}");
+    // Esc bound to an action: the help no longer claims it dismisses warnings.
+    let cfg = chokepoint::config::parse(&format!("{text}undo = \"esc\"\n"), "esc.toml").unwrap();
+    let mut s = State::new(&cfg, chokepoint::domain::UserState::default(), now(), false);
+    update_all(&mut s, [Action::ToggleHelp]);
+    let help = screen(&s, 120, 60);
+    assert!(help.contains("Esc  undo") && !help.contains("dismiss warnings"), "{help}");
 }
