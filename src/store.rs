@@ -335,8 +335,9 @@ fn load(path: &Path) -> Loaded {
 }
 
 /// The state file may have been edited: the text in it that is ever shown (notes, who made a
-/// change, alert texts and their row keys) is cleaned again where it is read.
-fn sanitized(mut state: UserState) -> UserState {
+/// change, alert texts and their row keys) is cleaned again where it is read. This is what a
+/// load returns for a parsed state; clean text (all the app writes) passes unchanged.
+pub fn sanitized(mut state: UserState) -> UserState {
     use crate::sanitize::{STORED_MAX, clean_stored};
     for event in state.catalysts.values_mut().flat_map(|r| r.history.iter_mut()) {
         event.by = clean_stored(&event.by, STORED_MAX);
