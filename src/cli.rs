@@ -63,9 +63,16 @@ pub fn check(explicit: Option<&Path>, paths: Option<&Paths>) -> Result<String, F
 pub fn init(paths: &Paths) -> Result<String, Failure> {
     let path = &paths.config_file;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Failure::new(1, format!("{}: {e}", dir.display())))?;
+        crate::store::create_private_dir(dir)
+            .map_err(|e| Failure::new(1, format!("{}: {e}", dir.display())))?;
     }
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
+    // create_new (O_EXCL) never follows a symlink and never overwrites; 0600 like every file we make.
+    let mut file = std::os::unix::fs::OpenOptionsExt::mode(
+        std::fs::OpenOptions::new().write(true).create_new(true),
+        crate::store::FILE_MODE,
+    )
+    .open(path)
+    .map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Failure::new(1, format!("{} already exists: not overwriting it", path.display()))
         } else {

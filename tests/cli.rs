@@ -63,6 +63,12 @@ fn init_writes_once_and_never_overwrites() {
     let path = home.path().join("config/chokepoint/config.toml");
     let written = std::fs::read_to_string(&path).unwrap();
     assert_eq!(written, chokepoint::config::EXAMPLE);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "files we create are 0600"
+    );
     std::fs::write(&path, "# mine\n[[tickers]]\nsymbol = \"AAOI\"\n").unwrap();
     let o = run(home.path(), &["init"]);
     assert_eq!(o.status.code(), Some(1));
