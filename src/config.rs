@@ -169,9 +169,9 @@ pub const QUOTE_SOURCES: &[&str] = &["yahoo", "stooq"];
 
 /// Parses and validates config text. `label` is the path shown in errors.
 pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
-    let at = |span: Range<usize>, message: String| locate(text, label, span, message);
-    let (raw, broken, problems) = read_raw(text).map_err(|problems| sorted(problems, at))?;
-    let mut errors: Vec<ConfigError> = problems.into_iter().map(|(span, m)| at(span, m)).collect();
+    // Problems are collected as byte spans and located at the end, only the first few.
+    let at = |span: Range<usize>, message: String| -> Problem { (span, message) };
+    let (raw, broken, mut errors) = read_raw(text).map_err(|problems| located(text, label, problems))?;
 
     for (value, what, min) in [
         (&raw.refresh.quotes_secs, "refresh.quotes_secs", 5),
@@ -275,9 +275,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         errors.extend(alert_errors.into_iter().map(|(span, m)| at(span, m)));
     }
     if !errors.is_empty() {
-        errors.sort_by_key(|e| (e.line, e.col));
-        errors.dedup();
-        return Err(errors);
+        return Err(located(text, label, errors));
     }
     let clean_item = |mut t: ThesisItem| {
         t.title = crate::sanitize::clean(&t.title);
@@ -367,11 +365,22 @@ fn key_conflicts(mut remaps: Vec<(Command, Vec<Key>, Range<usize>)>) -> Vec<Prob
 /// A problem found while reading: where (byte span) and what.
 type Problem = (Range<usize>, String);
 
-/// Syntax errors, all of them, sorted by position.
-fn sorted(problems: Vec<Problem>, at: impl Fn(Range<usize>, String) -> ConfigError) -> Vec<ConfigError> {
-    let mut errors: Vec<ConfigError> = problems.into_iter().map(|(span, m)| at(span, m)).collect();
-    errors.sort_by_key(|e| (e.line, e.col));
-    errors.dedup();
+/// Most errors listed; a line says how many more there are.
+pub const MAX_ERRORS: usize = 50;
+
+/// The problems in file order (byte order is line:col order), duplicates dropped, the first
+/// [`MAX_ERRORS`] located as `path:line:col` (a garbage file has thousands; locating each one
+/// scans the text before it).
+fn located(text: &str, label: &str, mut problems: Vec<Problem>) -> Vec<ConfigError> {
+    problems.sort_by_key(|(span, _)| span.start);
+    problems.dedup_by(|a, b| a.0.start == b.0.start && a.1 == b.1);
+    let more = problems.len().saturating_sub(MAX_ERRORS);
+    let rest = problems.split_off(problems.len().min(MAX_ERRORS));
+    let mut errors: Vec<ConfigError> =
+        problems.into_iter().map(|(span, m)| locate(text, label, span, m)).collect();
+    if let Some((span, _)) = rest.into_iter().next() {
+        errors.push(locate(text, label, span, format!("… and {more} more errors")));
+    }
     errors
 }
 

@@ -211,3 +211,20 @@ fn a_key_bound_to_two_actions_is_an_error() {
     assert!(config::parse(&format!("{MIN}[keys]\nhelp = [\"h\", \"h\", \"?\"]\n"), "k.toml").is_ok());
     assert!(config::embedded().is_ok());
 }
+
+#[test]
+fn a_file_full_of_errors_lists_the_first_ones_quickly() {
+    // Near 1 MiB: 60,000 unquoted values (syntax errors), then as many bad entries.
+    let syntax: String = (0..60_000).map(|i| format!("k{i} = b\n")).collect();
+    let start = std::time::Instant::now();
+    let e = errors(&syntax);
+    assert_eq!(e.len(), config::MAX_ERRORS + 1, "{:?}", &e[..3]);
+    assert_eq!((e[0].line, e[1].line, e[49].line), (1, 2, 50));
+    assert_eq!(e[50].message, format!("… and {} more errors", 60_000 - config::MAX_ERRORS));
+    let entries = format!("{MIN}{}", "[[feeds]]\nname = \"f\"\nurl = \"ftp://x\"\n".repeat(25_000));
+    let e = errors(&entries);
+    assert_eq!(e.len(), config::MAX_ERRORS + 1);
+    assert!(e[0].message.contains("url must be http"), "{}", e[0]);
+    // Locating each of them scanned the text before it: quadratic, minutes in a debug build.
+    assert!(start.elapsed() < std::time::Duration::from_secs(20), "{:?}", start.elapsed());
+}
