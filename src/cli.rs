@@ -63,9 +63,16 @@ pub fn check(explicit: Option<&Path>, paths: Option<&Paths>) -> Result<String, F
 pub fn init(paths: &Paths) -> Result<String, Failure> {
     let path = &paths.config_file;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Failure::new(1, format!("{}: {e}", dir.display())))?;
+        crate::store::create_private_dir(dir)
+            .map_err(|e| Failure::new(1, format!("{}: {e}", dir.display())))?;
     }
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
+    // create_new (O_EXCL) never follows a symlink and never overwrites; 0600 like every file we make.
+    let mut file = std::os::unix::fs::OpenOptionsExt::mode(
+        std::fs::OpenOptions::new().write(true).create_new(true),
+        crate::store::FILE_MODE,
+    )
+    .open(path)
+    .map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Failure::new(1, format!("{} already exists: not overwriting it", path.display()))
         } else {
@@ -156,7 +163,8 @@ pub fn snapshot_json(state: &State) -> Value {
         .map(|c| {
             let rec = state.user.catalysts.get(&c.id);
             json!({"id": c.id, "title": c.title, "done": rec.is_some_and(|r| r.done),
-                   "done_at": rec.and_then(|r| r.done_at).map(rfc3339)})
+                   "done_at": rec.and_then(|r| r.done_at).map(rfc3339),
+                   "note": rec.and_then(|r| r.history.last()).and_then(|e| e.note.as_deref())})
         })
         .collect();
     let risks: Vec<Value> = state
@@ -181,7 +189,8 @@ pub fn snapshot_json(state: &State) -> Value {
         .map(|s| {
             let (ok, error, at) = match &s.status {
                 FetchStatus::Ok { at } => (true, None, Some(*at)),
-                FetchStatus::Error { message, at } => (false, Some(message.clone()), Some(*at)),
+                // A failed source fetched nothing: no `fetched_at`.
+                FetchStatus::Error { message, .. } => (false, Some(message.clone()), None),
                 FetchStatus::Idle | FetchStatus::Loading => (false, Some("not fetched".to_string()), None),
             };
             json!({"name": s.name, "ok": ok, "error": error, "fetched_at": at.map(rfc3339)})
@@ -272,7 +281,17 @@ pub fn set_catalyst(
         crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
     let rec = user.catalysts.entry(id.to_string()).or_default();
     if rec.done == done {
-        return Ok(format!("{id} already {}", if done { "done" } else { "open" }));
+        let already = format!("{id} already {}", if done { "done" } else { "open" });
+        // The note is what the user asked for: put it on the change that made it so.
+        return match note {
+            Some(text) if !rec.history.is_empty() => {
+                set_last_note(rec, text);
+                store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
+                Ok(format!("{already}; note set"))
+            }
+            Some(_) => Err(Failure::new(2, format!("{already} and has no recorded change to note"))),
+            None => Ok(already),
+        };
     }
     let now = Utc::now();
     rec.done = done;
@@ -281,6 +300,36 @@ pub fn set_catalyst(
     rec.history.push(ToggleEvent { done, at: now, by: "cli".into(), note });
     store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
     Ok(format!("{id} {}", if done { "done" } else { "reopened" }))
+}
+
+/// `chokepoint catalyst note ID TEXT`: sets (or with an empty TEXT clears) the note on the
+/// catalyst's last change, as `n` does in the TUI.
+pub fn note_catalyst(config: &Config, state_file: &Path, id: &str, text: &str) -> Result<String, Failure> {
+    if !config.catalysts.iter().any(|c| c.id == id) {
+        let ids: Vec<&str> = config.catalysts.iter().map(|c| c.id.as_str()).collect();
+        return Err(Failure::new(2, format!("unknown catalyst `{id}` (known: {})", ids.join(", "))));
+    }
+    let (store, mut user) =
+        crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
+    let Some(rec) = user.catalysts.get_mut(id).filter(|r| !r.history.is_empty()) else {
+        return Err(Failure::new(
+            2,
+            format!(
+                "{id} has no recorded change to note: `catalyst done {id} --note TEXT` marks it and notes it"
+            ),
+        ));
+    };
+    set_last_note(rec, text);
+    let cleared = rec.history.last().is_none_or(|e| e.note.is_none());
+    store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
+    Ok(format!("{id}: note {}", if cleared { "cleared" } else { "set" }))
+}
+
+/// Replaces the note of the record's last change (cleaned; empty clears it).
+fn set_last_note(rec: &mut crate::domain::CatalystRecord, text: &str) {
+    if let Some(last) = rec.history.last_mut() {
+        last.note = clean_note(text);
+    }
 }
 
 /// `chokepoint risk level ID LEVEL`.
@@ -296,6 +345,28 @@ pub fn set_risk(config: &Config, state_file: &Path, id: &str, level: &str) -> Re
     user.risks.insert(id.to_string(), level);
     store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
     Ok(format!("{id} {}", level.label()))
+}
+
+/// Exit code of `snapshot` and `report` when nothing could be fetched or read from the cache.
+pub const NO_DATA: i32 = 3;
+
+/// Why `snapshot` / `report` had nothing to show.
+pub fn no_data_message(state: &State, offline: bool) -> String {
+    if offline {
+        return "nothing to show: no cached quotes or news yet (the cache is written by a run with \
+                network; try without --offline)"
+            .into();
+    }
+    let failed: Vec<String> = state
+        .sources
+        .iter()
+        .map(|s| match &s.status {
+            FetchStatus::Error { message, .. } => format!("  {}: {message}", s.name),
+            FetchStatus::Ok { .. } => format!("  {}: ok, but empty", s.name),
+            FetchStatus::Idle | FetchStatus::Loading => format!("  {}: not fetched", s.name),
+        })
+        .collect();
+    format!("nothing could be fetched or read from the cache:\n{}", failed.join("\n"))
 }
 
 /// Which sources a snapshot could not fetch (for the exit message).

@@ -63,7 +63,7 @@ pub enum Origin {
     Embedded,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Raw {
     #[serde(default)]
@@ -169,10 +169,9 @@ pub const QUOTE_SOURCES: &[&str] = &["yahoo", "stooq"];
 
 /// Parses and validates config text. `label` is the path shown in errors.
 pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
-    let at = |span: Range<usize>, message: String| locate(text, label, span, message);
-    let raw: Raw =
-        toml::from_str(text).map_err(|e| vec![at(e.span().unwrap_or(0..0), e.message().to_string())])?;
-    let mut errors = Vec::new();
+    // Problems are collected as byte spans and located at the end, only the first few.
+    let at = |span: Range<usize>, message: String| -> Problem { (span, message) };
+    let (raw, broken, mut errors) = read_raw(text).map_err(|problems| located(text, label, problems))?;
 
     for (value, what, min) in [
         (&raw.refresh.quotes_secs, "refresh.quotes_secs", 5),
@@ -211,7 +210,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
             .push(at(raw.news.history_cap.span(), "news.history_cap must be between 100 and 1000000".into()));
     }
 
-    if raw.tickers.is_empty() {
+    if raw.tickers.is_empty() && !broken.contains("tickers") {
         errors.push(at(0..0, "no [[tickers]]: the thesis needs at least one".into()));
     }
     let mut seen = HashSet::new();
@@ -248,6 +247,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         }
     }
     let mut keymap = Keymap::default();
+    let mut remaps = Vec::new();
     for (name, keys) in &raw.keys {
         let Some(cmd) = Command::from_name(name) else {
             errors.push(at(keys.span(), format!("unknown action `{name}` in [keys]")));
@@ -265,11 +265,17 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
             }
         }
         keymap.rebind(cmd, &parsed);
+        remaps.push((cmd, parsed, keys.span()));
     }
+    errors.extend(key_conflicts(remaps).into_iter().map(|(span, m)| at(span, m)));
+    // Alerts name tickers, catalysts and risks: with one of those unreadable, "unknown ticker"
+    // would be a false error.
     let (alerts, alert_errors) = alerts::rules(&raw.alerts, &raw.tickers, &raw.catalysts, &raw.risks);
-    errors.extend(alert_errors.into_iter().map(|(span, m)| at(span, m)));
+    if !["tickers", "catalysts", "risks"].iter().any(|s| broken.contains(*s)) {
+        errors.extend(alert_errors.into_iter().map(|(span, m)| at(span, m)));
+    }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(located(text, label, errors));
     }
     let clean_item = |mut t: ThesisItem| {
         t.title = crate::sanitize::clean(&t.title);
@@ -309,6 +315,169 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
     })
 }
 
+/// Keys bound to two actions by `[keys]` (`remaps`: each action's new keys and where): a key
+/// given to two actions, or to one while another still has it by default. Ctrl-C always quits.
+fn key_conflicts(mut remaps: Vec<(Command, Vec<Key>, Range<usize>)>) -> Vec<Problem> {
+    use std::collections::HashMap;
+    remaps.sort_by_key(|(_, _, span)| span.start);
+    let remapped: HashSet<Command> = remaps.iter().map(|(cmd, _, _)| *cmd).collect();
+    // Key -> (its action, whether by default).
+    let mut owner: HashMap<Key, (Command, bool)> = Keymap::default()
+        .bindings()
+        .iter()
+        .filter(|(_, cmd)| !remapped.contains(cmd))
+        .map(|(key, cmd)| (*key, (*cmd, true)))
+        .collect();
+    let ctrl_c = Key::parse("ctrl-c").ok();
+    let mut problems = Vec::new();
+    for (cmd, keys, span) in remaps {
+        let name = cmd.name();
+        for key in keys {
+            let label = key.label();
+            if Some(key) == ctrl_c {
+                problems
+                    .push((span.clone(), format!("[keys] {name}: Ctrl-c always quits; bind another key")));
+                continue;
+            }
+            match owner.get(&key) {
+                Some((other, _)) if *other == cmd => {}
+                Some((other, true)) => problems.push((
+                    span.clone(),
+                    format!(
+                        "[keys] {name}: `{label}` is bound to {0} by default; give {0} other keys \
+                         in [keys] or pick another key",
+                        other.name()
+                    ),
+                )),
+                Some((other, false)) => problems.push((
+                    span.clone(),
+                    format!("[keys] {name}: `{label}` is already bound to {}", other.name()),
+                )),
+                None => {
+                    owner.insert(key, (cmd, false));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// A problem found while reading: where (byte span) and what.
+type Problem = (Range<usize>, String);
+
+/// Most errors listed; a line says how many more there are.
+pub const MAX_ERRORS: usize = 50;
+
+/// The problems in file order (byte order is line:col order), duplicates dropped, the first
+/// [`MAX_ERRORS`] located as `path:line:col` (a garbage file has thousands; locating each one
+/// scans the text before it).
+fn located(text: &str, label: &str, mut problems: Vec<Problem>) -> Vec<ConfigError> {
+    problems.sort_by_key(|(span, _)| span.start);
+    problems.dedup_by(|a, b| a.0.start == b.0.start && a.1 == b.1);
+    let more = problems.len().saturating_sub(MAX_ERRORS);
+    let rest = problems.split_off(problems.len().min(MAX_ERRORS));
+    let mut errors: Vec<ConfigError> =
+        problems.into_iter().map(|(span, m)| locate(text, label, span, m)).collect();
+    if let Some((span, _)) = rest.into_iter().next() {
+        errors.push(locate(text, label, span, format!("… and {more} more errors")));
+    }
+    errors
+}
+
+/// Reads the TOML into [`Raw`], reporting every problem instead of the first: all syntax errors
+/// (`Err`), else every section and every `[[array]]` entry on its own, so a bad key in one does
+/// not hide the problems of the others. Returns the sections that had problems (left at their
+/// defaults, or without the bad entries) so checks that depend on them can be skipped.
+fn read_raw(text: &str) -> Result<(Raw, HashSet<String>, Vec<Problem>), Vec<Problem>> {
+    use toml::de::{DeArray, DeTable, DeValue};
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        return Err(syntax
+            .iter()
+            .map(|e| {
+                let span = e.span().unwrap_or(0..0);
+                let message = explain_syntax(text, span.start, e.message());
+                (span, message)
+            })
+            .collect());
+    }
+    let mut raw = Raw::default();
+    let mut broken = HashSet::new();
+    let mut problems = Vec::new();
+    for (key, value) in doc.get_ref().iter() {
+        let name: &str = key.get_ref();
+        let parts: Vec<Spanned<DeValue<'_>>> = match value.get_ref() {
+            DeValue::Array(items) if ["tickers", "catalysts", "risks", "feeds", "alerts"].contains(&name) => {
+                items
+                    .iter()
+                    .map(|item| {
+                        Spanned::new(
+                            item.span(),
+                            DeValue::Array(std::iter::once(item.clone()).collect::<DeArray<'_>>()),
+                        )
+                    })
+                    .collect()
+            }
+            _ => vec![value.clone()],
+        };
+        for part in parts {
+            let span = part.span();
+            let mut table = DeTable::new();
+            table.insert(key.clone(), part);
+            match Raw::deserialize(toml::de::Deserializer::from(Spanned::new(span.clone(), table))) {
+                Ok(one) => raw.take_section(name, one),
+                Err(e) => {
+                    broken.insert(name.to_string());
+                    problems.push((e.span().unwrap_or(span), e.message().to_string()));
+                }
+            }
+        }
+    }
+    Ok((raw, broken, problems))
+}
+
+impl Raw {
+    /// Moves section `name` of `one` (a `Raw` read from that section alone) into `self`.
+    fn take_section(&mut self, name: &str, one: Raw) {
+        match name {
+            "refresh" => self.refresh = one.refresh,
+            "quotes" => self.quotes = one.quotes,
+            "news" => self.news = one.news,
+            "keys" => self.keys = one.keys,
+            "notify" => self.notify = one.notify,
+            "tickers" => self.tickers.extend(one.tickers),
+            "catalysts" => self.catalysts.extend(one.catalysts),
+            "risks" => self.risks.extend(one.risks),
+            "feeds" => self.feeds.extend(one.feeds),
+            "alerts" => self.alerts.extend(one.alerts),
+            _ => {}
+        }
+    }
+}
+
+/// The parser's message, or a clearer one for the common slip of an unquoted string
+/// (`source = yahoo` reads as a misspelt `true`, `nan` or `inf` to a TOML parser).
+fn explain_syntax(text: &str, start: usize, message: &str) -> String {
+    let word: String = text
+        .get(start..)
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '/'))
+        .take(40)
+        .collect();
+    let bare = word.chars().next().is_some_and(char::is_alphabetic)
+        && !matches!(word.as_str(), "true" | "false" | "nan" | "inf");
+    let misread = ["invalid boolean", "invalid float", "must be quoted", "invalid string"]
+        .iter()
+        .any(|m| message.contains(m));
+    if bare && misread {
+        let word = crate::sanitize::clean(&word);
+        format!("expected a value, found `{word}`; strings need quotes: \"{word}\"")
+    } else {
+        message.to_string()
+    }
+}
+
 /// The embedded default config.
 pub fn embedded() -> Result<Config, Vec<ConfigError>> {
     parse(EXAMPLE, "<embedded config.example.toml>")
@@ -325,10 +494,32 @@ pub fn load(
         _ => return embedded().map(|c| (c, Origin::Embedded)),
     };
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        vec![ConfigError { path: label.clone(), line: 1, col: 1, message: format!("cannot read: {e}") }]
-    })?;
+    let text = read_bounded(&path, &label)?;
     parse(&text, &label).map(|c| (c, Origin::File(path)))
+}
+
+/// Largest config file read: a thesis is a few KB.
+pub const MAX_CONFIG_BYTES: usize = 1 << 20;
+
+/// Reads at most [`MAX_CONFIG_BYTES`] (+1 to tell a larger file), so `--config /dev/urandom`
+/// costs 1 MiB, not all memory. Invalid UTF-8 is reported where it is.
+fn read_bounded(path: &Path, label: &str) -> Result<String, Vec<ConfigError>> {
+    use std::io::Read;
+    let error =
+        |line, col, message: String| vec![ConfigError { path: label.to_string(), line, col, message }];
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| error(1, 1, format!("cannot read: {e}")))?;
+    if bytes.len() > MAX_CONFIG_BYTES {
+        return Err(error(1, 1, "larger than 1 MiB: not a chokepoint config (refusing to read it)".into()));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        let located = locate(&prefix, label, prefix.len()..prefix.len(), String::new());
+        error(located.line, located.col, "invalid UTF-8 (the config must be UTF-8 text)".into())
+    })
 }
 
 fn is_http_url(s: &str) -> bool {

@@ -106,10 +106,33 @@ pub struct Quote {
 
 /// Day change and percent from the price and yesterday's close; `None` where the arithmetic is not
 /// a finite number (absurd prices must not show `inf`).
+///
+/// Both are rounded to what was received, so JSON says `0.45`, not `0.4500000000000002`: the
+/// change to the decimals of its inputs (`8.31 - 7.86`: two), the percent to [`PCT_DECIMALS`].
 pub fn day_change(price: f64, previous_close: Option<f64>) -> (Option<f64>, Option<f64>) {
     let change = previous_close.map(|prev| price - prev).filter(|c| c.is_finite());
     let pct = previous_close.zip(change).map(|(prev, ch)| ch / prev * 100.0).filter(|p| p.is_finite());
-    (change, pct)
+    let places = previous_close.map_or(0, |prev| decimals(price).max(decimals(prev)));
+    (change.map(|c| round_to(c, places)), pct.map(|p| round_to(p, PCT_DECIMALS)))
+}
+
+/// Decimal places kept in a day change in percent (`5.7252`).
+pub const PCT_DECIMALS: u32 = 4;
+
+/// Decimal places in the shortest text that reads back as `x` (`8.31` -> 2), at most 12.
+fn decimals(x: f64) -> u32 {
+    let text = x.to_string();
+    text.split_once('.').map_or(0, |(_, frac)| frac.len().min(12) as u32)
+}
+
+/// `x` rounded to `places` decimals; unchanged where scaling would lose integer precision.
+fn round_to(x: f64, places: u32) -> f64 {
+    let scale = 10f64.powi(places as i32);
+    let scaled = x * scale;
+    if !scaled.is_finite() || scaled.abs() >= 2f64.powi(52) {
+        return x;
+    }
+    scaled.round() / scale
 }
 
 /// One headline, sanitized and tagged.
@@ -248,4 +271,23 @@ pub enum FetchStatus {
         message: String,
         at: DateTime<Utc>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_change_is_rounded_to_what_was_received() {
+        // 8.31 - 7.86 is 0.4500000000000002 in floating point.
+        assert_eq!(day_change(8.31, Some(7.86)), (Some(0.45), Some(5.7252)));
+        assert_eq!(day_change(30.05, Some(33.12)), (Some(-3.07), Some(-9.2693)));
+        assert_eq!(day_change(132.05, Some(131.2)), (Some(0.85), Some(0.6479)));
+        assert_eq!(day_change(0.0123, Some(0.01)).0, Some(0.0023));
+        assert_eq!(day_change(100.0, Some(100.0)), (Some(0.0), Some(0.0)));
+        assert_eq!(day_change(10.0, None), (None, None));
+        // Huge or absurd values pass through (or are None), never inf or garbage.
+        assert_eq!(day_change(1e300, Some(1e299)).0, Some(1e300 - 1e299));
+        assert_eq!(day_change(f64::MAX, Some(-f64::MAX)), (None, None));
+    }
 }

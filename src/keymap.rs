@@ -329,6 +329,26 @@ impl Keymap {
         self.bindings.iter().filter(|(_, c)| *c == cmd).map(|(k, _)| *k).collect()
     }
 
+    /// Every binding, in order.
+    pub fn bindings(&self) -> &[(Key, Command)] {
+        &self.bindings
+    }
+
+    /// The key an on-screen hint names for `cmd`: the first plain printable key bound to it
+    /// (`x` rather than `Space`, `k` rather than `↑`), else its first key; `<name>` when unbound.
+    /// Hints use this, never a literal key, so a remap shows everywhere.
+    pub fn hint(&self, cmd: Command) -> String {
+        let keys = self.keys_for(cmd);
+        let printable = keys
+            .iter()
+            .find(|k| k.mods.is_empty() && matches!(k.code, KeyCode::Char(c) if !c.is_whitespace()));
+        match printable.or(keys.first()) {
+            Some(key) => key.label(),
+            None if cmd == Command::Quit => "Ctrl-c".into(),
+            None => format!("<{}>", cmd.name()),
+        }
+    }
+
     pub fn command(&self, key: &KeyEvent) -> Option<Command> {
         let key = Key::from_event(key);
         self.bindings.iter().find(|(k, _)| *k == key).map(|(_, c)| *c)

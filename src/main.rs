@@ -85,6 +85,8 @@ enum CatalystOp {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Set the note on catalyst ID's last change ("" clears it).
+    Note { id: String, text: String },
 }
 
 #[derive(Subcommand)]
@@ -101,25 +103,43 @@ fn main() -> ExitCode {
         Err(e) => {
             // Usage errors echo the arguments: print them plain and sanitized (help goes to stdout).
             let text = chokepoint::sanitize::clean_multiline(&e.render().to_string());
-            let _ = if e.use_stderr() {
-                writeln!(std::io::stderr(), "{text}")
-            } else {
-                writeln!(std::io::stdout(), "{text}")
-            };
+            if e.use_stderr() {
+                let _ = writeln!(std::io::stderr(), "{text}");
+            } else if emit(&text) != ExitCode::SUCCESS {
+                return ExitCode::from(1);
+            }
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
     match run(cli) {
-        Ok(Some(out)) => {
-            // A closed pipe or terminal is not worth a panic.
-            let _ = writeln!(std::io::stdout(), "{out}");
-            ExitCode::SUCCESS
-        }
+        Ok(Some(out)) => emit(&out),
         Ok(None) => ExitCode::SUCCESS,
         Err(f) => {
             let _ = writeln!(std::io::stderr(), "{}", chokepoint::sanitize::clean_multiline(&f.message));
             ExitCode::from(u8::try_from(f.code).unwrap_or(1))
         }
+    }
+}
+
+/// Prints a command's output and exits. A write error (disk full, I/O error) is a failure with a
+/// message and exit 1; a closed pipe (`| head`) ends quietly, as UNIX tools do.
+fn emit(out: &str) -> ExitCode {
+    match print(out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            let _ = writeln!(std::io::stderr(), "{}", f.message);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes `out` and a newline to stdout; a closed pipe is not an error (see [`emit`]).
+fn print(out: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{out}").and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::new(1, format!("chokepoint: cannot write to stdout: {e}"))),
     }
 }
 
@@ -143,6 +163,7 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
                 CatalystOp::Undo { id, note } => {
                     cli::set_catalyst(&config, &file, &id, false, note.as_deref())
                 }
+                CatalystOp::Note { id, text } => cli::note_catalyst(&config, &file, &id, &text),
             }
             .map(Some)
         }
@@ -156,15 +177,17 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
             if let Some(q) = filter {
                 cli::apply_filter(&mut state, &q)?;
             }
-            if json { to_json(&cli::snapshot_json(&state)) } else { Ok(Some(cli::snapshot_text(&state))) }
+            let out = if json { to_json(&cli::snapshot_json(&state))? } else { cli::snapshot_text(&state) };
+            with_data(out, &state, offline)
         }
         Some(Command::Report { format, offline }) => {
             let state = collect_state(explicit, paths.as_ref(), cli.demo, offline)?;
             let report = chokepoint::report::build(&state);
-            match format {
-                ReportFormat::Md => Ok(Some(chokepoint::report::markdown(&report))),
-                ReportFormat::Json => to_json(&report),
-            }
+            let out = match format {
+                ReportFormat::Md => chokepoint::report::markdown(&report),
+                ReportFormat::Json => to_json(&report)?,
+            };
+            with_data(out, &state, offline)
         }
         None => tui(explicit, paths.as_ref(), cli.demo).map(|()| None),
     }
@@ -188,8 +211,22 @@ fn collect_state(
     rt.block_on(cli::collect(&config, user, demo, offline, cache_dir.as_deref()))
 }
 
-fn to_json(value: &impl serde::Serialize) -> Result<Option<String>, Failure> {
-    serde_json::to_string_pretty(value).map(Some).map_err(|e| Failure::new(1, format!("json: {e}")))
+fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value).map_err(|e| Failure::new(1, format!("json: {e}")))
+}
+
+/// `out` when there is any data; with none (no quote, no headline, fetched or cached) it is
+/// printed all the same and the command fails with [`cli::NO_DATA`], saying why.
+fn with_data(
+    out: String,
+    state: &chokepoint::state::State,
+    offline: bool,
+) -> Result<Option<String>, Failure> {
+    if chokepoint::report::has_data(state) {
+        return Ok(Some(out));
+    }
+    print(&out)?;
+    Err(Failure::new(cli::NO_DATA, cli::no_data_message(state, offline)))
 }
 
 fn runtime_builder() -> Result<tokio::runtime::Runtime, Failure> {
@@ -209,8 +246,10 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
         ));
     }
     let paths = need_paths(paths)?;
-    init_logging(paths);
-    let opened = store::Store::open(&paths.state_file(demo)).map_err(|e| Failure::new(1, e.to_string()))?;
+    let log_notice = init_logging(paths);
+    let mut opened =
+        store::Store::open(&paths.state_file(demo)).map_err(|e| Failure::new(1, e.to_string()))?;
+    opened.notices.extend(log_notice);
     let cache_dir = (!demo).then(|| paths.cache_dir.clone());
     let launch = runtime::Launch {
         config,
@@ -225,12 +264,14 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
 }
 
 /// Logs go to `<data_dir>/chokepoint.log`, never to the screen. `CHOKEPOINT_LOG` sets the level.
-fn init_logging(paths: &Paths) {
+/// A log that cannot be opened safely (a symlink, not a plain file) is a notice, not a crash.
+fn init_logging(paths: &Paths) -> Option<String> {
     let path = paths.log_file();
-    if std::fs::create_dir_all(&paths.data_dir).is_err() {
-        return;
-    }
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else { return };
+    store::create_private_dir(&paths.data_dir).ok()?;
+    let file = match store::open_own(&path, std::fs::OpenOptions::new().append(true)) {
+        Ok(file) => file,
+        Err(e) => return Some(format!("not logging: {}: {e}", path.display())),
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CHOKEPOINT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -238,4 +279,5 @@ fn init_logging(paths: &Paths) {
         .with_ansi(false)
         .with_env_filter(filter)
         .try_init();
+    None
 }

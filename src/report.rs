@@ -4,7 +4,7 @@
 //! and the newest 20 headlines.
 
 use crate::cli::rfc3339;
-use crate::domain::{MarketState, NewsItem, RiskLevel};
+use crate::domain::{FetchStatus, MarketState, NewsItem, RiskLevel};
 use crate::evidence::{self, Kind};
 use crate::state::State;
 use serde::Serialize;
@@ -27,6 +27,16 @@ pub struct Report {
     pub risks: Vec<RiskRow>,
     pub alerts: Vec<AlertRow>,
     pub headlines: Vec<Headline>,
+    /// Sources whose fetch failed in this run, with why.
+    pub failed_sources: Vec<SourceFailure>,
+    /// Nothing was fetched or read from the cache: the tables are empty for that reason.
+    pub no_data: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SourceFailure {
+    pub name: String,
+    pub error: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -178,7 +188,23 @@ pub fn build(state: &State) -> Report {
             .map(|a| AlertRow { at: rfc3339(a.at), text: a.text.clone() })
             .collect(),
         headlines: state.news.iter().take(HEADLINES_SHOWN).map(headline).collect(),
+        failed_sources: state
+            .sources
+            .iter()
+            .filter_map(|s| match &s.status {
+                FetchStatus::Error { message, .. } => {
+                    Some(SourceFailure { name: s.name.clone(), error: message.clone() })
+                }
+                _ => None,
+            })
+            .collect(),
+        no_data: !has_data(state),
     }
+}
+
+/// True when there is at least one quote or headline (fetched now or read from the cache).
+pub fn has_data(state: &State) -> bool {
+    !state.quotes.is_empty() || !state.news.is_empty()
 }
 
 /// Backslash-escapes what Markdown would read as markup inside a line (and `|`, for tables).
@@ -246,6 +272,18 @@ pub fn markdown(r: &Report) -> String {
     }
     line(meta);
     line(String::new());
+    if r.no_data {
+        line("**No data: nothing could be fetched or read from the cache.**".into());
+        line(String::new());
+    }
+    if !r.failed_sources.is_empty() {
+        line("## Failed sources".into());
+        line(String::new());
+        for f in &r.failed_sources {
+            line(format!("- **{}**: {}", esc(&f.name), esc(&f.error)));
+        }
+        line(String::new());
+    }
     line("## Quotes".into());
     line(String::new());
     line("| Ticker | Name | Price | Change | % | Currency | Market | As of |".into());

@@ -47,10 +47,28 @@ pub fn cap_raw(input: &str, max_bytes: usize) -> &str {
     &input[..end]
 }
 
+/// Longest text field read back from the cache or the state file, in characters.
+pub const STORED_MAX: usize = 4096;
+
+/// Text that was cleaned before it was stored (cache, state file) and is now read back: the file
+/// may have been edited, so escape sequences, controls, bidi overrides and invisible characters
+/// are removed again and the length is capped at `max_chars` (at most [`STORED_MAX`]). Entities
+/// and tags are left as they are: decoding twice would turn a title's literal `&lt;` into `<`.
+/// Idempotent on text that [`clean`] produced.
+pub fn clean_stored(input: &str, max_chars: usize) -> String {
+    let max_chars = max_chars.min(STORED_MAX);
+    // Bound the work before looking at the characters: 4 bytes per kept character at most.
+    cap(strip_controls(cap_raw(input, max_chars * 4 + 4), false), max_chars)
+}
+
 /// The first [`RAW_MAX`] bytes of `input`, [`clean`]ed and capped to `max_chars` characters,
 /// with `…` appended when cut (cut between graphemes).
 pub fn clean_capped(input: &str, max_chars: usize) -> String {
-    let cleaned = clean(cap_raw(input, RAW_MAX));
+    cap(clean(cap_raw(input, RAW_MAX)), max_chars)
+}
+
+/// `cleaned` cut to `max_chars` characters with `…` (between graphemes), or as it is.
+fn cap(cleaned: String, max_chars: usize) -> String {
     if cleaned.chars().count() <= max_chars {
         return cleaned;
     }
@@ -365,6 +383,16 @@ pub fn is_emoji_like(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_text_is_cleaned_again_but_never_decoded_twice() {
+        let shown = clean("a &amp;lt;b&amp;gt; c &amp;amp; 👨\u{200D}👩");
+        assert_eq!(shown, "a &lt;b&gt; c &amp; 👨\u{200D}👩");
+        assert_eq!(clean_stored(&shown, STORED_MAX), shown, "idempotent on clean text");
+        assert_eq!(clean_stored("x\u{1b}]52;c;QQ==\u{7}y \u{202E}z\u{9b}2J", STORED_MAX), "xy z");
+        assert_eq!(clean_stored(&"ab".repeat(10_000), 5), "abab…");
+        assert_eq!(clean_stored(&"é".repeat(STORED_MAX * 2), STORED_MAX).chars().count(), STORED_MAX);
+    }
 
     #[test]
     fn plain_text_is_unchanged() {

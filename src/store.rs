@@ -19,6 +19,7 @@ use chrono::Utc;
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// Why the state store could not do what was asked.
@@ -225,7 +226,7 @@ fn pid_text(pid: Option<u32>) -> String {
 /// Create the data dir, open `<path>.lock` and try to lock it without blocking.
 fn acquire(path: &Path) -> LockAttempt {
     if let Some(dir) = path.parent()
-        && let Err(source) = fs::create_dir_all(dir)
+        && let Err(source) = create_private_dir(dir)
     {
         let path = dir.to_path_buf();
         return LockAttempt::Failed(StoreError::Io { action: "create data dir", path, source });
@@ -233,11 +234,11 @@ fn acquire(path: &Path) -> LockAttempt {
     let lock_path = with_suffix(path, ".lock");
     let io_err = |action, source| StoreError::Io { action, path: lock_path.clone(), source };
     // No truncate here: the file may belong to a running instance whose pid we want to read.
-    let mut file =
-        match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path) {
-            Ok(file) => file,
-            Err(source) => return LockAttempt::Failed(io_err("open lock file", source)),
-        };
+    // Never through a symlink, and only a plain file of our own (see `open_own`).
+    let mut file = match open_own(&lock_path, OpenOptions::new().read(true).write(true).truncate(false)) {
+        Ok(file) => file,
+        Err(source) => return LockAttempt::Failed(io_err("open lock file", source)),
+    };
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => return LockAttempt::Busy(read_pid(&mut file)),
@@ -262,9 +263,58 @@ fn read_pid(file: &mut File) -> Option<u32> {
     text.trim().parse().ok()
 }
 
+/// Mode of every file we create: they hold personal notes and decisions.
+pub const FILE_MODE: u32 = 0o600;
+
+/// Creates `dir` and its missing parents, private to the user (0700; existing ones are kept).
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+/// The error for a symlink where one of our files should be; callers name the path.
+fn symlink_refused() -> io::Error {
+    io::Error::new(
+        ErrorKind::InvalidInput,
+        "it is a symbolic link: refusing to follow or replace it (move it away to continue)",
+    )
+}
+
+/// Opens (creating if missing, 0600) a file of ours that is appended to or rewritten in place,
+/// the lock and the log, with `O_NOFOLLOW`: a symlink there is refused, never followed. What is
+/// there must be a plain file with a single name, so nothing that is not ours (a device, a FIFO,
+/// a hard link to another file) is ever written or truncated.
+pub fn open_own(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+    let file = options
+        .create(true)
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| if e.raw_os_error() == Some(libc::ELOOP) { symlink_refused() } else { e })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.nlink() != 1 {
+        return Err(io::Error::new(
+            ErrorKind::InvalidInput,
+            "not a plain file of ours (a device, FIFO or hard link): refusing to write to it",
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads one of our data files without following a symlink (one there is refused).
+pub fn read_own(path: &Path) -> io::Result<Vec<u8>> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| if e.raw_os_error() == Some(libc::ELOOP) { symlink_refused() } else { e })?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Read and parse the state file.
 fn load(path: &Path) -> Loaded {
-    let bytes = match fs::read(path) {
+    let bytes = match read_own(path) {
         Ok(bytes) => bytes,
         // A data dir that is a file (or missing) means there is no state yet.
         Err(err) if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
@@ -278,10 +328,29 @@ fn load(path: &Path) -> Loaded {
             state.version,
             UserState::VERSION
         )),
-        Ok(state) => Loaded::State(state),
+        Ok(state) => Loaded::State(sanitized(state)),
         // serde_json's message already ends with "at line L column C".
         Err(err) => Loaded::Corrupt(err.to_string()),
     }
+}
+
+/// The state file may have been edited: the text in it that is ever shown (notes, who made a
+/// change, alert texts and their row keys) is cleaned again where it is read. This is what a
+/// load returns for a parsed state; clean text (all the app writes) passes unchanged.
+pub fn sanitized(mut state: UserState) -> UserState {
+    use crate::sanitize::{STORED_MAX, clean_stored};
+    for event in state.catalysts.values_mut().flat_map(|r| r.history.iter_mut()) {
+        event.by = clean_stored(&event.by, STORED_MAX);
+        let note = event.note.as_deref().map(|n| clean_stored(n, crate::cli::NOTE_MAX));
+        event.note = note.filter(|n| !n.is_empty());
+    }
+    for alert in &mut state.alerts {
+        alert.text = clean_stored(&alert.text, STORED_MAX);
+        for key in [&mut alert.ticker, &mut alert.thesis].into_iter().flatten() {
+            *key = clean_stored(key, STORED_MAX);
+        }
+    }
+    state
 }
 
 /// Rename the unreadable file to a unique `<name>.corrupt-<UTC stamp>[-N]` next to it.
@@ -309,9 +378,15 @@ fn unique_aside(path: &Path, stamp: &str) -> io::Result<PathBuf> {
 }
 
 /// Replaces `path` with `bytes` atomically: temp file in the same dir, fsync, rename, dir fsync.
-/// A crash at any point leaves either the old file or the new one, never a mix.
+/// A crash at any point leaves either the old file or the new one, never a mix. The new file is
+/// 0600 whatever the old one was; a symlink at `path` is refused, not replaced or followed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = AtomicWriteFile::options().open(path)?;
+    use atomic_write_file::unix::OpenOptionsExt as _;
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(symlink_refused());
+    }
+    let mut file =
+        AtomicWriteFile::options().mode(FILE_MODE).preserve_mode(false).preserve_owner(false).open(path)?;
     file.write_all(bytes)?;
     file.commit()
 }
@@ -669,6 +744,95 @@ mod tests {
         assert_eq!(names(tmp.path()), ["state.json", "state.json.lock"]);
         // The failed attempt must not keep the lock.
         assert!(!Store::open(&path).unwrap().store.is_read_only());
+    }
+
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn files_we_write_are_0600_even_over_a_world_writable_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("data/state.json");
+        let opened = Store::open(&path).unwrap();
+        opened.store.save(&sample()).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&with_suffix(&path, ".lock")), 0o600);
+        assert_eq!(mode(&tmp.path().join("data")) & 0o077, 0, "a new data dir is private");
+        // The mode was copied from the old file: a 0666 or 0777 one stayed world-writable.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o777)).unwrap();
+        opened.store.save(&sample()).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        write_atomic(&tmp.path().join("other.json"), b"{}").unwrap();
+        assert_eq!(mode(&tmp.path().join("other.json")), 0o600);
+    }
+
+    #[test]
+    fn a_symlinked_state_file_is_refused_naming_the_path() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("elsewhere.json");
+        fs::write(&target, serde_json::to_vec(&sample()).unwrap()).unwrap();
+        let path = tmp.path().join("state.json");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let opened = Store::open(&path).unwrap();
+        assert!(opened.store.is_read_only());
+        let [notice] = opened.notices.as_slice() else { panic!("{:?}", opened.notices) };
+        assert!(notice.contains(&path.display().to_string()), "{notice}");
+        assert!(notice.contains("symbolic link"), "{notice}");
+        drop(opened);
+        let err = open_exclusive(&path).unwrap_err().to_string();
+        assert!(err.contains(&path.display().to_string()) && err.contains("symbolic link"), "{err}");
+        assert!(peek(&path).is_err());
+        // Writing refuses too: the link stays a link, its target untouched.
+        let err = write_atomic(&path, b"{}").unwrap_err().to_string();
+        assert!(err.contains("symbolic link"), "{err}");
+        assert!(fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), serde_json::to_vec(&sample()).unwrap());
+    }
+
+    #[test]
+    fn a_symlinked_lock_file_is_never_followed_or_truncated() {
+        let tmp = tempfile::tempdir().unwrap();
+        let precious = tmp.path().join("precious.txt");
+        fs::write(&precious, "keep me\n").unwrap();
+        let path = tmp.path().join("state.json");
+        let lock = with_suffix(&path, ".lock");
+        std::os::unix::fs::symlink(&precious, &lock).unwrap();
+        let opened = Store::open(&path).unwrap();
+        assert!(opened.store.is_read_only());
+        let [notice] = opened.notices.as_slice() else { panic!("{:?}", opened.notices) };
+        assert!(notice.contains(&lock.display().to_string()) && notice.contains("symbolic link"), "{notice}");
+        assert!(matches!(open_exclusive(&path), Err(StoreError::Io { .. })));
+        assert_eq!(fs::read_to_string(&precious).unwrap(), "keep me\n", "the pid was written over it");
+        // A hard link to another file is not ours either.
+        fs::remove_file(&lock).unwrap();
+        fs::hard_link(&precious, &lock).unwrap();
+        assert!(Store::open(&path).unwrap().store.is_read_only());
+        assert_eq!(fs::read_to_string(&precious).unwrap(), "keep me\n");
+    }
+
+    #[test]
+    fn the_log_is_opened_without_following_a_symlink() {
+        let tmp = tempfile::tempdir().unwrap();
+        let log = tmp.path().join("chokepoint.log");
+        let mut file = open_own(&log, OpenOptions::new().append(true)).unwrap();
+        writeln!(file, "line").unwrap();
+        assert_eq!(mode(&log), 0o600);
+        drop(file);
+        // Appends, never truncates.
+        let mut file = open_own(&log, OpenOptions::new().append(true)).unwrap();
+        writeln!(file, "two").unwrap();
+        assert_eq!(fs::read_to_string(&log).unwrap(), "line\ntwo\n");
+        let target = tmp.path().join("target.txt");
+        fs::write(&target, "x").unwrap();
+        let linked = tmp.path().join("linked.log");
+        std::os::unix::fs::symlink(&target, &linked).unwrap();
+        let err = open_own(&linked, OpenOptions::new().append(true)).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "x");
+        assert!(open_own(Path::new("/dev/null"), OpenOptions::new().append(true)).is_err());
     }
 
     const HOLD_ENV: &str = "CHOKEPOINT_STORE_TEST_HOLD";

@@ -154,7 +154,13 @@ fn move_by(state: &mut State, delta: i64) {
 
 fn toggle_catalyst(state: &mut State, fx: &mut Vec<Effect>) {
     if state.focus != Pane::Catalysts {
-        return notify(state, Level::Info, "toggle works in Catalysts: press 2 to go there".into(), false);
+        let key = state.keymap.hint(crate::keymap::Command::PaneCatalysts);
+        return notify(
+            state,
+            Level::Info,
+            format!("toggle works in Catalysts: press {key} to go there"),
+            false,
+        );
     }
     let Some(id) = state.catalysts.get(state.selected(Pane::Catalysts)).map(|c| c.id.clone()) else { return };
     let now = state.now;
@@ -169,7 +175,8 @@ fn toggle_catalyst(state: &mut State, fx: &mut Vec<Effect>) {
 
 fn cycle_risk(state: &mut State, fx: &mut Vec<Effect>) {
     if state.focus != Pane::Risks {
-        return notify(state, Level::Info, "level works in Risks: press 3 to go there".into(), false);
+        let key = state.keymap.hint(crate::keymap::Command::PaneRisks);
+        return notify(state, Level::Info, format!("level works in Risks: press {key} to go there"), false);
     }
     let Some(id) = state.risks.get(state.selected(Pane::Risks)).map(|r| r.id.clone()) else { return };
     let prev = state.risk_level(&id);

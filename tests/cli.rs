@@ -63,6 +63,12 @@ fn init_writes_once_and_never_overwrites() {
     let path = home.path().join("config/chokepoint/config.toml");
     let written = std::fs::read_to_string(&path).unwrap();
     assert_eq!(written, chokepoint::config::EXAMPLE);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "files we create are 0600"
+    );
     std::fs::write(&path, "# mine\n[[tickers]]\nsymbol = \"AAOI\"\n").unwrap();
     let o = run(home.path(), &["init"]);
     assert_eq!(o.status.code(), Some(1));
@@ -211,4 +217,191 @@ fn the_tui_needs_a_terminal() {
     let o = run(home.path(), &["--demo"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("needs a terminal"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_write_error_on_stdout_fails_and_a_closed_pipe_is_quiet() {
+    let home = tempfile::tempdir().unwrap();
+    let commands: [&[&str]; 5] = [
+        &["snapshot", "--demo"],
+        &["snapshot", "--json", "--demo"],
+        &["report", "--demo"],
+        &["check"],
+        &["--help"],
+    ];
+    for args in commands {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let o = common::chokepoint_cmd(home.path()).args(args).stdout(full).output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("cannot write to stdout"), "{args:?}: {}", stderr(&o));
+    }
+    // `| head`: the reader is gone before the output is written; no message, no panic.
+    let mut child = common::chokepoint_cmd(home.path())
+        .args(["snapshot", "--json", "--demo"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(stderr(&o), "");
+    assert!(o.status.success(), "{:?}", o.status);
+}
+
+fn catalyst(v: &Value, id: &str) -> Value {
+    v["catalysts"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone()
+}
+
+#[test]
+fn a_note_on_a_done_catalyst_is_kept_and_can_be_changed() {
+    let home = tempfile::tempdir().unwrap();
+    let ok = |args: &[&str]| {
+        let o = run(home.path(), args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    ok(&["--demo", "catalyst", "done", "amd-lta"]);
+    assert_eq!(catalyst(&snapshot(home.path(), &[]), "amd-lta")["note"], Value::Null);
+    // Already done: the note is set on the change that made it so (it was dropped).
+    let out = ok(&["--demo", "catalyst", "done", "amd-lta", "--note", "signed \u{1b}[31mTuesday"]);
+    assert!(out.contains("already done; note set"), "{out}");
+    let v = snapshot(home.path(), &[]);
+    assert_eq!(catalyst(&v, "amd-lta")["note"], "signed Tuesday");
+    assert!(catalyst(&v, "amd-lta")["done_at"].is_string());
+    // `catalyst note` changes it, and "" clears it; no new change is recorded.
+    assert!(ok(&["--demo", "catalyst", "note", "amd-lta", "8-K filed"]).contains("note set"));
+    assert_eq!(catalyst(&snapshot(home.path(), &[]), "amd-lta")["note"], "8-K filed");
+    let report = ok(&["--demo", "report"]);
+    assert!(report.contains("note: 8-K filed"), "{report}");
+    assert!(ok(&["--demo", "catalyst", "note", "amd-lta", ""]).contains("note cleared"));
+    assert_eq!(catalyst(&snapshot(home.path(), &[]), "amd-lta")["note"], Value::Null);
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("data/chokepoint/demo-state.json")).unwrap())
+            .unwrap();
+    assert_eq!(state["catalysts"]["amd-lta"]["history"].as_array().unwrap().len(), 1);
+    // Nothing to note on a catalyst never changed; unknown ids are refused.
+    let o = run(home.path(), &["--demo", "catalyst", "note", "luxnet-volume", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no recorded change"), "{}", stderr(&o));
+    let o = run(home.path(), &["--demo", "catalyst", "note", "moonshot", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// A config whose every source is a closed port on loopback: each fetch fails at once.
+fn unreachable_config(home: &Path) -> std::path::PathBuf {
+    let cfg = home.join("unreachable.toml");
+    std::fs::write(
+        &cfg,
+        "[quotes]\nbase_url = \"http://127.0.0.1:1\"\nstooq_base_url = \"http://127.0.0.1:1\"\n\
+         [[tickers]]\nsymbol = \"AAOI\"\n[[feeds]]\nname = \"Wire\"\nurl = \"http://127.0.0.1:1/rss\"\n",
+    )
+    .unwrap();
+    cfg
+}
+
+#[test]
+fn snapshot_json_numbers_are_as_received_and_failures_have_no_fetch_time() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(home.path(), &["snapshot", "--json", "--demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    // 8.31 - 7.86 printed 0.4500000000000002.
+    assert!(!text.contains("00000000") && !text.contains("99999999"), "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["quotes"][0]["symbol"], "SIVE");
+    assert_eq!(v["quotes"][0]["change"], 0.45);
+    assert_eq!(v["quotes"][0]["price"], 8.31);
+    assert!(v["catalysts"][0].get("note").is_some(), "{}", v["catalysts"][0]);
+
+    let cfg = unreachable_config(home.path());
+    let o = run(home.path(), &["snapshot", "--json", "--config", cfg.to_str().unwrap()]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    for s in sources {
+        assert_eq!(s["ok"], false, "{s}");
+        assert!(s["error"].is_string(), "{s}");
+        assert_eq!(s["fetched_at"], Value::Null, "a failed source fetched nothing: {s}");
+    }
+}
+
+/// Writes `cache.json` for `home` with the given quote and news JSON values (format version 1).
+fn write_cache(home: &Path, quotes: Value, news: Value) {
+    let dir = home.join("cache/chokepoint");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cache =
+        serde_json::json!({"version": 1, "saved_at": "2026-11-20T21:05:00Z", "quotes": quotes, "news": news});
+    std::fs::write(dir.join("cache.json"), cache.to_string()).unwrap();
+}
+
+fn cached_quote(symbol: &str) -> Value {
+    serde_json::json!({"symbol": symbol, "provider_symbol": symbol, "price": 30.05, "previous_close": 33.12,
+        "change": -3.07, "change_pct": -9.2693, "currency": "USD", "exchange": "NGM", "market_state": "closed",
+        "day_high": null, "day_low": null, "volume": null, "series": [], "as_of": "2026-11-20T21:00:01Z",
+        "source": "yahoo"})
+}
+
+#[test]
+fn report_names_failed_sources_and_exits_3_when_there_is_nothing_at_all() {
+    let home = tempfile::tempdir().unwrap();
+    // Offline with no cache: empty tables said so, exit 3 (it was 0 with no word).
+    let o = run(home.path(), &["report", "--offline"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("No data: nothing could be fetched or read from the cache"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("no cached quotes or news"), "{}", stderr(&o));
+    let o = run(home.path(), &["snapshot", "--offline", "--json"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(serde_json::from_slice::<Value>(&o.stdout).is_ok(), "the output is still printed");
+
+    // Every source fails: each is named with its error, in the report and on stderr.
+    let cfg = unreachable_config(home.path());
+    let cfg = cfg.to_str().unwrap();
+    let o = run(home.path(), &["report", "--config", cfg]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert!(out.contains("## Failed sources") && out.contains("- **Wire**: connection refused"), "{out}");
+    assert!(out.contains("- **quotes (yahoo)**: AAOI: yahoo: connection refused"), "{out}");
+    assert!(err.contains("nothing could be fetched") && err.contains("Wire: connection refused"), "{err}");
+    let o = run(home.path(), &["report", "--format", "json", "--config", cfg]);
+    assert_eq!(o.status.code(), Some(3));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["no_data"], true);
+    assert_eq!(v["failed_sources"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(run(home.path(), &["snapshot", "--config", cfg]).status.code(), Some(3));
+
+    // The cache still has data: the report shows it, names the failures, and exits 0.
+    write_cache(home.path(), serde_json::json!([cached_quote("AAOI")]), serde_json::json!([]));
+    let o = run(home.path(), &["report", "--config", cfg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("| AAOI |") && out.contains("30.05") && out.contains("- **Wire**:"), "{out}");
+    assert!(!out.contains("No data"), "{out}");
+    let o = run(home.path(), &["report", "--offline", "--config", cfg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_symlink_where_the_state_file_should_be_is_refused_naming_it() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("data/chokepoint");
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = home.path().join("target.json");
+    std::fs::write(&target, "{\"version\": 1}").unwrap();
+    let state = dir.join("state.json");
+    std::os::unix::fs::symlink(&target, &state).unwrap();
+    let o = run(home.path(), &["catalyst", "done", "amd-lta"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains(&state.display().to_string()) && err.contains("symbolic link"), "{err}");
+    assert!(std::fs::symlink_metadata(&state).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "{\"version\": 1}");
+    // Without the link the file is created 0600.
+    std::fs::remove_file(&state).unwrap();
+    assert!(run(home.path(), &["catalyst", "done", "amd-lta"]).status.success());
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&state).unwrap().permissions().mode() & 0o777, 0o600);
 }

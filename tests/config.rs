@@ -134,3 +134,97 @@ fn load_prefers_explicit_then_default_then_embedded() {
     let e = config::load(Some(&missing), Some(&default)).unwrap_err();
     assert!(e[0].to_string().contains("nope.toml:1:1: cannot read"), "{}", e[0]);
 }
+
+#[test]
+fn a_config_over_1_mib_is_refused_without_reading_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    let mut text = String::from(MIN);
+    while text.len() <= config::MAX_CONFIG_BYTES {
+        text.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&big, &text).unwrap();
+    let e = config::load(Some(&big), None).unwrap_err();
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].to_string().contains("big.toml:1:1: larger than 1 MiB"), "{}", e[0]);
+    // An endless file: bounded, so this returns (today it reads until memory runs out).
+    let e = config::load(Some(std::path::Path::new("/dev/zero")), None).unwrap_err();
+    assert!(e[0].message.contains("larger than 1 MiB"), "{}", e[0]);
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.toml");
+    let mut bytes = MIN.as_bytes().to_vec();
+    bytes.extend_from_slice(b"[[catalysts]]\nid = \"x\"\ntitle = \"Caf\xe9 au lait\"\n");
+    std::fs::write(&path, bytes).unwrap();
+    let e = config::load(Some(&path), None).unwrap_err();
+    assert_eq!((e[0].line, e[0].col), (5, 13), "{}", e[0]);
+    assert!(e[0].message.contains("UTF-8"), "{}", e[0]);
+}
+
+#[test]
+fn every_error_is_reported_in_line_order() {
+    // Problems in three sections: serde stopped at the first, in key order (quotes before tickers).
+    let text = "[[tickers]]\nsymbol = \"A\"\nbogus = 1\n[quotes]\nsourc = \"x\"\n[refresh]\nnews_secs = 1\n\
+                [[tickers]]\nsymbol = \"B\"\ncolour = \"red\"\n";
+    let e = errors(text);
+    let at: Vec<(usize, usize)> = e.iter().map(|e| (e.line, e.col)).collect();
+    assert_eq!(at, [(3, 1), (5, 1), (7, 13), (10, 1)], "{e:#?}");
+    assert!(e[0].message.contains("bogus") && e[1].message.contains("sourc"), "{e:#?}");
+    assert!(e[2].message.contains("news_secs") && e[3].message.contains("colour"), "{e:#?}");
+    // Several syntax errors: all of them, in order.
+    let e = errors("[[tickers]]\nsymbol = AAOI\nname = \"ok\"\ncurrency = USD\n");
+    let at: Vec<usize> = e.iter().map(|e| e.line).collect();
+    assert_eq!(at, [2, 4], "{e:#?}");
+}
+
+#[test]
+fn an_unquoted_string_says_strings_need_quotes() {
+    for word in ["tiingo", "falsey", "yes", "nasdaq"] {
+        let e = errors(&format!("{MIN}[quotes]\nsource = {word}\n"));
+        assert_eq!((e[0].line, e[0].col), (4, 10), "{}", e[0]);
+        assert!(e[0].message.contains("strings need quotes"), "{word}: {}", e[0]);
+        assert!(!e[0].message.contains("boolean"), "{word}: {}", e[0]);
+    }
+}
+
+#[test]
+fn a_key_bound_to_two_actions_is_an_error() {
+    // Two remaps of one key: the second (in file order) is the error, at its line.
+    let e = errors(&format!("{MIN}[keys]\nhelp = \"z\"\nquit = [\"Q\", \"z\"]\n"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(e[0].line, 5, "{}", e[0]);
+    assert!(e[0].message.contains("`z` is already bound to help"), "{}", e[0]);
+    // A remap onto a key another action still has by default.
+    let e = errors(&format!("{MIN}[keys]\nrefresh = \"q\"\n"));
+    assert_eq!(e[0].line, 4, "{}", e[0]);
+    assert!(e[0].message.contains("`q` is bound to quit by default"), "{}", e[0]);
+    let e = errors(&format!("{MIN}[keys]\nsources = [\"s\", \"j\"]\n"));
+    assert!(e[0].message.contains("`j` is bound to down by default"), "{}", e[0]);
+    // Ctrl-C always quits.
+    let e = errors(&format!("{MIN}[keys]\nhelp = \"ctrl-c\"\n"));
+    assert!(e[0].message.contains("Ctrl-c always quits"), "{}", e[0]);
+    // Moving the default away first is fine, and so is a key listed twice for one action.
+    assert!(config::parse(&format!("{MIN}[keys]\nrefresh = \"q\"\nquit = \"Q\"\n"), "k.toml").is_ok());
+    assert!(config::parse(&format!("{MIN}[keys]\nhelp = [\"h\", \"h\", \"?\"]\n"), "k.toml").is_ok());
+    assert!(config::embedded().is_ok());
+}
+
+#[test]
+fn a_file_full_of_errors_lists_the_first_ones_quickly() {
+    // Near 1 MiB: 60,000 unquoted values (syntax errors), then as many bad entries.
+    let syntax: String = (0..60_000).map(|i| format!("k{i} = b\n")).collect();
+    let start = std::time::Instant::now();
+    let e = errors(&syntax);
+    assert_eq!(e.len(), config::MAX_ERRORS + 1, "{:?}", &e[..3]);
+    assert_eq!((e[0].line, e[1].line, e[49].line), (1, 2, 50));
+    assert_eq!(e[50].message, format!("… and {} more errors", 60_000 - config::MAX_ERRORS));
+    let entries = format!("{MIN}{}", "[[feeds]]\nname = \"f\"\nurl = \"ftp://x\"\n".repeat(25_000));
+    let e = errors(&entries);
+    assert_eq!(e.len(), config::MAX_ERRORS + 1);
+    assert!(e[0].message.contains("url must be http"), "{}", e[0]);
+    // Locating each of them scanned the text before it: quadratic, minutes in a debug build.
+    assert!(start.elapsed() < std::time::Duration::from_secs(20), "{:?}", start.elapsed());
+}

@@ -946,3 +946,73 @@ fn the_real_tui_sends_no_hostile_sequence_to_the_terminal() {
     assert_eq!(seen.bells, 0, "bell rung");
     assert_eq!(seen.osc, 0, "unhandled OSC");
 }
+
+#[test]
+fn a_tampered_cache_and_state_file_reach_no_output_raw() {
+    let home = tempfile::tempdir().unwrap();
+    let osc52 = "\u{1b}]52;c;UFdORUQ=\u{07}";
+    let cache_dir = home.path().join("cache/chokepoint");
+    std::fs::create_dir_all(&cache_dir).unwrap();
+    let cache = serde_json::json!({
+        "version": 1, "saved_at": "2026-11-20T21:05:00Z",
+        "quotes": [{"symbol": "AAOI", "provider_symbol": format!("AAOI{osc52}"), "price": 30.05,
+            "previous_close": 33.12, "change": -3.07, "change_pct": -9.2693,
+            "currency": "US\u{1b}[2J\u{9b}31mD", "exchange": "NGM\u{202E}", "market_state": "closed",
+            "day_high": null, "day_low": null, "volume": null, "series": [],
+            "as_of": "2026-11-20T21:00:01Z", "source": "yahoo\u{1b}]0;PWNED\u{07}"}],
+        "news": [{"id": format!("id{osc52}"), "title": format!("Tampered {osc52}headline \u{202E}lasers"),
+            "link": "https://example.com/\u{1b}[2Jx", "source": "Wire \u{1b}[31mOne\u{200B}",
+            "published": "2026-11-20T20:00:00Z", "tickers": ["AAOI\u{1b}[31m"],
+            "catalysts": ["amd-lta"], "risks": []}],
+    });
+    std::fs::write(cache_dir.join("cache.json"), cache.to_string()).unwrap();
+    let data_dir = home.path().join("data/chokepoint");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let state = serde_json::json!({
+        "version": 1,
+        "catalysts": {"amd-lta": {"done": true, "done_at": "2026-11-20T12:00:00Z", "history": [
+            {"done": true, "at": "2026-11-20T12:00:00Z", "by": "cli\u{1b}[31m",
+             "note": format!("signed {osc52}Tuesday \u{202E}")}]}},
+        "alerts": [{"key": "k1", "text": format!("AAOI moved {osc52}12%\u{1b}[2J"),
+                    "at": "2026-11-20T21:00:00Z", "ticker": "AAOI\u{9b}2J"}],
+    });
+    std::fs::write(data_dir.join("state.json"), state.to_string()).unwrap();
+
+    for args in [
+        &["snapshot", "--offline"][..],
+        &["snapshot", "--offline", "--json"],
+        &["report", "--offline"],
+        &["report", "--offline", "--format", "json"],
+    ] {
+        let o = bin(home.path(), &os(args).iter().map(|a| a.as_os_str()).collect::<Vec<_>>());
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert_terminal_safe(&format!("{args:?}"), &o.stdout);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("Tampered headline lasers"), "{args:?}: the text itself stays: {out}");
+        assert!(!out.contains("u001b") && !out.contains("u0007"), "{args:?}: escaped in JSON: {out}");
+    }
+    let o = bin(home.path(), &os(&["report", "--offline"]).iter().map(|a| a.as_os_str()).collect::<Vec<_>>());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("note: signed Tuesday") && out.contains("AAOI moved 12%"), "{out}");
+
+    // The TUI reads both files through the same two functions.
+    let cache = chokepoint::cache::load(&cache_dir).unwrap().unwrap();
+    let n = &cache.news[0];
+    for text in [&n.id, &n.title, &n.link, &n.source, &n.tickers[0]] {
+        assert_clean("cached news", text);
+    }
+    assert_eq!(n.link, "https://example.com/x");
+    let q = &cache.quotes[0];
+    for text in [&q.provider_symbol, &q.currency, &q.exchange, &q.source] {
+        assert_clean("cached quote", text);
+    }
+    assert_eq!(q.currency, "USD");
+    let user = chokepoint::store::peek(&data_dir.join("state.json")).unwrap();
+    let event = &user.catalysts["amd-lta"].history[0];
+    assert_eq!(event.note.as_deref(), Some("signed Tuesday"));
+    assert_clean("who", &event.by);
+    assert_clean("alert", &user.alerts[0].text);
+    assert_clean("alert row", user.alerts[0].ticker.as_deref().unwrap());
+    let opened = chokepoint::store::Store::open(&data_dir.join("state.json")).unwrap();
+    assert_eq!(opened.state, user);
+}

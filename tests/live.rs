@@ -305,7 +305,8 @@ async fn yahoo_chart_for_a_us_and_a_stockholm_symbol() {
     // From previousClose (30.00), not chartPreviousClose (28.75, which would give +2.50).
     assert_eq!(aaoi.previous_close, Some(30.0));
     assert!(close(aaoi.change.unwrap(), 1.25), "{:?}", aaoi.change);
-    assert!(close(aaoi.change_pct.unwrap(), 1.25 / 30.0 * 100.0), "{:?}", aaoi.change_pct);
+    // 4.1666… rounded to four places (chokepoint::domain::PCT_DECIMALS).
+    assert_eq!(aaoi.change_pct, Some(4.1667));
     assert_eq!(aaoi.series.len(), 79 - 3, "the 3 null bars are skipped");
     assert_eq!(aaoi.series.last(), Some(&31.25));
 

@@ -143,3 +143,48 @@ fn never_panics_at_any_size() {
 fn update_all(s: &mut State, actions: impl IntoIterator<Item = Action>) {
     apply(s, actions);
 }
+
+#[test]
+fn every_hint_names_the_key_actually_bound() {
+    let text = format!(
+        "{}\n[keys]\nhelp = \"h\"\nquit = \"Q\"\npane_tickers = \"T\"\npane_catalysts = \"C\"\n\
+         up = \"i\"\ndown = \"e\"\ntoggle = \"t\"\nsources = \"S\"\nrefresh = \"R\"\nfilter = \"F\"\n",
+        chokepoint::config::EXAMPLE.replace("[keys]", "[unused_keys]").split("[unused_keys]").next().unwrap()
+    );
+    let cfg = chokepoint::config::parse(&text, "remapped.toml").expect("a valid remap");
+    let mut s = State::new(&cfg, chokepoint::domain::UserState::default(), now(), false);
+    update_all(&mut s, [Action::RefreshAll]);
+    let shown = screen(&s, 120, 40);
+    assert!(shown.contains(" h help  Q quit "), "{shown}");
+    assert!(!shown.contains("? help") && !shown.contains("q quit"), "{shown}");
+    assert!(
+        shown.contains("T Tickers") && shown.contains("C Catalysts") && shown.contains("3 Risks"),
+        "{shown}"
+    );
+    assert!(!shown.contains("1 Tickers"), "{shown}");
+    assert!(shown.contains("feeds are loading (R refreshes)"), "{shown}");
+    // Out of place: the notice names the bound pane key.
+    update_all(&mut s, [Action::Focus(Pane::Tickers), Action::ToggleCatalyst]);
+    assert!(screen(&s, 120, 40).contains("press C to go there"), "{}", screen(&s, 120, 40));
+    let compact = screen(&s, 120, 20);
+    assert!(compact.contains("T Tickers C Catalysts 0/7 3 Risks"), "{compact}");
+    // Overlays: help scrolls with the bound keys, the alert list acknowledges with toggle's.
+    update_all(&mut s, [Action::ToggleHelp]);
+    let help = screen(&s, 120, 20);
+    assert!(help.contains("e/i scroll"), "{help}");
+    assert!(!help.contains("j/k"), "{help}");
+    let help = screen(&s, 120, 60);
+    update_all(&mut s, [Action::ToggleHelp, Action::ToggleAlerts]);
+    let alerts = screen(&s, 120, 40);
+    assert!(alerts.contains("e/i select · t acknowledge"), "{alerts}");
+    update_all(&mut s, [Action::ToggleAlerts]);
+    assert!(screen(&s, 30, 8).contains("12; Q"), "{}", screen(&s, 30, 8));
+    assert!(help.contains("t acknowledges one, X all"), "{help}");
+    assert!(help.contains("dismiss warnings"), "{help}");
+    // Esc bound to an action: the help no longer claims it dismisses warnings.
+    let cfg = chokepoint::config::parse(&format!("{text}undo = \"esc\"\n"), "esc.toml").unwrap();
+    let mut s = State::new(&cfg, chokepoint::domain::UserState::default(), now(), false);
+    update_all(&mut s, [Action::ToggleHelp]);
+    let help = screen(&s, 120, 60);
+    assert!(help.contains("Esc  undo") && !help.contains("dismiss warnings"), "{help}");
+}

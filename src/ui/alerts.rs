@@ -1,6 +1,7 @@
 //! The alert list: fired alerts not yet acknowledged, newest first.
 
 use super::help::popup;
+use crate::keymap::Command;
 use crate::state::State;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,7 +10,14 @@ use ratatui::text::{Line, Span};
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let dim = Style::new().fg(Color::DarkGray);
-    let mut lines = vec![Line::from(Span::styled("j/k select · x acknowledge · X acknowledge all", dim))];
+    let k = |cmd| state.keymap.hint(cmd);
+    let hint = format!(
+        "{}/{} select · {} acknowledge · X acknowledge all",
+        k(Command::Down),
+        k(Command::Up),
+        k(Command::Toggle)
+    );
+    let mut lines = vec![Line::from(Span::styled(hint, dim))];
     if state.user.alerts.is_empty() {
         lines.push(Line::from(Span::styled("no alerts: set them with [[alerts]] in the config", dim)));
     }
@@ -27,5 +35,5 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     // Keep the selection in view (line 0 is the key hint).
     let room = area.height.saturating_sub(4);
     let scroll = (state.alert_selected as u16 + 2).saturating_sub(room);
-    popup(frame, area, " alerts ", lines, scroll);
+    popup(state, frame, area, " alerts ", lines, scroll);
 }

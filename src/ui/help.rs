@@ -26,9 +26,19 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     for cmd in Command::ALL {
         let keys: Vec<String> = state.keymap.keys_for(cmd).iter().map(|k| k.label()).collect();
         let keys = if keys.is_empty() { "(unbound)".to_string() } else { keys.join(" ") };
-        lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(cmd.describe())]));
+        let what = match cmd {
+            // Acknowledging there is the toggle key, as bound.
+            Command::Alerts => {
+                format!("alert list: {} acknowledges one, X all", state.keymap.hint(Command::Toggle))
+            }
+            _ => cmd.describe().to_string(),
+        };
+        lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(what)]));
     }
-    for (keys, what) in [("Esc", "dismiss warnings"), ("Ctrl-C", "quit (always)")] {
+    // Esc dismisses warnings only while no action is bound to it.
+    let esc_bound = state.keymap.bindings().iter().any(|(k, _)| k.code == crossterm::event::KeyCode::Esc);
+    let fixed = [("Esc", "dismiss warnings"), ("Ctrl-C", "quit (always)")];
+    for (keys, what) in fixed.into_iter().filter(|(k, _)| !(esc_bound && *k == "Esc")) {
         lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(what)]));
     }
     lines.push(Line::raw(""));
@@ -36,11 +46,18 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     for (syntax, meaning) in FILTER_HELP {
         lines.push(Line::from(vec![Span::styled(format!("{syntax:>20}  "), key), Span::raw(*meaning)]));
     }
-    popup(frame, area, " help ", lines, state.help_scroll);
+    popup(state, frame, area, " help ", lines, state.help_scroll);
 }
 
 /// A centered, bordered, scrollable box over the panes.
-pub(super) fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16) {
+pub(super) fn popup(
+    state: &State,
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    scroll: u16,
+) {
     let w = area.width.saturating_sub(4).min(100);
     let h = area.height.saturating_sub(2).min(lines.len() as u16 + 2);
     let popup = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
@@ -49,9 +66,11 @@ pub(super) fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<
     let scroll = scroll.min(max_scroll);
     let footer = if max_scroll > 0 {
         format!(
-            " {}/{} j/k scroll · any other key closes ",
+            " {}/{} {}/{} scroll · any other key closes ",
             scroll + room.min(lines.len() as u16),
-            lines.len()
+            lines.len(),
+            state.keymap.hint(Command::Down),
+            state.keymap.hint(Command::Up)
         )
     } else {
         " any key closes ".to_string()

@@ -12,6 +12,7 @@ mod tickers;
 pub use fmt::{age, truncate};
 
 use crate::action::Pane;
+use crate::keymap::Command;
 use crate::state::{Overlay, State};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -26,7 +27,7 @@ pub const MIN_HEIGHT: u16 = 12;
 pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        return too_small(frame, area);
+        return too_small(state, frame, area);
     }
     let banner_h = status::banner_height(state, area.width).min(area.height / 4);
     let [header, body, banner, footer] = Layout::vertical([
@@ -72,12 +73,13 @@ fn full(state: &State, frame: &mut Frame, area: Rect) {
 fn compact(state: &State, frame: &mut Frame, area: Rect) {
     let [tabs, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let mut spans = Vec::new();
-    for (i, pane) in Pane::ALL.into_iter().enumerate() {
+    for pane in Pane::ALL {
         let name = if area.width < 60 { &pane.title()[..4] } else { pane.title() };
+        let key = jump_key(state, pane);
         let label = match pane {
-            Pane::Catalysts => format!("{} {name} {}/{}", i + 1, state.done_count(), state.catalysts.len()),
-            Pane::News => format!("{} {name} {}", i + 1, state.filter.visible.len()),
-            _ => format!("{} {name}", i + 1),
+            Pane::Catalysts => format!("{key}{name} {}/{}", state.done_count(), state.catalysts.len()),
+            Pane::News => format!("{key}{name} {}", state.filter.visible.len()),
+            _ => format!("{key}{name}"),
         };
         let style = if pane == state.focus { focused_title() } else { Style::new().fg(Color::DarkGray) };
         spans.push(Span::styled(label, style));
@@ -92,10 +94,12 @@ fn compact(state: &State, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn too_small(frame: &mut Frame, area: Rect) {
+fn too_small(state: &State, frame: &mut Frame, area: Rect) {
     let text = format!(
-        "terminal too small: {}x{} (chokepoint needs {MIN_WIDTH}x{MIN_HEIGHT}; q quits)",
-        area.width, area.height
+        "terminal too small: {}x{} (chokepoint needs {MIN_WIDTH}x{MIN_HEIGHT}; {} quits)",
+        area.width,
+        area.height,
+        state.keymap.hint(crate::keymap::Command::Quit)
     );
     let p = Paragraph::new(text).style(Style::new().fg(Color::Yellow)).wrap(Wrap { trim: true });
     frame.render_widget(p, area);
@@ -119,11 +123,18 @@ fn pane_block(state: &State, pane: Pane, title: Line<'static>) -> Block<'static>
 /// `N Title` with the digit that jumps there.
 fn pane_title(state: &State, pane: Pane, extra: Vec<Span<'static>>) -> Line<'static> {
     let style = if state.focus == pane { focused_title() } else { Style::new().add_modifier(Modifier::BOLD) };
-    let mut spans =
-        vec![Span::raw(" "), Span::styled(format!("{} {}", pane.index() + 1, pane.title()), style)];
+    let key = jump_key(state, pane);
+    let mut spans = vec![Span::raw(" "), Span::styled(format!("{key}{}", pane.title()), style)];
     spans.extend(extra);
     spans.push(Span::raw(" "));
     Line::from(spans)
+}
+
+/// The key that jumps to `pane` as bound (`1`..`4` by default) and a space; nothing if unbound.
+fn jump_key(state: &State, pane: Pane) -> String {
+    let jump =
+        [Command::PaneTickers, Command::PaneCatalysts, Command::PaneRisks, Command::PaneNews][pane.index()];
+    state.keymap.keys_for(jump).first().map(|k| format!("{} ", k.label())).unwrap_or_default()
 }
 
 /// First row to show so that `selected` is visible in `height` rows.

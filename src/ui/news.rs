@@ -4,6 +4,7 @@ use super::{fmt, pane_block, pane_title, scroll_offset, selected_style};
 use crate::action::Pane;
 use crate::domain::NewsItem;
 use crate::filter::Query;
+use crate::keymap::Command;
 use crate::state::State;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -47,18 +48,24 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
                 crate::domain::FetchStatus::Ok { .. } => {}
             }
         }
+        let keys = &state.keymap;
         let msg = if state.news.is_empty() && total == 0 {
             "no feeds configured: add [[feeds]] to the config".to_string()
         } else if state.news.is_empty() && waiting > 0 {
-            "no headlines yet: feeds are loading (r refreshes)".to_string()
+            format!("no headlines yet: feeds are loading ({} refreshes)", keys.hint(Command::Refresh))
         } else if state.news.is_empty() && failed > 0 {
             format!(
-                "no headlines: {failed} of {total} feeds failed (s shows why; retrying with backoff, r retries now)"
+                "no headlines: {failed} of {total} feeds failed ({} shows why; retrying with backoff, {} retries now)",
+                keys.hint(Command::Sources),
+                keys.hint(Command::Refresh)
             )
         } else if state.news.is_empty() {
             "no headlines in the configured feeds yet".to_string()
         } else {
-            format!("no headlines match `{text}` (Esc or / then Esc clears the filter)")
+            format!(
+                "no headlines match `{text}` (Esc or {} then Esc clears the filter)",
+                keys.hint(Command::Filter)
+            )
         };
         frame.render_widget(Paragraph::new(Span::styled(msg, Style::new().fg(Color::DarkGray))), list_area);
     } else {

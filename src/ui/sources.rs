@@ -50,7 +50,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     for (sym, err) in &state.quote_errors {
         lines.push(Line::from(Span::styled(format!("    {sym}: {}", fmt::truncate(err, width)), dim)));
     }
-    popup(frame, area, " sources ", lines, state.help_scroll);
+    popup(state, frame, area, " sources ", lines, state.help_scroll);
 }
 
 fn every(d: std::time::Duration) -> String {

@@ -2,6 +2,7 @@
 
 use super::fmt;
 use crate::domain::FetchStatus;
+use crate::keymap::Command;
 use crate::state::{Level, State};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -88,7 +89,9 @@ pub fn footer(state: &State, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!("{} ", n.text), level_style(n.level)));
     }
     spans.extend(source_summary(state));
-    let help = Span::styled(" ? help  q quit ", Style::new().fg(Color::DarkGray));
+    let keys = &state.keymap;
+    let help = format!(" {} help  {} quit ", keys.hint(Command::Help), keys.hint(Command::Quit));
+    let help = Span::styled(help, Style::new().fg(Color::DarkGray));
     let line = Line::from(spans);
     let room = (area.width as usize).saturating_sub(help.width());
     let text = fmt::truncate(&line.to_string(), room);
@@ -168,7 +171,7 @@ fn source_summary(state: &State) -> Vec<Span<'static>> {
             _ => fmt::age(state.now, *at),
         };
         let count = if failing.len() > 1 {
-            format!("{} failing, s lists them: ", failing.len())
+            format!("{} failing, {} lists them: ", failing.len(), state.keymap.hint(Command::Sources))
         } else {
             String::new()
         };

@@ -10,7 +10,8 @@ use tui_input::InputRequest;
 /// `n` on a catalyst: type a note for its last change (prefilled with the note it has).
 pub(super) fn note_start(state: &mut State) {
     if state.focus != Pane::Catalysts {
-        return notify(state, Level::Info, "notes go on catalysts: press 2 to go there".into(), false);
+        let key = state.keymap.hint(crate::keymap::Command::PaneCatalysts);
+        return notify(state, Level::Info, format!("notes go on catalysts: press {key} to go there"), false);
     }
     let Some(id) = state.catalysts.get(state.selected(Pane::Catalysts)).map(|c| c.id.clone()) else { return };
     let Some(last) = state.user.catalysts.get(&id).and_then(|r| r.history.last()) else {
