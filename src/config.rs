@@ -235,6 +235,12 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
             if item.get_ref().title.trim().is_empty() {
                 errors.push(at(item.span(), format!("{kind} `{id}` has an empty title")));
             }
+            for keyword in &item.get_ref().keywords {
+                if let Some(problem) = crate::tagging::keyword_problem(keyword) {
+                    let span = field_span(text, item.span(), keyword);
+                    errors.push(at(span, format!("{kind} `{id}`: keyword `{keyword}` {problem}")));
+                }
+            }
         }
     }
     for feed in &raw.feeds {

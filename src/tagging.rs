@@ -291,6 +291,18 @@ fn keyword_pattern(keyword: &str) -> Option<Pattern> {
     term_pattern(keyword)
 }
 
+/// Why a configured keyword can match nothing (`check` reports it), or `None` if it is usable.
+pub fn keyword_problem(keyword: &str) -> Option<&'static str> {
+    let terms = and_terms(keyword);
+    if terms.iter().all(|t| normalize(t).is_empty()) {
+        Some("is empty")
+    } else if terms.iter().any(|t| normalize(t).is_empty()) {
+        Some("has an empty term beside ` & `")
+    } else {
+        None
+    }
+}
+
 /// `a & b & c` -> [a, b, c]: split at each `&` with whitespace on both sides.
 fn and_terms(keyword: &str) -> Vec<&str> {
     let mut terms = Vec::new();

@@ -228,3 +228,22 @@ fn a_file_full_of_errors_lists_the_first_ones_quickly() {
     // Locating each of them scanned the text before it: quadratic, minutes in a debug build.
     assert!(start.elapsed() < std::time::Duration::from_secs(20), "{:?}", start.elapsed());
 }
+
+#[test]
+fn keywords_that_can_match_nothing_are_errors() {
+    let text = r#"
+[[tickers]]
+symbol = "AAOI"
+name = "Applied Optoelectronics"
+
+[[catalysts]]
+id = "amd-lta"
+title = "AMD LTA"
+keywords = ["AMD & supply agreement", "AMD & ", " "]
+"#;
+    let errors = config::parse(text, "k.toml").expect_err("bad keywords");
+    let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert!(shown.iter().any(|e| e.contains("keyword `AMD & ` has an empty term")), "{shown:?}");
+    assert!(shown.iter().any(|e| e.contains("keyword ` ` is empty")), "{shown:?}");
+    assert!(!shown.iter().any(|e| e.contains("supply agreement")), "{shown:?}");
+}

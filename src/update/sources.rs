@@ -88,27 +88,27 @@ fn apply_payload(state: &mut State, payload: Payload, fx: &mut Vec<Effect>) {
             alerts::check_headlines(&state.alert_rules, items, &mut state.user, state.now)
         }
     };
-    if fired > 0 {
-        // Remembered at once, so a restart never fires the same event again.
-        super::save_quietly(state, fx);
-        if state.bell {
-            fx.push(Effect::Bell);
-        }
+    if fired > 0 && state.bell {
+        fx.push(Effect::Bell);
     }
-    match payload {
+    let pruned = match payload {
         Payload::Quotes(quotes) => {
             state.quote_errors.retain(|sym, _| !quotes.iter().any(|q| &q.symbol == sym));
             for q in quotes {
                 state.quotes.insert(q.symbol.clone(), q);
             }
             state.stale_quotes = false;
+            false
         }
         Payload::News(items) => {
-            if state.merge_news(items) {
-                super::save_quietly(state, fx);
-            }
             state.stale_news = false;
+            state.merge_news(items)
         }
+    };
+    // Fired events are remembered at once, so a restart never fires them again; pruned read
+    // marks too. One save, of the state after both.
+    if fired > 0 || pruned {
+        super::save_quietly(state, fx);
     }
 }
 
