@@ -37,10 +37,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             fx.push(Effect::Quit);
         }
         Action::DismissNotices => {
-            if !state.notices.iter().any(|n| n.sticky) {
+            if state.notices.iter().any(|n| n.sticky) {
+                state.notices.retain(|n| !n.sticky);
+            } else if state.focus == Pane::News && !state.filter.input.value().is_empty() {
+                // Esc in the News pane clears an applied filter, as the pane's hint says.
+                state.filter.input.reset();
+                apply_filter_text(state);
+            } else {
                 return fx;
             }
-            state.notices.retain(|n| !n.sticky);
         }
         Action::ToggleHelp => toggle_overlay(state, Overlay::Help),
         Action::ToggleSources => toggle_overlay(state, Overlay::Sources),

@@ -398,3 +398,37 @@ fn a_500_storm_backs_off_to_the_refresh_interval() {
     assert!(n <= 60, "{n} requests in an hour of failures");
     assert!(n >= 12, "{n}: retries must go on");
 }
+
+#[test]
+fn esc_in_the_news_pane_clears_an_applied_filter() {
+    let mut s = state();
+    with_news(&mut s);
+    update(&mut s, Action::FilterStart);
+    type_text(&mut s, "$AAOI");
+    update(&mut s, Action::FilterAccept);
+    assert_eq!(s.filter.visible.len(), 1);
+    // Sticky warnings go first: one Esc, one thing.
+    chokepoint::update::notify(&mut s, chokepoint::state::Level::Warn, "moved aside".into(), true);
+    update(&mut s, Action::DismissNotices);
+    assert_eq!(s.filter.input.value(), "$AAOI");
+    // Outside the News pane Esc leaves the filter alone.
+    apply(&mut s, [Action::Focus(Pane::Tickers), Action::DismissNotices]);
+    assert_eq!(s.filter.visible.len(), 1);
+    apply(&mut s, [Action::Focus(Pane::News), Action::DismissNotices]);
+    assert_eq!(s.filter.input.value(), "");
+    assert_eq!(s.filter.visible.len(), 3);
+}
+
+#[test]
+fn dollar_filter_finds_a_digit_leading_symbol() {
+    let mut s = state();
+    let mut luxnet = news("lux", "Luxnet ships CW lasers", 1);
+    luxnet.tickers = vec!["4979.TWO".into()];
+    deliver(&mut s, SourceId::Feed(0), Payload::News(vec![luxnet, news("other", "Other", 2)]));
+    for q in ["$4979.TWO", "t:4979.TWO"] {
+        apply(&mut s, [Action::FilterStart, Action::FilterCancel, Action::FilterStart]);
+        type_text(&mut s, q);
+        let ids: Vec<&str> = s.filter.visible.iter().map(|&i| s.news[i].id.as_str()).collect();
+        assert_eq!(ids, ["lux"], "{q}");
+    }
+}

@@ -28,7 +28,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let keys = if keys.is_empty() { "(unbound)".to_string() } else { keys.join(" ") };
         lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(cmd.describe())]));
     }
-    for (keys, what) in [("Esc", "dismiss warnings"), ("Ctrl-C", "quit (always)")] {
+    for (keys, what) in [("Esc", "dismiss warnings; in News: clear the filter"), ("Ctrl-C", "quit (always)")]
+    {
         lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(what)]));
     }
     lines.push(Line::raw(""));
