@@ -14,8 +14,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tui_input::Input;
 
-/// How long a transient notice stays on the status line.
+/// How long a transient warning or error stays on the status line.
 pub const NOTICE_SECS: i64 = 15;
+/// How long a transient confirmation ("undid …", "refreshing …") stays.
+pub const INFO_SECS: i64 = 8;
 
 /// Health of one data source, as the status line and panes show it.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,8 +84,19 @@ pub struct NoteDraft {
 /// One undoable change.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Undo {
-    Catalyst { id: String, prev: CatalystRecord },
-    Risk { id: String, prev: RiskLevel },
+    Catalyst {
+        id: String,
+        prev: CatalystRecord,
+    },
+    /// A note written on the catalyst's last change (the record before it).
+    Note {
+        id: String,
+        prev: CatalystRecord,
+    },
+    Risk {
+        id: String,
+        prev: RiskLevel,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -309,7 +322,10 @@ impl State {
 
     /// The newest transient notice, while it is still fresh enough to show.
     pub fn fresh_notice(&self) -> Option<&Notice> {
-        self.notices.iter().rev().find(|n| !n.sticky && (self.now - n.at).num_seconds() < NOTICE_SECS)
+        self.notices.iter().rev().find(|n| {
+            let keep = if n.level == Level::Info { INFO_SECS } else { NOTICE_SECS };
+            !n.sticky && (self.now - n.at).num_seconds() < keep
+        })
     }
 
     /// Whether a source's data is stale: restored from cache and not refreshed yet, or last fetched

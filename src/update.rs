@@ -99,9 +99,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::OpenLink => open_link(state, &mut fx),
         Action::RefreshAll => {
             let ids: Vec<SourceId> = state.sources.iter().map(|s| s.id).collect();
+            let n = ids.len();
             for id in ids {
                 fetch(state, id, &mut fx, true);
             }
+            let text = format!("refreshing {n} source{}", if n == 1 { "" } else { "s" });
+            notify(state, Level::Info, text, false);
         }
         Action::RefreshDue(id, generation) => {
             if !state.sources.iter().any(|s| s.id == id && s.schedule == generation) {
@@ -170,7 +173,9 @@ fn cycle_risk(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(id) = state.risks.get(state.selected(Pane::Risks)).map(|r| r.id.clone()) else { return };
     let prev = state.risk_level(&id);
     state.user.risks.insert(id.clone(), prev.next());
+    let text = format!("{id}: {} → {} (u undoes)", prev.label(), prev.next().label());
     push_undo(state, Undo::Risk { id, prev });
+    notify(state, Level::Info, text, false);
     save(state, fx);
 }
 
@@ -186,6 +191,13 @@ fn undo(state: &mut State, fx: &mut Vec<Effect>) {
         None => notify(state, Level::Info, "nothing to undo".into(), false),
         Some(Undo::Catalyst { id, prev }) => {
             let text = format!("undid toggle of {id}");
+            restore_catalyst(state, &id, prev);
+            focus_row(state, Pane::Catalysts, &id);
+            notify(state, Level::Info, text, false);
+            save(state, fx);
+        }
+        Some(Undo::Note { id, prev }) => {
+            let text = format!("undid note on {id}");
             restore_catalyst(state, &id, prev);
             focus_row(state, Pane::Catalysts, &id);
             notify(state, Level::Info, text, false);

@@ -143,3 +143,24 @@ fn never_panics_at_any_size() {
 fn update_all(s: &mut State, actions: impl IntoIterator<Item = Action>) {
     apply(s, actions);
 }
+
+/// The last line of the screen (the status line).
+fn status_line(state: &State, w: u16, h: u16) -> String {
+    let t = render(state, w, h);
+    let buf = t.backend().buffer();
+    (0..w).map(|x| buf[(x, h - 1)].symbol().to_string()).collect()
+}
+
+#[test]
+fn status_message_is_separated_from_source_health_and_expires() {
+    let mut s = demo_with_progress();
+    update_all(&mut s, [Action::Focus(Pane::Risks), Action::CycleRisk]);
+    let line = status_line(&s, 120, 40);
+    assert!(
+        line.starts_with("lpo: elevated → materialized (u undoes) │ quotes ok <1m · news 3/3 ok"),
+        "{line}"
+    );
+    update_all(&mut s, [Action::Tick(now() + chrono::Duration::seconds(10))]);
+    let line = status_line(&s, 120, 40);
+    assert!(line.starts_with("quotes ok <1m · news"), "{line}");
+}

@@ -432,3 +432,47 @@ fn dollar_filter_finds_a_digit_leading_symbol() {
         assert_eq!(ids, ["lux"], "{q}");
     }
 }
+
+/// The newest transient notice's text, as the status line shows it.
+fn notice(s: &chokepoint::state::State) -> String {
+    s.fresh_notice().map(|n| n.text.clone()).unwrap_or_default()
+}
+
+#[test]
+fn undo_of_a_note_says_note_not_toggle() {
+    let mut s = state();
+    apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Move(1), Action::ToggleCatalyst]);
+    update(&mut s, Action::NoteStart);
+    for c in "8-K filed".chars() {
+        update(&mut s, Action::NoteEdit(tui_input::InputRequest::InsertChar(c)));
+    }
+    update(&mut s, Action::NoteAccept);
+    assert_eq!(notice(&s), "note saved on amd-lta (u undoes)");
+    update(&mut s, Action::Undo);
+    assert_eq!(notice(&s), "undid note on amd-lta");
+    assert!(s.catalyst_done("amd-lta"), "only the note was undone");
+    update(&mut s, Action::Undo);
+    assert_eq!(notice(&s), "undid toggle of amd-lta");
+}
+
+#[test]
+fn level_changes_and_refresh_give_feedback() {
+    let mut s = state();
+    apply(&mut s, [Action::Focus(Pane::Risks), Action::Move(2), Action::CycleRisk]);
+    assert_eq!(notice(&s), "lpo: watch → elevated (u undoes)");
+    update(&mut s, Action::CycleRisk);
+    assert_eq!(notice(&s), "lpo: elevated → materialized (u undoes)");
+    update(&mut s, Action::RefreshAll);
+    assert_eq!(notice(&s), format!("refreshing {} sources", s.sources.len()));
+}
+
+#[test]
+fn confirmations_expire_sooner_than_warnings() {
+    let mut s = state();
+    update(&mut s, Action::RefreshAll);
+    chokepoint::update::notify(&mut s, chokepoint::state::Level::Warn, "careful".into(), false);
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(9)));
+    assert_eq!(notice(&s), "careful");
+    s.notices.retain(|n| n.text != "careful");
+    assert_eq!(notice(&s), "", "an info notice is gone after 8 s");
+}

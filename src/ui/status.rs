@@ -84,10 +84,14 @@ pub fn footer(state: &State, frame: &mut Frame, area: Rect) {
         return note_line(draft, frame, area);
     }
     let mut spans = Vec::new();
+    let summary = source_summary(state);
     if let Some(n) = state.fresh_notice() {
-        spans.push(Span::styled(format!("{} ", n.text), level_style(n.level)));
+        spans.push(Span::styled(n.text.clone(), level_style(n.level)));
+        if !summary.is_empty() {
+            spans.push(Span::styled(" │ ", Style::new().fg(Color::DarkGray)));
+        }
     }
-    spans.extend(source_summary(state));
+    spans.extend(summary);
     let help = Span::styled(" ? help  q quit ", Style::new().fg(Color::DarkGray));
     let line = Line::from(spans);
     let room = (area.width as usize).saturating_sub(help.width());
