@@ -164,3 +164,18 @@ fn status_message_is_separated_from_source_health_and_expires() {
     let line = status_line(&s, 120, 40);
     assert!(line.starts_with("quotes ok <1m · news"), "{line}");
 }
+
+#[test]
+fn alert_list_with_rules_but_none_fired_lists_the_rules() {
+    let mut s = state();
+    assert!(!s.alert_rules.is_empty(), "the example config sets alerts");
+    update_all(&mut s, [Action::ToggleAlerts]);
+    let out = screen(&s, 120, 40);
+    assert!(!out.contains("set them with [[alerts]]"), "{out}");
+    assert!(out.contains(&format!("none has fired yet; watching {} rules:", s.alert_rules.len())), "{out}");
+    assert!(out.contains("AAOI: day move beyond ±10%"), "{out}");
+    assert!(out.contains("c:amd-lta: a new headline"), "{out}");
+    // Without rules the list says how to set them.
+    s.alert_rules.clear();
+    assert!(screen(&s, 120, 40).contains("no alerts: set them with [[alerts]] in the config"));
+}
