@@ -260,8 +260,15 @@ impl State {
     }
 
     /// Merges headlines into the history, then rebuilds what derives from it (evidence, the
-    /// filtered list), keeping the selected item under the cursor.
-    pub fn merge_news(&mut self, items: Vec<NewsItem>) {
+    /// filtered list), keeping the selected item under the cursor. An item dated in the future
+    /// (a feed's clock or typo) is dated when it arrived, now, and sorts as such: it cannot pin
+    /// itself to the top of the list.
+    pub fn merge_news(&mut self, mut items: Vec<NewsItem>) {
+        for item in &mut items {
+            if item.published.is_some_and(|p| p > self.now) {
+                item.published = Some(self.now);
+            }
+        }
         let keep = self.selected_news().map(|n| n.id.clone());
         self.news.merge(items, self.history_cap);
         self.evidence = evidence::Index::build(&self.news);

@@ -78,6 +78,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             return fx; // pasted controls, escapes and bidi overrides never reach the screen
         }
         Action::FilterEdit(req) => {
+            let req = match req {
+                // As in titles: a regional indicator is its letter (sanitize::clean).
+                tui_input::InputRequest::InsertChar(c) => {
+                    tui_input::InputRequest::InsertChar(crate::sanitize::regional_letter(c).unwrap_or(c))
+                }
+                other => other,
+            };
             if state.filter.input.handle(req).is_none() {
                 return fx;
             }
@@ -300,6 +307,9 @@ fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
     }
     let Some(item) = state.selected_news() else { return };
     let (id, link) = (item.id.clone(), item.link.clone());
+    if link.trim().is_empty() {
+        return notify(state, Level::Warn, "this headline has no link to open".into(), false);
+    }
     if !openable(&link) {
         let shown = crate::sanitize::clean_capped(&link, 60);
         return notify(state, Level::Warn, format!("refused to open non-http(s) link `{shown}`"), false);

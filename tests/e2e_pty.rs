@@ -152,3 +152,15 @@ fn a_panicking_fetch_task_is_reported_and_the_ui_lives_on() {
     app.keys("q");
     assert!(app.wait_exit().success());
 }
+
+#[test]
+fn term_dumb_gets_a_message_not_escape_codes() {
+    let home = tempfile::tempdir().unwrap();
+    let mut app = App::start_with_env(home.path(), &["--demo"], &[("TERM", "dumb")]);
+    let status = app.wait_exit();
+    assert!(!status.success());
+    let s = app.wait_for("TERM=dumb");
+    assert!(s.contains("chokepoint snapshot"), "{s}");
+    assert!(!app.alternate_screen(), "no escape sequences were sent");
+    assert!(!s.contains("Tickers"), "no dashboard drawn: {s}");
+}

@@ -179,3 +179,44 @@ fn alert_list_with_rules_but_none_fired_lists_the_rules() {
     s.alert_rules.clear();
     assert!(screen(&s, 120, 40).contains("no alerts: set them with [[alerts]] in the config"));
 }
+
+#[test]
+fn huge_prices_keep_their_leading_digits_and_old_news_reads_in_years() {
+    let mut s = demo_with_progress();
+    let q = s.quotes.get_mut("SIVE").unwrap();
+    q.price = 1e308;
+    q.change = Some(1e308);
+    q.change_pct = Some(-1e9);
+    s.quotes.get_mut("AAOI").unwrap().price = 1_234_567_890.0;
+    let mut old = news("old", "A headline from two years ago", 0);
+    old.published = Some(now() - chrono::Duration::weeks(105));
+    old.source = "Archive".into();
+    s.merge_news(vec![old]);
+    update_all(&mut s, [Action::Focus(Pane::News), Action::Bottom]);
+    let out = screen(&s, 120, 40);
+    let sive = out.lines().find(|l| l.contains("SIVE ")).unwrap();
+    assert!(sive.contains(" 1.0e308 ") && sive.contains("+1.0e308") && sive.contains("-1.00B%"), "{sive}");
+    assert!(!out.contains("223118336"), "{out}");
+    assert!(out.lines().any(|l| l.contains("1.23B")), "{out}");
+    let row = out.lines().find(|l| l.contains("two years ago")).unwrap();
+    assert!(row.contains("┃2y  Archive"), "{row}");
+}
+
+#[test]
+fn flags_in_feed_titles_render_as_letters() {
+    let rss = "<rss version=\"2.0\"><channel><title>T</title><item><title>\u{1F1F8}\u{1F1EA} Sivers and \
+               \u{1F1F9}\u{1F1FC} Luxnet \u{1F1FA} ship</title><link>https://example.com/f</link></item>\
+               </channel></rss>";
+    let items = chokepoint::providers::feed::parse_feed(rss.as_bytes(), "Flags", None).unwrap();
+    assert_eq!(items[0].title, "[SE] Sivers and [TW] Luxnet U ship");
+    let mut s = demo_with_progress();
+    s.merge_news(items);
+    update_all(&mut s, [Action::FilterStart]);
+    type_text(&mut s, "\u{1F1F8}\u{1F1EA}");
+    assert_eq!(s.filter.input.value(), "SE", "typed or pasted flags are letters too");
+    for (w, h) in [(120, 40), (80, 24), (40, 12)] {
+        let t = render(&s, w, h);
+        let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+        assert!(!t.backend().buffer().content().iter().any(|c| c.symbol().chars().any(regional)));
+    }
+}

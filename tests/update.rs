@@ -476,3 +476,41 @@ fn confirmations_expire_sooner_than_warnings() {
     s.notices.retain(|n| n.text != "careful");
     assert_eq!(notice(&s), "", "an info notice is gone after 8 s");
 }
+
+#[test]
+fn a_headline_dated_in_the_future_takes_its_fetch_time() {
+    let mut s = state();
+    let mut future = news("future", "Dated next year by a broken feed", 0);
+    future.published = Some(now() + chrono::Duration::days(365));
+    let items = vec![news("new", "Fresh", 1), future, news("old", "Older", 5)];
+    deliver(&mut s, SourceId::Feed(0), Payload::News(items));
+    let order: Vec<(&str, _)> = s.news.iter().map(|n| (n.id.as_str(), n.published)).collect();
+    assert_eq!(
+        order,
+        [
+            ("future", Some(now())),
+            ("new", Some(now() - chrono::Duration::hours(1))),
+            ("old", Some(now() - chrono::Duration::hours(5))),
+        ]
+    );
+    // An hour later a newer headline sorts above it: it is not pinned to the top.
+    update(&mut s, Action::Tick(now() + chrono::Duration::hours(1)));
+    let mut later = news("later", "Later", 0);
+    later.published = Some(now() + chrono::Duration::minutes(30));
+    deliver(&mut s, SourceId::Feed(0), Payload::News(vec![later]));
+    let ids: Vec<&str> = s.news.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["later", "future", "new", "old"]);
+}
+
+#[test]
+fn opening_a_headline_without_a_link_says_it_has_none() {
+    let mut s = state();
+    let mut item = news("nolink", "A headline without a link", 1);
+    item.link = String::new();
+    deliver(&mut s, SourceId::Feed(0), Payload::News(vec![item]));
+    apply(&mut s, [Action::Focus(Pane::News), Action::Top]);
+    let fx = update(&mut s, Action::OpenLink);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(notice(&s), "this headline has no link to open");
+    assert!(s.user.read.is_empty());
+}

@@ -26,6 +26,12 @@ pub(super) fn note_edit(state: &mut State, req: InputRequest) {
     {
         return; // pasted controls and escapes never reach the screen or the file
     }
+    let req = match req {
+        InputRequest::InsertChar(c) => {
+            InputRequest::InsertChar(crate::sanitize::regional_letter(c).unwrap_or(c))
+        }
+        other => other,
+    };
     if let Some(draft) = &mut state.note {
         let full = draft.input.value().chars().count() >= NOTE_MAX;
         if !(full && matches!(req, InputRequest::InsertChar(_))) {
