@@ -35,6 +35,9 @@ pub struct SourceHealth {
     pub retry_at: Option<DateTime<Utc>>,
     /// Generation of the pending refresh timer; older timers are ignored.
     pub schedule: u64,
+    /// For a feed: the sources its last answer's headlines carry (what `src:` matches), most
+    /// frequent first.
+    pub publishers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -163,6 +166,7 @@ impl State {
             failures: 0,
             retry_at: None,
             schedule: 0,
+            publishers: Vec::new(),
         }];
         sources.extend(config.feeds.iter().enumerate().map(|(i, f)| SourceHealth {
             id: SourceId::Feed(i),
@@ -174,6 +178,7 @@ impl State {
             failures: 0,
             retry_at: None,
             schedule: 0,
+            publishers: Vec::new(),
         }));
         let mut state = State {
             rev: 1,

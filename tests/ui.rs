@@ -220,3 +220,114 @@ fn flags_in_feed_titles_render_as_letters() {
         assert!(!t.backend().buffer().content().iter().any(|c| c.symbol().chars().any(regional)));
     }
 }
+
+#[test]
+fn sources_overlay_lists_ticker_errors_under_quotes_once_and_in_full() {
+    use chokepoint::action::{Payload, SourceId};
+    let mut s = demo_with_progress();
+    let err = "yahoo: HTTP 404 Not Found: no data for SIVE.ST (delisted?) and the fallback stooq has no \
+               Stockholm listings either, so nothing answered for this ticker";
+    let fx = chokepoint::update::update(&mut s, Action::RefreshAll);
+    let req = fetch_id(&fx, SourceId::Quotes).unwrap();
+    let quotes: Vec<_> = s.quotes.values().filter(|q| q.symbol != "SIVE").cloned().collect();
+    let mut l = loaded(SourceId::Quotes, req, Ok(Payload::Quotes(quotes)));
+    l.partial_error = Some(format!("SIVE: {err}"));
+    l.failed_items = vec![("SIVE".into(), err.into())];
+    update_all(&mut s, [Action::Loaded(l), Action::ToggleSources]);
+    let out = screen(&s, 120, 40);
+    let text: String = out.lines().map(|l| l.trim_matches(|c| c != '║')).collect::<Vec<_>>().join("\n");
+    assert_eq!(text.matches("SIVE:").count(), 1, "{out}");
+    let (quotes_part, feeds_part) = text.split_once("Sample: CPO wire").unwrap();
+    assert!(
+        quotes_part.contains("1 of 5 tickers failed") && quotes_part.contains("SIVE: yahoo: HTTP 404"),
+        "{out}"
+    );
+    assert!(!feeds_part.contains("SIVE"), "not under the last feed: {out}");
+    assert!(text.contains("ticker"), "the message is wrapped, not cut: {out}");
+    assert!(!quotes_part.contains("…║"), "{out}");
+    // Each feed names the sources its headlines carry, which is what `src:` matches.
+    assert!(text.contains("src: Sample data — ticker headlines (demo)"), "{out}");
+    let src = s.sources.iter().find(|f| f.name == "Sample: supply chain").unwrap();
+    let name = src.publishers[0].clone();
+    update_all(&mut s, [Action::ToggleSources, Action::FilterStart]);
+    type_text(&mut s, &format!("src:\"{name}\""));
+    assert!(!s.filter.visible.is_empty(), "src:{name} finds that feed's headlines");
+}
+
+#[test]
+fn symbol_and_name_columns_follow_the_configured_tickers() {
+    let mut cfg = config();
+    let mut lux = cfg.tickers[0].clone();
+    (lux.symbol, lux.provider_symbol, lux.name) = ("LUXNET".into(), "4979.TWO".into(), "Luxnet".into());
+    let mut long = lux.clone();
+    (long.symbol, long.name) =
+        ("VERYLONGSYMBOL.X".into(), "A company with a rather long legal name, Inc.".into());
+    cfg.tickers.push(lux);
+    cfg.tickers.push(long);
+    let s = State::new(&cfg, Default::default(), now(), false);
+    let out = screen(&s, 120, 40);
+    assert!(out.contains("┃LUXNET "), "not cut to LUXNE: {out}");
+    assert!(out.contains("┃VERYLONGSYM… "), "cut with an ellipsis at 12 cells: {out}");
+    assert!(out.contains("Applied Optoelectronics "), "{out}");
+    assert!(!out.contains("LUXNE "), "{out}");
+    // Narrow: the name goes before the symbol is cut.
+    let out = screen(&s, 80, 24);
+    assert!(out.contains("LUXNET ") && !out.contains("Luxnet"), "{out}");
+}
+
+#[test]
+fn wide_screens_show_names_and_sources_in_full_and_levels_as_words() {
+    let s = demo_with_progress();
+    let out = screen(&s, 200, 60);
+    for full in [
+        "Applied Optoelectronics ",
+        "Sample data — ticker headlines (demo)",
+        "Sample data — supply chain (demo)",
+    ] {
+        assert!(out.contains(full), "{full}: {out}");
+    }
+    assert!(out.contains("elevated     LPO cuts demand"), "{out}");
+    assert!(!out.contains("○ watch ▲ elevated"), "no legend needed: {out}");
+}
+
+#[test]
+fn at_120x40_counts_stay_whole_sources_stay_apart_and_levels_have_a_legend() {
+    let mut s = demo_with_progress();
+    let out = screen(&s, 120, 40);
+    // Every catalyst and risk row ends with its news count (titles are cut with … instead).
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("[ ]") || l.contains("[x]")).collect();
+    assert_eq!(rows.len(), 7, "{out}");
+    for row in rows {
+        for half in row.split("││") {
+            let half = half.trim_matches(|c| matches!(c, '│' | '"' | ' '));
+            assert!(
+                half.is_empty() || half.ends_with(" news") || half.ends_with("new evidence"),
+                "{half:?}\n{out}"
+            );
+        }
+    }
+    assert!(out.contains("Expansion, yield or InP substrate shortage slip…  8 news"), "{out}");
+    // The two feed-titled sources read differently.
+    assert!(out.contains("Sample data — ticker h") && out.contains("Sample data — supply c"), "{out}");
+    assert!(out.contains("○ watch ▲ elevated ■ materialized"), "a legend for the glyphs: {out}");
+    // The selected risk's level in words, on its detail line.
+    apply(&mut s, [Action::Focus(Pane::Risks)]);
+    assert!(screen(&s, 120, 40).contains("lpo: elevated · "), "{}", screen(&s, 120, 40));
+}
+
+#[test]
+fn a_note_on_the_detail_line_wraps_instead_of_being_cut() {
+    let mut s = demo_with_progress();
+    apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Top, Action::ToggleCatalyst, Action::NoteStart]);
+    for c in "AMD 8-K filed; supply agreement runs through 2028 with volume commitments".chars() {
+        apply(&mut s, [Action::NoteEdit(tui_input::InputRequest::InsertChar(c))]);
+    }
+    apply(&mut s, [Action::NoteAccept]);
+    let out = screen(&s, 120, 44);
+    let text: String =
+        out.lines().map(|l| l.split("┃").nth(1).unwrap_or("").trim()).collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("“AMD 8-K filed; supply agreement runs through 2028 with volume commitments”"),
+        "{out}"
+    );
+}

@@ -122,6 +122,42 @@ pub fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// `text` in lines of at most `width` cells, broken at spaces (a longer word is split), every
+/// line after the first starting with `indent`.
+pub fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let indent_w = indent.chars().map(|c| c.width().unwrap_or(0)).sum::<usize>();
+    let width = width.max(indent_w + 8);
+    let mut lines = Vec::new();
+    let lead = text.len() - text.trim_start_matches(' ').len();
+    let mut line = " ".repeat(lead);
+    let mut used = lead;
+    let mut at_start = true;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let w: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+        if !at_start && used + 1 + w > width {
+            lines.push(std::mem::take(&mut line));
+            line.push_str(indent);
+            used = indent_w;
+        } else if !at_start {
+            line.push(' ');
+            used += 1;
+        }
+        at_start = false;
+        for c in word.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > width {
+                lines.push(std::mem::take(&mut line));
+                line.push_str(indent);
+                used = indent_w;
+            }
+            line.push(c);
+            used += cw;
+        }
+    }
+    lines.push(line);
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +222,18 @@ mod tests {
         assert_eq!(sparkline(&[5.0, 5.0], 4), "▄▄");
         assert_eq!(sparkline(&[], 4), "");
         assert_eq!(sparkline(&(0..100).map(f64::from).collect::<Vec<_>>(), 10).chars().count(), 10);
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_indents() {
+        assert_eq!(wrap("one two three", 20, "  "), ["one two three"]);
+        assert_eq!(wrap("one two three four", 9, "  "), ["one two", "  three", "  four"]);
+        assert_eq!(wrap("abcdefghijklmnop", 10, ""), ["abcdefghij", "klmnop"]);
+        assert_eq!(wrap("  lead kept", 20, ""), ["  lead kept"]);
+        assert_eq!(wrap("光通信光通信", 8, ""), ["光通信光", "通信"]);
+        for line in wrap(&"word ".repeat(50), 23, "    ") {
+            assert!(line.chars().count() <= 23, "{line}");
+        }
     }
 
     #[test]
