@@ -112,8 +112,8 @@ fn table(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 /// Widths of the News table's source, title and tags columns (0: not shown), from the rows on
-/// screen: each gets what its longest entry needs when the row has room; otherwise the title
-/// keeps at least 60 % and the source and tags share the rest evenly (what one does not need
+/// screen: each gets what its longest entry needs when the row has room (the source at most a
+/// quarter of it); otherwise the title keeps at least 60 % and the source and tags share the rest evenly (what one does not need
 /// goes to the other), cut with `…`. Whatever is left over goes to the last column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Columns {
@@ -132,7 +132,9 @@ impl Columns {
         let show_tags = w >= 90 && tags_want > 0;
         // The age column and the spaces between columns.
         let avail = w.saturating_sub(3 + 1 + u16::from(show_src) + u16::from(show_tags));
-        let (src_want, tags_want) = (src_want * u16::from(show_src), tags_want * u16::from(show_tags));
+        // The source never takes more than a quarter of the row (at least 12 cells).
+        let src_want = (src_want * u16::from(show_src)).min((avail / 4).max(12));
+        let tags_want = tags_want * u16::from(show_tags);
         let side_room = if src_want + tags_want + title_want <= avail {
             src_want + tags_want
         } else {
@@ -199,4 +201,52 @@ fn input_line(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
     let x = area.x + (prompt.len() + f.input.visual_cursor().saturating_sub(scroll)) as u16;
     frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(source: &str, title: &str, tickers: &[&str]) -> NewsItem {
+        NewsItem {
+            id: title.into(),
+            title: title.into(),
+            link: String::new(),
+            source: source.into(),
+            published: None,
+            tickers: tickers.iter().map(|t| t.to_string()).collect(),
+            catalysts: Vec::new(),
+            risks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn columns_follow_content() {
+        let long_src = "Sample data — ticker headlines (demo)";
+        let items = [item(long_src, &"t".repeat(70), &["AAOI", "LITE"]), item("Reuters", "short", &[])];
+        let rows: Vec<&NewsItem> = items.iter().collect();
+        // Wide: everything whole, the title as long as the longest, the rest to the tags.
+        let c = Columns::fit(&rows, 198);
+        assert_eq!((c.src, c.title), (37, 70));
+        assert_eq!(3 + 1 + c.src + 1 + c.title + 1 + c.tags, 198);
+        // 120 columns: the title keeps 60 %, the source a share of the rest (not 16 cells).
+        let c = Columns::fit(&rows, 118);
+        assert_eq!((c.src, c.title), (28, 70), "all fits: the source capped at a quarter");
+        let longer = [item(long_src, &"t".repeat(100), &["AAOI", "LITE"])];
+        let c = Columns::fit(&longer.iter().collect::<Vec<_>>(), 118);
+        assert_eq!((c.src, c.title, c.tags), (28, 75, 9), "the title keeps 60 %, cut with …");
+        // Narrow: no tags; the source at most a quarter.
+        let c = Columns::fit(&rows, 78);
+        assert_eq!((c.src, c.tags), (18, 0));
+        // Very narrow: the title only.
+        assert_eq!(Columns::fit(&rows, 50), Columns { src: 0, title: 46, tags: 0 });
+    }
+
+    #[test]
+    fn share_gives_what_one_leaves_to_the_other() {
+        assert_eq!(share(45, 37, 40), (23, 22));
+        assert_eq!(share(45, 10, 40), (10, 35));
+        assert_eq!(share(45, 40, 5), (40, 5));
+        assert_eq!(share(0, 10, 10), (0, 0));
+    }
 }

@@ -278,6 +278,28 @@ mod tests {
     }
 
     #[test]
+    fn columns_follow_the_configured_tickers_and_the_width() {
+        let mut config = crate::config::parse(include_str!("../../config.example.toml"), "example").unwrap();
+        let state = State::new(&config, Default::default(), chrono::Utc::now(), false);
+        let c = Columns::fit(&state, 118);
+        assert_eq!((c.sym, c.name), (4, 23), "SIVE..MTSI; Applied Optoelectronics whole");
+        assert!(c.meta && c.src > 0 && !c.hours && c.spark >= 30, "{c:?}");
+        let c = Columns::fit(&state, 198);
+        assert!(c.hours && c.range && c.name == 23, "{c:?}");
+        let c = Columns::fit(&state, 78);
+        assert!(c.name > 0 && c.name < 23 && c.spark >= 8, "{c:?}");
+        let c = Columns::fit(&state, 38);
+        assert!((c.name, c.spark, c.src, c.meta) == (0, 0, 0, false), "{c:?}");
+        config.tickers[0].symbol = "LUXNET".into();
+        config.tickers[1].symbol = "A_VERY_LONG_SYMBOL".into();
+        let state = State::new(&config, Default::default(), chrono::Utc::now(), false);
+        assert_eq!(Columns::fit(&state, 118).sym, SYM_MAX as u16);
+        config.tickers.truncate(1);
+        let state = State::new(&config, Default::default(), chrono::Utc::now(), false);
+        assert_eq!(Columns::fit(&state, 118).sym, 6, "LUXNET whole, not LUXNE");
+    }
+
+    #[test]
     fn the_exchange_comes_from_the_quote_or_the_symbol() {
         assert_eq!(exchange_of("SIVE.ST", None), Some(Exchange::Stockholm));
         assert_eq!(exchange_of("AAOI", None), None);
