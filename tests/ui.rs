@@ -331,3 +331,22 @@ fn a_note_on_the_detail_line_wraps_instead_of_being_cut() {
         "{out}"
     );
 }
+
+#[test]
+fn a_notice_too_long_for_the_status_line_goes_above_it_and_neither_is_cut() {
+    use chokepoint::action::SourceId;
+    let mut s = demo_with_progress();
+    let fx = chokepoint::update::update(&mut s, Action::RefreshAll);
+    let req = fetch_id(&fx, SourceId::Feed(0)).unwrap();
+    let err = "connection refused (retrying now)";
+    update_all(&mut s, [Action::Loaded(loaded(SourceId::Feed(0), req, Err("connection refused".into())))]);
+    update_all(&mut s, [Action::RefreshAll]);
+    let out = screen(&s, 120, 40);
+    let lines: Vec<&str> = out.lines().collect();
+    let (above, status) = (lines[lines.len() - 2], lines[lines.len() - 1]);
+    assert!(above.contains("refreshing 4 sources"), "{out}");
+    assert!(status.contains(err) && !status.contains("refreshing"), "{out}");
+    // A short one shares the line.
+    let out = screen(&demo_with_progress(), 120, 40);
+    assert!(out.lines().last().unwrap().contains("lpo: watch → elevated (u undoes) │ quotes ok"), "{out}");
+}
