@@ -468,13 +468,16 @@ fn level_changes_and_refresh_give_feedback() {
 
 #[test]
 fn confirmations_expire_sooner_than_warnings() {
+    use chokepoint::state::Level;
     let mut s = state();
-    update(&mut s, Action::RefreshAll);
-    chokepoint::update::notify(&mut s, chokepoint::state::Level::Warn, "careful".into(), false);
+    chokepoint::update::notify(&mut s, Level::Info, "undid toggle of x".into(), false);
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(7)));
+    assert_eq!(notice(&s), "undid toggle of x");
     update(&mut s, Action::Tick(now() + chrono::Duration::seconds(9)));
-    assert_eq!(notice(&s), "careful");
-    s.notices.retain(|n| n.text != "careful");
     assert_eq!(notice(&s), "", "an info notice is gone after 8 s");
+    chokepoint::update::notify(&mut s, Level::Warn, "careful".into(), false);
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(9 + 14)));
+    assert_eq!(notice(&s), "careful", "a warning stays 15 s");
 }
 
 #[test]
