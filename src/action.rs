@@ -83,7 +83,7 @@ pub enum Action {
     ToggleHelp,
     /// Show / hide the sources overlay.
     ToggleSources,
-    /// Esc in normal mode: dismiss the sticky notices.
+    /// Esc in normal mode: dismiss the sticky notices; else, in the News pane, clear the filter.
     DismissNotices,
     /// Scroll the help overlay by lines.
     HelpScroll(i32),

@@ -66,6 +66,12 @@ enum Kind {
     Source(Needle),
     Since(TimeDelta),
     Regex(Regex),
+    /// `$` before a digit: the word as text (`$100m`) or the tag of a digit-leading symbol
+    /// (`$4979.TWO`, Taipei).
+    DollarWord {
+        text: Needle,
+        ticker: Needle,
+    },
 }
 
 /// A case-folded search string, prepared once.
@@ -106,11 +112,17 @@ fn parse_term(s: &str) -> Result<(Option<Kind>, &str), FilterError> {
         let (pattern, after) = read_regex(inner);
         return Ok((build_regex(&pattern)?.map(Kind::Regex), after));
     }
+    if let Some(value) = s.strip_prefix('$').filter(|v| v.starts_with(|c: char| c.is_ascii_digit())) {
+        // `$100m` is money in a title, `$4979.TWO` a digit-leading symbol: match either.
+        let (word, after) = read_word(s);
+        let (symbol, _) = read_word(value);
+        let kind = Needle::new(word)
+            .zip(Needle::new(symbol))
+            .map(|(text, ticker)| Kind::DollarWord { text, ticker });
+        return Ok((kind, after));
+    }
     const OPS: [&str; 6] = ["src:", "since:", "t:", "c:", "r:", "$"];
-    let op = OPS.iter().copied().find(|op| {
-        s.get(..op.len()).is_some_and(|p| p.eq_ignore_ascii_case(op))
-            && (*op != "$" || !s[1..].starts_with(|c: char| c.is_ascii_digit()))
-    });
+    let op = OPS.iter().copied().find(|op| s.get(..op.len()).is_some_and(|p| p.eq_ignore_ascii_case(op)));
     let Some(op) = op else {
         let (word, after) = read_word(s);
         return Ok((Needle::new(word).map(Kind::Text), after));
@@ -237,7 +249,7 @@ impl Query {
         let ascii = text.is_ascii();
         for term in self.terms.iter().filter(|t| !t.negated) {
             match &term.kind {
-                Kind::Text(needle) => {
+                Kind::Text(needle) | Kind::DollarWord { text: needle, .. } => {
                     let mut from = 0;
                     while let Some(r) = needle.find(text, ascii, from) {
                         // Step one char past the start so overlapping hits are found too.
@@ -296,6 +308,7 @@ impl Term {
             | (Kind::Catalyst(a), Kind::Catalyst(b))
             | (Kind::Risk(a), Kind::Risk(b)) => a.text == b.text,
             (Kind::Since(a), Kind::Since(b)) => a == b,
+            (Kind::DollarWord { text: a, .. }, Kind::DollarWord { text: b, .. }) => a.text == b.text,
             (Kind::Regex(a), Kind::Regex(b)) => a.as_str() == b.as_str(),
             _ => false,
         }
@@ -341,6 +354,11 @@ impl Kind {
                 None => true,
             }),
             Kind::Regex(re) => re.is_match(&item.title) || re.is_match(&item.source),
+            Kind::DollarWord { text, ticker } => {
+                folded.title().contains(&*text.text)
+                    || folded.source().contains(&*text.text)
+                    || item.tickers.iter().any(|t| ticker.equals(t))
+            }
         }
     }
 }
@@ -533,7 +551,21 @@ mod tests {
         let it = item("AAOI wins $100M hyperscaler order", "Reuters");
         assert!(m("$100m", &it));
         assert!(!m("$200m", &it));
+        assert!(!m("-$100m", &it));
         assert!(parse("$100m").unwrap().tickers().is_empty());
+        assert_eq!(hl("$100m", &it.title), vec![10..15]);
+    }
+
+    #[test]
+    fn dollar_before_digit_also_matches_a_digit_leading_symbol() {
+        // Taipei listings (Luxnet: 4979.TWO) start with a digit; `$SYM` must find them like `t:SYM`.
+        let it = tagged(&["4979.TWO"], &[], &[]);
+        for q in ["$4979.TWO", "$4979.two", "t:4979.TWO"] {
+            assert!(m(q, &it), "{q}");
+        }
+        assert!(!m("-$4979.TWO", &it));
+        assert!(!m("$4979", &it), "a tag matches whole, as with letters");
+        assert!(m("-$4979", &it));
     }
 
     #[test]

@@ -87,7 +87,7 @@ impl Command {
             Command::PageDown => ("page_down", "page down"),
             Command::Toggle => ("toggle", "toggle the selected catalyst (records when)"),
             Command::CycleLevel => ("cycle_level", "cycle risk level: watch > elevated > materialized"),
-            Command::Undo => ("undo", "undo the last toggle or level change"),
+            Command::Undo => ("undo", "undo the last toggle, level change or note"),
             Command::Filter => ("filter", "filter news as you type (Enter keeps, Esc clears)"),
             Command::FilterSelected => {
                 ("filter_selected", "filter news by the selected ticker/catalyst/risk")

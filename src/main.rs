@@ -245,6 +245,15 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
             "chokepoint needs a terminal; for scripts use `chokepoint snapshot [--json]`",
         ));
     }
+    if std::env::var_os("TERM").is_some_and(|t| t == "dumb") {
+        // A dumb terminal prints escape sequences as garbage: say so before sending any.
+        return Err(Failure::new(
+            1,
+            "chokepoint's dashboard needs a terminal that understands escape sequences, and \
+             TERM=dumb says this one does not; run it in a terminal emulator (TERM=xterm-256color \
+             or similar), or use `chokepoint snapshot` or `chokepoint report` for plain text",
+        ));
+    }
     let paths = need_paths(paths)?;
     let log_notice = init_logging(paths);
     let mut opened =

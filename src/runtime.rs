@@ -194,7 +194,11 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     let size = terminal.size()?;
 
     let mut fx = update(&mut state, Action::Resize(size.width, size.height));
-    fx.extend(update(&mut state, Action::RefreshAll));
+    // Every source is due at start; `r` (RefreshAll) is the user's and says so on the status line.
+    let due: Vec<_> = state.sources.iter().map(|s| Action::RefreshDue(s.id, s.schedule)).collect();
+    for action in due {
+        fx.extend(update(&mut state, action));
+    }
     let mut cache_due = None;
     perform(fx, &providers, &tx, &saver, &mut cache_due);
 

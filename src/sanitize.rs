@@ -16,7 +16,38 @@ const ESC: char = '\u{1b}';
 pub fn clean(input: &str) -> String {
     let decoded = decode_entities(input);
     let untagged = strip_tags(&decoded);
-    strip_controls(&untagged, false)
+    flags_to_letters(strip_controls(&untagged, false))
+}
+
+/// The letter a regional-indicator symbol stands for (U+1F1E6 `🇦` -> `A`).
+pub fn regional_letter(c: char) -> Option<char> {
+    let offset = u32::from(c).checked_sub(0x1F1E6).filter(|&o| o < 26)?;
+    char::from_u32(u32::from('A') + offset)
+}
+
+/// Regional-indicator symbols as letters: a pair (a flag, `🇸🇪`) becomes `[SE]`, a lone one its
+/// letter. Terminals disagree on their width (one cell, two, a pair as one glyph), and a wrong
+/// guess leaves stray glyphs on screen when the list scrolls.
+fn flags_to_letters(text: String) -> String {
+    if !text.chars().any(|c| regional_letter(c).is_some()) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let Some(first) = regional_letter(c) else {
+            out.push(c);
+            continue;
+        };
+        match chars.peek().copied().and_then(regional_letter) {
+            Some(second) => {
+                chars.next();
+                out.extend(['[', first, second, ']']);
+            }
+            None => out.push(first),
+        }
+    }
+    out
 }
 
 /// Terminal-safe multi-line text (error messages, reports): removes escape sequences, controls
@@ -58,7 +89,7 @@ pub const STORED_MAX: usize = 4096;
 pub fn clean_stored(input: &str, max_chars: usize) -> String {
     let max_chars = max_chars.min(STORED_MAX);
     // Bound the work before looking at the characters: 4 bytes per kept character at most.
-    cap(strip_controls(cap_raw(input, max_chars * 4 + 4), false), max_chars)
+    cap(flags_to_letters(strip_controls(cap_raw(input, max_chars * 4 + 4), false)), max_chars)
 }
 
 /// The first [`RAW_MAX`] bytes of `input`, [`clean`]ed and capped to `max_chars` characters,
@@ -392,6 +423,17 @@ mod tests {
         assert_eq!(clean_stored("x\u{1b}]52;c;QQ==\u{7}y \u{202E}z\u{9b}2J", STORED_MAX), "xy z");
         assert_eq!(clean_stored(&"ab".repeat(10_000), 5), "abab…");
         assert_eq!(clean_stored(&"é".repeat(STORED_MAX * 2), STORED_MAX).chars().count(), STORED_MAX);
+    }
+
+    #[test]
+    fn regional_indicators_become_letters() {
+        assert_eq!(clean("\u{1F1F8}\u{1F1EA} Sivers ships"), "[SE] Sivers ships");
+        assert_eq!(clean("\u{1F1FA}\u{1F1F8}\u{1F1E8}\u{1F1F3} trade"), "[US][CN] trade");
+        assert_eq!(clean("lone \u{1F1FF} and \u{1F1E6}"), "lone Z and A");
+        assert_eq!(clean("\u{1F1F9}\u{1F1FC}\u{1F1EF}"), "[TW]J", "an odd run ends with a letter");
+        assert_eq!(regional_letter('\u{1F1E5}'), None);
+        assert_eq!(regional_letter('\u{1F200}'), None);
+        assert_eq!(clean("🚀 光通信 ok"), "🚀 光通信 ok", "other emoji and CJK stay");
     }
 
     #[test]

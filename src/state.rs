@@ -14,8 +14,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tui_input::Input;
 
-/// How long a transient notice stays on the status line.
+/// How long a transient warning or error stays on the status line.
 pub const NOTICE_SECS: i64 = 15;
+/// How long a transient confirmation ("undid …", "refreshing …") stays.
+pub const INFO_SECS: i64 = 8;
 
 /// Health of one data source, as the status line and panes show it.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +35,9 @@ pub struct SourceHealth {
     pub retry_at: Option<DateTime<Utc>>,
     /// Generation of the pending refresh timer; older timers are ignored.
     pub schedule: u64,
+    /// For a feed: the sources its last answer's headlines carry (what `src:` matches), most
+    /// frequent first.
+    pub publishers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,8 +87,19 @@ pub struct NoteDraft {
 /// One undoable change.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Undo {
-    Catalyst { id: String, prev: CatalystRecord },
-    Risk { id: String, prev: RiskLevel },
+    Catalyst {
+        id: String,
+        prev: CatalystRecord,
+    },
+    /// A note written on the catalyst's last change (the record before it).
+    Note {
+        id: String,
+        prev: CatalystRecord,
+    },
+    Risk {
+        id: String,
+        prev: RiskLevel,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +166,7 @@ impl State {
             failures: 0,
             retry_at: None,
             schedule: 0,
+            publishers: Vec::new(),
         }];
         sources.extend(config.feeds.iter().enumerate().map(|(i, f)| SourceHealth {
             id: SourceId::Feed(i),
@@ -161,6 +178,7 @@ impl State {
             failures: 0,
             retry_at: None,
             schedule: 0,
+            publishers: Vec::new(),
         }));
         let mut state = State {
             rev: 1,
@@ -247,9 +265,16 @@ impl State {
     }
 
     /// Merges headlines into the history, then rebuilds what derives from it (evidence, the
-    /// filtered list), keeping the selected item under the cursor. Returns whether read marks
-    /// were pruned (the user state changed and wants saving).
-    pub fn merge_news(&mut self, items: Vec<NewsItem>) -> bool {
+    /// filtered list), keeping the selected item under the cursor. An item dated in the future
+    /// (a feed's clock or typo) is dated when it arrived, now, and sorts as such: it cannot pin
+    /// itself to the top of the list. Returns whether read marks were pruned (the user state
+    /// changed and wants saving).
+    pub fn merge_news(&mut self, mut items: Vec<NewsItem>) -> bool {
+        for item in &mut items {
+            if item.published.is_some_and(|p| p > self.now) {
+                item.published = Some(self.now);
+            }
+        }
         let keep = self.selected_news().map(|n| n.id.clone());
         self.news.merge(items, self.history_cap);
         self.evidence = evidence::Index::build(&self.news);
@@ -324,7 +349,10 @@ impl State {
 
     /// The newest transient notice, while it is still fresh enough to show.
     pub fn fresh_notice(&self) -> Option<&Notice> {
-        self.notices.iter().rev().find(|n| !n.sticky && (self.now - n.at).num_seconds() < NOTICE_SECS)
+        self.notices.iter().rev().find(|n| {
+            let keep = if n.level == Level::Info { INFO_SECS } else { NOTICE_SECS };
+            !n.sticky && (self.now - n.at).num_seconds() < keep
+        })
     }
 
     /// Whether a source's data is stale: restored from cache and not refreshed yet, or last fetched

@@ -40,10 +40,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             fx.push(Effect::Quit);
         }
         Action::DismissNotices => {
-            if !state.notices.iter().any(|n| n.sticky) {
+            if state.notices.iter().any(|n| n.sticky) {
+                state.notices.retain(|n| !n.sticky);
+            } else if state.focus == Pane::News && !state.filter.input.value().is_empty() {
+                // Esc in the News pane clears an applied filter, as the pane's hint says.
+                state.filter.input.reset();
+                apply_filter_text(state);
+            } else {
                 return fx;
             }
-            state.notices.retain(|n| !n.sticky);
         }
         Action::ToggleHelp => toggle_overlay(state, Overlay::Help),
         Action::ToggleSources => toggle_overlay(state, Overlay::Sources),
@@ -81,6 +86,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             notify(state, Level::Warn, format!("the filter holds at most {FILTER_MAX} characters"), false);
         }
         Action::FilterEdit(req) => {
+            let req = match req {
+                // As in titles: a regional indicator is its letter (sanitize::clean).
+                tui_input::InputRequest::InsertChar(c) => {
+                    tui_input::InputRequest::InsertChar(crate::sanitize::regional_letter(c).unwrap_or(c))
+                }
+                other => other,
+            };
             if state.filter.input.handle(req).is_none() {
                 return fx;
             }
@@ -103,9 +115,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Paste(text) => paste::paste(state, &text),
         Action::RefreshAll => {
             let ids: Vec<SourceId> = state.sources.iter().map(|s| s.id).collect();
+            let n = ids.len();
             for id in ids {
                 fetch(state, id, &mut fx, true);
             }
+            let text = format!("refreshing {n} source{}", if n == 1 { "" } else { "s" });
+            notify(state, Level::Info, text, false);
         }
         Action::RefreshDue(id, generation) => {
             if !state.sources.iter().any(|s| s.id == id && s.schedule == generation) {
@@ -181,7 +196,9 @@ fn cycle_risk(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(id) = state.risks.get(state.selected(Pane::Risks)).map(|r| r.id.clone()) else { return };
     let prev = state.risk_level(&id);
     state.user.risks.insert(id.clone(), prev.next());
+    let text = format!("{id}: {} → {} (u undoes)", prev.label(), prev.next().label());
     push_undo(state, Undo::Risk { id, prev });
+    notify(state, Level::Info, text, false);
     save(state, fx);
 }
 
@@ -197,6 +214,13 @@ fn undo(state: &mut State, fx: &mut Vec<Effect>) {
         None => notify(state, Level::Info, "nothing to undo".into(), false),
         Some(Undo::Catalyst { id, prev }) => {
             let text = format!("undid toggle of {id}");
+            restore_catalyst(state, &id, prev);
+            focus_row(state, Pane::Catalysts, &id);
+            notify(state, Level::Info, text, false);
+            save(state, fx);
+        }
+        Some(Undo::Note { id, prev }) => {
+            let text = format!("undid note on {id}");
             restore_catalyst(state, &id, prev);
             focus_row(state, Pane::Catalysts, &id);
             notify(state, Level::Info, text, false);
@@ -299,6 +323,9 @@ fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
     }
     let Some(item) = state.selected_news() else { return };
     let (id, link) = (item.id.clone(), item.link.clone());
+    if link.trim().is_empty() {
+        return notify(state, Level::Warn, "this headline has no link to open".into(), false);
+    }
     if !openable(&link) {
         let shown = crate::sanitize::clean_capped(&link, 60);
         return notify(state, Level::Warn, format!("refused to open non-http(s) link `{shown}`"), false);

@@ -188,3 +188,210 @@ fn every_hint_names_the_key_actually_bound() {
     let help = screen(&s, 120, 60);
     assert!(help.contains("Esc  undo") && !help.contains("dismiss warnings"), "{help}");
 }
+
+/// The last line of the screen (the status line).
+fn status_line(state: &State, w: u16, h: u16) -> String {
+    let t = render(state, w, h);
+    let buf = t.backend().buffer();
+    (0..w).map(|x| buf[(x, h - 1)].symbol().to_string()).collect()
+}
+
+#[test]
+fn status_message_is_separated_from_source_health_and_expires() {
+    let mut s = demo_with_progress();
+    update_all(&mut s, [Action::Focus(Pane::Risks), Action::CycleRisk]);
+    let line = status_line(&s, 120, 40);
+    assert!(
+        line.starts_with("lpo: elevated → materialized (u undoes) │ quotes ok <1m · news 3/3 ok"),
+        "{line}"
+    );
+    update_all(&mut s, [Action::Tick(now() + chrono::Duration::seconds(10))]);
+    let line = status_line(&s, 120, 40);
+    assert!(line.starts_with("quotes ok <1m · news"), "{line}");
+}
+
+#[test]
+fn alert_list_with_rules_but_none_fired_lists_the_rules() {
+    let mut s = state();
+    assert!(!s.alert_rules.is_empty(), "the example config sets alerts");
+    update_all(&mut s, [Action::ToggleAlerts]);
+    let out = screen(&s, 120, 40);
+    assert!(!out.contains("set them with [[alerts]]"), "{out}");
+    assert!(out.contains(&format!("none has fired yet; watching {} rules:", s.alert_rules.len())), "{out}");
+    assert!(out.contains("AAOI: day move beyond ±10%"), "{out}");
+    assert!(out.contains("c:amd-lta: a new headline"), "{out}");
+    // Without rules the list says how to set them.
+    s.alert_rules.clear();
+    assert!(screen(&s, 120, 40).contains("no alerts: set them with [[alerts]] in the config"));
+}
+
+#[test]
+fn huge_prices_keep_their_leading_digits_and_old_news_reads_in_years() {
+    let mut s = demo_with_progress();
+    let q = s.quotes.get_mut("SIVE").unwrap();
+    q.price = 1e308;
+    q.change = Some(1e308);
+    q.change_pct = Some(-1e9);
+    s.quotes.get_mut("AAOI").unwrap().price = 1_234_567_890.0;
+    let mut old = news("old", "A headline from two years ago", 0);
+    old.published = Some(now() - chrono::Duration::weeks(105));
+    old.source = "Archive".into();
+    s.merge_news(vec![old]);
+    update_all(&mut s, [Action::Focus(Pane::News), Action::Bottom]);
+    let out = screen(&s, 120, 40);
+    let sive = out.lines().find(|l| l.contains("SIVE ")).unwrap();
+    assert!(sive.contains(" 1.0e308 ") && sive.contains("+1.0e308") && sive.contains("-1.00B%"), "{sive}");
+    assert!(!out.contains("223118336"), "{out}");
+    assert!(out.lines().any(|l| l.contains("1.23B")), "{out}");
+    let row = out.lines().find(|l| l.contains("two years ago")).unwrap();
+    assert!(row.contains("┃2y  Archive"), "{row}");
+}
+
+#[test]
+fn flags_in_feed_titles_render_as_letters() {
+    let rss = "<rss version=\"2.0\"><channel><title>T</title><item><title>\u{1F1F8}\u{1F1EA} Sivers and \
+               \u{1F1F9}\u{1F1FC} Luxnet \u{1F1FA} ship</title><link>https://example.com/f</link></item>\
+               </channel></rss>";
+    let items = chokepoint::providers::feed::parse_feed(rss.as_bytes(), "Flags", None).unwrap();
+    assert_eq!(items[0].title, "[SE] Sivers and [TW] Luxnet U ship");
+    let mut s = demo_with_progress();
+    s.merge_news(items);
+    update_all(&mut s, [Action::FilterStart]);
+    type_text(&mut s, "\u{1F1F8}\u{1F1EA}");
+    assert_eq!(s.filter.input.value(), "SE", "typed or pasted flags are letters too");
+    for (w, h) in [(120, 40), (80, 24), (40, 12)] {
+        let t = render(&s, w, h);
+        let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+        assert!(!t.backend().buffer().content().iter().any(|c| c.symbol().chars().any(regional)));
+    }
+}
+
+#[test]
+fn sources_overlay_lists_ticker_errors_under_quotes_once_and_in_full() {
+    use chokepoint::action::{Payload, SourceId};
+    let mut s = demo_with_progress();
+    let err = "yahoo: HTTP 404 Not Found: no data for SIVE.ST (delisted?) and the fallback stooq has no \
+               Stockholm listings either, so nothing answered for this ticker";
+    let fx = chokepoint::update::update(&mut s, Action::RefreshAll);
+    let req = fetch_id(&fx, SourceId::Quotes).unwrap();
+    let quotes: Vec<_> = s.quotes.values().filter(|q| q.symbol != "SIVE").cloned().collect();
+    let mut l = loaded(SourceId::Quotes, req, Ok(Payload::Quotes(quotes)));
+    l.partial_error = Some(format!("SIVE: {err}"));
+    l.failed_items = vec![("SIVE".into(), err.into())];
+    update_all(&mut s, [Action::Loaded(l), Action::ToggleSources]);
+    let out = screen(&s, 120, 40);
+    let text: String = out.lines().map(|l| l.trim_matches(|c| c != '║')).collect::<Vec<_>>().join("\n");
+    assert_eq!(text.matches("SIVE:").count(), 1, "{out}");
+    let (quotes_part, feeds_part) = text.split_once("Sample: CPO wire").unwrap();
+    assert!(
+        quotes_part.contains("1 of 5 tickers failed") && quotes_part.contains("SIVE: yahoo: HTTP 404"),
+        "{out}"
+    );
+    assert!(!feeds_part.contains("SIVE"), "not under the last feed: {out}");
+    assert!(text.contains("ticker"), "the message is wrapped, not cut: {out}");
+    assert!(!quotes_part.contains("…║"), "{out}");
+    // Each feed names the sources its headlines carry, which is what `src:` matches.
+    assert!(text.contains("src: Sample data — ticker headlines (demo)"), "{out}");
+    let src = s.sources.iter().find(|f| f.name == "Sample: supply chain").unwrap();
+    let name = src.publishers[0].clone();
+    update_all(&mut s, [Action::ToggleSources, Action::FilterStart]);
+    type_text(&mut s, &format!("src:\"{name}\""));
+    assert!(!s.filter.visible.is_empty(), "src:{name} finds that feed's headlines");
+}
+
+#[test]
+fn symbol_and_name_columns_follow_the_configured_tickers() {
+    let mut cfg = config();
+    let mut lux = cfg.tickers[0].clone();
+    (lux.symbol, lux.provider_symbol, lux.name) = ("LUXNET".into(), "4979.TWO".into(), "Luxnet".into());
+    let mut long = lux.clone();
+    (long.symbol, long.name) =
+        ("VERYLONGSYMBOL.X".into(), "A company with a rather long legal name, Inc.".into());
+    cfg.tickers.push(lux);
+    cfg.tickers.push(long);
+    let s = State::new(&cfg, Default::default(), now(), false);
+    let out = screen(&s, 120, 40);
+    assert!(out.contains("┃LUXNET "), "not cut to LUXNE: {out}");
+    assert!(out.contains("┃VERYLONGSYM… "), "cut with an ellipsis at 12 cells: {out}");
+    assert!(out.contains("Applied Optoelectronics "), "{out}");
+    assert!(!out.contains("LUXNE "), "{out}");
+    // Narrow: the name goes before the symbol is cut.
+    let out = screen(&s, 80, 24);
+    assert!(out.contains("LUXNET ") && !out.contains("Luxnet"), "{out}");
+}
+
+#[test]
+fn wide_screens_show_names_and_sources_in_full_and_levels_as_words() {
+    let s = demo_with_progress();
+    let out = screen(&s, 200, 60);
+    for full in [
+        "Applied Optoelectronics ",
+        "Sample data — ticker headlines (demo)",
+        "Sample data — supply chain (demo)",
+    ] {
+        assert!(out.contains(full), "{full}: {out}");
+    }
+    assert!(out.contains("elevated     LPO cuts demand"), "{out}");
+    assert!(!out.contains("○ watch ▲ elevated"), "no legend needed: {out}");
+}
+
+#[test]
+fn at_120x40_counts_stay_whole_sources_stay_apart_and_levels_have_a_legend() {
+    let mut s = demo_with_progress();
+    let out = screen(&s, 120, 40);
+    // Every catalyst and risk row ends with its news count (titles are cut with … instead).
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("[ ]") || l.contains("[x]")).collect();
+    assert_eq!(rows.len(), 7, "{out}");
+    for row in rows {
+        for half in row.split("││") {
+            let half = half.trim_matches(|c| matches!(c, '│' | '"' | ' '));
+            assert!(
+                half.is_empty() || half.ends_with(" news") || half.ends_with("new evidence"),
+                "{half:?}\n{out}"
+            );
+        }
+    }
+    assert!(out.contains("Expansion, yield or InP substrate…  8 news  new evidence"), "{out}");
+    // The two feed-titled sources read differently.
+    assert!(out.contains("Sample data — ticker h") && out.contains("Sample data — supply c"), "{out}");
+    assert!(out.contains("○ watch ▲ elevated ■ materialized"), "a legend for the glyphs: {out}");
+    // The selected risk's level in words, on its detail line.
+    apply(&mut s, [Action::Focus(Pane::Risks)]);
+    assert!(screen(&s, 120, 40).contains("lpo: elevated · "), "{}", screen(&s, 120, 40));
+}
+
+#[test]
+fn a_note_on_the_detail_line_wraps_instead_of_being_cut() {
+    let mut s = demo_with_progress();
+    apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Top, Action::ToggleCatalyst, Action::NoteStart]);
+    for c in "AMD 8-K filed; supply agreement runs through 2028 with volume commitments".chars() {
+        apply(&mut s, [Action::NoteEdit(tui_input::InputRequest::InsertChar(c))]);
+    }
+    apply(&mut s, [Action::NoteAccept]);
+    let out = screen(&s, 120, 44);
+    let text: String =
+        out.lines().map(|l| l.split("┃").nth(1).unwrap_or("").trim()).collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("“AMD 8-K filed; supply agreement runs through 2028 with volume commitments”"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_notice_too_long_for_the_status_line_goes_above_it_and_neither_is_cut() {
+    use chokepoint::action::SourceId;
+    let mut s = demo_with_progress();
+    let fx = chokepoint::update::update(&mut s, Action::RefreshAll);
+    let req = fetch_id(&fx, SourceId::Feed(0)).unwrap();
+    let err = "(retrying now): connection refused";
+    update_all(&mut s, [Action::Loaded(loaded(SourceId::Feed(0), req, Err("connection refused".into())))]);
+    update_all(&mut s, [Action::RefreshAll]);
+    let out = screen(&s, 120, 40);
+    let lines: Vec<&str> = out.lines().collect();
+    let (above, status) = (lines[lines.len() - 2], lines[lines.len() - 1]);
+    assert!(above.contains("refreshing 4 sources"), "{out}");
+    assert!(status.contains(err) && !status.contains("refreshing"), "{out}");
+    // A short one shares the line.
+    let out = screen(&demo_with_progress(), 120, 40);
+    assert!(out.lines().last().unwrap().contains("lpo: watch → elevated (u undoes) │ quotes ok"), "{out}");
+}

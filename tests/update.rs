@@ -488,3 +488,122 @@ fn the_status_line_says_when_a_failing_source_retries() {
     assert!(status.contains("(retry in "), "{status}");
     assert!(status.contains("): HTTP 503"), "{status}");
 }
+
+#[test]
+fn esc_in_the_news_pane_clears_an_applied_filter() {
+    let mut s = state();
+    with_news(&mut s);
+    update(&mut s, Action::FilterStart);
+    type_text(&mut s, "$AAOI");
+    update(&mut s, Action::FilterAccept);
+    assert_eq!(s.filter.visible.len(), 1);
+    // Sticky warnings go first: one Esc, one thing.
+    chokepoint::update::notify(&mut s, chokepoint::state::Level::Warn, "moved aside".into(), true);
+    update(&mut s, Action::DismissNotices);
+    assert_eq!(s.filter.input.value(), "$AAOI");
+    // Outside the News pane Esc leaves the filter alone.
+    apply(&mut s, [Action::Focus(Pane::Tickers), Action::DismissNotices]);
+    assert_eq!(s.filter.visible.len(), 1);
+    apply(&mut s, [Action::Focus(Pane::News), Action::DismissNotices]);
+    assert_eq!(s.filter.input.value(), "");
+    assert_eq!(s.filter.visible.len(), 3);
+}
+
+#[test]
+fn dollar_filter_finds_a_digit_leading_symbol() {
+    let mut s = state();
+    let mut luxnet = news("lux", "Luxnet ships CW lasers", 1);
+    luxnet.tickers = vec!["4979.TWO".into()];
+    deliver(&mut s, SourceId::Feed(0), Payload::News(vec![luxnet, news("other", "Other", 2)]));
+    for q in ["$4979.TWO", "t:4979.TWO"] {
+        apply(&mut s, [Action::FilterStart, Action::FilterCancel, Action::FilterStart]);
+        type_text(&mut s, q);
+        let ids: Vec<&str> = s.filter.visible.iter().map(|&i| s.news[i].id.as_str()).collect();
+        assert_eq!(ids, ["lux"], "{q}");
+    }
+}
+
+/// The newest transient notice's text, as the status line shows it.
+fn notice(s: &chokepoint::state::State) -> String {
+    s.fresh_notice().map(|n| n.text.clone()).unwrap_or_default()
+}
+
+#[test]
+fn undo_of_a_note_says_note_not_toggle() {
+    let mut s = state();
+    apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Move(1), Action::ToggleCatalyst]);
+    update(&mut s, Action::NoteStart);
+    for c in "8-K filed".chars() {
+        update(&mut s, Action::NoteEdit(tui_input::InputRequest::InsertChar(c)));
+    }
+    update(&mut s, Action::NoteAccept);
+    assert_eq!(notice(&s), "note saved on amd-lta (u undoes)");
+    update(&mut s, Action::Undo);
+    assert_eq!(notice(&s), "undid note on amd-lta");
+    assert!(s.catalyst_done("amd-lta"), "only the note was undone");
+    update(&mut s, Action::Undo);
+    assert_eq!(notice(&s), "undid toggle of amd-lta");
+}
+
+#[test]
+fn level_changes_and_refresh_give_feedback() {
+    let mut s = state();
+    apply(&mut s, [Action::Focus(Pane::Risks), Action::Move(2), Action::CycleRisk]);
+    assert_eq!(notice(&s), "lpo: watch → elevated (u undoes)");
+    update(&mut s, Action::CycleRisk);
+    assert_eq!(notice(&s), "lpo: elevated → materialized (u undoes)");
+    update(&mut s, Action::RefreshAll);
+    assert_eq!(notice(&s), format!("refreshing {} sources", s.sources.len()));
+}
+
+#[test]
+fn confirmations_expire_sooner_than_warnings() {
+    use chokepoint::state::Level;
+    let mut s = state();
+    chokepoint::update::notify(&mut s, Level::Info, "undid toggle of x".into(), false);
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(7)));
+    assert_eq!(notice(&s), "undid toggle of x");
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(9)));
+    assert_eq!(notice(&s), "", "an info notice is gone after 8 s");
+    chokepoint::update::notify(&mut s, Level::Warn, "careful".into(), false);
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(9 + 14)));
+    assert_eq!(notice(&s), "careful", "a warning stays 15 s");
+}
+
+#[test]
+fn a_headline_dated_in_the_future_takes_its_fetch_time() {
+    let mut s = state();
+    let mut future = news("future", "Dated next year by a broken feed", 0);
+    future.published = Some(now() + chrono::Duration::days(365));
+    let items = vec![news("new", "Fresh", 1), future, news("old", "Older", 5)];
+    deliver(&mut s, SourceId::Feed(0), Payload::News(items));
+    let order: Vec<(&str, _)> = s.news.iter().map(|n| (n.id.as_str(), n.published)).collect();
+    assert_eq!(
+        order,
+        [
+            ("future", Some(now())),
+            ("new", Some(now() - chrono::Duration::hours(1))),
+            ("old", Some(now() - chrono::Duration::hours(5))),
+        ]
+    );
+    // An hour later a newer headline sorts above it: it is not pinned to the top.
+    update(&mut s, Action::Tick(now() + chrono::Duration::hours(1)));
+    let mut later = news("later", "Later", 0);
+    later.published = Some(now() + chrono::Duration::minutes(30));
+    deliver(&mut s, SourceId::Feed(0), Payload::News(vec![later]));
+    let ids: Vec<&str> = s.news.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["later", "future", "new", "old"]);
+}
+
+#[test]
+fn opening_a_headline_without_a_link_says_it_has_none() {
+    let mut s = state();
+    let mut item = news("nolink", "A headline without a link", 1);
+    item.link = String::new();
+    deliver(&mut s, SourceId::Feed(0), Payload::News(vec![item]));
+    apply(&mut s, [Action::Focus(Pane::News), Action::Top]);
+    let fx = update(&mut s, Action::OpenLink);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(notice(&s), "this headline has no link to open");
+    assert!(s.user.read.is_empty());
+}

@@ -1,6 +1,8 @@
 //! The alert list: fired alerts not yet acknowledged, newest first.
 
 use super::help::popup;
+use crate::alerts::Rule;
+use crate::evidence::seen_key;
 use crate::keymap::Command;
 use crate::state::State;
 use ratatui::Frame;
@@ -18,8 +20,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         k(Command::Toggle)
     );
     let mut lines = vec![Line::from(Span::styled(hint, dim))];
-    if state.user.alerts.is_empty() {
+    if state.user.alerts.is_empty() && state.alert_rules.is_empty() {
         lines.push(Line::from(Span::styled("no alerts: set them with [[alerts]] in the config", dim)));
+    } else if state.user.alerts.is_empty() {
+        let n = state.alert_rules.len();
+        let rules = if n == 1 { "1 rule".to_string() } else { format!("{n} rules") };
+        lines.push(Line::from(Span::styled(format!("none has fired yet; watching {rules}:"), dim)));
+        lines.extend(
+            state.alert_rules.iter().map(|r| Line::from(Span::styled(format!("  {}", rule(r)), dim))),
+        );
     }
     for (i, a) in state.user.alerts.iter().rev().enumerate() {
         let style = if i == state.alert_selected {
@@ -36,4 +45,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let room = area.height.saturating_sub(4);
     let scroll = (state.alert_selected as u16 + 2).saturating_sub(room);
     popup(state, frame, area, " alerts ", lines, scroll);
+}
+
+/// What a configured rule watches, in the words of the config.
+fn rule(r: &Rule) -> String {
+    match r {
+        Rule::Move { ticker, pct } => format!("{ticker}: day move beyond ±{pct}%"),
+        Rule::Above { ticker, level } => format!("{ticker}: price crossing above {level}"),
+        Rule::Below { ticker, level } => format!("{ticker}: price crossing below {level}"),
+        Rule::Headline { kind, id } => format!("{}: a new headline", seen_key(*kind, id)),
+    }
 }

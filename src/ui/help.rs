@@ -35,9 +35,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         };
         lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(what)]));
     }
-    // Esc dismisses warnings only while no action is bound to it.
+    // Esc dismisses warnings (and in News clears the filter) only while no action is bound to it.
     let esc_bound = state.keymap.bindings().iter().any(|(k, _)| k.code == crossterm::event::KeyCode::Esc);
-    let fixed = [("Esc", "dismiss warnings"), ("Ctrl-C", "quit (always)")];
+    let fixed = [("Esc", "dismiss warnings; in News: clear the filter"), ("Ctrl-C", "quit (always)")];
     for (keys, what) in fixed.into_iter().filter(|(k, _)| !(esc_bound && *k == "Esc")) {
         lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(what)]));
     }

@@ -56,7 +56,11 @@ pub fn render(state: &State, frame: &mut Frame) {
 /// All four panes: Tickers on top, Catalysts | Risks, News filling the rest.
 fn full(state: &State, frame: &mut Frame, area: Rect) {
     let tick_h = state.tickers.len() as u16 + 3;
-    let list_h = state.catalysts.len().max(state.risks.len()) as u16 + 3;
+    // Under the focused list, the selected item's detail (timeline, note, why) wraps onto up to
+    // three rows where the screen is tall enough, one otherwise.
+    let thesis = matches!(state.focus, Pane::Catalysts | Pane::Risks);
+    let detail_h = if thesis && area.height >= 36 { 3 } else { 1 };
+    let list_h = state.catalysts.len().max(state.risks.len()) as u16 + 2 + detail_h;
     let mid_h = list_h.min(area.height.saturating_sub(tick_h + 8)).max(5);
     let [top, mid, bottom] =
         Layout::vertical([Constraint::Length(tick_h), Constraint::Length(mid_h), Constraint::Min(5)])

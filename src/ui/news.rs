@@ -77,54 +77,93 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 fn table(state: &State, frame: &mut Frame, area: Rect) {
-    let w = area.width;
-    let show_src = w >= 60;
-    let show_tags = w >= 90;
-    let src_w: u16 = if w >= 140 { 24 } else { 16 };
-    let tag_w: u16 = if w >= 180 {
-        40
-    } else if w >= 140 {
-        26
-    } else {
-        16
-    };
     let h = area.height as usize;
     let sel = state.selected(Pane::News);
     let offset = scroll_offset(sel, h);
     let query = state.filter.query.as_ref();
-    let rows =
-        state.filter.visible.iter().skip(offset).take(h.max(1)).filter_map(|&i| state.news.get(i)).map(|n| {
-            let read = state.user.read.contains(&n.id);
-            let base = if read { Style::new().fg(Color::DarkGray) } else { Style::new() };
-            let age = n.published.map(|p| fmt::age(state.now, p)).unwrap_or_else(|| "—".into());
-            let mut cells = vec![Cell::from(Span::styled(age, Style::new().fg(Color::DarkGray)))];
-            if show_src {
-                cells.push(Cell::from(Span::styled(
-                    fmt::truncate(&n.source, src_w as usize),
-                    Style::new().fg(Color::Blue),
-                )));
-            }
-            cells.push(Cell::from(highlighted(&n.title, query, base)));
-            if show_tags {
-                cells.push(Cell::from(Span::styled(
-                    fmt::truncate(&tags(n), tag_w as usize),
-                    Style::new().fg(Color::Cyan),
-                )));
-            }
-            Row::new(cells)
-        });
+    let shown: Vec<&NewsItem> =
+        state.filter.visible.iter().skip(offset).take(h.max(1)).filter_map(|&i| state.news.get(i)).collect();
+    let cols = Columns::fit(&shown, area.width);
+    let rows = shown.iter().map(|n| {
+        let read = state.user.read.contains(&n.id);
+        let base = if read { Style::new().fg(Color::DarkGray) } else { Style::new() };
+        let age = n.published.map(|p| fmt::age(state.now, p)).unwrap_or_else(|| "—".into());
+        let mut cells = vec![Cell::from(Span::styled(age, Style::new().fg(Color::DarkGray)))];
+        if cols.src > 0 {
+            cells.push(Cell::from(Span::styled(
+                fmt::truncate(&n.source, cols.src.into()),
+                Style::new().fg(Color::Blue),
+            )));
+        }
+        cells.push(Cell::from(highlighted(&fmt::truncate(&n.title, cols.title.into()), query, base)));
+        if cols.tags > 0 {
+            cells.push(Cell::from(Span::styled(
+                fmt::truncate(&tags(n), cols.tags.into()),
+                Style::new().fg(Color::Cyan),
+            )));
+        }
+        Row::new(cells)
+    });
     let mut widths = vec![Constraint::Length(3)];
-    if show_src {
-        widths.push(Constraint::Length(src_w));
+    if cols.src > 0 {
+        widths.push(Constraint::Length(cols.src));
     }
-    widths.push(Constraint::Fill(1));
-    if show_tags {
-        widths.push(Constraint::Length(tag_w));
+    widths.push(Constraint::Length(cols.title));
+    if cols.tags > 0 {
+        widths.push(Constraint::Length(cols.tags));
     }
     let table =
         Table::new(rows, widths).column_spacing(1).row_highlight_style(selected_style(state, Pane::News));
     let mut ts = TableState::default().with_selected(Some(sel - offset));
     frame.render_stateful_widget(table, area, &mut ts);
+}
+
+/// Widths of the News table's source, title and tags columns (0: not shown), from the rows on
+/// screen: each gets what its longest entry needs when the row has room (the source at most a
+/// quarter of it); otherwise the title keeps at least 60 % and the source and tags share the rest evenly (what one does not need
+/// goes to the other), cut with `…`. Whatever is left over goes to the last column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Columns {
+    src: u16,
+    title: u16,
+    tags: u16,
+}
+
+impl Columns {
+    fn fit(rows: &[&NewsItem], w: u16) -> Columns {
+        let width = |s: &str| unicode_width::UnicodeWidthStr::width(s) as u16;
+        let src_want = rows.iter().map(|n| width(&n.source)).max().unwrap_or(0).min(48);
+        let tags_want = rows.iter().map(|n| width(&tags(n))).max().unwrap_or(0).min(64);
+        let title_want = rows.iter().map(|n| width(&n.title)).max().unwrap_or(0);
+        let show_src = w >= 60 && src_want > 0;
+        let show_tags = w >= 90 && tags_want > 0;
+        // The age column and the spaces between columns.
+        let avail = w.saturating_sub(3 + 1 + u16::from(show_src) + u16::from(show_tags));
+        // The source never takes more than a quarter of the row (at least 12 cells).
+        let src_want = (src_want * u16::from(show_src)).min((avail / 4).max(12));
+        let tags_want = tags_want * u16::from(show_tags);
+        let side_room = if src_want + tags_want + title_want <= avail {
+            src_want + tags_want
+        } else {
+            (avail - avail * 3 / 5).min(src_want + tags_want)
+        };
+        let (src, tags) = share(side_room, src_want, tags_want);
+        // The tags follow the longest title; the rest of the row is theirs (or the title's).
+        let title = title_want.min(avail - src - tags);
+        if show_tags {
+            Columns { src, title, tags: avail - src - title }
+        } else {
+            Columns { src, title: avail - src, tags }
+        }
+    }
+}
+
+/// Splits `room` between two wants: each gets up to half, and what one leaves the other may take.
+fn share(room: u16, a_want: u16, b_want: u16) -> (u16, u16) {
+    let half = room / 2;
+    let a = a_want.min(room - half.min(b_want));
+    let b = b_want.min(room - a);
+    (a, b)
 }
 
 /// Tickers first, then catalyst and risk ids, e.g. `AAOI c:aaoi-texas r:supply-slip`.
@@ -169,4 +208,52 @@ fn input_line(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
     let x = area.x + (prompt.len() + f.input.visual_cursor().saturating_sub(scroll)) as u16;
     frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(source: &str, title: &str, tickers: &[&str]) -> NewsItem {
+        NewsItem {
+            id: title.into(),
+            title: title.into(),
+            link: String::new(),
+            source: source.into(),
+            published: None,
+            tickers: tickers.iter().map(|t| t.to_string()).collect(),
+            catalysts: Vec::new(),
+            risks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn columns_follow_content() {
+        let long_src = "Sample data — ticker headlines (demo)";
+        let items = [item(long_src, &"t".repeat(70), &["AAOI", "LITE"]), item("Reuters", "short", &[])];
+        let rows: Vec<&NewsItem> = items.iter().collect();
+        // Wide: everything whole, the title as long as the longest, the rest to the tags.
+        let c = Columns::fit(&rows, 198);
+        assert_eq!((c.src, c.title), (37, 70));
+        assert_eq!(3 + 1 + c.src + 1 + c.title + 1 + c.tags, 198);
+        // 120 columns: the title keeps 60 %, the source a share of the rest (not 16 cells).
+        let c = Columns::fit(&rows, 118);
+        assert_eq!((c.src, c.title), (28, 70), "all fits: the source capped at a quarter");
+        let longer = [item(long_src, &"t".repeat(100), &["AAOI", "LITE"])];
+        let c = Columns::fit(&longer.iter().collect::<Vec<_>>(), 118);
+        assert_eq!((c.src, c.title, c.tags), (28, 75, 9), "the title keeps 60 %, cut with …");
+        // Narrow: no tags; the source at most a quarter.
+        let c = Columns::fit(&rows, 78);
+        assert_eq!((c.src, c.tags), (18, 0));
+        // Very narrow: the title only.
+        assert_eq!(Columns::fit(&rows, 50), Columns { src: 0, title: 46, tags: 0 });
+    }
+
+    #[test]
+    fn share_gives_what_one_leaves_to_the_other() {
+        assert_eq!(share(45, 37, 40), (23, 22));
+        assert_eq!(share(45, 10, 40), (10, 35));
+        assert_eq!(share(45, 40, 5), (40, 5));
+        assert_eq!(share(0, 10, 10), (0, 0));
+    }
 }

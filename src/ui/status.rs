@@ -57,23 +57,51 @@ pub fn header(state: &State, frame: &mut Frame, area: Rect) {
     }
 }
 
-/// Lines needed by the sticky notices (read-only state, a moved-aside file), wrapped to `width`.
+/// Lines needed by the sticky notices (read-only state, a moved-aside file), wrapped to `width`,
+/// and by a transient notice that does not fit on the status line beside the sources' health.
 pub fn banner_height(state: &State, width: u16) -> u16 {
     let w = usize::from(width.max(1));
-    state.notices.iter().filter(|n| n.sticky).map(|n| (n.text.chars().count() + 2).div_ceil(w) as u16).sum()
+    let sticky: u16 = state
+        .notices
+        .iter()
+        .filter(|n| n.sticky)
+        .map(|n| (n.text.chars().count() + 2).div_ceil(w) as u16)
+        .sum();
+    let apart = notice_apart(state, width).map_or(0, |n| n.text.chars().count().div_ceil(w) as u16);
+    sticky + apart
 }
 
-/// Sticky notices, in full, above the status line until dismissed with Esc.
+/// The fresh transient notice, when it is too long to share the status line with the sources'
+/// health: it then goes on its own line above, so neither is cut.
+fn notice_apart(state: &State, width: u16) -> Option<&crate::state::Notice> {
+    let n = state.fresh_notice()?;
+    let summary = Line::from(source_summary(state)).width();
+    let beside =
+        n.text.chars().count() + if summary > 0 { 3 } else { 0 } + summary + help_hint(state).chars().count();
+    (beside > usize::from(width)).then_some(n)
+}
+
+/// ` ? help  q quit `, with the keys as bound.
+fn help_hint(state: &State) -> String {
+    let keys = &state.keymap;
+    format!(" {} help  {} quit ", keys.hint(Command::Help), keys.hint(Command::Quit))
+}
+
+/// Sticky notices, in full, above the status line until dismissed with Esc (and a transient
+/// notice too long to share the status line).
 pub fn banner(state: &State, frame: &mut Frame, area: Rect) {
     if area.height == 0 {
         return;
     }
-    let lines: Vec<Line> = state
+    let mut lines: Vec<Line> = state
         .notices
         .iter()
         .filter(|n| n.sticky)
         .map(|n| Line::from(Span::styled(format!("⚠ {}", n.text), level_style(n.level))))
         .collect();
+    if let Some(n) = notice_apart(state, area.width) {
+        lines.push(Line::from(Span::styled(n.text.clone(), level_style(n.level))));
+    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
@@ -85,13 +113,15 @@ pub fn footer(state: &State, frame: &mut Frame, area: Rect) {
         return note_line(draft, frame, area);
     }
     let mut spans = Vec::new();
-    if let Some(n) = state.fresh_notice() {
-        spans.push(Span::styled(format!("{} ", n.text), level_style(n.level)));
+    let summary = source_summary(state);
+    if let Some(n) = state.fresh_notice().filter(|_| notice_apart(state, area.width).is_none()) {
+        spans.push(Span::styled(n.text.clone(), level_style(n.level)));
+        if !summary.is_empty() {
+            spans.push(Span::styled(" │ ", Style::new().fg(Color::DarkGray)));
+        }
     }
-    spans.extend(source_summary(state));
-    let keys = &state.keymap;
-    let help = format!(" {} help  {} quit ", keys.hint(Command::Help), keys.hint(Command::Quit));
-    let help = Span::styled(help, Style::new().fg(Color::DarkGray));
+    spans.extend(summary);
+    let help = Span::styled(help_hint(state), Style::new().fg(Color::DarkGray));
     let line = Line::from(spans);
     let room = (area.width as usize).saturating_sub(help.width());
     let text = fmt::truncate(&line.to_string(), room);

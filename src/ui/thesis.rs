@@ -10,7 +10,8 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 pub fn render_catalysts(state: &State, frame: &mut Frame, area: Rect) {
     let count = Span::styled(
@@ -36,15 +37,15 @@ pub fn render_catalysts(state: &State, frame: &mut Frame, area: Rect) {
         if new {
             spans.push(Span::styled("● ", NEW));
         }
-        spans.push(Span::styled(c.title.clone(), style));
+        let mut after = Vec::new();
         if let Some(at) = rec.and_then(|r| r.done_at).filter(|_| done) {
-            spans.push(Span::styled(
+            after.push(Span::styled(
                 format!("  hit {}", at.format("%Y-%m-%d")),
                 Style::new().fg(Color::DarkGray),
             ));
         }
-        spans.extend(evidence_spans(ev, new));
-        ListItem::new(Line::from(spans))
+        after.extend(evidence_spans(ev, new));
+        row(spans, &c.title, style, after, inner.width)
     });
     let timeline =
         state.catalysts.get(state.selected(Pane::Catalysts)).and_then(|c| last_change(state, &c.id));
@@ -61,8 +62,18 @@ pub fn render_risks(state: &State, frame: &mut Frame, area: Rect) {
     let block = pane_block(state, Pane::Risks, pane_title(state, Pane::Risks, extra));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let longest = state.risks.iter().map(|r| r.title.chars().count()).max().unwrap_or(0);
-    let wide = inner.width as usize >= longest + 13;
+    // Levels as words while every title still fits beside them; else one glyph each, with the
+    // legend in the pane's bottom border and the selected risk's level in words on its detail line.
+    let widest = state
+        .risks
+        .iter()
+        .map(|r| {
+            let ev = state.evidence.get(Kind::Risk, &r.id);
+            Line::from(evidence_spans(ev, true)).width() + r.title.width() + 2
+        })
+        .max()
+        .unwrap_or(0);
+    let wide = inner.width as usize >= widest + 13;
     let items = state.risks.iter().map(|r| {
         let level = state.risk_level(&r.id);
         let style = level_style(level);
@@ -74,14 +85,47 @@ pub fn render_risks(state: &State, frame: &mut Frame, area: Rect) {
             spans.push(Span::styled("⚑", ALERT));
             spans.push(Span::raw(" "));
         }
-        spans.push(Span::styled(
-            r.title.clone(),
-            if level == RiskLevel::Watch { Style::new() } else { style },
-        ));
-        spans.extend(evidence_spans(ev, new));
-        ListItem::new(Line::from(spans))
+        let title_style = if level == RiskLevel::Watch { Style::new() } else { style };
+        row(spans, &r.title, title_style, evidence_spans(ev, new), inner.width)
     });
-    list_with_detail(state, frame, inner, Pane::Risks, items.collect(), &state.risks, None);
+    if !wide && area.height > 2 {
+        let legend = Line::from(vec![
+            Span::raw(" "),
+            Span::styled("○ watch", level_style(RiskLevel::Watch)),
+            Span::raw(" "),
+            Span::styled("▲ elevated", level_style(RiskLevel::Elevated)),
+            Span::raw(" "),
+            Span::styled("■ materialized", level_style(RiskLevel::Materialized)),
+            Span::raw(" "),
+        ]);
+        if legend.width() + 4 <= area.width as usize {
+            let bottom = Rect::new(area.x + 2, area.bottom() - 1, area.width - 4, 1);
+            frame.render_widget(Paragraph::new(legend.right_aligned()), bottom);
+        }
+    }
+    let level = state
+        .risks
+        .get(state.selected(Pane::Risks))
+        .map(|r| state.risk_level(&r.id).label().to_string())
+        .filter(|_| !wide);
+    list_with_detail(state, frame, inner, Pane::Risks, items.collect(), &state.risks, level);
+}
+
+/// One list row: `before` (mark, flags), the title cut with `…` so that `after` (hit date,
+/// news count, new evidence) stays whole within `width` cells.
+fn row(
+    before: Vec<Span<'static>>,
+    title: &str,
+    style: Style,
+    after: Vec<Span<'static>>,
+    width: u16,
+) -> ListItem<'static> {
+    let fixed = Line::from(before.clone()).width() + Line::from(after.clone()).width();
+    let room = (width as usize).saturating_sub(fixed);
+    let mut spans = before;
+    spans.push(Span::styled(super::fmt::truncate(title, room.max(8)), style));
+    spans.extend(after);
+    ListItem::new(Line::from(spans))
 }
 
 /// The catalyst's last change, for the detail line: "hit 11-20 14:03 tui “note” (3 changes)".
@@ -149,8 +193,9 @@ fn list_with_detail(
 ) {
     let sel = state.selected(pane);
     let show_why = area.height as usize > items.len() && state.focus == pane;
+    // The detail (timeline, note, why) wraps onto the rows under the list.
     let [list_area, why_area] = if show_why {
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area)
+        Layout::vertical([Constraint::Length(items.len() as u16), Constraint::Fill(1)]).areas(area)
     } else {
         [area, Rect::default()]
     };
@@ -170,6 +215,6 @@ fn list_with_detail(
             Style::new().fg(Color::Gray).add_modifier(Modifier::ITALIC),
         ));
         let text = Line::from(spans);
-        frame.render_widget(Paragraph::new(text), why_area);
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), why_area);
     }
 }

@@ -21,33 +21,20 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let block = pane_block(state, Pane::Tickers, pane_title(state, Pane::Tickers, extra));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let w = inner.width;
-    // Columns appear as the width allows.
-    let show_name = w >= 118;
-    let show_spark = w >= 70;
-    let show_src = w >= 96;
-    let show_meta = w >= 58;
-    let show_range = w >= 150;
-    let show_hours = w >= 128;
-    // The sparkline takes what the other columns leave, up to 48 cells.
-    let fixed: u16 = 5
-        + 9
-        + 8
-        + 8
-        + 3
-        + if show_name { 23 } else { 0 }
-        + if show_meta { 4 + 7 + 5 } else { 0 }
-        + if show_src { 7 } else { 0 }
-        + if show_range { 18 + 8 } else { 0 }
-        + if show_hours { 25 } else { 0 };
-    let spark_w: u16 = w.saturating_sub(fixed + 1).clamp(8, 48);
-
+    let cols = Columns::fit(state, inner.width);
+    let (show_name, show_spark, show_src, show_meta, show_range, show_hours) =
+        (cols.name > 0, cols.spark > 0, cols.src > 0, cols.meta, cols.range, cols.hours);
+    let spark_w = cols.spark;
     let mut header = vec!["Sym", "Price", "Chg", "%"];
-    let mut widths =
-        vec![Constraint::Length(5), Constraint::Length(9), Constraint::Length(8), Constraint::Length(8)];
+    let mut widths = vec![
+        Constraint::Length(cols.sym),
+        Constraint::Length(fmt::PRICE_W as u16),
+        Constraint::Length(fmt::CHANGE_W as u16),
+        Constraint::Length(fmt::CHANGE_W as u16),
+    ];
     if show_name {
         header.insert(1, "Name");
-        widths.insert(1, Constraint::Length(22));
+        widths.insert(1, Constraint::Length(cols.name));
     }
     if show_meta {
         header.push("Cur");
@@ -71,7 +58,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     if show_src {
         header.push("Src");
-        widths.push(Constraint::Length(6));
+        widths.push(Constraint::Length(cols.src));
     }
     let dim = Style::new().fg(Color::DarkGray);
     let rows_h = inner.height.saturating_sub(1) as usize;
@@ -87,9 +74,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let alerted = state.user.alerts.iter().any(|a| a.ticker.as_deref() == Some(t.symbol.as_str()));
         let sym_style =
             if alerted { super::status::ALERT } else { Style::new().add_modifier(Modifier::BOLD) };
-        let mut cells = vec![Cell::from(Span::styled(t.symbol.clone(), sym_style))];
+        let mut cells = vec![Cell::from(Span::styled(fmt::truncate(&t.symbol, cols.sym.into()), sym_style))];
         if show_name {
-            cells.push(Cell::from(Span::styled(fmt::truncate(&t.name, 22), dim)));
+            cells.push(Cell::from(Span::styled(fmt::truncate(&t.name, cols.name.into()), dim)));
         }
         let opt = |v: Option<String>| v.unwrap_or_else(|| "—".into());
         cells.push(Cell::from(Line::from(opt(q.map(|q| fmt::price(q.price)))).right_aligned()));
@@ -125,7 +112,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             // A ticker whose last fetch failed keeps its old quote, flagged (details: `s`).
             let src = match (state.quote_errors.contains_key(&t.symbol), q) {
                 (true, _) => Span::styled("✗ err", Style::new().fg(Color::Red)),
-                (false, Some(q)) => Span::styled(q.source.clone(), dim),
+                (false, Some(q)) => Span::styled(fmt::truncate(&q.source, cols.src.into()), dim),
                 (false, None) => Span::raw(""),
             };
             cells.push(Cell::from(src));
@@ -140,6 +127,83 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .row_highlight_style(selected_style(state, Pane::Tickers));
     let mut ts = TableState::default().with_selected(Some(state.selected(Pane::Tickers) - offset));
     frame.render_stateful_widget(table, inner, &mut ts);
+}
+
+/// Column widths of the Tickers table at an inner width, from what the columns hold: the
+/// symbol and name columns are as wide as the longest configured symbol and name (cut with `…`
+/// only where the pane is too narrow). Columns join in order of importance: the numbers, then
+/// currency / market / age, the sparkline, the source, the name, the session, the day range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Columns {
+    sym: u16,
+    /// 0: not shown.
+    name: u16,
+    spark: u16,
+    src: u16,
+    meta: bool,
+    hours: bool,
+    range: bool,
+}
+
+/// Widest symbol and source shown in full; longer ones are cut with `…`.
+const SYM_MAX: usize = 12;
+const NAME_MAX: usize = 32;
+const SRC_MAX: usize = 12;
+const SPARK_MIN: u16 = 8;
+const SPARK_MAX: u16 = 64;
+/// The session and day range only join while the sparkline keeps this many cells.
+const SPARK_KEEP: u16 = 30;
+const META_W: u16 = 3 + 1 + 6 + 1 + 4 + 1;
+const HOURS_W: u16 = 24 + 1;
+const RANGE_W: u16 = 17 + 1 + 7 + 1;
+
+impl Columns {
+    fn fit(state: &State, w: u16) -> Columns {
+        let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+        let longest = |it: &mut dyn Iterator<Item = usize>, min: usize, max: usize| {
+            it.max().unwrap_or(0).clamp(min, max) as u16
+        };
+        let sym = longest(&mut state.tickers.iter().map(|t| width(&t.symbol)), 3, SYM_MAX);
+        let name_want = longest(&mut state.tickers.iter().map(|t| width(&t.name)), 4, NAME_MAX);
+        let src_want = {
+            let sources = state.quotes.values().map(|q| width(&q.source));
+            let err = (!state.quote_errors.is_empty()).then_some(width("✗ err"));
+            longest(&mut sources.chain(err), 3, SRC_MAX)
+        };
+        let mut c = Columns { sym, name: 0, spark: 0, src: 0, meta: false, hours: false, range: false };
+        let mut used = sym + (fmt::PRICE_W + 2 * fmt::CHANGE_W + 3) as u16;
+        let room = |used: u16, extra: u16| used.saturating_add(extra) <= w;
+        if room(used, META_W) {
+            c.meta = true;
+            used += META_W;
+        }
+        if c.meta && room(used, SPARK_MIN + 1) {
+            c.spark = SPARK_MIN;
+            used += SPARK_MIN + 1;
+        }
+        if c.spark > 0 && room(used, src_want + 1) {
+            c.src = src_want;
+            used += src_want + 1;
+        }
+        if c.src > 0 && room(used, 12 + 1) {
+            // The name takes what it needs, but leaves the sparkline 16 cells before it is cut.
+            let spare = w.saturating_sub(used + 1 + (16 - SPARK_MIN));
+            c.name = name_want.min(spare.max(12));
+            used += c.name + 1;
+        }
+        if c.name == name_want && room(used, HOURS_W + SPARK_KEEP - SPARK_MIN) {
+            c.hours = true;
+            used += HOURS_W;
+        }
+        if c.hours && room(used, RANGE_W + SPARK_KEEP - SPARK_MIN) {
+            c.range = true;
+            used += RANGE_W;
+        }
+        if c.spark > 0 {
+            c.spark = (SPARK_MIN + w.saturating_sub(used)).min(SPARK_MAX);
+        }
+        c
+    }
 }
 
 fn market(q: Option<&Quote>) -> Span<'static> {
@@ -211,6 +275,28 @@ mod tests {
         assert_eq!(label(utc(23, 7, 15), 3600, Exchange::Stockholm), "opens 09:00 in 45m");
         // Exactly at the close it is closed.
         assert_eq!(label(utc(23, 16, 30), 0, Exchange::Stockholm), "opens Tue 08:00 in 15h 30m");
+    }
+
+    #[test]
+    fn columns_follow_the_configured_tickers_and_the_width() {
+        let mut config = crate::config::parse(include_str!("../../config.example.toml"), "example").unwrap();
+        let state = State::new(&config, Default::default(), chrono::Utc::now(), false);
+        let c = Columns::fit(&state, 118);
+        assert_eq!((c.sym, c.name), (4, 23), "SIVE..MTSI; Applied Optoelectronics whole");
+        assert!(c.meta && c.src > 0 && !c.hours && c.spark >= 30, "{c:?}");
+        let c = Columns::fit(&state, 198);
+        assert!(c.hours && c.range && c.name == 23, "{c:?}");
+        let c = Columns::fit(&state, 78);
+        assert!(c.name > 0 && c.name < 23 && c.spark >= 8, "{c:?}");
+        let c = Columns::fit(&state, 38);
+        assert!((c.name, c.spark, c.src, c.meta) == (0, 0, 0, false), "{c:?}");
+        config.tickers[0].symbol = "LUXNET".into();
+        config.tickers[1].symbol = "A_VERY_LONG_SYMBOL".into();
+        let state = State::new(&config, Default::default(), chrono::Utc::now(), false);
+        assert_eq!(Columns::fit(&state, 118).sym, SYM_MAX as u16);
+        config.tickers.truncate(1);
+        let state = State::new(&config, Default::default(), chrono::Utc::now(), false);
+        assert_eq!(Columns::fit(&state, 118).sym, 6, "LUXNET whole, not LUXNE");
     }
 
     #[test]

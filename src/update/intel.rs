@@ -27,6 +27,12 @@ pub(super) fn note_edit(state: &mut State, req: InputRequest) {
     {
         return; // pasted controls and escapes never reach the screen or the file
     }
+    let req = match req {
+        InputRequest::InsertChar(c) => {
+            InputRequest::InsertChar(crate::sanitize::regional_letter(c).unwrap_or(c))
+        }
+        other => other,
+    };
     if let Some(draft) = &mut state.note {
         let full = draft.input.value().chars().count() >= NOTE_MAX;
         if !(full && matches!(req, InputRequest::InsertChar(_))) {
@@ -42,7 +48,12 @@ pub(super) fn note_accept(state: &mut State, fx: &mut Vec<Effect>) {
     let prev = rec.clone();
     let Some(last) = rec.history.last_mut() else { return };
     last.note = crate::cli::clean_note(draft.input.value());
-    push_undo(state, Undo::Catalyst { id: draft.catalyst, prev });
+    let text = match &last.note {
+        Some(_) => format!("note saved on {} (u undoes)", draft.catalyst),
+        None => format!("note removed from {} (u undoes)", draft.catalyst),
+    };
+    push_undo(state, Undo::Note { id: draft.catalyst, prev });
+    notify(state, Level::Info, text, false);
     save(state, fx);
 }
 

@@ -38,6 +38,9 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
     let ok = loaded.result.is_ok() && loaded.partial_error.is_none();
     match loaded.result {
         Ok(payload) => {
+            if let Payload::News(items) = &payload {
+                src.publishers = publishers(items);
+            }
             src.status = match loaded.partial_error {
                 Some(message) => FetchStatus::Error { message, at: loaded.at },
                 None => FetchStatus::Ok { at: loaded.at },
@@ -127,4 +130,19 @@ pub(super) fn restore(state: &mut State, cache: Cache) {
         state.merge_news(cache.news);
         state.stale_news = true;
     }
+}
+
+/// Most publishers a feed's entry in the sources overlay names.
+const PUBLISHERS_MAX: usize = 12;
+
+/// The distinct sources of a feed's headlines, most frequent first (ties by name), at most
+/// [`PUBLISHERS_MAX`].
+fn publishers(items: &[crate::domain::NewsItem]) -> Vec<String> {
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for item in items.iter().filter(|i| !i.source.is_empty()) {
+        *counts.entry(item.source.as_str()).or_default() += 1;
+    }
+    let mut names: Vec<(&str, usize)> = counts.into_iter().collect();
+    names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    names.into_iter().take(PUBLISHERS_MAX).map(|(name, _)| name.to_string()).collect()
 }

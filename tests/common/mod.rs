@@ -100,7 +100,9 @@ pub fn demo_state() -> State {
     cfg.feeds = chokepoint::providers::demo::feeds();
     let mut s = State::new(&cfg, UserState::default(), now(), true);
     let tagger = chokepoint::tagging::Tagger::new(&cfg.tickers, &cfg.catalysts, &cfg.risks);
-    for fx in update(&mut s, Action::RefreshAll) {
+    // As the runtime starts: every source is due (no "refreshing" notice, unlike `r`).
+    let due: Vec<_> = s.sources.iter().map(|src| Action::RefreshDue(src.id, src.schedule)).collect();
+    for fx in due.into_iter().flat_map(|a| update(&mut s, a)).collect::<Vec<_>>() {
         let Effect::Fetch { source, req_id } = fx else { continue };
         let payload = match source {
             SourceId::Quotes => chokepoint::providers::demo::quotes(&cfg.tickers, now()).0.unwrap(),
