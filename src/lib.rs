@@ -1,25 +1,21 @@
 //! chokepoint: a terminal dashboard for the CW-laser / co-packaged-optics supply-chain thesis.
+//!
+//! Dependencies point one way: `app` and `cli` use `ui`, `io` and `config`, which use `core`;
+//! `core` uses nothing of the others. The modules below are also re-exported at the crate root
+//! under their short names (`chokepoint::state`, `chokepoint::providers`, ...).
 
-pub mod action;
-pub mod alerts;
-pub mod cache;
+pub mod app;
 pub mod cli;
 pub mod config;
-pub mod domain;
-pub mod effect;
-pub mod evidence;
-pub mod filter;
-pub mod history;
-pub mod hours;
-pub mod keymap;
+pub mod core;
+pub mod io;
 pub mod panics;
-pub mod paths;
-pub mod providers;
-pub mod report;
-pub mod runtime;
-pub mod sanitize;
-pub mod state;
-pub mod store;
-pub mod tagging;
 pub mod ui;
-pub mod update;
+
+pub use crate::app::runtime;
+pub use crate::cli::report;
+pub use crate::config::keymap;
+pub use crate::core::{
+    action, alerts, domain, effect, evidence, filter, history, hours, sanitize, state, tagging, update,
+};
+pub use crate::io::{cache, paths, providers, store};

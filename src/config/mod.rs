@@ -1,5 +1,7 @@
 //! Config: TOML -> `Config`, validated with `path:line:col` errors; the example config is embedded.
 
+pub mod keymap;
+
 use crate::alerts::{self, RawAlert, Rule};
 use crate::domain::{ThesisItem, TickerSpec};
 use crate::keymap::{Command, Key, Keymap};
@@ -12,7 +14,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 /// The example config, which is also the default when no config file exists.
-pub const EXAMPLE: &str = include_str!("../config.example.toml");
+pub const EXAMPLE: &str = include_str!("../../config.example.toml");
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedSpec {

@@ -13,22 +13,26 @@ use std::sync::OnceLock;
 
 /// Recorded chart responses, by provider symbol.
 const CHARTS: &[(&str, &[u8])] = &[
-    ("SIVE.ST", include_bytes!("../../assets/demo/SIVE.ST.json")),
-    ("AAOI", include_bytes!("../../assets/demo/AAOI.json")),
-    ("LITE", include_bytes!("../../assets/demo/LITE.json")),
-    ("COHR", include_bytes!("../../assets/demo/COHR.json")),
-    ("MTSI", include_bytes!("../../assets/demo/MTSI.json")),
+    ("SIVE.ST", include_bytes!("../../../assets/demo/SIVE.ST.json")),
+    ("AAOI", include_bytes!("../../../assets/demo/AAOI.json")),
+    ("LITE", include_bytes!("../../../assets/demo/LITE.json")),
+    ("COHR", include_bytes!("../../../assets/demo/COHR.json")),
+    ("MTSI", include_bytes!("../../../assets/demo/MTSI.json")),
 ];
 
 /// Recorded feeds: (source name, url shown as `demo:<file>`, bytes).
 const FEEDS: &[(&str, &str, &[u8])] = &[
-    ("Sample: CPO wire", "demo:news-cpo.rss", include_bytes!("../../assets/demo/news-cpo.rss")),
+    ("Sample: CPO wire", "demo:news-cpo.rss", include_bytes!("../../../assets/demo/news-cpo.rss")),
     (
         "Sample: ticker headlines",
         "demo:news-tickers.rss",
-        include_bytes!("../../assets/demo/news-tickers.rss"),
+        include_bytes!("../../../assets/demo/news-tickers.rss"),
     ),
-    ("Sample: supply chain", "demo:news-supply.atom", include_bytes!("../../assets/demo/news-supply.atom")),
+    (
+        "Sample: supply chain",
+        "demo:news-supply.atom",
+        include_bytes!("../../../assets/demo/news-supply.atom"),
+    ),
 ];
 
 /// The demo's news sources, replacing the configured feeds in `--demo`.

@@ -1,5 +1,7 @@
 //! Non-TUI commands: snapshot (text / JSON), check, init, and the scripted catalyst / risk changes.
 
+pub mod report;
+
 use crate::action::{Action, SourceId};
 use crate::cache;
 use crate::config::{self, Config, ConfigError};

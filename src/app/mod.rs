@@ -1,0 +1,3 @@
+//! The TUI application: the event loop, carrying out effects, and the terminal.
+
+pub mod runtime;
