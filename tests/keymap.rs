@@ -1,7 +1,7 @@
 //! Keymap: defaults from DESIGN.md, modes, key parsing and remapping.
 
 use chokepoint::action::{Action, Pane};
-use chokepoint::keymap::{Command, Key, Keymap, Mode};
+use chokepoint::keymap::{self as keys, Command, Key, Keymap, Mode, map_event};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -14,7 +14,7 @@ fn ch(c: char) -> KeyEvent {
 #[test]
 fn design_defaults() {
     let km = Keymap::default();
-    let n = |ev: KeyEvent| km.map(Mode::Normal, &ev);
+    let n = |ev: KeyEvent| map_event(&km, Mode::Normal, &ev);
     assert_eq!(n(key(KeyCode::Tab)), Some(Action::FocusNext));
     assert_eq!(n(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::FocusPrev));
     assert_eq!(n(ch('1')), Some(Action::Focus(Pane::Tickers)));
@@ -41,7 +41,7 @@ fn design_defaults() {
 #[test]
 fn filter_mode_types_text() {
     let km = Keymap::default();
-    let f = |ev: KeyEvent| km.map(Mode::FilterEdit, &ev);
+    let f = |ev: KeyEvent| map_event(&km, Mode::FilterEdit, &ev);
     assert!(matches!(f(ch('q')), Some(Action::FilterEdit(_))), "q types, does not quit");
     assert!(matches!(f(ch('j')), Some(Action::FilterEdit(_))));
     assert!(matches!(f(key(KeyCode::Backspace)), Some(Action::FilterEdit(_))));
@@ -54,14 +54,14 @@ fn filter_mode_types_text() {
 #[test]
 fn help_mode_scrolls_and_closes_on_any_other_key() {
     let km = Keymap::default();
-    assert_eq!(km.map(Mode::Help, &ch('j')), Some(Action::HelpScroll(1)));
-    assert_eq!(km.map(Mode::Help, &key(KeyCode::Up)), Some(Action::HelpScroll(-1)));
-    assert_eq!(km.map(Mode::Help, &key(KeyCode::PageDown)), Some(Action::HelpScroll(10)));
-    assert_eq!(km.map(Mode::Help, &key(KeyCode::Esc)), Some(Action::ToggleHelp));
-    assert_eq!(km.map(Mode::Help, &ch('q')), Some(Action::ToggleHelp), "q closes help like a pager");
-    assert_eq!(km.map(Mode::Help, &ch('?')), Some(Action::ToggleHelp));
+    assert_eq!(map_event(&km, Mode::Help, &ch('j')), Some(Action::HelpScroll(1)));
+    assert_eq!(map_event(&km, Mode::Help, &key(KeyCode::Up)), Some(Action::HelpScroll(-1)));
+    assert_eq!(map_event(&km, Mode::Help, &key(KeyCode::PageDown)), Some(Action::HelpScroll(10)));
+    assert_eq!(map_event(&km, Mode::Help, &key(KeyCode::Esc)), Some(Action::ToggleHelp));
+    assert_eq!(map_event(&km, Mode::Help, &ch('q')), Some(Action::ToggleHelp), "q closes help like a pager");
+    assert_eq!(map_event(&km, Mode::Help, &ch('?')), Some(Action::ToggleHelp));
     assert_eq!(
-        km.map(Mode::Help, &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        map_event(&km, Mode::Help, &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
         Some(Action::Quit)
     );
 }
@@ -71,17 +71,20 @@ fn releases_are_ignored() {
     let km = Keymap::default();
     let mut ev = ch('q');
     ev.kind = KeyEventKind::Release;
-    assert_eq!(km.map(Mode::Normal, &ev), None);
+    assert_eq!(map_event(&km, Mode::Normal, &ev), None);
 }
 
 #[test]
 fn key_parsing() {
-    assert_eq!(Key::parse("ctrl-r").unwrap(), Key { code: KeyCode::Char('r'), mods: KeyModifiers::CONTROL });
-    assert_eq!(Key::parse("shift-tab").unwrap().code, KeyCode::BackTab);
+    assert_eq!(
+        Key::parse("ctrl-r").unwrap(),
+        Key { code: keys::KeyCode::Char('r'), mods: keys::KeyModifiers::CONTROL }
+    );
+    assert_eq!(Key::parse("shift-tab").unwrap().code, keys::KeyCode::BackTab);
     assert_eq!(Key::parse("shift-g").unwrap(), Key::parse("G").unwrap());
-    assert_eq!(Key::parse("F5").unwrap().code, KeyCode::F(5));
-    assert_eq!(Key::parse("space").unwrap().code, KeyCode::Char(' '));
-    assert_eq!(Key::parse("PageDown").unwrap().code, KeyCode::PageDown);
+    assert_eq!(Key::parse("F5").unwrap().code, keys::KeyCode::F(5));
+    assert_eq!(Key::parse("space").unwrap().code, keys::KeyCode::Char(' '));
+    assert_eq!(Key::parse("PageDown").unwrap().code, keys::KeyCode::PageDown);
     assert!(Key::parse("f13").is_err());
     assert!(Key::parse("").is_err());
     assert!(Key::parse("hyper-x").is_err());
@@ -92,12 +95,12 @@ fn key_parsing() {
 fn rebinding_takes_the_key_from_its_old_command() {
     let mut km = Keymap::default();
     km.rebind(Command::Refresh, &[Key::parse("q").unwrap()]);
-    assert_eq!(km.map(Mode::Normal, &ch('q')), Some(Action::RefreshAll));
-    assert_eq!(km.map(Mode::Normal, &ch('r')), None);
+    assert_eq!(map_event(&km, Mode::Normal, &ch('q')), Some(Action::RefreshAll));
+    assert_eq!(map_event(&km, Mode::Normal, &ch('r')), None);
     assert!(km.keys_for(Command::Quit).is_empty());
     // Ctrl-C still quits
     assert_eq!(
-        km.map(Mode::Normal, &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        map_event(&km, Mode::Normal, &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
         Some(Action::Quit)
     );
 }

@@ -607,3 +607,42 @@ fn opening_a_headline_without_a_link_says_it_has_none() {
     assert_eq!(notice(&s), "this headline has no link to open");
     assert!(s.user.read.is_empty());
 }
+
+/// A session left open across a daylight-saving change shows local times with the offset of each
+/// moment, not the one it started with: Stockholm left summer time on 2026-10-25 at 01:00 UTC,
+/// New York on 2026-11-01 at 06:00 UTC.
+#[test]
+fn local_times_follow_daylight_saving_changes_during_a_session() {
+    use chokepoint::state::Zone;
+    use chrono::TimeZone;
+    let at = |d, h, m| chrono::Utc.with_ymd_and_hms(2026, 10, d, h, m, 0).unwrap();
+    let mut s = state();
+    update(&mut s, Action::Environment { read_only: false, zone: Zone::Named(chrono_tz::Europe::Stockholm) });
+    update(&mut s, Action::Tick(at(25, 0, 30)));
+    update(&mut s, Action::Resize(120, 40));
+    assert_eq!(s.local(s.now).format("%H:%M").to_string(), "02:30", "CEST, UTC+2");
+    assert!(screen(&s, 120, 40).lines().next().unwrap().contains("Sun 02:30"));
+    update(&mut s, Action::Tick(at(25, 1, 30)));
+    assert_eq!(s.local(s.now).format("%H:%M").to_string(), "02:30", "CET, UTC+1: the hour repeats");
+    update(&mut s, Action::Tick(at(25, 2, 30)));
+    assert!(screen(&s, 120, 40).lines().next().unwrap().contains("Sun 03:30"));
+
+    let nov = |h, m| chrono::Utc.with_ymd_and_hms(2026, 11, 1, h, m, 0).unwrap();
+    update(&mut s, Action::Environment { read_only: false, zone: Zone::Named(chrono_tz::America::New_York) });
+    update(&mut s, Action::Tick(nov(5, 30)));
+    assert_eq!(s.local(s.now).format("%H:%M %z").to_string(), "01:30 -0400", "EDT");
+    update(&mut s, Action::Tick(nov(6, 30)));
+    assert_eq!(s.local(s.now).format("%H:%M %z").to_string(), "01:30 -0500", "EST");
+    // A time from before the change keeps its own offset when shown after it.
+    assert_eq!(s.local(nov(5, 30)).format("%H:%M").to_string(), "01:30");
+    assert_eq!(s.local(nov(12, 0)).format("%H:%M").to_string(), "07:00");
+}
+
+#[test]
+fn the_runtime_sets_read_only_through_an_action() {
+    let mut s = state();
+    update(&mut s, Action::Environment { read_only: true, zone: chokepoint::state::Zone::Utc });
+    assert!(s.read_only);
+    let fx = apply(&mut s, [Action::Focus(Pane::Catalysts), Action::ToggleCatalyst]);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Save(_))), "{fx:?}");
+}

@@ -5,7 +5,7 @@ use crate::action::Action;
 use crate::cache::{self, Cache};
 use crate::effect::Effect;
 use crate::providers::Providers;
-use crate::state::{Level, State};
+use crate::state::{Level, State, Zone};
 use crate::store::Store;
 use crate::update::{notify, update};
 use crate::{config::Config, domain::UserState, ui};
@@ -163,8 +163,7 @@ pub struct Launch {
 pub async fn run(launch: Launch) -> io::Result<()> {
     let Launch { config, demo, cache_dir, store, user, notices } = launch;
     let mut state = State::new(&config, user, Utc::now(), demo);
-    state.read_only = store.is_read_only();
-    state.utc_offset_secs = chrono::Local::now().offset().local_minus_utc();
+    update(&mut state, Action::Environment { read_only: store.is_read_only(), zone: Zone::System });
     for n in notices {
         notify(&mut state, Level::Warn, n, true);
     }
@@ -218,7 +217,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => {
                     test_panic(&key);
-                    state.keymap.map(state.mode(), &key).into_iter().collect()
+                    crate::config::keymap::map_event(&state.keymap, state.mode(), &key).into_iter().collect()
                 }
                 Some(Ok(Event::Resize(w, h))) => vec![Action::Resize(w, h)],
                 Some(Ok(Event::Paste(text))) => vec![Action::Paste(text)],

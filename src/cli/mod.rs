@@ -5,13 +5,13 @@ pub mod report;
 use crate::action::{Action, SourceId};
 use crate::cache;
 use crate::config::{self, Config, ConfigError};
-use crate::domain::{FetchStatus, RiskLevel, ToggleEvent, UserState};
+use crate::domain::{FetchStatus, RiskLevel, UserState};
 use crate::effect::Effect;
 use crate::paths::Paths;
 use crate::providers::Providers;
 use crate::state::State;
 use crate::update::update;
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -140,10 +140,7 @@ pub fn apply_filter(state: &mut State, query: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A timestamp as JSON and reports print it: RFC 3339, whole seconds, `Z`.
-pub fn rfc3339(t: chrono::DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+pub use crate::core::domain::rfc3339;
 
 /// The snapshot as JSON (schema in DESIGN.md).
 pub fn snapshot_json(state: &State) -> Value {
@@ -259,13 +256,7 @@ pub fn snapshot_text(state: &State) -> String {
     out
 }
 
-/// Longest note kept, in characters.
-pub const NOTE_MAX: usize = 200;
-
-/// A note as it is kept: sanitized, trimmed, capped; `None` when nothing is left.
-pub fn clean_note(text: &str) -> Option<String> {
-    Some(crate::sanitize::clean_capped(text.trim(), NOTE_MAX)).filter(|n| !n.is_empty())
-}
+pub use crate::core::domain::{NOTE_MAX, clean_note};
 
 /// `chokepoint catalyst done|undo ID [--note TEXT]`: the same change as the key, stamped `cli`.
 pub fn set_catalyst(
@@ -281,13 +272,11 @@ pub fn set_catalyst(
     }
     let (store, mut user) =
         crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
-    let rec = user.catalysts.entry(id.to_string()).or_default();
-    if rec.done == done {
+    if user.catalysts.get(id).is_some_and(|r| r.done) == done {
         let already = format!("{id} already {}", if done { "done" } else { "open" });
         // The note is what the user asked for: put it on the change that made it so.
         return match note {
-            Some(text) if !rec.history.is_empty() => {
-                set_last_note(rec, text);
+            Some(text) if user.note_last_change(id, text).is_some() => {
                 store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
                 Ok(format!("{already}; note set"))
             }
@@ -295,11 +284,7 @@ pub fn set_catalyst(
             None => Ok(already),
         };
     }
-    let now = Utc::now();
-    rec.done = done;
-    rec.done_at = done.then_some(now);
-    let note = note.and_then(clean_note);
-    rec.history.push(ToggleEvent { done, at: now, by: "cli".into(), note });
+    user.set_catalyst(id, done, Utc::now(), "cli", note.and_then(clean_note));
     store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
     Ok(format!("{id} {}", if done { "done" } else { "reopened" }))
 }
@@ -313,25 +298,17 @@ pub fn note_catalyst(config: &Config, state_file: &Path, id: &str, text: &str) -
     }
     let (store, mut user) =
         crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
-    let Some(rec) = user.catalysts.get_mut(id).filter(|r| !r.history.is_empty()) else {
+    if user.note_last_change(id, text).is_none() {
         return Err(Failure::new(
             2,
             format!(
                 "{id} has no recorded change to note: `catalyst done {id} --note TEXT` marks it and notes it"
             ),
         ));
-    };
-    set_last_note(rec, text);
-    let cleared = rec.history.last().is_none_or(|e| e.note.is_none());
+    }
+    let cleared = user.catalysts.get(id).and_then(|r| r.history.last()).is_none_or(|e| e.note.is_none());
     store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
     Ok(format!("{id}: note {}", if cleared { "cleared" } else { "set" }))
-}
-
-/// Replaces the note of the record's last change (cleaned; empty clears it).
-fn set_last_note(rec: &mut crate::domain::CatalystRecord, text: &str) {
-    if let Some(last) = rec.history.last_mut() {
-        last.note = clean_note(text);
-    }
 }
 
 /// `chokepoint risk level ID LEVEL`.

@@ -2,9 +2,9 @@
 
 pub mod keymap;
 
-use crate::alerts::{self, RawAlert, Rule};
+use crate::alerts::{self, RawAlert};
+use crate::core::keys::{Command, Key, Keymap};
 use crate::domain::{ThesisItem, TickerSpec};
-use crate::keymap::{Command, Key, Keymap};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -16,32 +16,7 @@ use toml::Spanned;
 /// The example config, which is also the default when no config file exists.
 pub const EXAMPLE: &str = include_str!("../../config.example.toml");
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeedSpec {
-    pub name: String,
-    pub url: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub quotes_every: Duration,
-    pub quotes_closed_every: Duration,
-    pub news_every: Duration,
-    pub quote_source: String,
-    pub quote_base_url: String,
-    /// Second quote source tried for a ticker the first one fails on (`none` for no fallback).
-    pub quote_fallback: String,
-    pub stooq_base_url: String,
-    pub history_cap: usize,
-    pub tickers: Vec<TickerSpec>,
-    pub catalysts: Vec<ThesisItem>,
-    pub risks: Vec<ThesisItem>,
-    pub feeds: Vec<FeedSpec>,
-    pub keymap: Keymap,
-    pub alerts: Vec<Rule>,
-    /// Ring the terminal bell once when alerts fire.
-    pub bell: bool,
-}
+pub use crate::core::settings::{Config, FeedSpec};
 
 /// One problem in a config file, located.
 #[derive(Debug, Clone, PartialEq, Eq)]

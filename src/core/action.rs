@@ -1,7 +1,7 @@
 //! Action: everything that can change the state, user intents and data arrivals (owned data).
 
-use crate::cache::Cache;
-use crate::domain::{NewsItem, Quote};
+use crate::core::domain::Cache;
+use crate::core::domain::{NewsItem, Quote};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 use tui_input::InputRequest;
@@ -122,6 +122,12 @@ pub enum Action {
     /// The link could not be opened.
     OpenFailed(String),
     // environment
+    /// The runtime's view of where it runs: whether the state file is ours to write, and the
+    /// zone times are shown in.
+    Environment {
+        read_only: bool,
+        zone: crate::core::state::Zone,
+    },
     /// The slow clock: the current time.
     Tick(DateTime<Utc>),
     Resize(u16, u16),

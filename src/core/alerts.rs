@@ -3,8 +3,8 @@
 //! Each event has a key, remembered in the state file, so the same event never fires twice, even
 //! after a restart; crossing levels remember which side the price was on.
 
-use crate::domain::{NewsItem, Quote, ThesisItem, TickerSpec, UserState};
-use crate::evidence::Kind;
+use crate::core::domain::{NewsItem, Quote, ThesisItem, TickerSpec, UserState};
+use crate::core::evidence::Kind;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -204,7 +204,13 @@ fn fire(
     while user.alert_keys.len() > MAX_KEYS {
         user.alert_keys.pop_first();
     }
-    user.alerts.push(Alert { key, text: crate::sanitize::clean_capped(&text, 200), at: now, ticker, thesis });
+    user.alerts.push(Alert {
+        key,
+        text: crate::core::sanitize::clean_capped(&text, 200),
+        at: now,
+        ticker,
+        thesis,
+    });
     if user.alerts.len() > MAX_ACTIVE {
         user.alerts.remove(0);
     }
@@ -214,7 +220,7 @@ fn fire(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::MarketState;
+    use crate::core::domain::MarketState;
     use chrono::TimeZone;
 
     fn at(h: u32) -> DateTime<Utc> {

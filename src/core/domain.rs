@@ -227,7 +227,7 @@ pub struct UserState {
     pub evidence_seen: BTreeMap<String, DateTime<Utc>>,
     /// Fired alerts not yet acknowledged, oldest first.
     #[serde(default)]
-    pub alerts: Vec<crate::alerts::Alert>,
+    pub alerts: Vec<crate::core::alerts::Alert>,
     /// Keys of every alert event that fired (bounded), so none fires twice.
     #[serde(default)]
     pub alert_keys: BTreeSet<String>,
@@ -256,6 +256,34 @@ impl UserState {
     fn version() -> u32 {
         Self::VERSION
     }
+
+    /// Marks catalyst `id` done or open at `at`, recording who (`tui`, `cli`) and an optional
+    /// note in its history. The one rule for a toggle, for the TUI and the CLI alike. Returns the
+    /// record as it was, for undo.
+    pub fn set_catalyst(
+        &mut self,
+        id: &str,
+        done: bool,
+        at: DateTime<Utc>,
+        by: &str,
+        note: Option<String>,
+    ) -> CatalystRecord {
+        let rec = self.catalysts.entry(id.to_string()).or_default();
+        let prev = rec.clone();
+        rec.done = done;
+        rec.done_at = done.then_some(at);
+        rec.history.push(ToggleEvent { done, at, by: by.into(), note });
+        prev
+    }
+
+    /// Sets (or with blank text removes) the note on catalyst `id`'s last change. Returns the
+    /// record as it was, or `None` when the catalyst has no change to note.
+    pub fn note_last_change(&mut self, id: &str, text: &str) -> Option<CatalystRecord> {
+        let rec = self.catalysts.get_mut(id)?;
+        let prev = rec.clone();
+        rec.history.last_mut()?.note = clean_note(text);
+        Some(prev)
+    }
 }
 
 /// Health of one data source.
@@ -271,6 +299,35 @@ pub enum FetchStatus {
         message: String,
         at: DateTime<Utc>,
     },
+}
+
+/// Longest note kept, in characters.
+pub const NOTE_MAX: usize = 200;
+
+/// A note as it is kept: sanitized, trimmed, capped; `None` when nothing is left.
+pub fn clean_note(text: &str) -> Option<String> {
+    Some(crate::core::sanitize::clean_capped(text.trim(), NOTE_MAX)).filter(|n| !n.is_empty())
+}
+
+/// The last good quotes and news, kept across restarts (the io layer stores it as `cache.json`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Cache {
+    #[serde(default)]
+    pub version: u32,
+    pub saved_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub quotes: Vec<Quote>,
+    #[serde(default)]
+    pub news: Vec<NewsItem>,
+}
+
+impl Cache {
+    pub const VERSION: u32 = 1;
+}
+
+/// A timestamp as JSON and reports print it: RFC 3339, whole seconds, `Z`.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]

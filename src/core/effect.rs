@@ -1,7 +1,7 @@
 //! Effect: what the runtime must do on behalf of `update` (all I/O lives behind these).
 
-use crate::action::SourceId;
-use crate::domain::UserState;
+use crate::core::action::SourceId;
+use crate::core::domain::UserState;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -2,7 +2,7 @@
 //! matches on the title), counted once per news change, and whether an open catalyst has news
 //! the user has not looked at yet.
 
-use crate::domain::NewsItem;
+use crate::core::domain::NewsItem;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 

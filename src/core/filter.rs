@@ -25,7 +25,7 @@
 //! original text. A query that only narrows the previous one ([`Query::narrows`]) searches the
 //! previous matches only.
 
-use crate::domain::NewsItem;
+use crate::core::domain::NewsItem;
 use chrono::{DateTime, TimeDelta, Utc};
 use regex::{Regex, RegexBuilder};
 use std::ops::Range;

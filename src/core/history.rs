@@ -2,9 +2,8 @@
 //! case-folded text computed once when it arrives, so a refresh costs O(history) hash lookups
 //! and a filter keystroke a substring search per item.
 
-use crate::domain::NewsItem;
-use crate::filter::Folded;
-use crate::providers::feed::normalize_title;
+use crate::core::domain::NewsItem;
+use crate::core::filter::Folded;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
@@ -64,7 +63,7 @@ impl History {
         History { items, keys }
     }
 
-    /// Item `i`'s folded title and source, for [`crate::filter::Query::matches_folded`].
+    /// Item `i`'s folded title and source, for [`crate::core::filter::Query::matches_folded`].
     pub fn folded(&self, i: usize) -> Option<&Folded> {
         self.keys.get(i).map(|k| &k.folded)
     }
@@ -160,6 +159,39 @@ fn fill_date(kept: &mut NewsItem, dup: &NewsItem) {
     if kept.published.is_none() {
         kept.published = dup.published;
     }
+}
+
+/// The title without a trailing ` - <source>` (Google News appends the publisher to every title).
+pub fn strip_publisher<'a>(title: &'a str, source: &str) -> &'a str {
+    let base = title.trim();
+    if let Some(cut) = base.len().checked_sub(source.len() + 3)
+        && cut > 0
+        && !source.is_empty()
+        && base.is_char_boundary(cut)
+        && let Some(name) = base[cut..].strip_prefix(" - ")
+        && name.eq_ignore_ascii_case(source)
+    {
+        return base[..cut].trim_end();
+    }
+    base
+}
+
+/// Title key for dedupe: drop a trailing ` - <source>` (Google News), lowercase, and collapse
+/// punctuation and whitespace to single spaces.
+pub fn normalize_title(title: &str, source: &str) -> String {
+    let base = strip_publisher(title, source);
+    let mut out = String::with_capacity(base.len());
+    for c in base.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
 }
 
 #[cfg(test)]

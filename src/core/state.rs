@@ -1,14 +1,14 @@
 //! State: everything the screen shows. Only `update` changes it; `now` is stored, render never reads a clock.
 
-use crate::action::{Pane, SourceId};
-use crate::config::Config;
-use crate::domain::{
+use crate::core::action::{Pane, SourceId};
+use crate::core::domain::{
     CatalystRecord, FetchStatus, NewsItem, Quote, RiskLevel, ThesisItem, TickerSpec, UserState,
 };
-use crate::evidence;
-use crate::filter::Query;
-use crate::history::History;
-use crate::keymap::{Keymap, Mode};
+use crate::core::evidence;
+use crate::core::filter::Query;
+use crate::core::history::History;
+use crate::core::keys::{Keymap, Mode};
+use crate::core::settings::Config;
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -20,6 +20,19 @@ pub const NOTICE_SECS: i64 = 15;
 pub const INFO_SECS: i64 = 8;
 
 /// Health of one data source, as the status line and panes show it.
+/// Which clock times are shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Zone {
+    #[default]
+    Utc,
+    /// A fixed offset east of UTC, in seconds.
+    Fixed(i32),
+    /// A named zone with its daylight-saving rules (the exchange zones).
+    Named(chrono_tz::Tz),
+    /// The machine's zone (`TZ`, `/etc/localtime`), as the TUI uses it.
+    System,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceHealth {
     pub id: SourceId,
@@ -143,12 +156,12 @@ pub struct State {
     pub next_req: u64,
     pub quit: bool,
     pub keymap: Keymap,
-    /// Local time offset for the clock, set by the runtime (tests keep UTC).
-    pub utc_offset_secs: i32,
+    /// Where times are shown (the runtime sets the machine's zone; tests keep UTC).
+    pub zone: Zone,
     /// The note being typed, if any.
     pub note: Option<NoteDraft>,
     /// Alert rules from config, and whether firing rings the bell.
-    pub alert_rules: Vec<crate::alerts::Rule>,
+    pub alert_rules: Vec<crate::core::alerts::Rule>,
     pub bell: bool,
     /// Selected row of the alert list.
     pub alert_selected: usize,
@@ -209,7 +222,7 @@ impl State {
             next_req: 1,
             quit: false,
             keymap: config.keymap.clone(),
-            utc_offset_secs: 0,
+            zone: Zone::Utc,
             note: None,
             alert_rules: config.alerts.clone(),
             bell: config.bell,
@@ -295,9 +308,16 @@ impl State {
         self.user.read.len() != before
     }
 
-    /// Local time of `t` for display, at the offset the runtime set (UTC in tests).
+    /// Local time of `t` for display, in [`State::zone`]. The offset is that of `t` itself, worked
+    /// out when the time is shown, so a session open across a daylight-saving change shows the
+    /// right clock on both sides of it.
     pub fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
-        t.with_timezone(&FixedOffset::east_opt(self.utc_offset_secs).unwrap_or(Utc.fix()))
+        match self.zone {
+            Zone::Utc => t.fixed_offset(),
+            Zone::Fixed(secs) => t.with_timezone(&FixedOffset::east_opt(secs).unwrap_or(Utc.fix())),
+            Zone::Named(tz) => t.with_timezone(&tz).fixed_offset(),
+            Zone::System => t.with_timezone(&chrono::Local).fixed_offset(),
+        }
     }
 
     /// Recomputes `filter.visible` from the current query, keeping the selected item if still shown.
@@ -378,8 +398,8 @@ impl State {
         }
         self.tickers.iter().any(|t| {
             let provider = t.provider();
-            crate::hours::Exchange::from_yahoo("", provider)
-                .or_else(|| (!provider.contains('.')).then_some(crate::hours::Exchange::Nasdaq))
+            crate::core::hours::Exchange::from_yahoo("", provider)
+                .or_else(|| (!provider.contains('.')).then_some(crate::core::hours::Exchange::Nasdaq))
                 .is_some_and(|ex| ex.status(self.now).open)
         })
     }

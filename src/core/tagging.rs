@@ -15,7 +15,7 @@
 //! [`Tagger::tag`] and each pattern is a substring search with boundary checks (no regex: the
 //! Unicode word classes a regex needs here cost megabytes per pattern).
 
-use crate::domain::{NewsItem, ThesisItem, TickerSpec};
+use crate::core::domain::{NewsItem, ThesisItem, TickerSpec};
 
 /// Exchange prefixes that introduce a ticker symbol, as in "(NASDAQ: LITE)".
 const EXCHANGES: &[&str] = &[
@@ -159,7 +159,7 @@ fn normalize(text: &str) -> String {
                 out.push(' ');
             }
         } else {
-            out.extend(crate::filter::fold(c));
+            out.extend(crate::core::filter::fold(c));
         }
     }
     if out.ends_with(' ') {

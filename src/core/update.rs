@@ -5,13 +5,14 @@ mod paste;
 mod sources;
 
 pub use paste::FILTER_MAX;
+pub use sources::backoff;
 
-use crate::action::{Action, Pane, SourceId};
-use crate::domain::{CatalystRecord, ToggleEvent};
-use crate::effect::Effect;
-use crate::evidence;
-use crate::filter;
-use crate::state::{Level, Notice, Overlay, State, Undo};
+use crate::core::action::{Action, Pane, SourceId};
+use crate::core::domain::CatalystRecord;
+use crate::core::effect::Effect;
+use crate::core::evidence;
+use crate::core::filter;
+use crate::core::state::{Level, Notice, Overlay, State, Undo};
 use sources::{fetch, on_loaded, restore};
 
 /// How many undo steps are kept.
@@ -35,6 +36,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             return fx;
         }
         Action::Resize(w, h) => state.size = (w, h),
+        Action::Environment { read_only, zone } => {
+            state.read_only = read_only;
+            state.zone = zone;
+        }
         Action::Quit => {
             state.quit = true;
             fx.push(Effect::Quit);
@@ -77,7 +82,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.filter.editing = true;
             state.focus = Pane::News;
         }
-        Action::FilterEdit(tui_input::InputRequest::InsertChar(c)) if !crate::sanitize::is_safe_char(c) => {
+        Action::FilterEdit(tui_input::InputRequest::InsertChar(c))
+            if !crate::core::sanitize::is_safe_char(c) =>
+        {
             return fx; // pasted controls, escapes and bidi overrides never reach the screen
         }
         Action::FilterEdit(tui_input::InputRequest::InsertChar(_))
@@ -88,9 +95,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FilterEdit(req) => {
             let req = match req {
                 // As in titles: a regional indicator is its letter (sanitize::clean).
-                tui_input::InputRequest::InsertChar(c) => {
-                    tui_input::InputRequest::InsertChar(crate::sanitize::regional_letter(c).unwrap_or(c))
-                }
+                tui_input::InputRequest::InsertChar(c) => tui_input::InputRequest::InsertChar(
+                    crate::core::sanitize::regional_letter(c).unwrap_or(c),
+                ),
                 other => other,
             };
             if state.filter.input.handle(req).is_none() {
@@ -169,7 +176,7 @@ fn move_by(state: &mut State, delta: i64) {
 
 fn toggle_catalyst(state: &mut State, fx: &mut Vec<Effect>) {
     if state.focus != Pane::Catalysts {
-        let key = state.keymap.hint(crate::keymap::Command::PaneCatalysts);
+        let key = state.keymap.hint(crate::core::keys::Command::PaneCatalysts);
         return notify(
             state,
             Level::Info,
@@ -178,19 +185,15 @@ fn toggle_catalyst(state: &mut State, fx: &mut Vec<Effect>) {
         );
     }
     let Some(id) = state.catalysts.get(state.selected(Pane::Catalysts)).map(|c| c.id.clone()) else { return };
-    let now = state.now;
-    let rec = state.user.catalysts.entry(id.clone()).or_default();
-    let prev = rec.clone();
-    rec.done = !rec.done;
-    rec.done_at = rec.done.then_some(now);
-    rec.history.push(ToggleEvent { done: rec.done, at: now, by: "tui".into(), note: None });
+    let done = !state.catalyst_done(&id);
+    let prev = state.user.set_catalyst(&id, done, state.now, "tui", None);
     push_undo(state, Undo::Catalyst { id, prev });
     save(state, fx);
 }
 
 fn cycle_risk(state: &mut State, fx: &mut Vec<Effect>) {
     if state.focus != Pane::Risks {
-        let key = state.keymap.hint(crate::keymap::Command::PaneRisks);
+        let key = state.keymap.hint(crate::core::keys::Command::PaneRisks);
         return notify(state, Level::Info, format!("level works in Risks: press {key} to go there"), false);
     }
     let Some(id) = state.risks.get(state.selected(Pane::Risks)).map(|r| r.id.clone()) else { return };
@@ -327,7 +330,7 @@ fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
         return notify(state, Level::Warn, "this headline has no link to open".into(), false);
     }
     if !openable(&link) {
-        let shown = crate::sanitize::clean_capped(&link, 60);
+        let shown = crate::core::sanitize::clean_capped(&link, 60);
         return notify(state, Level::Warn, format!("refused to open non-http(s) link `{shown}`"), false);
     }
     fx.push(Effect::OpenUrl(link));

@@ -1,25 +1,9 @@
 //! Cache: the last good quotes and news in `<cache_dir>/cache.json`, so a restart offline shows
 //! them at once (marked stale) instead of an empty screen.
 
-use crate::domain::{NewsItem, Quote};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Cache {
-    #[serde(default)]
-    pub version: u32,
-    pub saved_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub quotes: Vec<Quote>,
-    #[serde(default)]
-    pub news: Vec<NewsItem>,
-}
-
-impl Cache {
-    pub const VERSION: u32 = 1;
-}
+pub use crate::core::domain::Cache;
 
 pub fn file(dir: &Path) -> PathBuf {
     dir.join("cache.json")

@@ -2,8 +2,8 @@
 
 use super::help::popup;
 use crate::alerts::Rule;
+use crate::core::keys::Command;
 use crate::evidence::seen_key;
-use crate::keymap::Command;
 use crate::state::State;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -1,7 +1,7 @@
 //! The help overlay (every key binding as remapped by the config, and the filter syntax), and the
 //! popup box it shares with the sources overlay.
 
-use crate::keymap::Command;
+use crate::core::keys::Command;
 use crate::state::State;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -36,7 +36,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(what)]));
     }
     // Esc dismisses warnings (and in News clears the filter) only while no action is bound to it.
-    let esc_bound = state.keymap.bindings().iter().any(|(k, _)| k.code == crossterm::event::KeyCode::Esc);
+    let esc_bound = state.keymap.esc_bound();
     let fixed = [("Esc", "dismiss warnings; in News: clear the filter"), ("Ctrl-C", "quit (always)")];
     for (keys, what) in fixed.into_iter().filter(|(k, _)| !(esc_bound && *k == "Esc")) {
         lines.push(Line::from(vec![Span::styled(format!("{keys:>20}  "), key), Span::raw(what)]));

@@ -12,7 +12,7 @@ mod tickers;
 pub use fmt::{age, truncate};
 
 use crate::action::Pane;
-use crate::keymap::Command;
+use crate::core::keys::Command;
 use crate::state::{Overlay, State};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -103,7 +103,7 @@ fn too_small(state: &State, frame: &mut Frame, area: Rect) {
         "terminal too small: {}x{} (chokepoint needs {MIN_WIDTH}x{MIN_HEIGHT}; {} quits)",
         area.width,
         area.height,
-        state.keymap.hint(crate::keymap::Command::Quit)
+        state.keymap.hint(crate::core::keys::Command::Quit)
     );
     let p = Paragraph::new(text).style(Style::new().fg(Color::Yellow)).wrap(Wrap { trim: true });
     frame.render_widget(p, area);

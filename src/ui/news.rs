@@ -2,9 +2,9 @@
 
 use super::{fmt, pane_block, pane_title, scroll_offset, selected_style};
 use crate::action::Pane;
+use crate::core::keys::Command;
 use crate::domain::NewsItem;
 use crate::filter::Query;
-use crate::keymap::Command;
 use crate::state::State;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};

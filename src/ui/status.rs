@@ -1,8 +1,8 @@
 //! The header line (title, DEMO / READ-ONLY badges, clock) and the status line (notices, source health).
 
 use super::fmt;
+use crate::core::keys::Command;
 use crate::domain::FetchStatus;
-use crate::keymap::Command;
 use crate::state::{Level, State};
 use ratatui::Frame;
 use ratatui::layout::Rect;

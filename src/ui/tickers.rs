@@ -260,7 +260,7 @@ mod tests {
     fn label(now: chrono::DateTime<chrono::Utc>, offset_secs: i32, ex: Exchange) -> String {
         let config = crate::config::parse(include_str!("../../config.example.toml"), "example").unwrap();
         let mut state = State::new(&config, Default::default(), now, false);
-        state.utc_offset_secs = offset_secs;
+        state.zone = crate::state::Zone::Fixed(offset_secs);
         session(&state, Some(ex)).content.into_owned()
     }
 

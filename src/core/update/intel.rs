@@ -1,16 +1,16 @@
 //! Notes on catalyst changes and the alert list.
 
 use super::{Level, notify, push_undo, save};
-use crate::action::Pane;
-use crate::cli::NOTE_MAX;
-use crate::effect::Effect;
-use crate::state::{NoteDraft, State, Undo};
+use crate::core::action::Pane;
+use crate::core::domain::NOTE_MAX;
+use crate::core::effect::Effect;
+use crate::core::state::{NoteDraft, State, Undo};
 use tui_input::InputRequest;
 
 /// `n` on a catalyst: type a note for its last change (prefilled with the note it has).
 pub(super) fn note_start(state: &mut State) {
     if state.focus != Pane::Catalysts {
-        let key = state.keymap.hint(crate::keymap::Command::PaneCatalysts);
+        let key = state.keymap.hint(crate::core::keys::Command::PaneCatalysts);
         return notify(state, Level::Info, format!("notes go on catalysts: press {key} to go there"), false);
     }
     let Some(id) = state.catalysts.get(state.selected(Pane::Catalysts)).map(|c| c.id.clone()) else { return };
@@ -23,13 +23,13 @@ pub(super) fn note_start(state: &mut State) {
 
 pub(super) fn note_edit(state: &mut State, req: InputRequest) {
     if let InputRequest::InsertChar(c) = req
-        && !crate::sanitize::is_safe_char(c)
+        && !crate::core::sanitize::is_safe_char(c)
     {
         return; // pasted controls and escapes never reach the screen or the file
     }
     let req = match req {
         InputRequest::InsertChar(c) => {
-            InputRequest::InsertChar(crate::sanitize::regional_letter(c).unwrap_or(c))
+            InputRequest::InsertChar(crate::core::sanitize::regional_letter(c).unwrap_or(c))
         }
         other => other,
     };
@@ -44,11 +44,14 @@ pub(super) fn note_edit(state: &mut State, req: InputRequest) {
 /// Enter: the note replaces the last change's note (an empty one removes it); `u` undoes it.
 pub(super) fn note_accept(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(draft) = state.note.take() else { return };
-    let Some(rec) = state.user.catalysts.get_mut(&draft.catalyst) else { return };
-    let prev = rec.clone();
-    let Some(last) = rec.history.last_mut() else { return };
-    last.note = crate::cli::clean_note(draft.input.value());
-    let text = match &last.note {
+    let Some(prev) = state.user.note_last_change(&draft.catalyst, draft.input.value()) else { return };
+    let noted = state
+        .user
+        .catalysts
+        .get(&draft.catalyst)
+        .and_then(|r| r.history.last())
+        .and_then(|e| e.note.as_ref());
+    let text = match noted {
         Some(_) => format!("note saved on {} (u undoes)", draft.catalyst),
         None => format!("note removed from {} (u undoes)", draft.catalyst),
     };

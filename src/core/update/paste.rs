@@ -1,9 +1,9 @@
 //! Bracketed paste: pasted text goes into the open text input as text, never as keys.
 
 use super::{Level, apply_filter_text, notify};
-use crate::cli::NOTE_MAX;
-use crate::keymap::Mode;
-use crate::state::State;
+use crate::core::domain::NOTE_MAX;
+use crate::core::keys::Mode;
+use crate::core::state::State;
 use tui_input::Input;
 
 /// Longest filter text, in characters (typed or pasted).
@@ -53,7 +53,7 @@ fn flatten(text: &str, room: usize) -> (String, bool) {
                 in_break = true;
                 ' '
             }
-            c if crate::sanitize::is_safe_char(c) => {
+            c if crate::core::sanitize::is_safe_char(c) => {
                 in_break = false;
                 c
             }

@@ -1,13 +1,12 @@
 //! Data arrivals: starting fetches, applying answers (dropping stale ones), refresh pacing and
 //! backoff after failures, and restoring the cache.
 
-use crate::action::{Loaded, Payload, SourceId};
-use crate::alerts;
-use crate::cache::Cache;
-use crate::domain::FetchStatus;
-use crate::effect::Effect;
-use crate::providers::http::backoff;
-use crate::state::State;
+use crate::core::action::{Loaded, Payload, SourceId};
+use crate::core::alerts;
+use crate::core::domain::Cache;
+use crate::core::domain::FetchStatus;
+use crate::core::effect::Effect;
+use crate::core::state::State;
 use std::time::Duration;
 
 /// Starts a fetch of `id`. A timer never stacks a second request on a running one (timeouts bound
@@ -137,7 +136,7 @@ const PUBLISHERS_MAX: usize = 12;
 
 /// The distinct sources of a feed's headlines, most frequent first (ties by name), at most
 /// [`PUBLISHERS_MAX`].
-fn publishers(items: &[crate::domain::NewsItem]) -> Vec<String> {
+fn publishers(items: &[crate::core::domain::NewsItem]) -> Vec<String> {
     let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for item in items.iter().filter(|i| !i.source.is_empty()) {
         *counts.entry(item.source.as_str()).or_default() += 1;
@@ -145,4 +144,20 @@ fn publishers(items: &[crate::domain::NewsItem]) -> Vec<String> {
     let mut names: Vec<(&str, usize)> = counts.into_iter().collect();
     names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     names.into_iter().take(PUBLISHERS_MAX).map(|(name, _)| name.to_string()).collect()
+}
+
+/// Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^failures)] using `jitter`
+/// in [0,1); never less than `retry_after` when given; `failures` >= 1 (0 counts as 1).
+pub fn backoff(
+    failures: u32,
+    base: Duration,
+    cap: Duration,
+    jitter: f64,
+    retry_after: Option<Duration>,
+) -> Duration {
+    let failures = failures.max(1);
+    let ceiling = 2u32.checked_pow(failures).and_then(|m| base.checked_mul(m)).map_or(cap, |d| d.min(cap));
+    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+    let wait = ceiling.mul_f64(jitter);
+    retry_after.map_or(wait, |floor| wait.max(floor))
 }

@@ -119,38 +119,7 @@ fn parse_feed_inner(
     Ok(items)
 }
 
-/// The title without a trailing ` - <source>` (Google News appends the publisher to every title).
-pub fn strip_publisher<'a>(title: &'a str, source: &str) -> &'a str {
-    let base = title.trim();
-    if let Some(cut) = base.len().checked_sub(source.len() + 3)
-        && cut > 0
-        && !source.is_empty()
-        && base.is_char_boundary(cut)
-        && let Some(name) = base[cut..].strip_prefix(" - ")
-        && name.eq_ignore_ascii_case(source)
-    {
-        return base[..cut].trim_end();
-    }
-    base
-}
-
-/// Title key for dedupe: drop a trailing ` - <source>` (Google News), lowercase, and collapse
-/// punctuation and whitespace to single spaces.
-pub fn normalize_title(title: &str, source: &str) -> String {
-    let base = strip_publisher(title, source);
-    let mut out = String::with_capacity(base.len());
-    for c in base.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with(' ') {
-            out.push(' ');
-        }
-    }
-    if out.ends_with(' ') {
-        out.pop();
-    }
-    out
-}
+pub use crate::core::history::{normalize_title, strip_publisher};
 
 fn parse(text: &str) -> Result<feed_rs::model::Feed, ParseFeedError> {
     // An empty generated id tells us the document had none, so we can fall back to link/title.

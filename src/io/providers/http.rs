@@ -258,21 +258,7 @@ fn check_url(raw: &str) -> Result<Url, FetchError> {
     Ok(url)
 }
 
-/// Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^failures)] using `jitter`
-/// in [0,1); never less than `retry_after` when given; `failures` >= 1 (0 counts as 1).
-pub fn backoff(
-    failures: u32,
-    base: Duration,
-    cap: Duration,
-    jitter: f64,
-    retry_after: Option<Duration>,
-) -> Duration {
-    let failures = failures.max(1);
-    let ceiling = 2u32.checked_pow(failures).and_then(|m| base.checked_mul(m)).map_or(cap, |d| d.min(cap));
-    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
-    let wait = ceiling.mul_f64(jitter);
-    retry_after.map_or(wait, |floor| wait.max(floor))
-}
+pub use crate::core::update::backoff;
 
 /// Parses a Retry-After value: delta-seconds or an HTTP-date (IMF-fixdate, RFC 850 or asctime),
 /// relative to `now`; past dates give zero, everything is capped at one hour.
