@@ -844,7 +844,7 @@ fn simulate(hours: u32) {
             };
             let fx = update(&mut state, Action::Loaded(loaded));
             if fx.contains(&Effect::SaveCache) {
-                let cache = chokepoint::runtime::snapshot_cache(&state);
+                let cache = state.cache_snapshot();
                 std::hint::black_box(serde_json::to_vec(&cache).map(|v| v.len()).unwrap_or(0));
             }
         }

@@ -77,7 +77,8 @@ fn real_world_headlines_are_linked_word_aware() {
     for n in &items {
         let name =
             ["microsoft", "amazon", "aws", "azure", "hyperscaler"].iter().any(|w| has_word(&n.title, w));
-        let deal = ["agreement", "lta", "ltas", "supply deal"].iter().any(|w| has_word(&n.title, w));
+        let deal =
+            ["agreement", "agreements", "lta", "ltas", "supply deal"].iter().any(|w| has_word(&n.title, w));
         assert_eq!(n.catalysts.contains(&"hyperscaler-lta".to_string()), name && deal, "{:?}", n.title);
     }
 

@@ -759,7 +759,7 @@ async fn cache_round_trip_restores_quotes_and_news_as_stale() {
     assert_eq!((h.state.quotes.len(), h.state.news.len()), (2, 7));
 
     let dir = tempfile::tempdir().unwrap();
-    let saved = chokepoint::runtime::snapshot_cache(&h.state);
+    let saved = h.state.cache_snapshot();
     cache::save(dir.path(), &saved).expect("cache saved");
     let loaded = cache::load(dir.path()).expect("cache readable").expect("cache present");
     assert_eq!((loaded.version, loaded.saved_at), (saved.version, saved.saved_at));

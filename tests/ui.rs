@@ -395,3 +395,47 @@ fn a_notice_too_long_for_the_status_line_goes_above_it_and_neither_is_cut() {
     let out = screen(&demo_with_progress(), 120, 40);
     assert!(out.lines().last().unwrap().contains("lpo: watch → elevated (u undoes) │ quotes ok"), "{out}");
 }
+
+#[test]
+fn a_paste_cut_in_a_note_says_so_above_the_note_line() {
+    let mut s = demo_with_progress();
+    update_all(
+        &mut s,
+        [Action::Focus(Pane::Catalysts), Action::Top, Action::ToggleCatalyst, Action::NoteStart],
+    );
+    update_all(&mut s, [Action::Paste("AMD confirmed ".repeat(50))]);
+    let out = screen(&s, 120, 40);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[lines.len() - 2].contains("paste cut: the note holds at most 200 characters"), "{out}");
+    assert!(lines[lines.len() - 1].contains("note for cpo-adoption"), "{out}");
+}
+
+#[test]
+fn the_alert_badge_names_the_bound_key_and_an_acknowledged_list_says_none_is_open() {
+    let mut s = demo_with_progress();
+    s.keymap.rebind(chokepoint::keymap::Command::Alerts, &[chokepoint::keymap::Key::parse("A").unwrap()]);
+    let out = screen(&s, 120, 40);
+    assert!(out.lines().next().unwrap().contains("⚑ 1 alert (A)"), "{out}");
+    update_all(&mut s, [Action::ToggleAlerts, Action::AckAllAlerts]);
+    let out = screen(&s, 120, 40);
+    assert!(out.contains("no open alerts; watching 5 rules:"), "{out}");
+    assert!(!out.contains("none has fired yet"), "{out}");
+}
+
+#[test]
+fn a_feed_with_many_publishers_says_how_many_more() {
+    use chokepoint::action::{Payload, SourceId};
+    let mut s = common::state();
+    let items: Vec<_> = (0..15)
+        .map(|i| {
+            let mut n = common::news(&format!("n{i}"), &format!("Headline {i}"), 1);
+            n.source = format!("Publisher {i:02}");
+            n
+        })
+        .collect();
+    common::deliver(&mut s, SourceId::Feed(0), Payload::News(items));
+    update_all(&mut s, [Action::ToggleSources]);
+    let out = screen(&s, 200, 60);
+    assert!(out.contains("Publisher 11 · +3"), "{out}");
+    assert!(!out.contains("· Publisher 12"), "{out}");
+}

@@ -251,7 +251,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
                 }
             } => {
                 cache_due = None;
-                saver.send(Job::Cache(snapshot_cache(&state)));
+                saver.send(Job::Cache(state.cache_snapshot()));
                 Vec::new()
             }
             _ = sigterm.recv() => { tracing::info!("SIGTERM: exiting"); break }
@@ -266,7 +266,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
         perform(fx, &providers, &tx, &saver, &mut cache_due);
     }
     if cache_due.is_some() {
-        saver.send(Job::Cache(snapshot_cache(&state)));
+        saver.send(Job::Cache(state.cache_snapshot()));
     }
     // Restoring is the guard's job; ratatui's Drop would print to a possibly dead terminal.
     std::mem::forget(terminal);
@@ -295,20 +295,28 @@ fn test_panic(key: &crossterm::event::KeyEvent) {
 
 /// Why a link did not open, in words: a missing opener is reported as the io error of the last
 /// launcher tried ("No such file or directory"), which names neither the link nor the cure.
-fn open_failure(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => {
-            "no link opener on PATH (xdg-open, gio, wslview): install xdg-utils".into()
-        }
-        io::ErrorKind::PermissionDenied => format!("the link opener may not run: {e}"),
-        _ => format!("the link opener failed: {e}"),
+/// A launcher that ran and failed is named with its exit status; the link itself (up to 4 KiB) is
+/// left out, so the reason is never pushed off the line.
+fn open_failure(e: &io::Error, url: &str) -> String {
+    if e.kind() == io::ErrorKind::NotFound {
+        return "no link opener on PATH (xdg-open, gio, wslview): install xdg-utils".into();
     }
-}
-
-/// The data worth keeping across restarts.
-pub fn snapshot_cache(state: &State) -> Cache {
-    let quotes = state.tickers.iter().filter_map(|t| state.quotes.get(&t.symbol)).cloned().collect();
-    Cache { version: Cache::VERSION, saved_at: Some(state.now), quotes, news: state.news.to_vec() }
+    let text = e.to_string().replace(url, "<link>");
+    // `open` says: Launcher "xdg-open" "<link>" failed with ExitStatus(unix_wait_status(512))
+    let launcher = text.strip_prefix("Launcher \"").and_then(|rest| rest.split('"').next());
+    let status = text
+        .split_once("unix_wait_status(")
+        .and_then(|(_, rest)| rest.split(')').next())
+        .and_then(|n| n.parse::<i32>().ok());
+    match (launcher, status) {
+        (Some(name), Some(status)) => {
+            format!("{} could not open the link (exit status {})", crate::sanitize::clean(name), status >> 8)
+        }
+        _ if e.kind() == io::ErrorKind::PermissionDenied => {
+            "the link opener may not run (permission denied)".into()
+        }
+        _ => format!("the link opener failed: {}", crate::sanitize::clean_capped(&text, 160)),
+    }
 }
 
 fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, state: &State) -> io::Result<()> {
@@ -370,7 +378,7 @@ fn perform(
                 tokio::task::spawn_blocking(move || {
                     if let Err(e) = open::that_detached(&url) {
                         tracing::warn!("opening a link of {} bytes failed: {e}", url.len());
-                        let _ = tx.send(Action::OpenFailed(open_failure(&e)));
+                        let _ = tx.send(Action::OpenFailed(open_failure(&e, &url)));
                     }
                 });
             }
@@ -380,5 +388,25 @@ fn perform(
             }
             Effect::Quit => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open_failure;
+    use std::io;
+
+    #[test]
+    fn a_failed_launcher_is_named_with_its_status_and_the_link_left_out() {
+        let url = format!("https://example.com/{}", "a".repeat(3000));
+        let e = io::Error::other(format!(
+            "Launcher \"xdg-open\" \"{url}\" failed with ExitStatus(unix_wait_status(512))"
+        ));
+        assert_eq!(open_failure(&e, &url), "xdg-open could not open the link (exit status 2)");
+        let e = io::Error::new(io::ErrorKind::NotFound, "No such file or directory (os error 2)");
+        assert!(open_failure(&e, &url).contains("install xdg-utils"));
+        let e = io::Error::other(format!("odd failure for {url}"));
+        let shown = open_failure(&e, &url);
+        assert!(shown.starts_with("the link opener failed: odd failure for <link>"), "{shown}");
     }
 }

@@ -124,9 +124,14 @@ pub async fn collect(
         save_cache |= update(&mut state, Action::Loaded(loaded)).contains(&Effect::SaveCache);
     }
     if let (true, Some(dir)) = (save_cache, cache_dir)
-        && let Err(e) = cache::save(dir, &crate::runtime::snapshot_cache(&state))
+        && let Err(e) = cache::save(dir, &state.cache_snapshot())
     {
+        // The answer is printed all the same; the cache only speeds up the next start.
         tracing::warn!("{e}");
+        eprintln!(
+            "chokepoint: warning: cache not saved: {}",
+            crate::sanitize::clean_multiline(&e.to_string())
+        );
     }
     Ok(state)
 }

@@ -2,7 +2,7 @@
 
 use crate::core::action::{Pane, SourceId};
 use crate::core::domain::{
-    CatalystRecord, FetchStatus, NewsItem, Quote, RiskLevel, ThesisItem, TickerSpec, UserState,
+    Cache, CatalystRecord, FetchStatus, NewsItem, Quote, RiskLevel, ThesisItem, TickerSpec, UserState,
 };
 use crate::core::evidence;
 use crate::core::filter::Query;
@@ -51,6 +51,8 @@ pub struct SourceHealth {
     /// For a feed: the sources its last answer's headlines carry (what `src:` matches), most
     /// frequent first.
     pub publishers: Vec<String>,
+    /// How many more publishers there are than `publishers` names.
+    pub publishers_more: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -180,6 +182,7 @@ impl State {
             retry_at: None,
             schedule: 0,
             publishers: Vec::new(),
+            publishers_more: 0,
         }];
         sources.extend(config.feeds.iter().enumerate().map(|(i, f)| SourceHealth {
             id: SourceId::Feed(i),
@@ -192,6 +195,7 @@ impl State {
             retry_at: None,
             schedule: 0,
             publishers: Vec::new(),
+            publishers_more: 0,
         }));
         let mut state = State {
             rev: 1,
@@ -387,6 +391,12 @@ impl State {
             if id == SourceId::Quotes && !self.trading() { self.quotes_closed_every } else { src.every };
         let limit = chrono::Duration::from_std(every * 2).unwrap_or(chrono::Duration::MAX);
         restored || src.last_ok.is_some_and(|t| self.now - t > limit)
+    }
+
+    /// The data worth keeping across restarts: the configured tickers' quotes and the history.
+    pub fn cache_snapshot(&self) -> Cache {
+        let quotes = self.tickers.iter().filter_map(|t| self.quotes.get(&t.symbol)).cloned().collect();
+        Cache { version: Cache::VERSION, saved_at: Some(self.now), quotes, news: self.news.to_vec() }
     }
 
     /// Whether any listing trades now, which sets the quote pace: the quotes' own market states

@@ -25,7 +25,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     } else if state.user.alerts.is_empty() {
         let n = state.alert_rules.len();
         let rules = if n == 1 { "1 rule".to_string() } else { format!("{n} rules") };
-        lines.push(Line::from(Span::styled(format!("none has fired yet; watching {rules}:"), dim)));
+        let open = if state.user.alert_keys.is_empty() { "none has fired yet" } else { "no open alerts" };
+        lines.push(Line::from(Span::styled(format!("{open}; watching {rules}:"), dim)));
         lines.extend(
             state.alert_rules.iter().map(|r| Line::from(Span::styled(format!("  {}", rule(r)), dim))),
         );

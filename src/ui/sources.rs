@@ -68,7 +68,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         }
         if !s.publishers.is_empty() {
             // What `src:` matches for this feed's headlines: their publishers, not the feed's name.
-            let names = s.publishers.join(" · ");
+            let mut names = s.publishers.join(" · ");
+            if s.publishers_more > 0 {
+                names.push_str(&format!(" · +{} more", s.publishers_more));
+            }
             push(&mut lines, format!("    src: {names}"), dim);
         }
     }

@@ -39,7 +39,8 @@ pub fn header(state: &State, frame: &mut Frame, area: Rect) {
         let text = if narrow {
             format!(" ⚑ {alerts} ")
         } else {
-            format!(" ⚑ {alerts} alert{} (a) ", if alerts == 1 { "" } else { "s" })
+            let key = state.keymap.hint(Command::Alerts);
+            format!(" ⚑ {alerts} alert{} ({key}) ", if alerts == 1 { "" } else { "s" })
         };
         spans.push(Span::styled(text, ALERT));
         spans.push(Span::raw(" "));
@@ -75,6 +76,9 @@ pub fn banner_height(state: &State, width: u16) -> u16 {
 /// health: it then goes on its own line above, so neither is cut.
 fn notice_apart(state: &State, width: u16) -> Option<&crate::state::Notice> {
     let n = state.fresh_notice()?;
+    if state.note.is_some() {
+        return Some(n); // the note's own line is the status line while it is typed
+    }
     let summary = Line::from(source_summary(state)).width();
     let beside =
         n.text.chars().count() + if summary > 0 { 3 } else { 0 } + summary + help_hint(state).chars().count();

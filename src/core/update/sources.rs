@@ -38,7 +38,7 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
     match loaded.result {
         Ok(payload) => {
             if let Payload::News(items) = &payload {
-                src.publishers = publishers(items);
+                (src.publishers, src.publishers_more) = publishers(items);
             }
             src.status = match loaded.partial_error {
                 Some(message) => FetchStatus::Error { message, at: loaded.at },
@@ -135,15 +135,16 @@ pub(super) fn restore(state: &mut State, cache: Cache) {
 const PUBLISHERS_MAX: usize = 12;
 
 /// The distinct sources of a feed's headlines, most frequent first (ties by name), at most
-/// [`PUBLISHERS_MAX`].
-fn publishers(items: &[crate::core::domain::NewsItem]) -> Vec<String> {
+/// [`PUBLISHERS_MAX`], and how many more there are.
+fn publishers(items: &[crate::core::domain::NewsItem]) -> (Vec<String>, usize) {
     let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for item in items.iter().filter(|i| !i.source.is_empty()) {
         *counts.entry(item.source.as_str()).or_default() += 1;
     }
     let mut names: Vec<(&str, usize)> = counts.into_iter().collect();
     names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    names.into_iter().take(PUBLISHERS_MAX).map(|(name, _)| name.to_string()).collect()
+    let more = names.len().saturating_sub(PUBLISHERS_MAX);
+    (names.into_iter().take(PUBLISHERS_MAX).map(|(name, _)| name.to_string()).collect(), more)
 }
 
 /// Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^failures)] using `jitter`
