@@ -1,0 +1,212 @@
+//! Carrying out effects: fetches and timers as tokio tasks, link opening on the blocking pool,
+//! the bell, and saves on a saver thread (newest wins, so the UI never waits on fsync).
+
+use crate::action::Action;
+use crate::cache::{self, Cache};
+use crate::domain::UserState;
+use crate::effect::Effect;
+use crate::providers::Providers;
+use crate::store::Store;
+use chrono::Utc;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::mpsc as std_mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// A cache snapshot copies the whole news history, so a burst of refreshes (every source answers
+/// within a second or two) is written once, this long after its first answer.
+const CACHE_DEBOUNCE: Duration = Duration::from_secs(2);
+
+/// Hands memory freed after a big transient job (a cache snapshot, the start-up restore) back to
+/// the OS; glibc keeps it otherwise, and the resident size would carry every past peak.
+pub(super) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// A write for the saver thread.
+pub(super) enum Job {
+    User(UserState),
+    Cache(Cache),
+}
+
+/// Writes the user state and the cache on its own thread, newest of each wins, so the UI never
+/// waits on fsync.
+pub(super) struct Saver {
+    tx: Option<std_mpsc::Sender<Job>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Saver {
+    pub(super) fn spawn(
+        store: Store,
+        cache_dir: Option<PathBuf>,
+        actions: UnboundedSender<Action>,
+    ) -> io::Result<Saver> {
+        let (tx, rx) = std_mpsc::channel::<Job>();
+        let handle = std::thread::Builder::new().name("chokepoint-saver".into()).spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let (mut user, mut cached) = (None, None);
+                for job in std::iter::once(first).chain(rx.try_iter()) {
+                    match job {
+                        Job::User(u) => user = Some(u),
+                        Job::Cache(c) => cached = Some(c),
+                    }
+                }
+                if let Some(u) = user
+                    && let Err(e) = store.save(&u)
+                {
+                    tracing::error!("saving state: {e}");
+                    let _ = actions.send(Action::SaveFailed(e.to_string()));
+                }
+                if let (Some(c), Some(dir)) = (cached, &cache_dir) {
+                    if let Err(e) = cache::save(dir, &c) {
+                        tracing::warn!("saving cache: {e}");
+                    }
+                    drop(c);
+                    release_freed_memory();
+                }
+            }
+        })?;
+        Ok(Saver { tx: Some(tx), handle: Some(handle) })
+    }
+
+    pub(super) fn send(&self, job: Job) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(job);
+        }
+    }
+
+    /// Flushes pending writes and waits for the thread.
+    pub(super) fn finish(&mut self) {
+        self.tx.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Saver {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// Why a link did not open, in words: a missing opener is reported as the io error of the last
+/// launcher tried ("No such file or directory"), which names neither the link nor the cure.
+/// A launcher that ran and failed is named with its exit status; the link itself (up to 4 KiB) is
+/// left out, so the reason is never pushed off the line.
+fn open_failure(e: &io::Error, url: &str) -> String {
+    if e.kind() == io::ErrorKind::NotFound {
+        return "no link opener on PATH (xdg-open, gio, wslview): install xdg-utils".into();
+    }
+    let text = e.to_string().replace(url, "<link>");
+    // `open` says: Launcher "xdg-open" "<link>" failed with ExitStatus(unix_wait_status(512))
+    let launcher = text.strip_prefix("Launcher \"").and_then(|rest| rest.split('"').next());
+    let status = text
+        .split_once("unix_wait_status(")
+        .and_then(|(_, rest)| rest.split(')').next())
+        .and_then(|n| n.parse::<i32>().ok());
+    match (launcher, status) {
+        (Some(name), Some(status)) => {
+            format!("{} could not open the link (exit status {})", crate::sanitize::clean(name), status >> 8)
+        }
+        _ if e.kind() == io::ErrorKind::PermissionDenied => {
+            "the link opener may not run (permission denied)".into()
+        }
+        _ => format!("the link opener failed: {}", crate::sanitize::clean_capped(&text, 160)),
+    }
+}
+
+/// Carries out effects: fetches and timers on tokio tasks, saves on the saver thread. Cache
+/// writes are due `CACHE_DEBOUNCE` after the first one asked for, so a burst collapses into one.
+pub(super) fn perform(
+    fx: Vec<Effect>,
+    providers: &Providers,
+    tx: &UnboundedSender<Action>,
+    saver: &Saver,
+    cache_due: &mut Option<tokio::time::Instant>,
+) {
+    if fx.contains(&Effect::SaveCache) && cache_due.is_none() {
+        *cache_due = Some(tokio::time::Instant::now() + CACHE_DEBOUNCE);
+    }
+    for effect in fx {
+        match effect {
+            Effect::Fetch { source, req_id } => {
+                let (providers, tx) = (providers.clone(), tx.clone());
+                // The fetch runs in its own task so a panic in it is caught here and reported.
+                tokio::spawn(async move {
+                    let task = tokio::spawn({
+                        let providers = providers.clone();
+                        async move { providers.fetch(source, req_id).await }
+                    });
+                    let loaded = match task.await {
+                        Ok(loaded) => loaded,
+                        Err(e) => {
+                            tracing::error!("fetch task for {source:?} failed: {e}");
+                            crate::action::Loaded {
+                                source,
+                                req_id,
+                                result: Err(format!("internal error in fetch task: {e}")),
+                                partial_error: None,
+                                at: Utc::now(),
+                                retry_after: None,
+                                failed_items: Vec::new(),
+                                jitter: fastrand::f64(),
+                            }
+                        }
+                    };
+                    let _ = tx.send(Action::Loaded(loaded));
+                });
+            }
+            Effect::Schedule { source, after, generation } => {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = tx.send(Action::RefreshDue(source, generation));
+                });
+            }
+            Effect::Save(user) => saver.send(Job::User(user)),
+            Effect::SaveCache => {}
+            Effect::OpenUrl(url) => {
+                let tx = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = open::that_detached(&url) {
+                        tracing::warn!("opening a link of {} bytes failed: {e}", url.len());
+                        let _ = tx.send(Action::OpenFailed(open_failure(&e, &url)));
+                    }
+                });
+            }
+            Effect::Bell => {
+                let mut out = io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+            }
+            Effect::Quit => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open_failure;
+    use std::io;
+
+    #[test]
+    fn a_failed_launcher_is_named_with_its_status_and_the_link_left_out() {
+        let url = format!("https://example.com/{}", "a".repeat(3000));
+        let e = io::Error::other(format!(
+            "Launcher \"xdg-open\" \"{url}\" failed with ExitStatus(unix_wait_status(512))"
+        ));
+        assert_eq!(open_failure(&e, &url), "xdg-open could not open the link (exit status 2)");
+        let e = io::Error::new(io::ErrorKind::NotFound, "No such file or directory (os error 2)");
+        assert!(open_failure(&e, &url).contains("install xdg-utils"));
+        let e = io::Error::other(format!("odd failure for {url}"));
+        let shown = open_failure(&e, &url);
+        assert!(shown.starts_with("the link opener failed: odd failure for <link>"), "{shown}");
+    }
+}
