@@ -318,9 +318,11 @@ fn hostile_state() -> State {
     };
     let fx = update(&mut s, Action::RefreshAll);
     let req = |source: SourceId| common::fetch_id(&fx, source).unwrap();
-    let quote = yahoo::parse_chart(&hostile_chart(), &aaoi(), "yahoo", now()).map_err(|e| e.to_string());
-    let failed: Result<Quote, String> = yahoo::parse_chart(&hostile_chart_error(), &sive(), "yahoo", now())
-        .map_err(|e| format!("yahoo: {e}"));
+    let quote =
+        yahoo::parse_chart(&hostile_chart(), &aaoi(), "yahoo", now()).map_err(|e| e.to_string().into());
+    let failed: Result<Quote, chokepoint::domain::SourceError> =
+        yahoo::parse_chart(&hostile_chart_error(), &sive(), "yahoo", now())
+            .map_err(|e| chokepoint::domain::SourceError::permanent(format!("yahoo: {e}")));
     let outcome = Outcome::from_items(vec![("AAOI".into(), quote), ("SIVE".into(), failed)], None);
     let quotes = Loaded {
         partial_error: outcome.partial_error,
@@ -334,7 +336,7 @@ fn hostile_state() -> State {
     update(&mut s, Action::Loaded(loaded(SourceId::Feed(1), req(SourceId::Feed(1)), atom)));
     let junk = feed::parse_feed(b"\x1b]0;PWNED\x07<html>\x1b[2J</html>", "junk", None)
         .map(Payload::News)
-        .map_err(|e| e.to_string());
+        .map_err(feed::FeedError::into_source_error);
     assert!(junk.is_err());
     update(&mut s, Action::Loaded(loaded(SourceId::Feed(2), req(SourceId::Feed(2)), junk)));
     assert_eq!(s.news.len(), 16, "{:#?}", s.news);

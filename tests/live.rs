@@ -244,7 +244,7 @@ fn news(loaded: &Loaded) -> &[NewsItem] {
 
 fn err(loaded: &Loaded) -> &str {
     match &loaded.result {
-        Err(e) => e,
+        Err(e) => &e.message,
         Ok(p) => panic!("expected an error, got {p:?}"),
     }
 }
@@ -581,7 +581,7 @@ async fn two_tickers_ok_and_one_failing_is_a_partial_result() {
     let mut got: Vec<&str> = qs.iter().map(|q| q.symbol.as_str()).collect();
     got.sort();
     assert_eq!(got, ["AAOI", "SIVE"]);
-    let partial = loaded.partial_error.clone().expect("a partial error");
+    let partial = loaded.partial_error.clone().expect("a partial error").message;
     assert_readable(&partial);
     assert!(partial.contains("LITE") && partial.contains("500"), "{partial}");
     assert!(!partial.contains("AAOI") && !partial.contains("SIVE"), "only the failing ticker: {partial}");

@@ -233,11 +233,11 @@ impl Sim {
         Loaded {
             source,
             req_id: 0,
-            result,
-            partial_error,
+            result: result.map_err(Into::into),
+            partial_error: partial_error.map(Into::into),
             at: self.now,
             retry_after,
-            failed_items,
+            failed_items: failed_items.into_iter().map(|(s, e)| (s, e.into())).collect(),
             jitter: self.rng.f64(),
         }
     }

@@ -276,7 +276,7 @@ fn sources_overlay_lists_ticker_errors_under_quotes_once_and_in_full() {
     let req = fetch_id(&fx, SourceId::Quotes).unwrap();
     let quotes: Vec<_> = s.quotes.values().filter(|q| q.symbol != "SIVE").cloned().collect();
     let mut l = loaded(SourceId::Quotes, req, Ok(Payload::Quotes(quotes)));
-    l.partial_error = Some(format!("SIVE: {err}"));
+    l.partial_error = Some(format!("SIVE: {err}").into());
     l.failed_items = vec![("SIVE".into(), err.into())];
     update_all(&mut s, [Action::Loaded(l), Action::ToggleSources]);
     let out = screen(&s, 120, 40);

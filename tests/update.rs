@@ -259,14 +259,14 @@ fn partial_quote_failures_flag_their_rows_until_they_recover() {
     let Payload::Quotes(qs) = &mut aaoi else { panic!() };
     let aaoi_q = qs.iter().find(|q| q.symbol == "AAOI").unwrap().clone();
     let answers = vec![
-        ("SIVE".to_string(), Err("yahoo: HTTP 500".to_string())),
+        ("SIVE".to_string(), Err("yahoo: HTTP 500".into())),
         ("AAOI".to_string(), Ok(aaoi_q.clone())),
-        ("LITE".to_string(), Err("yahoo: HTTP 500".to_string())),
-        ("COHR".to_string(), Err("yahoo: timed out after 15 s".to_string())),
+        ("LITE".to_string(), Err("yahoo: HTTP 500".into())),
+        ("COHR".to_string(), Err("yahoo: timed out after 15 s".into())),
     ];
     let outcome = Outcome::from_items(answers, None);
     assert_eq!(
-        outcome.partial_error.as_deref(),
+        outcome.partial_error.as_ref().map(|e| e.message.as_str()),
         Some("SIVE, LITE: yahoo: HTTP 500 · COHR: yahoo: timed out after 15 s"),
         "failures are grouped by message"
     );
@@ -291,7 +291,7 @@ fn partial_quote_failures_flag_their_rows_until_they_recover() {
     assert_eq!(s.sources[0].failures, 1);
     // all failing: an error, nothing replaced
     let all_bad = Outcome::from_items(vec![("AAOI".into(), Err("x".into()))], None);
-    assert_eq!(all_bad.result, Err("AAOI: x".to_string()));
+    assert_eq!(all_bad.result.map_err(|e| e.message), Err("AAOI: x".to_string()));
 }
 
 #[test]

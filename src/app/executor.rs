@@ -152,7 +152,7 @@ pub(super) fn perform(
                             crate::action::Loaded {
                                 source,
                                 req_id,
-                                result: Err(format!("internal error in fetch task: {e}")),
+                                result: Err(format!("internal error in fetch task: {e}").into()),
                                 partial_error: None,
                                 at: Utc::now(),
                                 retry_after: None,

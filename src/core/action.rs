@@ -1,7 +1,7 @@
 //! Action: everything that can change the state, user intents and data arrivals (owned data).
 
 use crate::core::domain::Cache;
-use crate::core::domain::{NewsItem, Quote};
+use crate::core::domain::{NewsItem, Quote, SourceError};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 use tui_input::InputRequest;
@@ -59,13 +59,13 @@ pub struct Loaded {
     pub req_id: u64,
     /// Ok with the data, or a one-line error message. Partial results (some quotes failed) come as
     /// Ok with `partial_error` set.
-    pub result: Result<Payload, String>,
-    pub partial_error: Option<String>,
+    pub result: Result<Payload, SourceError>,
+    pub partial_error: Option<SourceError>,
     pub at: DateTime<Utc>,
     /// The server asked us to wait this long (429 / 503 Retry-After).
     pub retry_after: Option<Duration>,
     /// Items of a partial result that failed: (display symbol, message).
-    pub failed_items: Vec<(String, String)>,
+    pub failed_items: Vec<(String, SourceError)>,
     /// Uniform in [0, 1), drawn by the runtime, for full-jitter backoff (keeps `update` pure).
     pub jitter: f64,
 }

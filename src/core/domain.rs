@@ -330,6 +330,60 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// What kind of failure a fetch met, which decides how it is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ErrorKind {
+    /// May pass: a timeout, a refused connection, a 5xx, a 429. Retried with backoff (full
+    /// jitter, never sooner than Retry-After).
+    Transient,
+    /// Will not pass by asking again soon: 404, an unknown symbol, an HTML page where JSON or CSV
+    /// was expected, a source that wants a key. Retried once per refresh interval.
+    Permanent,
+    /// The answer came but could not be read. Retried once per refresh interval.
+    Parse,
+}
+
+/// A fetch's failure as it crosses from the providers into the core: its kind and a message
+/// for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl SourceError {
+    pub fn transient(message: impl Into<String>) -> SourceError {
+        SourceError { kind: ErrorKind::Transient, message: message.into() }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> SourceError {
+        SourceError { kind: ErrorKind::Permanent, message: message.into() }
+    }
+
+    pub fn parse(message: impl Into<String>) -> SourceError {
+        SourceError { kind: ErrorKind::Parse, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A bare message is taken as transient: retrying is the safe default.
+impl From<String> for SourceError {
+    fn from(message: String) -> SourceError {
+        SourceError::transient(message)
+    }
+}
+
+impl From<&str> for SourceError {
+    fn from(message: &str) -> SourceError {
+        SourceError::transient(message)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

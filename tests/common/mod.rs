@@ -56,7 +56,11 @@ pub fn news(id: &str, title: &str, hours_ago: i64) -> NewsItem {
 }
 
 /// A complete answer to request `req_id` at the fixed clock.
-pub fn loaded(source: SourceId, req_id: u64, result: Result<Payload, String>) -> Loaded {
+pub fn loaded(
+    source: SourceId,
+    req_id: u64,
+    result: Result<Payload, chokepoint::domain::SourceError>,
+) -> Loaded {
     Loaded {
         source,
         req_id,

@@ -4,7 +4,7 @@
 use crate::core::action::{Loaded, Payload, SourceId};
 use crate::core::alerts;
 use crate::core::domain::Cache;
-use crate::core::domain::FetchStatus;
+use crate::core::domain::{ErrorKind, FetchStatus};
 use crate::core::effect::Effect;
 use crate::core::state::State;
 use std::time::Duration;
@@ -35,13 +35,18 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
     }
     src.pending = None;
     let ok = loaded.result.is_ok() && loaded.partial_error.is_none();
+    // What the failure was: the error, or for a partial result the partial error's kind.
+    let kind = match (&loaded.result, &loaded.partial_error) {
+        (Err(e), _) | (Ok(_), Some(e)) => Some(e.kind),
+        (Ok(_), None) => None,
+    };
     match loaded.result {
         Ok(payload) => {
             if let Payload::News(items) = &payload {
                 (src.publishers, src.publishers_more) = publishers(items);
             }
             src.status = match loaded.partial_error {
-                Some(message) => FetchStatus::Error { message, at: loaded.at },
+                Some(e) => FetchStatus::Error { message: e.message, at: loaded.at },
                 None => FetchStatus::Ok { at: loaded.at },
             };
             src.last_ok = Some(loaded.at);
@@ -50,10 +55,10 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
                 fx.push(Effect::SaveCache);
             }
         }
-        Err(message) => src.status = FetchStatus::Error { message, at: loaded.at },
+        Err(e) => src.status = FetchStatus::Error { message: e.message, at: loaded.at },
     }
     if loaded.source == SourceId::Quotes {
-        state.quote_errors = loaded.failed_items.into_iter().collect();
+        state.quote_errors = loaded.failed_items.into_iter().map(|(sym, e)| (sym, e.message)).collect();
     }
     if state.demo && ok {
         return; // recorded data: nothing to refresh on a timer (failures still retry)
@@ -69,11 +74,16 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
         src.retry_at = None;
         every
     } else {
-        // While every market is closed, a failing quote source backs off to the closed pace too.
+        // A transient failure backs off with jitter (while every market is closed, to the closed
+        // pace); a permanent or unreadable answer is asked again once per refresh interval.
         src.failures = src.failures.saturating_add(1);
-        let cap = every.max(RETRY_BASE);
-        let delay = backoff(src.failures, RETRY_BASE, cap, loaded.jitter, loaded.retry_after)
-            .max(Duration::from_secs(1));
+        let delay = match kind {
+            Some(ErrorKind::Permanent | ErrorKind::Parse) => {
+                every.max(loaded.retry_after.unwrap_or_default())
+            }
+            _ => backoff(src.failures, RETRY_BASE, every.max(RETRY_BASE), loaded.jitter, loaded.retry_after),
+        }
+        .max(Duration::from_secs(1));
         src.retry_at = chrono::Duration::from_std(delay).ok().map(|d| loaded.at + d);
         delay
     };

@@ -30,6 +30,18 @@ pub enum FeedError {
     Malformed(String),
 }
 
+impl FeedError {
+    /// An empty document or one that is no feed will not change by asking again soon; a
+    /// malformed one could not be read.
+    pub fn into_source_error(self) -> crate::domain::SourceError {
+        use crate::domain::SourceError;
+        match self {
+            FeedError::Empty | FeedError::NotAFeed(_) => SourceError::permanent(self.to_string()),
+            FeedError::Malformed(_) => SourceError::parse(self.to_string()),
+        }
+    }
+}
+
 /// Parse RSS 0.9x/1.0/2.0, Atom or JSON Feed bytes into untagged, sanitized items.
 /// `source_name` names items without a publisher; `content_type` may carry a `charset=`.
 pub fn parse_feed(

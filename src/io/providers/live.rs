@@ -4,6 +4,7 @@
 use super::http::{FetchError, Fetched, Http, HttpConfig};
 use super::{Outcome, stooq, yahoo};
 use crate::config::{Config, FeedSpec};
+use crate::domain::SourceError;
 use crate::domain::{Quote, TickerSpec};
 use chrono::Utc;
 use std::time::Duration;
@@ -47,33 +48,42 @@ impl Live {
         Outcome::from_items(items, retry_after)
     }
 
-    async fn quote(&self, spec: &TickerSpec) -> Result<Quote, (String, Option<Duration>)> {
+    /// A ticker from the primary source, else the fallback. The kind is the fallback's when both
+    /// fail (a permanent "not covered" there must not hide a transient failure of the primary:
+    /// the less permanent of the two wins).
+    async fn quote(&self, spec: &TickerSpec) -> Result<Quote, (SourceError, Option<Duration>)> {
         match self.quote_from(&self.primary, spec).await {
             Ok(q) => Ok(q),
             Err((first, wait)) => match &self.fallback {
-                Some(fb) => self
-                    .quote_from(fb, spec)
-                    .await
-                    .map_err(|(second, _)| (format!("{}: {first}; {fb}: {second}", self.primary), wait)),
+                Some(fb) => self.quote_from(fb, spec).await.map_err(|(second, _)| {
+                    let kind = first.kind.min(second.kind);
+                    let message = format!("{}: {first}; {fb}: {second}", self.primary);
+                    (SourceError { kind, message }, wait)
+                }),
                 None => Err((first, wait)),
             },
         }
     }
 
-    async fn quote_from(&self, source: &str, spec: &TickerSpec) -> Result<Quote, (String, Option<Duration>)> {
-        let fetch_err = |e: FetchError| (e.to_string(), e.retry_after());
+    async fn quote_from(
+        &self,
+        source: &str,
+        spec: &TickerSpec,
+    ) -> Result<Quote, (SourceError, Option<Duration>)> {
+        let fetch_err = |e: FetchError| (fetch_error(&e), e.retry_after());
         if source == "stooq" {
-            let sym = stooq::stooq_symbol(spec)
-                .ok_or_else(|| (stooq::StooqError::NotCovered(spec.symbol.clone()).to_string(), None))?;
+            let sym = stooq::stooq_symbol(spec).ok_or_else(|| {
+                (SourceError::permanent(stooq::StooqError::NotCovered(spec.symbol.clone()).to_string()), None)
+            })?;
             let body = self.http.get(&stooq::quote_url(&self.stooq_base, &sym)).await.map_err(fetch_err)?;
-            stooq::parse_quote(&body.bytes, spec, Utc::now()).map_err(|e| (e.to_string(), None))
+            stooq::parse_quote(&body.bytes, spec, Utc::now()).map_err(|e| (stooq_error(e), None))
         } else {
             let body = self
                 .http
                 .get(&yahoo::chart_url(&self.yahoo_base, spec.provider()))
                 .await
                 .map_err(fetch_err)?;
-            yahoo::parse_chart(&body.bytes, spec, "yahoo", Utc::now()).map_err(|e| (e.to_string(), None))
+            yahoo::parse_chart(&body.bytes, spec, "yahoo", Utc::now()).map_err(|e| (chart_error(e), None))
         }
     }
 
@@ -82,6 +92,33 @@ impl Live {
         self.http
             .get(&spec.url)
             .await
-            .map_err(|e| Outcome { retry_after: e.retry_after(), ..Outcome::from(Err(e.to_string())) })
+            .map_err(|e| Outcome { retry_after: e.retry_after(), ..Outcome::from(Err(fetch_error(&e))) })
+    }
+}
+
+/// An HTTP failure keeps its kind: timeouts, connection trouble, 408/425/429 and 5xx are
+/// transient; other statuses, TLS, a too-large body and a bad URL are permanent.
+fn fetch_error(e: &FetchError) -> SourceError {
+    if e.is_transient() {
+        SourceError::transient(e.to_string())
+    } else {
+        SourceError::permanent(e.to_string())
+    }
+}
+
+/// Yahoo's own error (an unknown symbol) and an HTML page are permanent; the rest could not be read.
+fn chart_error(e: yahoo::ChartError) -> SourceError {
+    match e {
+        yahoo::ChartError::Api(_) | yahoo::ChartError::Html => SourceError::permanent(e.to_string()),
+        _ => SourceError::parse(e.to_string()),
+    }
+}
+
+/// Stooq not covering a symbol, knowing no data for it, or answering with its anti-bot page is
+/// permanent; a CSV it cannot read is a parse failure.
+fn stooq_error(e: stooq::StooqError) -> SourceError {
+    match e {
+        stooq::StooqError::BadCsv(_) => SourceError::parse(e.to_string()),
+        _ => SourceError::permanent(e.to_string()),
     }
 }

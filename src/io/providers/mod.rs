@@ -11,6 +11,7 @@ pub mod yahoo;
 use crate::action::{Loaded, Payload, SourceId};
 use crate::config::{Config, FeedSpec};
 use crate::domain::TickerSpec;
+use crate::domain::{ErrorKind, SourceError};
 use crate::tagging::Tagger;
 use chrono::Utc;
 use std::sync::Arc;
@@ -60,22 +61,23 @@ pub const PARSE_SLOTS: usize = 2;
 
 /// What one fetch produced before it is stamped into a `Loaded`.
 pub struct Outcome {
-    pub result: Result<Payload, String>,
-    pub partial_error: Option<String>,
+    pub result: Result<Payload, SourceError>,
+    pub partial_error: Option<SourceError>,
     pub retry_after: Option<Duration>,
-    /// Items that failed: (display symbol, message).
-    pub failed_items: Vec<(String, String)>,
+    /// Items that failed: (display symbol, why).
+    pub failed_items: Vec<(String, SourceError)>,
 }
 
 impl Outcome {
-    pub fn from(result: Result<Payload, String>) -> Outcome {
+    pub fn from(result: Result<Payload, SourceError>) -> Outcome {
         Outcome { result, partial_error: None, retry_after: None, failed_items: Vec::new() }
     }
 
     /// Combines per-ticker answers: some failing is a partial result, all failing an error. The
-    /// summary groups tickers that failed the same way ("AAOI, LITE: yahoo: HTTP 500 …").
+    /// summary groups tickers that failed the same way ("AAOI, LITE: yahoo: HTTP 500 …"); its
+    /// kind is transient if any failure is (a retry may help those), else the first kind found.
     pub fn from_items(
-        answers: Vec<(String, Result<crate::domain::Quote, String>)>,
+        answers: Vec<(String, Result<crate::domain::Quote, SourceError>)>,
         retry_after: Option<Duration>,
     ) -> Outcome {
         let mut quotes = Vec::new();
@@ -87,17 +89,19 @@ impl Outcome {
             }
         }
         let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
-        for (sym, msg) in &failed_items {
-            match groups.iter_mut().find(|(_, m)| m == msg) {
+        for (sym, e) in &failed_items {
+            let msg = e.message.as_str();
+            match groups.iter_mut().find(|(_, m)| *m == msg) {
                 Some((syms, _)) => syms.push(sym),
-                None => groups.push((vec![sym.as_str()], msg.as_str())),
+                None => groups.push((vec![sym.as_str()], msg)),
             }
         }
         let summary: Vec<String> =
             groups.iter().map(|(syms, msg)| format!("{}: {msg}", syms.join(", "))).collect();
-        let message = (!summary.is_empty()).then(|| summary.join(" · "));
+        let kind = failed_items.iter().map(|(_, e)| e.kind).min().unwrap_or(ErrorKind::Transient);
+        let message = (!summary.is_empty()).then(|| SourceError { kind, message: summary.join(" · ") });
         let result = if quotes.is_empty() && !failed_items.is_empty() {
-            Err(message.clone().unwrap_or_default())
+            Err(message.clone().unwrap_or_else(|| SourceError::transient("")))
         } else {
             Ok(Payload::Quotes(quotes))
         };
@@ -110,7 +114,7 @@ impl Providers {
     /// Runs `parse` and tags its items on the blocking pool once a parse slot is free.
     async fn parse_news(
         &self,
-        parse: impl FnOnce(&Inner) -> Result<Payload, String> + Send + 'static,
+        parse: impl FnOnce(&Inner) -> Result<Payload, SourceError> + Send + 'static,
     ) -> Outcome {
         let Ok(_slot) = self.inner.parse_slots.acquire().await else {
             return Outcome::from(Err("the feed parser pool is closed".into()));
@@ -126,7 +130,7 @@ impl Providers {
         });
         match job.await {
             Ok(result) => Outcome::from(result),
-            Err(e) => Outcome::from(Err(format!("the feed parser failed: {e}"))),
+            Err(e) => Outcome::from(Err(SourceError::transient(format!("the feed parser failed: {e}")))),
         }
     }
 
@@ -152,10 +156,18 @@ impl Providers {
         let outcome = match (&inner.live, source) {
             (None, SourceId::Quotes) => {
                 let (result, partial_error) = demo::quotes(&inner.tickers, Utc::now());
-                Outcome { result, partial_error, retry_after: None, failed_items: Vec::new() }
+                Outcome {
+                    result: result.map_err(SourceError::permanent),
+                    partial_error: partial_error.map(SourceError::permanent),
+                    retry_after: None,
+                    failed_items: Vec::new(),
+                }
             }
             (None, SourceId::Feed(i)) => {
-                self.parse_news(move |inner| demo::news(inner.feeds.get(i), Utc::now())).await
+                self.parse_news(move |inner| {
+                    demo::news(inner.feeds.get(i), Utc::now()).map_err(SourceError::permanent)
+                })
+                .await
             }
             (Some(live), SourceId::Quotes) => live.quotes(&inner.tickers).await,
             (Some(live), SourceId::Feed(i)) => match inner.feeds.get(i) {
@@ -165,13 +177,13 @@ impl Providers {
                             let name = inner.feeds.get(i).map_or("", |f| f.name.as_str());
                             feed::parse_feed(&body.bytes, name, body.content_type.as_deref())
                                 .map(Payload::News)
-                                .map_err(|e| e.to_string())
+                                .map_err(feed::FeedError::into_source_error)
                         })
                         .await
                     }
                     Err(failed) => failed,
                 },
-                None => Outcome::from(Err("unknown feed".into())),
+                None => Outcome::from(Err(SourceError::permanent("unknown feed"))),
             },
         };
         Loaded {

@@ -1,0 +1,142 @@
+//! Errors keep their kind across the provider boundary (a loopback server, no internet): Yahoo's
+//! plain-text 429 with Retry-After and a 5xx are transient, an unknown symbol (404 with Yahoo's
+//! error object) and Stooq's anti-bot interstitial (HTTP 200, HTML) are permanent, a garbled body
+//! is a parse failure. The reducer backs a transient failure off with jitter and asks again for a
+//! permanent one once per refresh interval, its reason kept on screen.
+
+mod common;
+
+use chokepoint::action::{Action, Loaded, SourceId};
+use chokepoint::config;
+use chokepoint::domain::{ErrorKind, FetchStatus, SourceError};
+use chokepoint::effect::Effect;
+use chokepoint::providers::Providers;
+use chokepoint::update::update;
+use common::*;
+use std::time::Duration;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const YAHOO_429: &[u8] = include_bytes!("fixtures/quotes/yahoo-429.txt");
+const YAHOO_UNKNOWN: &[u8] = include_bytes!("fixtures/quotes/yahoo-chart-unknown.json");
+const STOOQ_PAGE: &[u8] = include_bytes!("fixtures/quotes/stooq-interstitial.html");
+
+fn ticker(symbol: &str) -> String {
+    format!("[[tickers]]\nsymbol = \"{symbol}\"\nname = \"{symbol} Inc\"\ncurrency = \"USD\"\n")
+}
+
+async fn fetch_quotes(server: &MockServer, fallback: &str, symbol: &str) -> Loaded {
+    let base = server.uri();
+    let text = format!(
+        "[quotes]\nsource = \"yahoo\"\nbase_url = \"{base}\"\nfallback = \"{fallback}\"\nstooq_base_url = \"{base}\"\n{}",
+        ticker(symbol)
+    );
+    let cfg = config::parse(&text, "errors.toml").expect("config");
+    Providers::new(&cfg, false).expect("providers").fetch(SourceId::Quotes, 1).await
+}
+
+fn error(loaded: &Loaded) -> &SourceError {
+    match &loaded.result {
+        Err(e) => e,
+        Ok(p) => panic!("expected an error, got {p:?}"),
+    }
+}
+
+#[tokio::test]
+async fn yahoo_429_in_plain_text_is_transient_with_its_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v8/finance/chart/AAOI"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "30").set_body_bytes(YAHOO_429))
+        .mount(&server)
+        .await;
+    let loaded = fetch_quotes(&server, "none", "AAOI").await;
+    let e = error(&loaded);
+    assert_eq!(e.kind, ErrorKind::Transient, "{e:?}");
+    assert!(e.message.contains("429"), "{e:?}");
+    assert_eq!(loaded.retry_after, Some(Duration::from_secs(30)));
+}
+
+#[tokio::test]
+async fn an_unknown_symbol_is_permanent_and_a_5xx_transient() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v8/finance/chart/NOPE"))
+        .respond_with(ResponseTemplate::new(404).set_body_bytes(YAHOO_UNKNOWN))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v8/finance/chart/BUSY"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let e = error(&fetch_quotes(&server, "none", "NOPE").await).clone();
+    assert_eq!(e.kind, ErrorKind::Permanent, "{e:?}");
+    let e = error(&fetch_quotes(&server, "none", "BUSY").await).clone();
+    assert_eq!(e.kind, ErrorKind::Transient, "{e:?}");
+}
+
+#[tokio::test]
+async fn stooq_interstitial_is_a_permanent_error_that_says_what_it_is() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v8/finance/chart/AAOI"))
+        .respond_with(ResponseTemplate::new(404).set_body_bytes(YAHOO_UNKNOWN))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/q/l/"))
+        .respond_with(
+            ResponseTemplate::new(200).insert_header("content-type", "text/html").set_body_bytes(STOOQ_PAGE),
+        )
+        .mount(&server)
+        .await;
+    let e = error(&fetch_quotes(&server, "stooq", "AAOI").await).clone();
+    assert_eq!(e.kind, ErrorKind::Permanent, "{e:?}");
+    assert!(e.message.contains("stooq sent an HTML page") && e.message.contains("anti-bot"), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_garbled_answer_is_a_parse_failure() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v8/finance/chart/AAOI"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_bytes(&b"{\"chart\": {\"result\": [{\"meta\": 7"[..]),
+        )
+        .mount(&server)
+        .await;
+    let e = error(&fetch_quotes(&server, "none", "AAOI").await).clone();
+    assert_eq!(e.kind, ErrorKind::Parse, "{e:?}");
+}
+
+fn scheduled(fx: &[Effect], source: SourceId) -> Duration {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Schedule { source: s, after, .. } if *s == source => Some(*after),
+            _ => None,
+        })
+        .expect("a schedule")
+}
+
+#[test]
+fn a_permanent_failure_is_asked_again_once_per_refresh_interval_and_stays_visible() {
+    let mut s = state();
+    let every = s.sources.iter().find(|x| x.id == SourceId::Feed(0)).map(|x| x.every).unwrap();
+    let mut delays = Vec::new();
+    for _ in 0..4 {
+        let fx = update(&mut s, Action::RefreshAll);
+        let req = fetch_id(&fx, SourceId::Feed(0)).unwrap();
+        let err = SourceError::permanent("HTTP 404 Not Found");
+        let fx = update(&mut s, Action::Loaded(loaded(SourceId::Feed(0), req, Err(err))));
+        delays.push(scheduled(&fx, SourceId::Feed(0)));
+    }
+    assert!(delays.iter().all(|d| *d == every), "{delays:?} vs the interval {every:?}");
+    let src = s.sources.iter().find(|x| x.id == SourceId::Feed(0)).unwrap();
+    assert!(matches!(&src.status, FetchStatus::Error { message, .. } if message.contains("404")));
+    // A transient failure backs off from seconds instead.
+    let fx = update(&mut s, Action::RefreshAll);
+    let req = fetch_id(&fx, SourceId::Feed(1)).unwrap();
+    let fx = update(&mut s, Action::Loaded(loaded(SourceId::Feed(1), req, Err("timed out".into()))));
+    assert!(scheduled(&fx, SourceId::Feed(1)) < every, "{:?}", scheduled(&fx, SourceId::Feed(1)));
+}
