@@ -400,7 +400,7 @@ async fn the_new_quotes_market_state_sets_the_refresh_pace() {
 // 2. Errors
 
 #[tokio::test]
-async fn http_and_body_errors_become_readable_statuses_with_backoff() {
+async fn http_and_body_errors_become_readable_statuses_retried_by_kind() {
     let mut garbage: Vec<u8> = (0u32..4096).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     garbage[..4].copy_from_slice(b"\x00\x1b[2");
     let cases: Vec<(&str, ResponseTemplate, &[&str])> = vec![
@@ -440,16 +440,29 @@ async fn http_and_body_errors_become_readable_statuses_with_backoff() {
         assert!(h.state.quotes.is_empty(), "{case}");
         assert!(!fx.contains(&Effect::SaveCache), "{case}: nothing to cache");
         assert_eq!(h.failures(SourceId::Quotes), 1, "{case}");
-        // Full-jitter backoff: first retry within (0, 2 x 5 s], clamped to >= 1 s.
+        let kind = match &loaded.result {
+            Err(e) => e.kind,
+            Ok(_) => unreachable!(),
+        };
         let first = scheduled(&fx, SourceId::Quotes);
-        assert!(first >= Duration::from_secs(1) && first <= Duration::from_secs(10), "{case}: {first:?}");
-
-        // The second failure in a row waits longer (same jitter: the ceiling doubled).
         h.refresh();
         let (_, fx) = h.load(SourceId::Quotes).await;
         assert_eq!(h.failures(SourceId::Quotes), 2, "{case}");
         let second = scheduled(&fx, SourceId::Quotes);
-        assert!(second > first && second < config.quotes_every, "{case}: {first:?} then {second:?}");
+        if kind == chokepoint::domain::ErrorKind::Transient {
+            // Full-jitter backoff: first retry within (0, 2 x 5 s], clamped to >= 1 s; the second
+            // failure in a row waits longer (same jitter: the ceiling doubled).
+            assert!(first >= Duration::from_secs(1) && first <= Duration::from_secs(10), "{case}: {first:?}");
+            assert!(second > first && second < config.quotes_every, "{case}: {first:?} then {second:?}");
+        } else {
+            // Permanent or unreadable: asked again once per refresh interval (the trading or the
+            // closed-market one, as the calendar says), never sooner.
+            let intervals = [config.quotes_every, config.quotes_closed_every];
+            assert!(
+                intervals.contains(&first) && intervals.contains(&second),
+                "{case}: {first:?}, {second:?}"
+            );
+        }
     }
 }
 
@@ -694,7 +707,8 @@ async fn news_feeds_in_several_charsets_are_parsed_tagged_and_merged() {
         let fx = h.apply(loaded);
         let after = scheduled(&fx, source);
         if source == SourceId::Feed(4) {
-            assert!(after <= Duration::from_secs(10), "broken feed retries with backoff: {after:?}");
+            // An HTML page is no feed: a permanent error, asked again at the news interval.
+            assert_eq!(after, config.news_every, "broken feed: {after:?}");
         } else {
             assert_eq!(after, config.news_every, "{source:?}");
         }
