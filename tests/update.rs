@@ -646,3 +646,25 @@ fn the_runtime_sets_read_only_through_an_action() {
     let fx = apply(&mut s, [Action::Focus(Pane::Catalysts), Action::ToggleCatalyst]);
     assert!(!fx.iter().any(|e| matches!(e, Effect::Save(_))), "{fx:?}");
 }
+
+#[test]
+fn a_restored_cache_is_shown_newest_first_and_capped_even_if_edited() {
+    let mut s = state();
+    s.history_cap = 3;
+    let items =
+        vec![news("b", "Two hours old", 2), news("d", "Four hours old", 4), news("a", "One hour old", 1), {
+            let mut undated = news("u", "Undated", 0);
+            undated.published = None;
+            undated
+        }];
+    let cache = chokepoint::domain::Cache {
+        version: chokepoint::domain::Cache::VERSION,
+        saved_at: Some(now()),
+        quotes: Vec::new(),
+        news: items,
+    };
+    update(&mut s, Action::Restore(cache));
+    let ids: Vec<&str> = s.news.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b", "d"]);
+    assert!(s.stale_news);
+}

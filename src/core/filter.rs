@@ -326,9 +326,10 @@ pub struct Folded {
 
 impl Folded {
     pub fn new(item: &NewsItem) -> Folded {
-        let mut text: String = item.title.chars().flat_map(fold).collect();
+        let mut text = String::with_capacity(item.title.len() + item.source.len());
+        fold_into(&item.title, &mut text);
         let split = text.len();
-        text.extend(item.source.chars().flat_map(fold));
+        fold_into(&item.source, &mut text);
         Folded { text: text.into_boxed_str(), split }
     }
 
@@ -360,6 +361,15 @@ impl Kind {
                     || item.tickers.iter().any(|t| ticker.equals(t))
             }
         }
+    }
+}
+
+/// Appends the case fold of `text` to `out` ([`fold`] per char; ASCII text takes a fast path).
+fn fold_into(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.extend(text.chars().flat_map(fold));
     }
 }
 

@@ -89,12 +89,7 @@ impl History {
         }
         // Stable: equal dates keep history order, then arrival order.
         let mut order: Vec<usize> = (0..self.items.len()).collect();
-        order.sort_by(|&a, &b| match (self.items[a].published, self.items[b].published) {
-            (Some(x), Some(y)) => y.cmp(&x),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        });
+        order.sort_by(|&a, &b| newest_first(&self.items[a], &self.items[b]));
         order.truncate(cap);
         let fresh = order.iter().filter(|&&i| i >= old).count();
         if order.len() != self.items.len() || order.iter().enumerate().any(|(at, &i)| at != i) {
@@ -161,6 +156,16 @@ fn fill_date(kept: &mut NewsItem, dup: &NewsItem) {
     }
 }
 
+/// History order: newest first, undated last (use with a stable sort).
+pub fn newest_first(a: &NewsItem, b: &NewsItem) -> std::cmp::Ordering {
+    match (a.published, b.published) {
+        (Some(x), Some(y)) => y.cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    }
+}
+
 /// The title without a trailing ` - <source>` (Google News appends the publisher to every title).
 pub fn strip_publisher<'a>(title: &'a str, source: &str) -> &'a str {
     let base = title.trim();
@@ -181,11 +186,18 @@ pub fn strip_publisher<'a>(title: &'a str, source: &str) -> &'a str {
 pub fn normalize_title(title: &str, source: &str) -> String {
     let base = strip_publisher(title, source);
     let mut out = String::with_capacity(base.len());
-    for c in base.chars().flat_map(char::to_lowercase) {
+    let mut push = |c: char| {
         if c.is_alphanumeric() {
             out.push(c);
         } else if !out.is_empty() && !out.ends_with(' ') {
             out.push(' ');
+        }
+    };
+    for c in base.chars() {
+        if c.is_ascii() {
+            push(c.to_ascii_lowercase()); // what to_lowercase gives, without the table lookup
+        } else {
+            c.to_lowercase().for_each(&mut push);
         }
     }
     if out.ends_with(' ') {

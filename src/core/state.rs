@@ -299,6 +299,26 @@ impl State {
         self.prune_read_marks()
     }
 
+    /// Last session's headlines into an empty history: they were deduplicated when they arrived,
+    /// so only the order (newest first, undated last) and the cap are checked, which keeps the
+    /// start-up restore of a full history cheap. Otherwise as [`State::merge_news`].
+    pub fn restore_news(&mut self, mut items: Vec<NewsItem>) -> bool {
+        if !self.news.is_empty() {
+            return self.merge_news(items);
+        }
+        for item in &mut items {
+            if item.published.is_some_and(|p| p > self.now) {
+                item.published = Some(self.now);
+            }
+        }
+        items.sort_by(crate::core::history::newest_first);
+        items.truncate(self.history_cap);
+        self.news = History::from_items(items);
+        self.evidence = evidence::Index::build(&self.news);
+        self.refilter_keeping(None);
+        self.prune_read_marks()
+    }
+
     /// Read marks follow the history: once it is full, a mark whose headline is no longer in it
     /// (pushed out by newer ones) is dropped, so the set never outgrows the history. A history
     /// that is not full yet (a first start, a lost cache) drops nothing.

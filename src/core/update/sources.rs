@@ -136,7 +136,7 @@ pub(super) fn restore(state: &mut State, cache: Cache) {
     }
     if !cache.news.is_empty() && state.news.is_empty() {
         // Pruned read marks are saved with the next change.
-        state.merge_news(cache.news);
+        state.restore_news(cache.news);
         state.stale_news = true;
     }
 }
