@@ -271,10 +271,7 @@ pub fn set_catalyst(
     done: bool,
     note: Option<&str>,
 ) -> Result<String, Failure> {
-    if !config.catalysts.iter().any(|c| c.id == id) {
-        let ids: Vec<&str> = config.catalysts.iter().map(|c| c.id.as_str()).collect();
-        return Err(Failure::new(2, format!("unknown catalyst `{id}` (known: {})", ids.join(", "))));
-    }
+    known(&config.catalysts, "catalyst", id)?;
     let (store, mut user) =
         crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
     if user.catalysts.get(id).is_some_and(|r| r.done) == done {
@@ -297,10 +294,7 @@ pub fn set_catalyst(
 /// `chokepoint catalyst note ID TEXT`: sets (or with an empty TEXT clears) the note on the
 /// catalyst's last change, as `n` does in the TUI.
 pub fn note_catalyst(config: &Config, state_file: &Path, id: &str, text: &str) -> Result<String, Failure> {
-    if !config.catalysts.iter().any(|c| c.id == id) {
-        let ids: Vec<&str> = config.catalysts.iter().map(|c| c.id.as_str()).collect();
-        return Err(Failure::new(2, format!("unknown catalyst `{id}` (known: {})", ids.join(", "))));
-    }
+    known(&config.catalysts, "catalyst", id)?;
     let (store, mut user) =
         crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
     if user.note_last_change(id, text).is_none() {
@@ -316,12 +310,18 @@ pub fn note_catalyst(config: &Config, state_file: &Path, id: &str, text: &str) -
     Ok(format!("{id}: note {}", if cleared { "cleared" } else { "set" }))
 }
 
+/// `id` names one of `items`, or exit 2 listing the ids there are.
+fn known(items: &[crate::domain::ThesisItem], kind: &str, id: &str) -> Result<(), Failure> {
+    if items.iter().any(|c| c.id == id) {
+        return Ok(());
+    }
+    let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();
+    Err(Failure::new(2, format!("unknown {kind} `{id}` (known: {})", ids.join(", "))))
+}
+
 /// `chokepoint risk level ID LEVEL`.
 pub fn set_risk(config: &Config, state_file: &Path, id: &str, level: &str) -> Result<String, Failure> {
-    if !config.risks.iter().any(|r| r.id == id) {
-        let ids: Vec<&str> = config.risks.iter().map(|r| r.id.as_str()).collect();
-        return Err(Failure::new(2, format!("unknown risk `{id}` (known: {})", ids.join(", "))));
-    }
+    known(&config.risks, "risk", id)?;
     let level = RiskLevel::parse(level)
         .ok_or_else(|| Failure::new(2, format!("unknown level `{level}` (watch, elevated, materialized)")))?;
     let (store, mut user) =
