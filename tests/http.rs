@@ -530,3 +530,100 @@ fn retry_after_http_dates() {
     assert_eq!(parse_retry_after("Wed, 32 Oct 2015 07:28:00 GMT", now), None);
     assert_eq!(parse_retry_after("21 Oct 2015", now), None);
 }
+
+/// What a counting server saw: the most connections open at once and the most requests being
+/// answered at once.
+#[derive(Default)]
+struct Seen {
+    open: std::sync::atomic::AtomicUsize,
+    max_open: std::sync::atomic::AtomicUsize,
+    busy: std::sync::atomic::AtomicUsize,
+    max_busy: std::sync::atomic::AtomicUsize,
+    served: std::sync::atomic::AtomicUsize,
+}
+
+fn bump(now: &std::sync::atomic::AtomicUsize, max: &std::sync::atomic::AtomicUsize) {
+    use std::sync::atomic::Ordering::SeqCst;
+    let n = now.fetch_add(1, SeqCst) + 1;
+    max.fetch_max(n, SeqCst);
+}
+
+/// A keep-alive HTTP/1.1 server on 127.0.0.1 that answers each request after `delay` and counts
+/// connections and requests in flight into `seen`. Returns its base URL.
+async fn counting_server(seen: std::sync::Arc<Seen>, delay: Duration) -> String {
+    use std::sync::atomic::Ordering::SeqCst;
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                bump(&seen.open, &seen.max_open);
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                'conn: loop {
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match sock.read(&mut buf).await {
+                            Ok(0) | Err(_) => break 'conn,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    head.clear();
+                    bump(&seen.busy, &seen.max_busy);
+                    tokio::time::sleep(delay).await;
+                    seen.busy.fetch_sub(1, SeqCst);
+                    seen.served.fetch_add(1, SeqCst);
+                    let reply = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok";
+                    if sock.write_all(reply).await.is_err() {
+                        break;
+                    }
+                }
+                seen.open.fetch_sub(1, SeqCst);
+            });
+        }
+    });
+    format!("http://{addr}/")
+}
+
+#[tokio::test]
+async fn requests_are_capped_at_two_per_host_and_six_in_all() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let http = http();
+    let mut hosts = Vec::new();
+    for _ in 0..5 {
+        let seen = std::sync::Arc::new(Seen::default());
+        let base = counting_server(seen.clone(), Duration::from_millis(60)).await;
+        hosts.push((seen, base));
+    }
+    // 20 requests to each of five hosts at once, as 50 tickers and 50 feeds would ask.
+    let mut jobs = Vec::new();
+    for (_, base) in &hosts {
+        for i in 0..20 {
+            let (http, url) = (http.clone(), format!("{base}q{i}"));
+            jobs.push(tokio::spawn(async move { http.get(&url).await }));
+        }
+    }
+    let all_seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let peak = all_seen.clone();
+    let watch = {
+        let hosts: Vec<_> = hosts.iter().map(|(s, _)| s.clone()).collect();
+        tokio::spawn(async move {
+            loop {
+                let busy: usize = hosts.iter().map(|s| s.busy.load(SeqCst)).sum();
+                peak.fetch_max(busy, SeqCst);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+    };
+    for job in jobs {
+        assert!(job.await.expect("task").is_ok());
+    }
+    watch.abort();
+    for (seen, base) in &hosts {
+        assert_eq!(seen.served.load(SeqCst), 20, "{base}");
+        assert!(seen.max_busy.load(SeqCst) <= 2, "{base}: {} at once", seen.max_busy.load(SeqCst));
+        assert!(seen.max_open.load(SeqCst) <= 2, "{base}: {} connections", seen.max_open.load(SeqCst));
+    }
+    let peak = all_seen.load(SeqCst);
+    assert!((2..=6).contains(&peak), "{peak} requests in flight across hosts");
+}

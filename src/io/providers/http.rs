@@ -10,6 +10,7 @@ use reqwest::{StatusCode, Url, redirect};
 use std::error::Error as StdError;
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Most redirects followed by one GET.
@@ -100,13 +101,36 @@ impl FetchError {
     }
 }
 
-/// The HTTP client; cheap to clone (shares one connection pool).
+/// At most this many requests are in flight at once, in all; the rest wait their turn.
+pub const MAX_IN_FLIGHT: usize = 6;
+/// At most this many requests are in flight to one host (name and port) at once.
+pub const MAX_PER_HOST: usize = 2;
+
+/// Slots for requests in flight, overall and per host. Waiting for a slot does not count toward
+/// a request's timeout.
+struct Budget {
+    all: tokio::sync::Semaphore,
+    hosts: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
+}
+
+impl Budget {
+    fn host(&self, key: &str) -> Arc<tokio::sync::Semaphore> {
+        let mut hosts = self.hosts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        hosts
+            .entry(key.to_string())
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(MAX_PER_HOST)))
+            .clone()
+    }
+}
+
+/// The HTTP client; cheap to clone (shares one connection pool and one request budget).
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
     connect_timeout: Duration,
     total_timeout: Duration,
     max_body: usize,
+    budget: Arc<Budget>,
 }
 
 impl fmt::Debug for Http {
@@ -137,6 +161,7 @@ impl Http {
             .connect_timeout(cfg.connect_timeout)
             .timeout(cfg.total_timeout)
             .redirect(policy)
+            .pool_max_idle_per_host(MAX_PER_HOST)
             .gzip(true)
             .build()
             .map_err(|e| FetchError::Tls(detail(&format!("client setup failed: {}", chain_text(&e)))))?;
@@ -145,6 +170,10 @@ impl Http {
             connect_timeout: cfg.connect_timeout,
             total_timeout: cfg.total_timeout,
             max_body: cfg.max_body,
+            budget: Arc::new(Budget {
+                all: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
+                hosts: std::sync::Mutex::default(),
+            }),
         })
     }
 
@@ -153,6 +182,13 @@ impl Http {
     /// if Content-Length says so up front); non-2xx -> `Status` with Retry-After parsed.
     pub async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
         let url = check_url(url)?;
+        // A slot for the host first, then one of all: a request waiting on a busy host never
+        // holds a slot another host could use. The semaphores are never closed.
+        let key =
+            format!("{}:{}", url.host_str().unwrap_or_default(), url.port_or_known_default().unwrap_or(0));
+        let host = self.budget.host(&key);
+        let _host_slot = host.acquire().await.ok();
+        let _slot = self.budget.all.acquire().await.ok();
         match tokio::time::timeout(self.total_timeout, self.attempt(url)).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(self.total_timeout)),
