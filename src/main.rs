@@ -269,7 +269,11 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
         notices: opened.notices,
     };
     let rt = runtime_builder()?;
-    rt.block_on(runtime::run(launch)).map_err(|e| Failure::new(1, format!("terminal error: {e}")))
+    let result = rt.block_on(runtime::run(launch));
+    // Quit means quit: fetches, timers and feed parses still running are abandoned, not waited
+    // for (the state was saved before `run` returned).
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    result.map_err(|e| Failure::new(1, format!("terminal error: {e}")))
 }
 
 /// Logs go to `<data_dir>/chokepoint.log`, never to the screen. `CHOKEPOINT_LOG` sets the level.

@@ -131,3 +131,49 @@ fn a_dead_network_shows_the_error_and_keys_still_work() {
     app.send("q");
     assert!(app.wait_exit_within(Duration::from_secs(5)).success());
 }
+
+/// A server on 127.0.0.1 that answers every request with a small RSS document and closes.
+fn feed_server() -> SocketAddr {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let body = "<rss version=\"2.0\"><channel><title>t</title><item><title>CPO news</title></item></channel></rss>";
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    addr
+}
+
+#[test]
+fn quitting_does_not_wait_for_feed_parses_in_progress() {
+    let home = tempfile::tempdir().unwrap();
+    let addr = feed_server();
+    let config = write_config(home.path(), &format!("http://{addr}"));
+    // Every feed parse holds its thread for 20 s, as a pathological document would.
+    let mut app = App::start_with_env(
+        home.path(),
+        &["--config", config.to_str().unwrap()],
+        &[("CHOKEPOINT_TEST_SLOW_PARSE", "20000")],
+    );
+    app.wait_for_within("Catalysts 0/7", GENEROUS);
+    std::thread::sleep(Duration::from_millis(1500)); // the feeds have arrived and parse
+    let asked = Instant::now();
+    app.send("q");
+    assert!(app.wait_exit_within(Duration::from_secs(10)).success());
+    let took = asked.elapsed();
+    assert!(took < Duration::from_secs(5), "quit took {took:?}: it waited for the parses");
+}
