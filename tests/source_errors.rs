@@ -140,3 +140,44 @@ fn a_permanent_failure_is_asked_again_once_per_refresh_interval_and_stays_visibl
     let fx = update(&mut s, Action::Loaded(loaded(SourceId::Feed(1), req, Err("timed out".into()))));
     assert!(scheduled(&fx, SourceId::Feed(1)) < every, "{:?}", scheduled(&fx, SourceId::Feed(1)));
 }
+
+#[tokio::test]
+async fn an_unchanged_feed_answers_304_to_a_conditional_get_and_costs_no_parse() {
+    use chokepoint::action::Payload;
+    use wiremock::matchers::{header, header_exists};
+    let server = MockServer::start().await;
+    let feed = "<rss version=\"2.0\"><channel><title>t</title><item><title>CPO ramps</title>\
+                <guid>g1</guid></item></channel></rss>";
+    Mock::given(method("GET"))
+        .and(path("/feed"))
+        .and(header("if-none-match", "\"v1\""))
+        .and(header_exists("if-modified-since"))
+        .respond_with(ResponseTemplate::new(304))
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/feed"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("etag", "\"v1\"")
+                .insert_header("last-modified", "Wed, 02 Dec 2026 18:00:00 GMT")
+                .set_body_string(feed),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let base = server.uri();
+    let text = format!(
+        "[quotes]\nsource = \"yahoo\"\nbase_url = \"{base}\"\nfallback = \"none\"\n{}[[feeds]]\nname = \"f\"\nurl = \"{base}/feed\"\n",
+        ticker("AAOI")
+    );
+    let cfg = config::parse(&text, "cond.toml").expect("config");
+    let providers = Providers::new(&cfg, false).expect("providers");
+    let first = providers.fetch(SourceId::Feed(0), 1).await;
+    assert!(matches!(&first.result, Ok(Payload::News(n)) if n.len() == 1), "{:?}", first.result);
+    let second = providers.fetch(SourceId::Feed(0), 2).await;
+    assert!(matches!(&second.result, Ok(Payload::News(n)) if n.is_empty()), "{:?}", second.result);
+    // The expectations (one full answer, one 304) are checked when the server drops.
+}

@@ -668,3 +668,16 @@ fn a_restored_cache_is_shown_newest_first_and_capped_even_if_edited() {
     assert_eq!(ids, ["a", "b", "d"]);
     assert!(s.stale_news);
 }
+
+#[test]
+fn an_unchanged_feed_keeps_the_publishers_it_had() {
+    let mut s = state();
+    let mut item = news("a", "A headline", 1);
+    item.source = "Reuters".into();
+    deliver(&mut s, SourceId::Feed(0), Payload::News(vec![item]));
+    // A 304 arrives as an empty answer.
+    deliver(&mut s, SourceId::Feed(0), Payload::News(Vec::new()));
+    let src = s.sources.iter().find(|x| x.id == SourceId::Feed(0)).unwrap();
+    assert_eq!(src.publishers, ["Reuters"]);
+    assert_eq!(s.news.len(), 1);
+}

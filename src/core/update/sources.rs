@@ -42,7 +42,10 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
     };
     match loaded.result {
         Ok(payload) => {
-            if let Payload::News(items) = &payload {
+            // An empty answer (a 304: nothing changed) leaves the publishers as they were.
+            if let Payload::News(items) = &payload
+                && !items.is_empty()
+            {
                 (src.publishers, src.publishers_more) = publishers(items);
             }
             src.status = match loaded.partial_error {

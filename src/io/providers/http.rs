@@ -51,7 +51,27 @@ impl Default for HttpConfig {
 pub struct Fetched {
     pub bytes: Vec<u8>,
     pub content_type: Option<String>,
+    /// What to send next time for a conditional GET.
+    pub validators: Validators,
+    /// The server answered 304 to a conditional GET: nothing changed, `bytes` is empty.
+    pub not_modified: bool,
 }
+
+/// A response's `ETag` and `Last-Modified`, sent back as `If-None-Match` / `If-Modified-Since`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// Longest validator kept (a server's ETag is normally a few dozen bytes).
+const VALIDATOR_MAX: usize = 256;
 
 /// Why one attempt failed. `Display` is a single user-readable line of at most 160 characters.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -181,6 +201,12 @@ impl Http {
     /// the body chunk by chunk and stops with `TooLarge` as soon as it exceeds `max_body` (also
     /// if Content-Length says so up front); non-2xx -> `Status` with Retry-After parsed.
     pub async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
+        self.get_if(url, None).await
+    }
+
+    /// [`Http::get`], conditional on `since` (the validators of the last answer): a 304 is
+    /// `Ok` with `not_modified` set and no body.
+    pub async fn get_if(&self, url: &str, since: Option<&Validators>) -> Result<Fetched, FetchError> {
         let url = check_url(url)?;
         // A slot for the host first, then one of all: a request waiting on a busy host never
         // holds a slot another host could use. The semaphores are never closed.
@@ -189,17 +215,30 @@ impl Http {
         let host = self.budget.host(&key);
         let _host_slot = host.acquire().await.ok();
         let _slot = self.budget.all.acquire().await.ok();
-        match tokio::time::timeout(self.total_timeout, self.attempt(url)).await {
+        match tokio::time::timeout(self.total_timeout, self.attempt(url, since)).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(self.total_timeout)),
         }
     }
 
-    async fn attempt(&self, url: Url) -> Result<Fetched, FetchError> {
+    async fn attempt(&self, url: Url, since: Option<&Validators>) -> Result<Fetched, FetchError> {
         let host = url.host_str().unwrap_or_default().to_string();
         let is_https = url.scheme() == "https";
-        let mut resp = self.client.get(url).send().await.map_err(|e| self.classify(&e, &host, is_https))?;
+        let mut request = self.client.get(url);
+        if let Some(v) = since {
+            if let Some(etag) = &v.etag {
+                request = request.header(reqwest::header::IF_NONE_MATCH, etag.as_str());
+            }
+            if let Some(date) = &v.last_modified {
+                request = request.header(reqwest::header::IF_MODIFIED_SINCE, date.as_str());
+            }
+        }
+        let mut resp = request.send().await.map_err(|e| self.classify(&e, &host, is_https))?;
         let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED && since.is_some() {
+            let validators = since.cloned().unwrap_or_default();
+            return Ok(Fetched { bytes: Vec::new(), content_type: None, validators, not_modified: true });
+        }
         if !status.is_success() {
             let retry_after =
                 if matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
@@ -215,11 +254,18 @@ impl Http {
         if resp.content_length().is_some_and(|len| len > self.max_body as u64) {
             return Err(FetchError::TooLarge { limit: self.max_body });
         }
-        let content_type = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .filter(|v| v.len() <= VALIDATOR_MAX)
+                .map(str::to_string)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let validators = Validators {
+            etag: header(reqwest::header::ETAG),
+            last_modified: header(reqwest::header::LAST_MODIFIED),
+        };
         let mut bytes = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify_body(&e))? {
             if bytes.len() + chunk.len() > self.max_body {
@@ -227,7 +273,7 @@ impl Http {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(Fetched { bytes, content_type })
+        Ok(Fetched { bytes, content_type, validators, not_modified: false })
     }
 
     /// Sorts a failure before the response headers arrived.

@@ -1,7 +1,7 @@
 //! Live sources over HTTP: Yahoo chart quotes with a per-ticker fallback source (Stooq), and news
 //! feeds. One attempt per call; `update` schedules retries with backoff.
 
-use super::http::{FetchError, Fetched, Http, HttpConfig};
+use super::http::{FetchError, Fetched, Http, HttpConfig, Validators};
 use super::{Outcome, stooq, yahoo};
 use crate::config::{Config, FeedSpec};
 use crate::domain::SourceError;
@@ -11,6 +11,8 @@ use std::time::Duration;
 
 pub struct Live {
     http: Http,
+    /// Each feed's last `ETag` / `Last-Modified`, by URL, for conditional GETs.
+    validators: std::sync::Mutex<std::collections::HashMap<String, Validators>>,
     primary: String,
     fallback: Option<String>,
     yahoo_base: String,
@@ -22,6 +24,7 @@ impl Live {
         let http = Http::new(HttpConfig::default()).map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Live {
             http,
+            validators: std::sync::Mutex::default(),
             primary: config.quote_source.clone(),
             fallback: (config.quote_fallback != "none").then(|| config.quote_fallback.clone()),
             yahoo_base: config.quote_base_url.clone(),
@@ -88,11 +91,28 @@ impl Live {
     }
 
     /// One feed's raw bytes and Content-Type (which may carry a `charset=`), or the failed outcome.
+    /// Conditional: the validators of the feed's last answer go with the request, so an unchanged
+    /// feed answers 304 (`not_modified`) and costs no download and no parse.
     pub async fn feed_body(&self, spec: &FeedSpec) -> Result<Fetched, Outcome> {
-        self.http
-            .get(&spec.url)
+        let since = self.known_validators().get(&spec.url).cloned();
+        let fetched = self
+            .http
+            .get_if(&spec.url, since.as_ref())
             .await
-            .map_err(|e| Outcome { retry_after: e.retry_after(), ..Outcome::from(Err(fetch_error(&e))) })
+            .map_err(|e| Outcome { retry_after: e.retry_after(), ..Outcome::from(Err(fetch_error(&e))) })?;
+        if !fetched.not_modified {
+            let mut known = self.known_validators();
+            if fetched.validators.is_empty() {
+                known.remove(&spec.url);
+            } else {
+                known.insert(spec.url.clone(), fetched.validators.clone());
+            }
+        }
+        Ok(fetched)
+    }
+
+    fn known_validators(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Validators>> {
+        self.validators.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

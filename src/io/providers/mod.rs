@@ -172,6 +172,8 @@ impl Providers {
             (Some(live), SourceId::Quotes) => live.quotes(&inner.tickers).await,
             (Some(live), SourceId::Feed(i)) => match inner.feeds.get(i) {
                 Some(spec) => match live.feed_body(spec).await {
+                    // Unchanged since the last answer: nothing to parse, nothing new.
+                    Ok(body) if body.not_modified => Outcome::from(Ok(Payload::News(Vec::new()))),
                     Ok(body) => {
                         self.parse_news(move |inner| {
                             let name = inner.feeds.get(i).map_or("", |f| f.name.as_str());
