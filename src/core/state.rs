@@ -19,7 +19,6 @@ pub const NOTICE_SECS: i64 = 15;
 /// How long a transient confirmation ("undid …", "refreshing …") stays.
 pub const INFO_SECS: i64 = 8;
 
-/// Health of one data source, as the status line and panes show it.
 /// Which clock times are shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Zone {
@@ -33,6 +32,7 @@ pub enum Zone {
     System,
 }
 
+/// Health of one data source, as the status line and panes show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceHealth {
     pub id: SourceId,
@@ -53,6 +53,25 @@ pub struct SourceHealth {
     pub publishers: Vec<String>,
     /// How many more publishers there are than `publishers` names.
     pub publishers_more: usize,
+}
+
+impl SourceHealth {
+    /// A source not fetched yet, refreshed every `every`.
+    fn new(id: SourceId, name: String, every: Duration) -> SourceHealth {
+        SourceHealth {
+            id,
+            name,
+            status: FetchStatus::Idle,
+            last_ok: None,
+            pending: None,
+            every,
+            failures: 0,
+            retry_at: None,
+            schedule: 0,
+            publishers: Vec::new(),
+            publishers_more: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -171,32 +190,15 @@ pub struct State {
 
 impl State {
     pub fn new(config: &Config, user: UserState, now: DateTime<Utc>, demo: bool) -> State {
-        let mut sources = vec![SourceHealth {
-            id: SourceId::Quotes,
-            name: if demo { "quotes (demo)".into() } else { format!("quotes ({})", config.quote_source) },
-            status: FetchStatus::Idle,
-            last_ok: None,
-            pending: None,
-            every: config.quotes_every,
-            failures: 0,
-            retry_at: None,
-            schedule: 0,
-            publishers: Vec::new(),
-            publishers_more: 0,
-        }];
-        sources.extend(config.feeds.iter().enumerate().map(|(i, f)| SourceHealth {
-            id: SourceId::Feed(i),
-            name: f.name.clone(),
-            status: FetchStatus::Idle,
-            last_ok: None,
-            pending: None,
-            every: config.news_every,
-            failures: 0,
-            retry_at: None,
-            schedule: 0,
-            publishers: Vec::new(),
-            publishers_more: 0,
-        }));
+        let quotes = if demo { "quotes (demo)".into() } else { format!("quotes ({})", config.quote_source) };
+        let mut sources = vec![SourceHealth::new(SourceId::Quotes, quotes, config.quotes_every)];
+        sources.extend(
+            config
+                .feeds
+                .iter()
+                .enumerate()
+                .map(|(i, f)| SourceHealth::new(SourceId::Feed(i), f.name.clone(), config.news_every)),
+        );
         let mut state = State {
             rev: 1,
             now,
@@ -287,16 +289,10 @@ impl State {
     /// itself to the top of the list. Returns whether read marks were pruned (the user state
     /// changed and wants saving).
     pub fn merge_news(&mut self, mut items: Vec<NewsItem>) -> bool {
-        for item in &mut items {
-            if item.published.is_some_and(|p| p > self.now) {
-                item.published = Some(self.now);
-            }
-        }
+        self.date_future_items(&mut items);
         let keep = self.selected_news().map(|n| n.id.clone());
         self.news.merge(items, self.history_cap);
-        self.evidence = evidence::Index::build(&self.news);
-        self.refilter_keeping(keep);
-        self.prune_read_marks()
+        self.news_changed(keep)
     }
 
     /// Last session's headlines into an empty history: they were deduplicated when they arrived,
@@ -306,16 +302,27 @@ impl State {
         if !self.news.is_empty() {
             return self.merge_news(items);
         }
-        for item in &mut items {
+        self.date_future_items(&mut items);
+        items.sort_by(crate::core::history::newest_first);
+        items.truncate(self.history_cap);
+        self.news = History::from_items(items);
+        self.news_changed(None)
+    }
+
+    /// An item dated after now is dated now (when it arrived).
+    fn date_future_items(&self, items: &mut [NewsItem]) {
+        for item in items {
             if item.published.is_some_and(|p| p > self.now) {
                 item.published = Some(self.now);
             }
         }
-        items.sort_by(crate::core::history::newest_first);
-        items.truncate(self.history_cap);
-        self.news = History::from_items(items);
+    }
+
+    /// Rebuilds what derives from the history (evidence, the filtered list, keeping `keep`
+    /// selected) and prunes read marks; whether the user state changed.
+    fn news_changed(&mut self, keep: Option<String>) -> bool {
         self.evidence = evidence::Index::build(&self.news);
-        self.refilter_keeping(None);
+        self.refilter_keeping(keep);
         self.prune_read_marks()
     }
 
