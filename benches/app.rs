@@ -809,19 +809,20 @@ fn simulate(hours: u32) {
         Ok(t) => t,
         Err(e) => panic!("{e}"),
     };
-    let quotes = match chokepoint::providers::demo::quotes(&config.tickers, now).0 {
-        Ok(q) => q,
-        Err(e) => panic!("{e}"),
-    };
+    let quotes: Vec<_> =
+        match config.tickers.iter().map(|t| chokepoint::providers::demo::quote(t, now)).collect() {
+            Ok(q) => q,
+            Err(e) => panic!("{e}"),
+        };
     let mut seed = 1_000;
     for minute in 0..hours * 60 {
         now += chrono::TimeDelta::minutes(1);
         update(&mut state, Action::Tick(now));
         let fx = update(&mut state, Action::RefreshAll);
         for e in fx {
-            let Effect::Fetch { source, req_id } = e else { continue };
+            let Effect::Fetch { source, req_id, .. } = e else { continue };
             let payload = match source {
-                SourceId::Quotes => quotes.clone(),
+                SourceId::Quote(i) => Payload::Quotes(quotes.get(i).cloned().into_iter().collect()),
                 SourceId::Feed(_) if minute % 5 == 0 => {
                     seed += 1;
                     let mut items = support::items(&config, 20, seed);
@@ -830,7 +831,8 @@ fn simulate(hours: u32) {
                     }
                     Payload::News(items)
                 }
-                SourceId::Feed(_) => continue,
+                // Unchanged since the last answer (a 304).
+                SourceId::Feed(_) => Payload::News(Vec::new()),
             };
             let loaded = Loaded {
                 source,
@@ -840,7 +842,7 @@ fn simulate(hours: u32) {
                 at: now,
                 retry_after: None,
                 jitter: 0.5,
-                failed_items: Vec::new(),
+                attempts: Vec::new(),
             };
             let fx = update(&mut state, Action::Loaded(loaded));
             if fx.contains(&Effect::SaveCache) {

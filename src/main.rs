@@ -259,6 +259,8 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
     let mut opened =
         store::Store::open(&paths.state_file(demo)).map_err(|e| Failure::new(1, e.to_string()))?;
     opened.notices.extend(log_notice);
+    // What `check` warns about (an older key that still works) is said once in the TUI too.
+    opened.notices.extend(config.warnings.iter().map(|w| format!("config: {w}")));
     let cache_dir = (!demo).then(|| paths.cache_dir.clone());
     let launch = runtime::Launch {
         config,

@@ -120,7 +120,11 @@ fn snapshot_json_has_the_documented_schema() {
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first");
     assert!(news.iter().any(|n| n["tickers"].as_array().unwrap().iter().any(|t| t == "AAOI")));
     let sources = v["sources"].as_array().unwrap();
-    assert_eq!(sources.len(), 4);
+    // One per ticker (its quote), one per feed.
+    assert_eq!(sources.len(), 5 + 3);
+    let kinds: Vec<&str> = sources.iter().filter_map(|s| s["kind"].as_str()).collect();
+    assert_eq!(kinds, ["quote", "quote", "quote", "quote", "quote", "feed", "feed", "feed"]);
+    assert_eq!(quotes.iter().filter(|q| q["source"] == "demo").count(), 5);
     for s in sources {
         assert_eq!(s["ok"], true, "{s}");
         assert!(s["fetched_at"].is_string());
@@ -292,7 +296,7 @@ fn unreachable_config(home: &Path) -> std::path::PathBuf {
     let cfg = home.join("unreachable.toml");
     std::fs::write(
         &cfg,
-        "[quotes]\nbase_url = \"http://127.0.0.1:1\"\nstooq_base_url = \"http://127.0.0.1:1\"\n\
+        "[quotes.yahoo]\nbase_url = \"http://127.0.0.1:1\"\n[quotes.nasdaq]\nbase_url = \"http://127.0.0.1:1\"\n\
          [[tickers]]\nsymbol = \"AAOI\"\n[[feeds]]\nname = \"Wire\"\nurl = \"http://127.0.0.1:1/rss\"\n",
     )
     .unwrap();
@@ -364,7 +368,7 @@ fn report_names_failed_sources_and_exits_3_when_there_is_nothing_at_all() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let (out, err) = (stdout(&o), stderr(&o));
     assert!(out.contains("## Failed sources") && out.contains("- **Wire**: connection refused"), "{out}");
-    assert!(out.contains("- **quotes (yahoo)**: AAOI: yahoo: connection refused"), "{out}");
+    assert!(out.contains("- **AAOI**: yahoo: connection refused; nasdaq: connection refused"), "{out}");
     assert!(err.contains("nothing could be fetched") && err.contains("Wire: connection refused"), "{err}");
     let o = run(home.path(), &["report", "--format", "json", "--config", cfg]);
     assert_eq!(o.status.code(), Some(3));

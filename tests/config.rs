@@ -45,7 +45,13 @@ fn minimal_config_gets_defaults() {
     let c = config::parse(MIN, "m.toml").unwrap();
     assert_eq!(c.tickers.len(), 1);
     assert_eq!(c.quotes_every.as_secs(), 60);
-    assert_eq!(c.quote_base_url, "https://query1.finance.yahoo.com");
+    let sources: Vec<(&str, &str)> =
+        c.quote_sources.iter().map(|s| (s.name.as_str(), s.base_url.as_str())).collect();
+    assert_eq!(
+        sources,
+        [("yahoo", "https://query1.finance.yahoo.com"), ("nasdaq", "https://api.nasdaq.com")]
+    );
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
 }
 
 #[test]

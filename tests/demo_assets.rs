@@ -69,7 +69,7 @@ fn every_demo_chart_parses_with_sane_values() {
             name: String::new(),
             currency: e.currency.into(),
             aliases: vec![],
-            stooq_symbol: String::new(),
+            ..TickerSpec::default()
         };
         let bytes = asset(&format!("{}.json", e.provider));
         let mid = e.open + chrono::Duration::hours(2);

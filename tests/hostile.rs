@@ -8,9 +8,9 @@
 mod common;
 
 use chokepoint::action::{Action, Loaded, Pane, Payload, SourceId};
-use chokepoint::domain::{NewsItem, Quote, TickerSpec};
+use chokepoint::domain::{NewsItem, TickerSpec};
 use chokepoint::effect::Effect;
-use chokepoint::providers::{Outcome, feed, yahoo};
+use chokepoint::providers::{feed, yahoo};
 use chokepoint::state::{Overlay, State};
 use chokepoint::tagging::Tagger;
 use chokepoint::update::{openable, update};
@@ -318,18 +318,29 @@ fn hostile_state() -> State {
     };
     let fx = update(&mut s, Action::RefreshAll);
     let req = |source: SourceId| common::fetch_id(&fx, source).unwrap();
-    let quote =
-        yahoo::parse_chart(&hostile_chart(), &aaoi(), "yahoo", now()).map_err(|e| e.to_string().into());
-    let failed: Result<Quote, chokepoint::domain::SourceError> =
-        yahoo::parse_chart(&hostile_chart_error(), &sive(), "yahoo", now())
-            .map_err(|e| chokepoint::domain::SourceError::permanent(format!("yahoo: {e}")));
-    let outcome = Outcome::from_items(vec![("AAOI".into(), quote), ("SIVE".into(), failed)], None);
-    let quotes = Loaded {
-        partial_error: outcome.partial_error,
-        failed_items: outcome.failed_items,
-        ..loaded(SourceId::Quotes, req(SourceId::Quotes), outcome.result)
+    let quote = yahoo::parse_chart(&hostile_chart(), &aaoi(), "yahoo", now()).expect("a quote");
+    let aaoi_at = s.tickers.iter().position(|t| t.symbol == "AAOI").expect("AAOI");
+    let sive_at = s.tickers.iter().position(|t| t.symbol == "SIVE").expect("SIVE");
+    let ok =
+        loaded(SourceId::Quote(aaoi_at), req(SourceId::Quote(aaoi_at)), Ok(Payload::Quotes(vec![quote])));
+    update(&mut s, Action::Loaded(ok));
+    let error = yahoo::parse_chart(&hostile_chart_error(), &sive(), "yahoo", now())
+        .map(|_| ())
+        .map_err(|e| chokepoint::domain::SourceError::permanent(e.to_string()))
+        .expect_err("an error");
+    let failed = Loaded {
+        attempts: vec![chokepoint::action::Attempt {
+            source: "yahoo".into(),
+            error: Some(error.clone()),
+            retry_after: None,
+        }],
+        ..loaded(
+            SourceId::Quote(sive_at),
+            req(SourceId::Quote(sive_at)),
+            Err(chokepoint::domain::SourceError::permanent(format!("yahoo: {}", error.message))),
+        )
     };
-    update(&mut s, Action::Loaded(quotes));
+    update(&mut s, Action::Loaded(failed));
     let rss = Ok(Payload::News(tag(parse_rss())));
     update(&mut s, Action::Loaded(loaded(SourceId::Feed(0), req(SourceId::Feed(0)), rss)));
     let atom = Ok(Payload::News(tag(parse_atom())));

@@ -112,10 +112,10 @@ async fn retry_after_seconds_and_http_date_on_429_and_503() {
     mock(&server, "/503d", ResponseTemplate::new(503).insert_header("retry-after", date.as_str())).await;
     mock(&server, "/429big", ResponseTemplate::new(429).insert_header("retry-after", "86400")).await;
     mock(&server, "/404", ResponseTemplate::new(404).insert_header("retry-after", "7")).await;
-    let h = http();
+    // A client per request: a 429 pauses the host for the client that got it (tested below).
     let get = |p: &str| {
-        let (h, url) = (h.clone(), format!("{}{p}", server.uri()));
-        async move { h.get(&url).await }
+        let url = format!("{}{p}", server.uri());
+        async move { http().get(&url).await }
     };
 
     let e = get("/429s").await.expect_err("429");
@@ -134,6 +134,37 @@ async fn retry_after_seconds_and_http_date_on_429_and_503() {
     assert_eq!(get("/429big").await.expect_err("429").retry_after(), Some(Duration::from_secs(3600)));
     // Retry-After is only honoured on 429/503.
     assert_eq!(get("/404").await.expect_err("404"), FetchError::Status { code: 404, retry_after: None });
+}
+
+/// A host that answers 429 is left alone: the requests queued for it wait out its Retry-After
+/// (or a one-second pause, doubling) instead of each earning a 429 of its own; other hosts go on.
+#[tokio::test]
+async fn a_429_pauses_that_host_and_no_other() {
+    let limited = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/q"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2"))
+        .up_to_n_times(1)
+        .mount(&limited)
+        .await;
+    mock(&limited, "/q", ResponseTemplate::new(200).set_body_string("ok")).await;
+    let other = MockServer::start().await;
+    mock(&other, "/q", ResponseTemplate::new(200).set_body_string("ok")).await;
+    let h = http();
+    let first = h.get(&format!("{}/q", limited.uri())).await.expect_err("429");
+    assert_eq!(first.retry_after(), Some(Duration::from_secs(2)));
+    let started = std::time::Instant::now();
+    let (limited_url, other_url) = (format!("{}/q", limited.uri()), format!("{}/q", other.uri()));
+    let (a, b) = tokio::join!(h.get(&limited_url), async {
+        let r = h.get(&other_url).await;
+        (r, started.elapsed())
+    });
+    let waited = started.elapsed();
+    assert!(a.is_ok() && b.0.is_ok(), "{a:?} {b:?}");
+    assert!(waited >= Duration::from_millis(1900), "the limited host was asked again after {waited:?}");
+    assert!(b.1 < Duration::from_millis(500), "the other host waited {:?}", b.1);
+    // The limited server saw two requests, not one per retry loop.
+    assert_eq!(limited.received_requests().await.unwrap().len(), 2);
 }
 
 #[tokio::test]

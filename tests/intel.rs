@@ -283,6 +283,7 @@ fn quote(symbol: &str, price: f64, pct: f64) -> Quote {
         series: vec![],
         as_of: now(),
         source: "test".into(),
+        extended: None,
     }
 }
 
@@ -292,7 +293,7 @@ fn alerts_fire_ring_once_list_and_acknowledge() {
     let mut s = State::new(&cfg, UserState::default(), now(), false);
     let fx = deliver(
         &mut s,
-        SourceId::Quotes,
+        SourceId::Quote(0),
         Payload::Quotes(vec![quote("AAOI", 30.0, -9.3), quote("LITE", 139.0, 1.0)]),
     );
     assert_eq!(s.user.alerts.len(), 1);
@@ -303,14 +304,14 @@ fn alerts_fire_ring_once_list_and_acknowledge() {
     s.now += chrono::TimeDelta::minutes(1);
     let fx = deliver(
         &mut s,
-        SourceId::Quotes,
+        SourceId::Quote(0),
         Payload::Quotes(vec![quote("AAOI", 29.0, -10.0), quote("LITE", 141.0, 2.0)]),
     );
     assert_eq!(s.user.alerts.len(), 2);
     assert_eq!(fx.iter().filter(|e| **e == Effect::Bell).count(), 1);
     let fx = deliver(
         &mut s,
-        SourceId::Quotes,
+        SourceId::Quote(0),
         Payload::Quotes(vec![quote("AAOI", 29.0, -10.0), quote("LITE", 142.0, 2.0)]),
     );
     assert!(!fx.contains(&Effect::Bell), "nothing new, no bell");
@@ -349,12 +350,12 @@ fn alerts_do_not_fire_again_after_a_restart() {
     let items = tagged(&cfg, vec![news("h1", "TSMC: co-packaged optics in volume", 1)]);
     deliver(
         &mut s,
-        SourceId::Quotes,
+        SourceId::Quote(0),
         Payload::Quotes(vec![quote("AAOI", 30.0, -9.3), quote("LITE", 139.0, 1.0)]),
     );
     deliver(
         &mut s,
-        SourceId::Quotes,
+        SourceId::Quote(0),
         Payload::Quotes(vec![quote("AAOI", 30.0, -9.3), quote("LITE", 141.0, 1.0)]),
     );
     deliver(&mut s, SourceId::Feed(0), Payload::News(items.clone()));
@@ -371,7 +372,7 @@ fn alerts_do_not_fire_again_after_a_restart() {
     let mut again = State::new(&cfg, user, now(), false);
     let fx = deliver(
         &mut again,
-        SourceId::Quotes,
+        SourceId::Quote(0),
         Payload::Quotes(vec![quote("AAOI", 30.0, -9.6), quote("LITE", 141.5, 1.0)]),
     );
     let fx2 = deliver(&mut again, SourceId::Feed(0), Payload::News(items));
@@ -383,7 +384,7 @@ fn alerts_do_not_fire_again_after_a_restart() {
 fn the_bell_can_be_turned_off() {
     let cfg = alert_config(false);
     let mut s = State::new(&cfg, UserState::default(), now(), false);
-    let fx = deliver(&mut s, SourceId::Quotes, Payload::Quotes(vec![quote("AAOI", 30.0, -9.3)]));
+    let fx = deliver(&mut s, SourceId::Quote(0), Payload::Quotes(vec![quote("AAOI", 30.0, -9.3)]));
     assert_eq!(s.user.alerts.len(), 1);
     assert!(!fx.contains(&Effect::Bell));
 }

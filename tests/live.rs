@@ -1,7 +1,8 @@
 //! The live data path end to end over real loopback HTTP (wiremock on 127.0.0.1): config text ->
 //! `Providers::fetch` -> `Loaded` -> `update` -> what the user sees. Yahoo charts, HTTP errors and
-//! backoff, the Stooq fallback, partial results, news in several charsets with dedupe, the cache,
-//! and the real binary's `snapshot`. Never touches the internet.
+//! backoff, the per-ticker Nasdaq fallback, one ticker failing while the others answer, news in
+//! several charsets with dedupe, the cache, and the real binary's `snapshot`. Never touches the
+//! internet.
 //!
 //! Not here: a server slower than the client's timeout. The total timeout (15 s, `HttpConfig`) is
 //! not configurable through `Config`, and `tests/http.rs` already proves timeouts at the HTTP layer
@@ -36,9 +37,12 @@ const SHIFT_JIS: &[u8] = include_bytes!("fixtures/encodings/feedparser-shiftjis.
 /// What Yahoo sends for an unknown symbol.
 const YAHOO_NOT_FOUND: &str = r#"{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}"#;
 
-/// A Stooq light-quote answer for AAOI (header line, CRLF, Warsaw time).
-const STOOQ_AAOI: &str = "Symbol,Date,Time,Open,High,Low,Close,Volume,Prev\r\n\
-                          AAOI.US,2026-11-20,22:00:00,30.5,31.9,29.8,31.1,2345678,30\r\n";
+const NASDAQ_AAOI: &[u8] = include_bytes!("fixtures/quotes/nasdaq-us-info-AAOI.json");
+const NASDAQ_AAOI_CHART: &[u8] = include_bytes!("fixtures/quotes/nasdaq-us-chart-AAOI.json");
+const NASDAQ_UNKNOWN: &[u8] = include_bytes!("fixtures/quotes/nasdaq-us-info-unknown.json");
+const NORDIC_SEARCH: &[u8] = include_bytes!("fixtures/quotes/nasdaq-nordic-search-SIVE.json");
+const NORDIC_INFO: &[u8] = include_bytes!("fixtures/quotes/nasdaq-nordic-info-SIVE.json");
+const NORDIC_CHART: &[u8] = include_bytes!("fixtures/quotes/nasdaq-nordic-chart-SIVE.json");
 
 const AAOI: &str = r#"
 [[tickers]]
@@ -98,10 +102,12 @@ title = "A Japanese keyword"
 keywords = ["記事投稿"]
 "#;
 
-/// Config text with every URL on `base` (the wiremock server).
+/// Config text with every URL on `base` (the wiremock server); `fallback` is `nasdaq` or `none`.
 fn config_text(base: &str, fallback: &str, tickers: &[&str], feeds: &[(&str, &str)]) -> String {
+    let order =
+        if fallback == "none" { "\"yahoo\"".to_string() } else { format!("\"yahoo\", \"{fallback}\"") };
     let mut text = format!(
-        "[quotes]\nsource = \"yahoo\"\nbase_url = \"{base}\"\nfallback = \"{fallback}\"\nstooq_base_url = \"{base}\"\n"
+        "[quotes]\norder = [{order}]\n[quotes.yahoo]\nbase_url = \"{base}\"\n[quotes.nasdaq]\nbase_url = \"{base}\"\n"
     );
     tickers.iter().for_each(|t| text.push_str(t));
     text.push_str(THESIS);
@@ -131,10 +137,12 @@ async fn chart(server: &MockServer, symbol: &str, resp: ResponseTemplate) {
         .await;
 }
 
-async fn stooq(server: &MockServer, symbol: &str, resp: ResponseTemplate) {
+/// A Nasdaq endpoint: only answers with the browser-like headers the API wants.
+async fn nasdaq(server: &MockServer, at: &str, resp: ResponseTemplate) {
     Mock::given(method("GET"))
-        .and(path("/q/l/"))
-        .and(query_param("s", symbol))
+        .and(path(at))
+        .and(header_regex("origin", r"^https://www\.nasdaq\.com$"))
+        .and(header_regex("accept", "application/json"))
         .respond_with(resp)
         .mount(server)
         .await;
@@ -152,49 +160,55 @@ fn ok_with(body: &[u8], content_type: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.to_vec(), content_type)
 }
 
-/// A `State` driven the way the runtime drives it: `RefreshAll` gives the request ids, the
-/// providers answer over HTTP, and the answers go through `update`.
+/// A `State` driven the way the runtime drives it: `RefreshAll` gives the request ids (and for a
+/// ticker the quote sources to ask), the providers answer over HTTP, and the answers go through
+/// `update`.
 struct Harness {
     state: State,
     providers: Providers,
-    requests: Vec<(SourceId, u64)>,
+    requests: Vec<(SourceId, u64, Vec<String>)>,
 }
 
 impl Harness {
     fn new(config: &Config) -> Harness {
-        let providers = Providers::new(config, false).expect("live providers build");
-        let state = State::new(config, UserState::default(), Utc::now(), false);
+        let providers = Providers::new(config, false, None).expect("live providers build");
+        // Wednesday 2026-12-02 15:00 UTC: Stockholm and New York both trade, so a ticker without
+        // a quote is retried at the trading pace (a closed market waits for the closed pace).
+        let open = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 2, 15, 0, 0).unwrap();
+        let state = State::new(config, UserState::default(), open, false);
         let mut h = Harness { state, providers, requests: Vec::new() };
         h.refresh();
         h
     }
 
-    /// `r`: every source gets a new request id.
+    /// `r`: every source not already in flight gets a new request id.
     fn refresh(&mut self) {
-        self.requests = update(&mut self.state, Action::RefreshAll)
+        let started: Vec<_> = update(&mut self.state, Action::RefreshAll)
             .into_iter()
             .filter_map(|fx| match fx {
-                Effect::Fetch { source, req_id } => Some((source, req_id)),
+                Effect::Fetch { source, req_id, via } => Some((source, req_id, via)),
                 _ => None,
             })
             .collect();
+        self.requests.retain(|(s, _, _)| !started.iter().any(|(n, _, _)| n == s));
+        self.requests.extend(started);
     }
 
     /// One real fetch; the jitter is pinned (0.5) so the backoff is deterministic.
     async fn fetch(&self, source: SourceId) -> Loaded {
-        let req_id = self
+        let (_, req_id, via) = self
             .requests
             .iter()
-            .find(|(s, _)| *s == source)
-            .unwrap_or_else(|| panic!("no Fetch effect for {source:?}"))
-            .1;
-        let mut loaded = self.providers.fetch(source, req_id).await;
-        assert_eq!((loaded.source, loaded.req_id), (source, req_id));
+            .find(|(s, _, _)| *s == source)
+            .unwrap_or_else(|| panic!("no Fetch effect for {source:?}"));
+        let mut loaded = self.providers.fetch(source, *req_id, via).await;
+        assert_eq!((loaded.source, loaded.req_id), (source, *req_id));
         loaded.jitter = 0.5;
         loaded
     }
 
     fn apply(&mut self, loaded: Loaded) -> Vec<Effect> {
+        self.requests.retain(|(s, r, _)| (*s, *r) != (loaded.source, loaded.req_id));
         update(&mut self.state, Action::Loaded(loaded))
     }
 
@@ -202,6 +216,22 @@ impl Harness {
         let loaded = self.fetch(source).await;
         let fx = self.apply(loaded.clone());
         (loaded, fx)
+    }
+
+    /// Every ticker's pending fetch, answered: the quotes that came, and every effect.
+    async fn load_quotes(&mut self) -> (Vec<Quote>, Vec<Loaded>, Vec<Effect>) {
+        let tickers: Vec<SourceId> =
+            self.requests.iter().map(|(s, _, _)| *s).filter(|s| matches!(s, SourceId::Quote(_))).collect();
+        let (mut quotes, mut answers, mut effects) = (Vec::new(), Vec::new(), Vec::new());
+        for source in tickers {
+            let (loaded, fx) = self.load(source).await;
+            if let Ok(Payload::Quotes(q)) = &loaded.result {
+                quotes.extend(q.iter().cloned());
+            }
+            answers.push(loaded);
+            effects.extend(fx);
+        }
+        (quotes, answers, effects)
     }
 
     fn status(&self, source: SourceId) -> &FetchStatus {
@@ -292,10 +322,9 @@ async fn yahoo_chart_for_a_us_and_a_stockholm_symbol() {
     let config = live_config(&server, "none", &[AAOI, SIVE], &[]);
     let mut h = Harness::new(&config);
 
-    let (loaded, fx) = h.load(SourceId::Quotes).await;
-    assert_eq!(loaded.partial_error, None);
-    assert_eq!(loaded.retry_after, None);
-    let qs = quotes(&loaded);
+    let (qs, answers, fx) = h.load_quotes().await;
+    assert!(answers.iter().all(|l| l.partial_error.is_none() && l.retry_after.is_none()), "{answers:?}");
+    let qs = &qs[..];
     assert_eq!(qs.len(), 2);
 
     let aaoi = quote(qs, "AAOI");
@@ -328,17 +357,20 @@ async fn yahoo_chart_for_a_us_and_a_stockholm_symbol() {
     paths.sort();
     assert_eq!(paths, ["/v8/finance/chart/AAOI", "/v8/finance/chart/SIVE.ST"]);
     for r in &requests {
-        assert_eq!(r.url.query(), Some("range=1d&interval=5m"), "{}", r.url);
+        assert_eq!(r.url.query(), Some("range=1d&interval=5m&includePrePost=true"), "{}", r.url);
         let ua = r.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
         assert!(ua.starts_with("Mozilla/5.0 (") && ua.contains("Chrome/"), "User-Agent {ua:?}");
         assert!(r.headers.get("cookie").is_none(), "no cookie/crumb is sent");
     }
 
     // What the user sees.
-    assert!(matches!(h.status(SourceId::Quotes), FetchStatus::Ok { .. }), "{:?}", h.status(SourceId::Quotes));
+    for i in 0..2 {
+        let status = h.status(SourceId::Quote(i));
+        assert!(matches!(status, FetchStatus::Ok { .. }), "{status:?}");
+    }
     assert_eq!(h.state.quotes["SIVE"].currency, "SEK");
     assert!(fx.contains(&Effect::SaveCache), "{fx:?}");
-    let first = scheduled(&fx, SourceId::Quotes);
+    let first = scheduled(&fx, SourceId::Quote(0));
     assert!(
         [config.quotes_every, config.quotes_closed_every].contains(&first),
         "the normal refresh interval, no backoff: {first:?}"
@@ -346,8 +378,8 @@ async fn yahoo_chart_for_a_us_and_a_stockholm_symbol() {
     // The fixture's session (2026-11-20) is over: once quotes are known, the closed-market pace.
     assert!(h.state.quotes.values().all(|q| !q.market_state.is_trading()));
     h.refresh();
-    let (_, fx) = h.load(SourceId::Quotes).await;
-    assert_eq!(scheduled(&fx, SourceId::Quotes), config.quotes_closed_every);
+    let (_, fx) = h.load(SourceId::Quote(0)).await;
+    assert_eq!(scheduled(&fx, SourceId::Quote(0)), config.quotes_closed_every);
     let screen = h.screen();
     for shown in ["31.25", "+1.25", "+4.17%", "8.40", "+0.40", "+5.00%", "SEK", "yahoo"] {
         assert!(screen.contains(shown), "{shown:?} not on screen:\n{screen}");
@@ -381,14 +413,14 @@ async fn the_new_quotes_market_state_sets_the_refresh_pace() {
     let config = live_config(&server, "none", &[AAOI], &[]);
     let mut h = Harness::new(&config);
 
-    let (_, fx) = h.load(SourceId::Quotes).await;
+    let (_, fx) = h.load(SourceId::Quote(0)).await;
     assert!(!h.state.quotes["AAOI"].market_state.is_trading());
-    let closed = scheduled(&fx, SourceId::Quotes);
+    let closed = scheduled(&fx, SourceId::Quote(0));
 
     h.refresh();
-    let (_, fx) = h.load(SourceId::Quotes).await;
+    let (_, fx) = h.load(SourceId::Quote(0)).await;
     assert!(h.state.quotes["AAOI"].market_state.is_trading(), "the market just opened");
-    let open = scheduled(&fx, SourceId::Quotes);
+    let open = scheduled(&fx, SourceId::Quote(0));
     assert_eq!(
         (closed, open),
         (config.quotes_closed_every, config.quotes_every),
@@ -427,28 +459,28 @@ async fn http_and_body_errors_become_readable_statuses_retried_by_kind() {
         let config = live_config(&server, "none", &[AAOI], &[]);
         let mut h = Harness::new(&config);
 
-        let (loaded, fx) = h.load(SourceId::Quotes).await;
+        let (loaded, fx) = h.load(SourceId::Quote(0)).await;
         let msg = err(&loaded).to_string();
         eprintln!("{case}: {msg}");
         assert_readable(&msg);
-        assert!(msg.contains("AAOI"), "{case}: the message names the ticker: {msg}");
+        assert!(msg.starts_with("yahoo: "), "{case}: the message names the source: {msg}");
         for f in fragments {
             assert!(msg.contains(f), "{case}: {f:?} missing from {msg:?}");
         }
         assert_eq!(loaded.retry_after, None, "{case}");
-        assert_eq!(h.error(SourceId::Quotes), msg, "{case}: the status shows the fetch error");
+        assert_eq!(h.error(SourceId::Quote(0)), msg, "{case}: the status shows the fetch error");
         assert!(h.state.quotes.is_empty(), "{case}");
         assert!(!fx.contains(&Effect::SaveCache), "{case}: nothing to cache");
-        assert_eq!(h.failures(SourceId::Quotes), 1, "{case}");
+        assert_eq!(h.failures(SourceId::Quote(0)), 1, "{case}");
         let kind = match &loaded.result {
             Err(e) => e.kind,
             Ok(_) => unreachable!(),
         };
-        let first = scheduled(&fx, SourceId::Quotes);
+        let first = scheduled(&fx, SourceId::Quote(0));
         h.refresh();
-        let (_, fx) = h.load(SourceId::Quotes).await;
-        assert_eq!(h.failures(SourceId::Quotes), 2, "{case}");
-        let second = scheduled(&fx, SourceId::Quotes);
+        let (_, fx) = h.load(SourceId::Quote(0)).await;
+        assert_eq!(h.failures(SourceId::Quote(0)), 2, "{case}");
+        let second = scheduled(&fx, SourceId::Quote(0));
         if kind == chokepoint::domain::ErrorKind::Transient {
             // Full-jitter backoff: first retry within (0, 2 x 5 s], clamped to >= 1 s; the second
             // failure in a row waits longer (same jitter: the ceiling doubled).
@@ -474,7 +506,7 @@ async fn retry_after_is_a_floor_for_the_next_attempt() {
     let config = live_config(&server, "none", &[AAOI], &[("Busy feed", "/feed")]);
     let mut h = Harness::new(&config);
 
-    let mut loaded = h.fetch(SourceId::Quotes).await;
+    let mut loaded = h.fetch(SourceId::Quote(0)).await;
     assert_eq!(loaded.retry_after, Some(Duration::from_secs(30)));
     let msg = err(&loaded).to_string();
     assert_readable(&msg);
@@ -482,11 +514,11 @@ async fn retry_after_is_a_floor_for_the_next_attempt() {
     loaded.jitter = 0.0; // the smallest backoff the jitter can pick
     let at = loaded.at;
     let fx = h.apply(loaded);
-    let after = scheduled(&fx, SourceId::Quotes);
+    let after = scheduled(&fx, SourceId::Quote(0));
     assert!(after >= Duration::from_secs(30), "retry scheduled after {after:?}, server asked for 30 s");
     let retry_at = h.state.sources[0].retry_at.expect("retry time shown");
     assert!(retry_at >= at + chrono::Duration::seconds(30), "{retry_at} vs {at}");
-    assert!(h.error(SourceId::Quotes).contains("429"));
+    assert!(h.error(SourceId::Quote(0)).contains("429"));
     let screen = h.screen();
     assert!(screen.contains("429"), "the status line shows the 429:\n{screen}");
 
@@ -499,129 +531,184 @@ async fn retry_after_is_a_floor_for_the_next_attempt() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. Fallback to Stooq
+// 3. The Nasdaq fallback, per ticker
 
 #[tokio::test]
-async fn yahoo_failing_falls_back_to_stooq() {
+async fn yahoo_failing_a_us_ticker_falls_back_to_nasdaq_with_its_after_hours_trade() {
     let server = MockServer::start().await;
-    chart(&server, "AAOI", ResponseTemplate::new(500)).await;
-    stooq(&server, "aaoi.us", ok_with(STOOQ_AAOI.as_bytes(), "text/csv")).await;
-    let config = live_config(&server, "stooq", &[AAOI], &[]);
+    chart(&server, "AAOI", ResponseTemplate::new(429).set_body_string("Edge: Too Many Requests")).await;
+    nasdaq(&server, "/api/quote/AAOI/info", ok_json(NASDAQ_AAOI)).await;
+    nasdaq(&server, "/api/quote/AAOI/chart", ok_json(NASDAQ_AAOI_CHART)).await;
+    let config = live_config(&server, "nasdaq", &[AAOI], &[]);
     let mut h = Harness::new(&config);
 
-    let (loaded, fx) = h.load(SourceId::Quotes).await;
-    assert_eq!(loaded.partial_error, None, "the fallback answered: nothing is missing");
+    let (loaded, fx) = h.load(SourceId::Quote(0)).await;
+    let sources: Vec<_> = loaded.attempts.iter().map(|a| (a.source.as_str(), a.error.is_some())).collect();
+    assert_eq!(sources, [("yahoo", true), ("nasdaq", false)]);
     let q = quote(quotes(&loaded), "AAOI");
-    assert_eq!(q.source, "stooq");
-    assert_eq!(q.price, 31.1);
-    assert_eq!(q.previous_close, Some(30.0));
-    assert!(close(q.change.unwrap(), 1.1), "{:?}", q.change);
+    assert_eq!(q.source, "nasdaq");
+    // After hours: the regular close from secondaryData, the after-hours print as `extended`.
+    assert_eq!((q.price, q.change, q.change_pct), (38.42, Some(-1.15), Some(-2.91)));
+    assert_eq!(q.previous_close, Some(39.57));
     assert_eq!(q.currency, "USD");
-    assert!(matches!(h.status(SourceId::Quotes), FetchStatus::Ok { .. }));
-    assert_eq!(h.state.quotes["AAOI"].source, "stooq");
+    assert_eq!(q.market_state, chokepoint::domain::MarketState::Post);
+    let ext = q.extended.as_ref().expect("the after-hours trade");
+    assert_eq!((ext.price, ext.change, ext.change_pct), (39.1175, Some(0.6975), Some(1.82)));
+    assert_eq!((q.day_low, q.day_high), (Some(38.31), Some(39.78)));
+    assert_eq!(q.series.len(), 497);
+    assert!(matches!(h.status(SourceId::Quote(0)), FetchStatus::Ok { .. }));
     assert!(fx.contains(&Effect::SaveCache));
-
-    let requests = server.received_requests().await.unwrap();
-    let csv = requests.iter().find(|r| r.url.path() == "/q/l/").expect("Stooq was asked");
-    let query = csv.url.query().unwrap_or_default();
-    assert!(query.contains("s=aaoi.us") && query.contains("e=csv"), "{query}");
-    assert!(h.screen().contains("stooq"), "the source column shows where the quote came from");
+    // Yahoo's 429 is remembered for this ticker: the next refresh goes straight to Nasdaq.
+    let yahoo = &h.state.sources[0].via[0];
+    assert!(yahoo.error.as_ref().is_some_and(|e| e.message.contains("429")) && yahoo.not_before.is_some());
+    let screen = h.screen();
+    for shown in ["38.42", "-1.15", "-2.91%", "nasdaq", "post 39.12", "+1.82%"] {
+        assert!(screen.contains(shown), "{shown:?} not on screen:\n{screen}");
+    }
+    let generation = h.state.sources[0].schedule;
+    let fx = update(&mut h.state, Action::RefreshDue(SourceId::Quote(0), generation));
+    let via = fx.iter().find_map(|e| match e {
+        Effect::Fetch { via, .. } => Some(via.clone()),
+        _ => None,
+    });
+    assert_eq!(via, Some(vec!["nasdaq".to_string()]), "yahoo backs off for this ticker");
 }
 
 #[tokio::test]
-async fn both_sources_failing_names_both() {
-    let stooq_answers: Vec<(&str, ResponseTemplate, &str)> = vec![
+async fn sive_comes_from_nasdaq_stockholm_in_sek_and_its_orderbook_id_is_looked_up_once() {
+    let server = MockServer::start().await;
+    chart(&server, "SIVE.ST", ResponseTemplate::new(429).set_body_string("Edge: Too Many Requests")).await;
+    Mock::given(method("GET"))
+        .and(path("/api/nordic/search"))
+        .and(query_param("searchText", "SIVE"))
+        .respond_with(ok_json(NORDIC_SEARCH))
+        .expect(1)
+        .mount(&server)
+        .await;
+    nasdaq(&server, "/api/nordic/instruments/TX2540138/info", ok_json(NORDIC_INFO)).await;
+    nasdaq(&server, "/api/nordic/instruments/TX2540138/chart", ok_json(NORDIC_CHART)).await;
+    let cache = tempfile::tempdir().unwrap();
+    let config = live_config(&server, "nasdaq", &[SIVE], &[]);
+    let providers = Providers::new(&config, false, Some(cache.path())).expect("providers");
+    let via = config.quote_order();
+    let loaded = providers.fetch(SourceId::Quote(0), 1, &via).await;
+    let q = quote(quotes(&loaded), "SIVE");
+    assert_eq!((q.source.as_str(), q.currency.as_str()), ("nasdaq", "SEK"));
+    assert_eq!((q.price, q.change, q.change_pct), (11.46, Some(0.27), Some(2.41)));
+    assert_eq!(q.previous_close, Some(11.19));
+    assert_eq!(q.series.len(), 437);
+    assert_eq!(q.series.last(), Some(&11.46));
+    assert_eq!((q.day_low, q.day_high, q.volume), (Some(11.14), Some(11.67), Some(1_320_387)));
+    // 2026-12-02 18:00 CET.
+    assert_eq!(q.as_of.to_rfc3339(), "2026-12-02T17:00:00+00:00");
+    // The id is kept on disk (0600): a second run of the app does not search again.
+    let ids = cache.path().join("nasdaq-orderbooks.json");
+    let text = std::fs::read_to_string(&ids).expect("ids saved");
+    assert!(text.contains("TX2540138"), "{text}");
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&ids).unwrap().permissions()) & 0o777,
+        0o600
+    );
+    let again = Providers::new(&config, false, Some(cache.path())).expect("providers");
+    let loaded = again.fetch(SourceId::Quote(0), 2, &via).await;
+    assert_eq!(quote(quotes(&loaded), "SIVE").price, 11.46);
+    // The search mock's `expect(1)` is checked when the server drops.
+}
+
+#[tokio::test]
+async fn both_sources_failing_names_both_and_keeps_the_less_permanent_kind() {
+    let answers: Vec<(&str, ResponseTemplate, &str)> = vec![
         ("503", ResponseTemplate::new(503), "503"),
-        ("anti-bot HTML", ok_with(b"<!DOCTYPE html><html><body>checking your browser</body></html>", "text/html"), "HTML"),
-        ("N/D", ok_with(b"Symbol,Date,Time,Open,High,Low,Close,Volume,Prev\r\nAAOI.US,N/D,N/D,N/D,N/D,N/D,N/D,N/D,N/D\r\n", "text/csv"), "N/D"),
+        (
+            "an HTML page",
+            ok_with(b"<!DOCTYPE html><html><body>Access denied</body></html>", "text/html"),
+            "HTML",
+        ),
+        ("unknown symbol", ok_json(NASDAQ_UNKNOWN), "does not know AAOI"),
     ];
-    for (case, resp, fragment) in stooq_answers {
+    for (case, resp, fragment) in answers {
         let server = MockServer::start().await;
         chart(&server, "AAOI", ResponseTemplate::new(500)).await;
-        stooq(&server, "aaoi.us", resp).await;
-        let config = live_config(&server, "stooq", &[AAOI], &[]);
+        nasdaq(&server, "/api/quote/AAOI/info", resp).await;
+        let config = live_config(&server, "nasdaq", &[AAOI], &[]);
         let mut h = Harness::new(&config);
 
-        let (loaded, fx) = h.load(SourceId::Quotes).await;
+        let (loaded, fx) = h.load(SourceId::Quote(0)).await;
         let msg = err(&loaded).to_string();
         eprintln!("{case}: {msg}");
         assert_readable(&msg);
-        for f in ["AAOI", "yahoo", "500", "stooq", fragment] {
+        for f in ["yahoo", "500", "nasdaq", fragment] {
             assert!(msg.contains(f), "{case}: {f:?} missing from {msg:?}");
         }
-        assert_eq!(h.error(SourceId::Quotes), msg);
-        let after = scheduled(&fx, SourceId::Quotes);
-        assert!(
-            after <= Duration::from_secs(10),
-            "{case}: a retry with backoff, not the normal interval: {after:?}"
-        );
+        assert_eq!(h.error(SourceId::Quote(0)), msg);
+        // Yahoo's 500 is transient: the ticker is retried within seconds, not at the interval.
+        let after = scheduled(&fx, SourceId::Quote(0));
+        assert!(after <= Duration::from_secs(10), "{case}: a retry with backoff: {after:?}");
+        assert!(h.screen().contains("✗ err"), "{case}: the Src column flags it");
     }
-}
-
-#[tokio::test]
-async fn a_stockholm_ticker_is_not_covered_by_stooq() {
-    let server = MockServer::start().await;
-    chart(&server, "SIVE.ST", ResponseTemplate::new(500)).await;
-    let config = live_config(&server, "stooq", &[SIVE], &[]);
-    let mut h = Harness::new(&config);
-
-    let (loaded, _) = h.load(SourceId::Quotes).await;
-    let msg = err(&loaded).to_string();
-    assert_readable(&msg);
-    for f in ["SIVE", "500", "not covered", "stooq"] {
-        assert!(msg.contains(f), "{f:?} missing from {msg:?}");
-    }
-    let requests = server.received_requests().await.unwrap();
-    assert!(requests.iter().all(|r| r.url.path() != "/q/l/"), "Stooq is not asked for an uncovered symbol");
-    assert_eq!(requests.len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. Partial results
+// 4. One ticker failing, the others not
 
 #[tokio::test]
-async fn two_tickers_ok_and_one_failing_is_a_partial_result() {
+async fn one_ticker_failing_never_refetches_the_ones_that_answered() {
     let server = MockServer::start().await;
     chart(&server, "AAOI", ok_json(AAOI_JSON)).await;
     chart(&server, "SIVE.ST", ok_json(SIVE_JSON)).await;
-    // LITE fails once (and Stooq does not know it), then answers.
     chart(&server, "LITE", ResponseTemplate::new(500)).await;
-    let config = live_config(&server, "stooq", &[SIVE, AAOI, LITE], &[]);
+    let config = live_config(&server, "none", &[SIVE, AAOI, LITE], &[]);
     let mut h = Harness::new(&config);
 
-    let (loaded, fx) = h.load(SourceId::Quotes).await;
-    let qs = quotes(&loaded);
+    let (qs, _, _) = h.load_quotes().await;
     let mut got: Vec<&str> = qs.iter().map(|q| q.symbol.as_str()).collect();
     got.sort();
     assert_eq!(got, ["AAOI", "SIVE"]);
-    let partial = loaded.partial_error.clone().expect("a partial error").message;
-    assert_readable(&partial);
-    assert!(partial.contains("LITE") && partial.contains("500"), "{partial}");
-    assert!(!partial.contains("AAOI") && !partial.contains("SIVE"), "only the failing ticker: {partial}");
-
-    // The user sees both quotes and the source in error, and a retry with backoff is scheduled.
+    // The user sees both quotes and LITE in error, alone, retried with backoff.
     assert_eq!(h.state.quotes["AAOI"].price, 31.25);
     assert_eq!(h.state.quotes["SIVE"].price, 8.4);
     assert!(!h.state.quotes.contains_key("LITE"));
-    assert!(h.error(SourceId::Quotes).contains("LITE"), "{:?}", h.status(SourceId::Quotes));
-    assert!(fx.contains(&Effect::SaveCache), "the good quotes are cached");
-    assert!(scheduled(&fx, SourceId::Quotes) <= Duration::from_secs(10), "{fx:?}");
+    assert!(h.error(SourceId::Quote(2)).contains("500"), "{:?}", h.status(SourceId::Quote(2)));
+    for i in 0..2 {
+        assert!(matches!(h.status(SourceId::Quote(i)), FetchStatus::Ok { .. }));
+    }
+    let lite = h.state.sources[2].retry_at.expect("a retry");
+    assert!(lite - Utc::now() <= chrono::Duration::seconds(11), "{lite}");
     let screen = h.screen();
     assert!(screen.contains("31.25") && screen.contains("8.40"), "{screen}");
     assert!(screen.contains("LITE"), "{screen}");
 
-    // LITE recovers: the next refresh clears the error and the failure count.
+    // LITE's retry is due: only LITE is asked. `r` joins nothing in flight and refetches nobody
+    // early through a timer.
+    let generation = h.state.sources[2].schedule;
+    update(&mut h.state, Action::Tick(lite));
+    let fx = update(&mut h.state, Action::RefreshDue(SourceId::Quote(2), generation));
+    let asked: Vec<SourceId> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Fetch { source, .. } => Some(*source),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, [SourceId::Quote(2)]);
+    let before = server.received_requests().await.unwrap().len();
     server.reset().await;
-    chart(&server, "AAOI", ok_json(AAOI_JSON)).await;
-    chart(&server, "SIVE.ST", ok_json(SIVE_JSON)).await;
     chart(&server, "LITE", ok_json(AAOI_JSON)).await;
-    h.refresh();
-    let (loaded, _) = h.load(SourceId::Quotes).await;
-    assert_eq!(quotes(&loaded).len(), 3);
-    assert_eq!(loaded.partial_error, None);
-    assert!(matches!(h.status(SourceId::Quotes), FetchStatus::Ok { .. }), "{:?}", h.status(SourceId::Quotes));
-    assert_eq!(h.failures(SourceId::Quotes), 0);
+    h.requests = fx
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Fetch { source, req_id, via } => Some((source, req_id, via)),
+            _ => None,
+        })
+        .collect();
+    let (loaded, _) = h.load(SourceId::Quote(2)).await;
+    assert_eq!(quotes(&loaded).len(), 1);
+    assert!(matches!(h.status(SourceId::Quote(2)), FetchStatus::Ok { .. }));
+    assert_eq!(h.failures(SourceId::Quote(2)), 0);
     assert_eq!(h.state.quotes["LITE"].price, 31.25);
+    let after: Vec<String> =
+        server.received_requests().await.unwrap().iter().map(|r| r.url.path().to_string()).collect();
+    assert_eq!(after, ["/v8/finance/chart/LITE"], "after {before} requests, only LITE was asked again");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -767,7 +854,8 @@ async fn cache_round_trip_restores_quotes_and_news_as_stale() {
     chart(&server, "SIVE.ST", ok_json(SIVE_JSON)).await;
     let config = live_config(&server, "none", &[SIVE, AAOI], &NEWS_FEEDS[..2]);
     let mut h = Harness::new(&config);
-    for source in [SourceId::Quotes, SourceId::Feed(0), SourceId::Feed(1)] {
+    h.load_quotes().await;
+    for source in [SourceId::Feed(0), SourceId::Feed(1)] {
         h.load(source).await;
     }
     assert_eq!((h.state.quotes.len(), h.state.news.len()), (2, 7));
@@ -786,8 +874,27 @@ async fn cache_round_trip_restores_quotes_and_news_as_stale() {
 
     let mut fresh = State::new(&config, UserState::default(), Utc::now(), false);
     update(&mut fresh, Action::Restore(loaded));
-    assert!(fresh.stale_quotes && fresh.stale_news);
-    assert!(fresh.source_stale(SourceId::Quotes));
+    assert!(fresh.quotes_stale());
+    assert!(fresh.source_stale(SourceId::Quote(0)) && fresh.source_stale(SourceId::Quote(1)));
+    // Both feeds answered moments ago: the news is current, and at start they are not asked
+    // again before their refresh interval; the quotes are.
+    assert!(!fresh.stale_news);
+    let start = update(&mut fresh, Action::Start);
+    let fetched: Vec<SourceId> = start
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Fetch { source, .. } => Some(*source),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fetched, [SourceId::Quote(0), SourceId::Quote(1)]);
+    for feed in [SourceId::Feed(0), SourceId::Feed(1)] {
+        let after = scheduled(&start, feed);
+        assert!(
+            after > config.news_every - Duration::from_secs(60) && after <= config.news_every,
+            "{after:?}"
+        );
+    }
     assert_eq!(fresh.quotes.len(), 2);
     for (sym, q) in &h.state.quotes {
         assert_same_quote(&fresh.quotes[sym], q);
@@ -854,9 +961,15 @@ fn cache_round_trips_floats_bit_for_bit() {
         series: vec![7.860000133514404, 8.279999732971191],
         as_of: Utc::now(),
         source: "yahoo".into(),
+        extended: None,
     };
-    let saved =
-        cache::Cache { version: cache::Cache::VERSION, saved_at: None, quotes: vec![q], news: vec![] };
+    let saved = cache::Cache {
+        version: cache::Cache::VERSION,
+        saved_at: None,
+        quotes: vec![q],
+        news: vec![],
+        fetched: Default::default(),
+    };
     cache::save(dir.path(), &saved).unwrap();
     assert_eq!(cache::load(dir.path()).unwrap().unwrap(), saved);
 }
@@ -919,7 +1032,7 @@ fn snapshot_binary_live_then_offline_from_cache_then_with_the_server_down() {
     });
     let addr = *server.address();
     let config_path = home.path().join("live.toml");
-    std::fs::write(&config_path, config_text(&server.uri(), "stooq", &[SIVE, AAOI], &NEWS_FEEDS[..2]))
+    std::fs::write(&config_path, config_text(&server.uri(), "nasdaq", &[SIVE, AAOI], &NEWS_FEEDS[..2]))
         .unwrap();
 
     // Online: every source answers.

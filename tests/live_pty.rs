@@ -23,8 +23,6 @@ fn write_config(home: &Path, base: &str) -> PathBuf {
         let trimmed = line.trim_start();
         let line = if trimmed.starts_with("base_url") {
             format!("base_url = \"{base}\"")
-        } else if trimmed.starts_with("stooq_base_url") {
-            format!("stooq_base_url = \"{base}\"")
         } else if trimmed.starts_with("url") {
             feeds += 1;
             format!("url = \"{base}/feed/{feeds}\"")

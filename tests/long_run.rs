@@ -88,7 +88,7 @@ impl Sim {
     fn perform(&mut self, fx: Vec<Effect>) {
         for effect in fx {
             match effect {
-                Effect::Fetch { source, req_id } => {
+                Effect::Fetch { source, req_id, .. } => {
                     // Most answers come within the minute; some take a few minutes.
                     let late = if self.rng.u8(0..10) == 0 { self.rng.i64(1..=3) } else { 0 };
                     self.in_flight.push(InFlight { source, req_id, due: self.now + Duration::minutes(late) });
@@ -118,65 +118,61 @@ impl Sim {
         (14 * 60 + 30..21 * 60).contains(&minutes)
     }
 
-    fn quotes(&mut self) -> Loaded {
+    /// Ticker `i`'s answer: now and then its sources fail it, or the whole request times out.
+    fn quote(&mut self, i: usize) -> Loaded {
         let trading = self.trading();
-        let mut quotes = Vec::new();
-        let mut failed = Vec::new();
-        let fail_one = self.rng.u8(0..10) == 0;
-        let victim = self.rng.usize(0..self.cfg.tickers.len());
-        for (i, t) in self.cfg.tickers.iter().enumerate() {
-            if fail_one && i == victim {
-                failed.push((t.symbol.clone(), "yahoo: HTTP 500; stooq: no data".to_string()));
-                continue;
-            }
-            let p = self.prices.get_mut(&t.symbol).unwrap();
-            if trading {
-                *p *= 1.0 + (self.rng.f64() - 0.5) / 50.0;
-            }
-            let price = *p;
-            let prev = price * 0.97;
-            quotes.push(Quote {
-                symbol: t.symbol.clone(),
-                provider_symbol: t.provider().to_string(),
-                price,
-                previous_close: Some(prev),
-                change: Some(price - prev),
-                change_pct: Some((price - prev) / prev * 100.0),
-                currency: t.currency.clone(),
-                exchange: "NMS".into(),
-                market_state: if trading { MarketState::Regular } else { MarketState::Closed },
-                day_high: Some(price * 1.01),
-                day_low: Some(price * 0.99),
-                volume: Some(1_000 + self.rng.u64(0..100_000)),
-                series: (0..78).map(|k| price + f64::from(k % 7)).collect(),
-                as_of: self.now,
-                source: "yahoo".into(),
-            });
+        let t = self.cfg.tickers[i].clone();
+        if self.rng.u8(0..10) == 0 {
+            let mut l =
+                self.loaded(SourceId::Quote(i), Err("yahoo: HTTP 500; nasdaq: HTTP 503".into()), None, None);
+            l.attempts = ["yahoo", "nasdaq"]
+                .iter()
+                .map(|s| chokepoint::action::Attempt {
+                    source: (*s).into(),
+                    error: Some("HTTP 500".into()),
+                    retry_after: None,
+                })
+                .collect();
+            return l;
         }
-        let whole_failure = self.rng.u8(0..30) == 0;
-        let (result, partial, failed, retry) = if whole_failure {
-            (Err("timed out after 15s".to_string()), None, Vec::new(), None)
-        } else {
-            let partial = (!failed.is_empty()).then(|| format!("{}: yahoo: HTTP 500", failed[0].0));
-            (Ok(Payload::Quotes(quotes)), partial, failed, None)
+        if self.rng.u8(0..30) == 0 {
+            return self.loaded(SourceId::Quote(i), Err("yahoo: timed out after 15s".into()), None, None);
+        }
+        let p = self.prices.get_mut(&t.symbol).unwrap();
+        if trading {
+            *p *= 1.0 + (self.rng.f64() - 0.5) / 50.0;
+        }
+        let price = *p;
+        let prev = price * 0.97;
+        let quote = Quote {
+            symbol: t.symbol.clone(),
+            provider_symbol: t.provider().to_string(),
+            price,
+            previous_close: Some(prev),
+            change: Some(price - prev),
+            change_pct: Some((price - prev) / prev * 100.0),
+            currency: t.currency.clone(),
+            exchange: "NMS".into(),
+            market_state: if trading { MarketState::Regular } else { MarketState::Closed },
+            day_high: Some(price * 1.01),
+            day_low: Some(price * 0.99),
+            volume: Some(1_000 + self.rng.u64(0..100_000)),
+            series: (0..78).map(|k| price + f64::from(k % 7)).collect(),
+            as_of: self.now,
+            source: "yahoo".into(),
+            extended: None,
         };
-        self.loaded(SourceId::Quotes, result, partial, failed, retry)
+        self.loaded(SourceId::Quote(i), Ok(Payload::Quotes(vec![quote])), None, None)
     }
 
     /// A feed's answer; `current` answers are the ones the app will apply.
     fn news(&mut self, feed: usize, current: bool) -> Loaded {
         if self.dead[feed] {
-            return self.loaded(SourceId::Feed(feed), Err("connection refused".into()), None, vec![], None);
+            return self.loaded(SourceId::Feed(feed), Err("connection refused".into()), None, None);
         }
         if self.rng.u8(0..20) == 0 {
             let retry = Some(std::time::Duration::from_secs(120));
-            return self.loaded(
-                SourceId::Feed(feed),
-                Err("HTTP 503 (retry after 2m)".into()),
-                None,
-                vec![],
-                retry,
-            );
+            return self.loaded(SourceId::Feed(feed), Err("HTTP 503 (retry after 2m)".into()), None, retry);
         }
         let words =
             ["CPO laser order", "Sugar Land fab", "LPO threat", "AMD supply agreement", "InP shortage"];
@@ -219,7 +215,7 @@ impl Sim {
         if current {
             self.delivered[feed].extend(items.iter().take(self.batch as usize).cloned());
         }
-        self.loaded(SourceId::Feed(feed), Ok(Payload::News(items)), None, vec![], None)
+        self.loaded(SourceId::Feed(feed), Ok(Payload::News(items)), None, None)
     }
 
     fn loaded(
@@ -227,7 +223,6 @@ impl Sim {
         source: SourceId,
         result: Result<Payload, String>,
         partial_error: Option<String>,
-        failed_items: Vec<(String, String)>,
         retry_after: Option<std::time::Duration>,
     ) -> Loaded {
         Loaded {
@@ -237,7 +232,7 @@ impl Sim {
             partial_error: partial_error.map(Into::into),
             at: self.now,
             retry_after,
-            failed_items: failed_items.into_iter().map(|(s, e)| (s, e.into())).collect(),
+            attempts: Vec::new(),
             jitter: self.rng.f64(),
         }
     }
@@ -251,7 +246,7 @@ impl Sim {
             let current =
                 self.state.sources.iter().find(|s| s.id == f.source).unwrap().pending == Some(f.req_id);
             let mut loaded = match f.source {
-                SourceId::Quotes => self.quotes(),
+                SourceId::Quote(i) => self.quote(i),
                 SourceId::Feed(i) => self.news(i, current),
             };
             loaded.req_id = f.req_id;
@@ -350,8 +345,7 @@ impl Sim {
         }
         if m % 97 == 12 {
             // A cache restore arriving late is ignored once live data is there.
-            let cache =
-                Cache { version: Cache::VERSION, saved_at: Some(self.now), quotes: vec![], news: vec![] };
+            let cache = Cache { version: Cache::VERSION, saved_at: Some(self.now), ..Cache::default() };
             self.act(Action::Restore(cache));
         }
         if m % 3 == 0 {
@@ -442,7 +436,7 @@ fn check_end(sim: &Sim) {
         assert!(tickers.contains(sym.as_str()), "quote error for an unknown ticker {sym}");
     }
     assert!(s.quotes.keys().all(|k| tickers.contains(k.as_str())), "{:?}", s.quotes.keys());
-    assert_eq!(s.sources.len(), 1 + sim.cfg.feeds.len(), "sources");
+    assert_eq!(s.sources.len(), sim.cfg.tickers.len() + sim.cfg.feeds.len(), "sources");
     for src in &s.sources {
         assert_eq!(src.pending, None, "{} still waits for an answer", src.name);
     }
@@ -459,7 +453,7 @@ fn check_end(sim: &Sim) {
     for src in &s.sources {
         let (count, last) = sim.answered.get(&src.id).copied().unwrap_or((0, now()));
         let (min, within) = match src.id {
-            SourceId::Quotes => (300, Duration::minutes(20)),
+            SourceId::Quote(_) => (300, Duration::minutes(20)),
             SourceId::Feed(_) => (150, Duration::minutes(30)),
         };
         assert!(count >= min, "{} answered only {count} times in a day", src.name);
@@ -481,7 +475,7 @@ fn a_simulated_day_at_the_default_cap_with_most_feeds_down() {
     assert_eq!(sim.state.history_cap, 5_000);
     check_end(&sim);
     for (i, dead) in sim.dead.iter().enumerate() {
-        let src = &sim.state.sources[i + 1];
+        let src = &sim.state.sources[i + sim.cfg.tickers.len()];
         assert_eq!(matches!(src.status, FetchStatus::Error { .. }), *dead, "{}: {:?}", src.name, src.status);
         if *dead {
             assert!(src.failures > 200, "{}: {} failures in a row", src.name, src.failures);

@@ -36,18 +36,18 @@ fn quotes_start_on_time_while_two_feeds_parse() {
         }
         let base = server.uri();
         let text = format!(
-            "[quotes]\nsource = \"yahoo\"\nbase_url = \"{base}\"\nfallback = \"none\"\n\
+            "[quotes]\norder = [\"yahoo\"]\n[quotes.yahoo]\nbase_url = \"{base}\"\n\
              [[tickers]]\nsymbol = \"AAOI\"\nname = \"Applied Optoelectronics\"\ncurrency = \"USD\"\n\
              [[feeds]]\nname = \"a\"\nurl = \"{base}/a.rss\"\n[[feeds]]\nname = \"b\"\nurl = \"{base}/b.rss\"\n\
              [[feeds]]\nname = \"c\"\nurl = \"{base}/c.rss\"\n"
         );
         let config = config::parse(&text, "pool.toml").expect("config");
-        let providers = Providers::new(&config, false).expect("providers");
+        let providers = Providers::new(&config, false, None).expect("providers");
         let started = Instant::now();
         let feeds: Vec<_> = (0..3)
             .map(|i| {
                 let p = providers.clone();
-                tokio::spawn(async move { p.fetch(SourceId::Feed(i), i as u64).await })
+                tokio::spawn(async move { p.fetch(SourceId::Feed(i), i as u64, &[]).await })
             })
             .collect();
         // Let the feeds arrive and their parses begin.
@@ -55,7 +55,7 @@ fn quotes_start_on_time_while_two_feeds_parse() {
         let quotes_at = Instant::now();
         let quotes = tokio::spawn({
             let p = providers.clone();
-            async move { p.fetch(SourceId::Quotes, 9).await }
+            async move { p.fetch(SourceId::Quote(0), 9, &["yahoo".to_string()]).await }
         })
         .await
         .expect("quote task");

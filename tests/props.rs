@@ -7,7 +7,7 @@
 
 use chokepoint::domain::{CatalystRecord, NewsItem, Quote, RiskLevel, TickerSpec, ToggleEvent, UserState};
 use chokepoint::filter;
-use chokepoint::providers::{feed, stooq, yahoo};
+use chokepoint::providers::{feed, nasdaq, yahoo};
 use chokepoint::sanitize;
 use chokepoint::store::{self, Store};
 use chrono::{DateTime, TimeZone, Utc};
@@ -124,7 +124,7 @@ fn spec() -> TickerSpec {
         name: "Applied Optoelectronics".into(),
         currency: "USD".into(),
         aliases: Vec::new(),
-        stooq_symbol: String::new(),
+        ..TickerSpec::default()
     }
 }
 
@@ -902,93 +902,51 @@ fn mutated_chart() -> impl Strategy<Value = Bytes> {
     )
 }
 
-/// Dates chrono can read; `-262143-01-01` (chrono's first day) only with `min_date`.
-fn stooq_date(min_date: bool) -> impl Strategy<Value = String> {
-    let mut fixed = vec![
-        "2025-01-10",
-        "20250110",
-        "2025-02-30",
-        "2025-03-30",
-        "2025-10-26",
-        "262142-12-31",
-        "+262142-12-31",
-        "-262142-01-01",
-        "-262144-01-01",
-        "-0001-01-01",
-        "0000-01-01",
-        "9999-12-31",
-        "+10000-01-01",
-        "N/D",
-        "",
-    ];
-    if min_date {
-        fixed.push("-262143-01-01");
-    }
-    prop_oneof![
-        3 => select(fixed).prop_map(String::from),
-        1 => (-262_142i32..=262_142, 1u32..=12, 1u32..=31).prop_map(|(y, m, d)| format!("{y:+05}-{m:02}-{d:02}")),
-    ]
-}
-
-fn stooq_time() -> impl Strategy<Value = String> {
-    prop_oneof![
-        2 => select(&["22:00:09", "220009", "00:00", "00:59:59", "01:30", "25:00", "23:59:60", "N/D", ""][..])
-            .prop_map(String::from),
-        1 => (0u32..24, 0u32..60, 0u32..60).prop_map(|(h, m, s)| format!("{h:02}:{m:02}:{s:02}")),
-    ]
-}
-
-fn stooq_number() -> impl Strategy<Value = String> {
+/// Nasdaq's number text: its documented forms, and anything else.
+fn nasdaq_text() -> impl Strategy<Value = Value> {
     prop_oneof![
         3 => select(&[
-            "31.5", "30", "0", "-1", "-0", "1e308", "1e309", "5e-324", "1e-300", "NaN", "inf", "+5", "0x10", " 31.5 ",
-            "\"31,5\"", "\"", "N/D", "n/a", "-", "",
-        ][..]).prop_map(String::from),
-        2 => (0.0001f64..100_000.0).prop_map(|f| f.to_string()),
-        1 => any::<f64>().prop_map(|f| f.to_string()),
-        1 => any::<i64>().prop_map(|n| n.to_string()),
+            "$39.1175", "SEK 11.46", "+0.6975", "-1.15", "+1.82%", "-2.91%", "N/A", "NA", "", "7,343,447.318502",
+            "$1e308", "-0", "$0", "1e309", "NaN", "inf", "$-5", "SEK", "+", "%", "1,2,3", "\u{1b}[31m5",
+            "38.31 - 39.78", "11.14-11.67", "-5-3", "Closed at Dec 2, 2026 4:00 PM ET", "Dec 2, 2026 6:41 PM ET",
+            "Feb 30, 2026", "2026-12-02 18:00:00 CET", "2026-13-40 99:99:99 CET",
+        ][..]).prop_map(Value::from),
+        1 => any::<String>().prop_map(Value::from),
+        1 => any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        1 => Just(Value::Null),
     ]
 }
 
-/// Stooq CSV: optional junk lines, then either the standard header and a row of plausible fields,
-/// or an arbitrary header (any column order) and a row of arbitrary fields.
-fn stooq_csv(min_date: bool) -> impl Strategy<Value = String> {
-    let column = select(
-        &[
-            "Symbol", "Date", "Time", "Open", "High", "Low", "Close", "Volume", "Prev", "previous", "Name",
-            "CLOSE", "x",
-        ][..],
-    );
-    let field = prop_oneof![
-        3 => select(&["AAOI.US", "22:00:09", "\u{1b}[31m", "<html>", "N/D"][..]).prop_map(String::from),
-        3 => stooq_number(),
-        1 => stooq_date(min_date),
-        1 => any::<String>(),
-    ];
-    let free = (
-        prop::option::of(prop::collection::vec(column, 1..11).prop_map(|v| v.join(","))),
-        prop::collection::vec(field, 0..11).prop_map(|v| v.join(",")),
-    )
-        .prop_map(|(header, row)| header.into_iter().chain([row]).collect::<Vec<_>>());
-    let shaped = (
-        any::<bool>(),
-        select(&["AAOI.US", "SIVE.SE", "", "\"A,B\""][..]),
-        stooq_date(min_date),
-        stooq_time(),
-        prop::collection::vec(stooq_number(), 6),
-    )
-        .prop_map(|(header, symbol, date, time, n)| {
-            let row = format!("{symbol},{date},{time},{}", n.join(","));
-            let head = header.then(|| "Symbol,Date,Time,Open,High,Low,Close,Volume,Prev".to_string());
-            head.into_iter().chain([row]).collect::<Vec<_>>()
-        });
-    let junk = prop::collection::vec(select(&["", "Warning: x in y on line 3", "   ", "a,b"][..]), 0..2);
-    let eol = select(&["\r\n", "\n", "\r"][..]);
-    (junk, prop_oneof![free, shaped], eol).prop_map(|(junk, lines, eol)| {
-        let mut all: Vec<String> = junk.into_iter().map(String::from).collect();
-        all.extend(lines);
-        all.join(eol) + eol
+/// A Nasdaq info answer (US or Nordic) with its text fields replaced by hostile ones.
+fn nasdaq_info() -> impl Strategy<Value = (bool, String)> {
+    let us = include_str!("fixtures/quotes/nasdaq-us-info-AAOI.json");
+    let nordic = include_str!("fixtures/quotes/nasdaq-nordic-info-SIVE.json");
+    (any::<bool>(), prop::collection::vec(nasdaq_text(), 24)).prop_map(move |(is_us, texts)| {
+        let mut v: Value = serde_json::from_str(if is_us { us } else { nordic }).unwrap();
+        let mut texts = texts.into_iter();
+        fn walk(v: &mut Value, texts: &mut dyn Iterator<Item = Value>) {
+            match v {
+                Value::String(_) => {
+                    if let Some(t) = texts.next() {
+                        *v = t;
+                    }
+                }
+                Value::Object(m) => m.values_mut().for_each(|x| walk(x, texts)),
+                Value::Array(a) => a.iter_mut().for_each(|x| walk(x, texts)),
+                _ => {}
+            }
+        }
+        walk(&mut v, &mut texts);
+        (is_us, v.to_string())
     })
+}
+
+fn parse_nasdaq(is_us: bool, body: &[u8]) -> Option<Quote> {
+    if is_us {
+        nasdaq::parse_us_info(body, &spec(), now()).ok()
+    } else {
+        nasdaq::parse_nordic_info(body, &spec(), now()).ok()
+    }
 }
 
 proptest! {
@@ -1009,17 +967,15 @@ proptest! {
     }
 
     #[test]
-    fn stooq_parse_never_panics_on_strings(s in any::<String>()) {
-        if let Ok(q) = stooq::parse_quote(s.as_bytes(), &spec(), now()) {
-            check_quote(&q)?;
+    fn nasdaq_parsers_never_panic_on_bytes(b in bytes(256)) {
+        for is_us in [true, false] {
+            if let Some(q) = parse_nasdaq(is_us, &b.0) {
+                check_quote(&q)?;
+            }
         }
-    }
-
-    #[test]
-    fn stooq_parse_never_panics_on_bytes(b in bytes(256)) {
-        if let Ok(q) = stooq::parse_quote(&b.0, &spec(), now()) {
-            check_quote(&q)?;
-        }
+        let _ = nasdaq::parse_search(&b.0, "SIVE", "SEK");
+        let _ = nasdaq::parse_series(&b.0);
+        let _ = nasdaq::parse_nordic_chart(&b.0, &spec(), now());
     }
 }
 
@@ -1027,15 +983,15 @@ proptest! {
     #![proptest_config(config(256))]
 
     #[test]
-    fn stooq_parse_keeps_numbers_usable_on_csv_rows(csv in stooq_csv(false)) {
-        if let Ok(q) = stooq::parse_quote(csv.as_bytes(), &spec(), now()) {
+    fn nasdaq_info_keeps_numbers_usable_on_hostile_text((is_us, body) in nasdaq_info()) {
+        if let Some(q) = parse_nasdaq(is_us, body.as_bytes()) {
             check_quote(&q)?;
+            check_quote_derived(&q)?;
+            if let Some(e) = &q.extended {
+                prop_assert!(e.price.is_finite() && e.price > 0.0, "{e:?}");
+                prop_assert!(e.change.is_none_or(f64::is_finite) && e.change_pct.is_none_or(f64::is_finite), "{e:?}");
+            }
         }
-    }
-
-    #[test]
-    fn stooq_parse_never_panics_on_any_date(csv in stooq_csv(true)) {
-        let _ = stooq::parse_quote(csv.as_bytes(), &spec(), now());
     }
 
     #[test]
@@ -1045,18 +1001,6 @@ proptest! {
         }
     }
 
-    #[test]
-    fn stooq_derived_numbers_are_finite(csv in stooq_csv(false)) {
-        if let Ok(q) = stooq::parse_quote(csv.as_bytes(), &spec(), now()) {
-            check_quote_derived(&q)?;
-        }
-    }
-}
-
-/// Minimal input for the known panic: parse_quote must return Ok or Err, not unwind.
-#[test]
-fn stooq_parse_first_representable_date() {
-    let _ = stooq::parse_quote(b"Date,Close\n-262143-01-01,1\n", &spec(), now());
 }
 
 /// Minimal inputs for the derived-number properties.
@@ -1064,7 +1008,8 @@ fn stooq_parse_first_representable_date() {
 fn derived_numbers_stay_finite_for_extreme_prices() -> Result<(), TestCaseError> {
     let chart = br#"{"chart":{"result":[{"meta":{"regularMarketPrice":1e308,"previousClose":0.5}}]}}"#;
     check_quote_derived(&parse_chart(chart).unwrap())?;
-    check_quote_derived(&stooq::parse_quote(b"Close,Prev\n1e308,0.5\n", &spec(), now()).unwrap())
+    let info = br#"{"data":{"marketStatus":"Market Open","primaryData":{"lastSalePrice":"$1e308","netChange":"-1e308"}}}"#;
+    check_quote_derived(&nasdaq::parse_us_info(info, &spec(), now()).unwrap())
 }
 
 // ---------------------------------------------------------------------------------------------

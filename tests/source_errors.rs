@@ -1,7 +1,7 @@
 //! Errors keep their kind across the provider boundary (a loopback server, no internet): Yahoo's
 //! plain-text 429 with Retry-After and a 5xx are transient, an unknown symbol (404 with Yahoo's
-//! error object) and Stooq's anti-bot interstitial (HTTP 200, HTML) are permanent, a garbled body
-//! is a parse failure. The reducer backs a transient failure off with jitter and asks again for a
+//! error object) and Nasdaq's `data: null` (HTTP 200) are permanent, a garbled body is a parse
+//! failure; a config naming Stooq (removed) is refused with the reason. The reducer backs a transient failure off with jitter and asks again for a
 //! permanent one once per refresh interval, its reason kept on screen.
 
 mod common;
@@ -19,20 +19,24 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const YAHOO_429: &[u8] = include_bytes!("fixtures/quotes/yahoo-429.txt");
 const YAHOO_UNKNOWN: &[u8] = include_bytes!("fixtures/quotes/yahoo-chart-unknown.json");
-const STOOQ_PAGE: &[u8] = include_bytes!("fixtures/quotes/stooq-interstitial.html");
+const NASDAQ_UNKNOWN: &[u8] = include_bytes!("fixtures/quotes/nasdaq-us-info-unknown.json");
 
 fn ticker(symbol: &str) -> String {
     format!("[[tickers]]\nsymbol = \"{symbol}\"\nname = \"{symbol} Inc\"\ncurrency = \"USD\"\n")
 }
 
-async fn fetch_quotes(server: &MockServer, fallback: &str, symbol: &str) -> Loaded {
-    let base = server.uri();
-    let text = format!(
-        "[quotes]\nsource = \"yahoo\"\nbase_url = \"{base}\"\nfallback = \"{fallback}\"\nstooq_base_url = \"{base}\"\n{}",
-        ticker(symbol)
-    );
+/// `[quotes]` asking the sources of `order` (`"yahoo"`, `"yahoo", "nasdaq"`), all on `base`.
+fn quotes_section(base: &str, order: &str) -> String {
+    format!(
+        "[quotes]\norder = [{order}]\n[quotes.yahoo]\nbase_url = \"{base}\"\n[quotes.nasdaq]\nbase_url = \"{base}\"\n"
+    )
+}
+
+async fn fetch_quotes(server: &MockServer, order: &str, symbol: &str) -> Loaded {
+    let text = format!("{}{}", quotes_section(&server.uri(), order), ticker(symbol));
     let cfg = config::parse(&text, "errors.toml").expect("config");
-    Providers::new(&cfg, false).expect("providers").fetch(SourceId::Quotes, 1).await
+    let via = cfg.quote_order();
+    Providers::new(&cfg, false, None).expect("providers").fetch(SourceId::Quote(0), 1, &via).await
 }
 
 fn error(loaded: &Loaded) -> &SourceError {
@@ -50,7 +54,7 @@ async fn yahoo_429_in_plain_text_is_transient_with_its_retry_after() {
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "30").set_body_bytes(YAHOO_429))
         .mount(&server)
         .await;
-    let loaded = fetch_quotes(&server, "none", "AAOI").await;
+    let loaded = fetch_quotes(&server, "\"yahoo\"", "AAOI").await;
     let e = error(&loaded);
     assert_eq!(e.kind, ErrorKind::Transient, "{e:?}");
     assert!(e.message.contains("429"), "{e:?}");
@@ -70,30 +74,45 @@ async fn an_unknown_symbol_is_permanent_and_a_5xx_transient() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let e = error(&fetch_quotes(&server, "none", "NOPE").await).clone();
+    let e = error(&fetch_quotes(&server, "\"yahoo\"", "NOPE").await).clone();
     assert_eq!(e.kind, ErrorKind::Permanent, "{e:?}");
-    let e = error(&fetch_quotes(&server, "none", "BUSY").await).clone();
+    let e = error(&fetch_quotes(&server, "\"yahoo\"", "BUSY").await).clone();
     assert_eq!(e.kind, ErrorKind::Transient, "{e:?}");
 }
 
 #[tokio::test]
-async fn stooq_interstitial_is_a_permanent_error_that_says_what_it_is() {
+async fn nasdaqs_unknown_symbol_is_permanent_and_each_source_is_named() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .and(path("/v8/finance/chart/AAOI"))
-        .respond_with(ResponseTemplate::new(404).set_body_bytes(YAHOO_UNKNOWN))
+        .and(path("/v8/finance/chart/NOPE"))
+        .respond_with(ResponseTemplate::new(429).set_body_bytes(YAHOO_429))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/q/l/"))
-        .respond_with(
-            ResponseTemplate::new(200).insert_header("content-type", "text/html").set_body_bytes(STOOQ_PAGE),
-        )
+        .and(path("/api/quote/NOPE/info"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(NASDAQ_UNKNOWN))
         .mount(&server)
         .await;
-    let e = error(&fetch_quotes(&server, "stooq", "AAOI").await).clone();
-    assert_eq!(e.kind, ErrorKind::Permanent, "{e:?}");
-    assert!(e.message.contains("stooq sent an HTML page") && e.message.contains("anti-bot"), "{e:?}");
+    let loaded = fetch_quotes(&server, "\"yahoo\", \"nasdaq\"", "NOPE").await;
+    let e = error(&loaded).clone();
+    // Yahoo's 429 is transient: the ticker as a whole may still be retried soon.
+    assert_eq!(e.kind, ErrorKind::Transient, "{e:?}");
+    assert!(
+        e.message.contains("yahoo: HTTP 429")
+            && e.message.contains("nasdaq: Nasdaq does not know NOPE (Symbol not exists)"),
+        "{e:?}"
+    );
+    let kinds: Vec<_> =
+        loaded.attempts.iter().map(|a| (a.source.as_str(), a.error.as_ref().map(|e| e.kind))).collect();
+    assert_eq!(kinds, [("yahoo", Some(ErrorKind::Transient)), ("nasdaq", Some(ErrorKind::Permanent))]);
+}
+
+#[test]
+fn a_config_naming_stooq_is_refused_with_the_reason() {
+    let text = format!("[quotes]\norder = [\"yahoo\", \"stooq\"]\n{}", ticker("AAOI"));
+    let errors = config::parse(&text, "stooq.toml").expect_err("stooq is gone");
+    assert!(errors[0].to_string().starts_with("stooq.toml:2:19: Stooq was removed"), "{errors:?}");
+    assert!(errors[0].message.contains("use nasdaq"), "{errors:?}");
 }
 
 #[tokio::test]
@@ -106,7 +125,7 @@ async fn a_garbled_answer_is_a_parse_failure() {
         )
         .mount(&server)
         .await;
-    let e = error(&fetch_quotes(&server, "none", "AAOI").await).clone();
+    let e = error(&fetch_quotes(&server, "\"yahoo\"", "AAOI").await).clone();
     assert_eq!(e.kind, ErrorKind::Parse, "{e:?}");
 }
 
@@ -124,8 +143,11 @@ fn a_permanent_failure_is_asked_again_once_per_refresh_interval_and_stays_visibl
     let mut s = state();
     let every = s.sources.iter().find(|x| x.id == SourceId::Feed(0)).map(|x| x.every).unwrap();
     let mut delays = Vec::new();
+    let mut feed1 = None;
     for _ in 0..4 {
         let fx = update(&mut s, Action::RefreshAll);
+        // Feed 1 is asked once: later `r`s join its fetch in flight.
+        feed1 = feed1.or(fetch_id(&fx, SourceId::Feed(1)));
         let req = fetch_id(&fx, SourceId::Feed(0)).unwrap();
         let err = SourceError::permanent("HTTP 404 Not Found");
         let fx = update(&mut s, Action::Loaded(loaded(SourceId::Feed(0), req, Err(err))));
@@ -135,8 +157,7 @@ fn a_permanent_failure_is_asked_again_once_per_refresh_interval_and_stays_visibl
     let src = s.sources.iter().find(|x| x.id == SourceId::Feed(0)).unwrap();
     assert!(matches!(&src.status, FetchStatus::Error { message, .. } if message.contains("404")));
     // A transient failure backs off from seconds instead.
-    let fx = update(&mut s, Action::RefreshAll);
-    let req = fetch_id(&fx, SourceId::Feed(1)).unwrap();
+    let req = feed1.unwrap();
     let fx = update(&mut s, Action::Loaded(loaded(SourceId::Feed(1), req, Err("timed out".into()))));
     assert!(scheduled(&fx, SourceId::Feed(1)) < every, "{:?}", scheduled(&fx, SourceId::Feed(1)));
 }
@@ -170,14 +191,15 @@ async fn an_unchanged_feed_answers_304_to_a_conditional_get_and_costs_no_parse()
         .await;
     let base = server.uri();
     let text = format!(
-        "[quotes]\nsource = \"yahoo\"\nbase_url = \"{base}\"\nfallback = \"none\"\n{}[[feeds]]\nname = \"f\"\nurl = \"{base}/feed\"\n",
+        "{}{}[[feeds]]\nname = \"f\"\nurl = \"{base}/feed\"\n",
+        quotes_section(&base, "\"yahoo\""),
         ticker("AAOI")
     );
     let cfg = config::parse(&text, "cond.toml").expect("config");
-    let providers = Providers::new(&cfg, false).expect("providers");
-    let first = providers.fetch(SourceId::Feed(0), 1).await;
+    let providers = Providers::new(&cfg, false, None).expect("providers");
+    let first = providers.fetch(SourceId::Feed(0), 1, &[]).await;
     assert!(matches!(&first.result, Ok(Payload::News(n)) if n.len() == 1), "{:?}", first.result);
-    let second = providers.fetch(SourceId::Feed(0), 2).await;
+    let second = providers.fetch(SourceId::Feed(0), 2, &[]).await;
     assert!(matches!(&second.result, Ok(Payload::News(n)) if n.is_empty()), "{:?}", second.result);
     // The expectations (one full answer, one 304) are checked when the server drops.
 }

@@ -89,7 +89,14 @@ fn sources_overlay_lists_every_source() {
     let mut s = demo_with_progress();
     update_all(&mut s, [Action::ToggleSources]);
     let out = screen(&s, 120, 40);
-    for name in ["quotes (demo)", "Sample: CPO wire", "Sample: ticker headlines", "Sample: supply chain"] {
+    for name in [
+        "asked in this order for each ticker: demo",
+        "demo: answered 5 of 5",
+        "✓ SIVE  ok <1m via demo",
+        "Sample: CPO wire",
+        "Sample: ticker headlines",
+        "Sample: supply chain",
+    ] {
         assert!(out.contains(name), "{name} missing:\n{out}");
     }
     insta::assert_snapshot!(out);
@@ -267,24 +274,24 @@ fn flags_in_feed_titles_render_as_letters() {
 }
 
 #[test]
-fn sources_overlay_lists_ticker_errors_under_quotes_once_and_in_full() {
-    use chokepoint::action::{Payload, SourceId};
+fn sources_overlay_lists_each_quote_source_and_a_tickers_errors_once_and_in_full() {
+    use chokepoint::action::{Attempt, SourceId};
     let mut s = demo_with_progress();
-    let err = "yahoo: HTTP 404 Not Found: no data for SIVE.ST (delisted?) and the fallback stooq has no \
-               Stockholm listings either, so nothing answered for this ticker";
+    let err = "HTTP 404 Not Found: no data for SIVE.ST (delisted?) and no other source has a \
+               Stockholm listing either, so nothing answered for this ticker";
     let fx = chokepoint::update::update(&mut s, Action::RefreshAll);
-    let req = fetch_id(&fx, SourceId::Quotes).unwrap();
-    let quotes: Vec<_> = s.quotes.values().filter(|q| q.symbol != "SIVE").cloned().collect();
-    let mut l = loaded(SourceId::Quotes, req, Ok(Payload::Quotes(quotes)));
-    l.partial_error = Some(format!("SIVE: {err}").into());
-    l.failed_items = vec![("SIVE".into(), err.into())];
+    let req = fetch_id(&fx, SourceId::Quote(0)).unwrap();
+    let mut l = loaded(SourceId::Quote(0), req, Err(format!("demo: {err}").into()));
+    l.attempts = vec![Attempt { source: "demo".into(), error: Some(err.into()), retry_after: None }];
     update_all(&mut s, [Action::Loaded(l), Action::ToggleSources]);
     let out = screen(&s, 120, 40);
     let text: String = out.lines().map(|l| l.trim_matches(|c| c != '║')).collect::<Vec<_>>().join("\n");
-    assert_eq!(text.matches("SIVE:").count(), 1, "{out}");
+    assert_eq!(text.matches("demo: HTTP 404").count(), 1, "{out}");
     let (quotes_part, feeds_part) = text.split_once("Sample: CPO wire").unwrap();
+    assert!(quotes_part.contains("asked in this order for each ticker: demo"), "{out}");
+    assert!(quotes_part.contains("demo: answered 4 of 5 · failing for SIVE"), "{out}");
     assert!(
-        quotes_part.contains("1 of 5 tickers failed") && quotes_part.contains("SIVE: yahoo: HTTP 404"),
+        quotes_part.contains("✗ SIVE  error <1m  retry in 15m") && quotes_part.contains("… AAOI  loading"),
         "{out}"
     );
     assert!(!feeds_part.contains("SIVE"), "not under the last feed: {out}");
@@ -389,7 +396,7 @@ fn a_notice_too_long_for_the_status_line_goes_above_it_and_neither_is_cut() {
     let out = screen(&s, 120, 40);
     let lines: Vec<&str> = out.lines().collect();
     let (above, status) = (lines[lines.len() - 2], lines[lines.len() - 1]);
-    assert!(above.contains("refreshing 4 sources"), "{out}");
+    assert!(above.contains("refreshing 1 source (7 already in flight)"), "{out}");
     assert!(status.contains(err) && !status.contains("refreshing"), "{out}");
     // A short one shares the line.
     let out = screen(&demo_with_progress(), 120, 40);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use chokepoint::action::{Action, Loaded, Pane, Payload, SourceId};
+use chokepoint::action::{Action, Pane, Payload, SourceId};
 use chokepoint::domain::{FetchStatus, RiskLevel};
 use chokepoint::effect::Effect;
 use chokepoint::update::update;
@@ -221,77 +221,168 @@ fn open_link_marks_read_and_refuses_other_schemes() {
 }
 
 #[test]
-fn stale_answers_are_dropped() {
+fn a_second_r_joins_the_fetch_in_flight() {
+    let mut s = state();
+    let first = update(&mut s, Action::RefreshAll);
+    let n = s.sources.len();
+    assert_eq!(first.iter().filter(|e| matches!(e, Effect::Fetch { .. })).count(), n);
+    let again = update(&mut s, Action::RefreshAll);
+    assert!(!again.iter().any(|e| matches!(e, Effect::Fetch { .. })), "{again:?}");
+    assert_eq!(notice(&s), "every source is being fetched already");
+    // One answers: the next `r` asks that one alone.
+    let req = fetch_id(&first, SourceId::Feed(0)).unwrap();
+    update(
+        &mut s,
+        Action::Loaded(loaded(SourceId::Feed(0), req, Ok(Payload::News(vec![news("x", "t", 1)])))),
+    );
+    let third = update(&mut s, Action::RefreshAll);
+    let asked: Vec<_> = third
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Fetch { source, .. } => Some(*source),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, [SourceId::Feed(0)]);
+    assert_eq!(notice(&s), format!("refreshing 1 source ({} already in flight)", n - 1));
+}
+
+#[test]
+fn a_stuck_fetch_is_superseded_by_r_and_its_late_answer_dropped() {
     let mut s = state();
     let first = update(&mut s, Action::RefreshAll);
     let old = fetch_id(&first, SourceId::Feed(0)).unwrap();
-    update(&mut s, Action::RefreshAll);
+    // Not stuck yet: joined.
+    update(&mut s, Action::Tick(now() + chrono::Duration::seconds(30)));
+    assert_eq!(fetch_id(&update(&mut s, Action::RefreshAll), SourceId::Feed(0)), None);
+    // A minute in flight (a suspended laptop): `r` starts a new one; the runtime aborts the old.
+    let stuck = chokepoint::update::STUCK;
+    update(&mut s, Action::Tick(now() + chrono::Duration::from_std(stuck).unwrap()));
+    let new = fetch_id(&update(&mut s, Action::RefreshAll), SourceId::Feed(0)).expect("a new fetch");
+    assert_ne!(new, old);
+    // A timer never supersedes.
+    let generation = s.sources.iter().find(|x| x.id == SourceId::Feed(0)).unwrap().schedule;
+    assert!(update(&mut s, Action::RefreshDue(SourceId::Feed(0), generation)).is_empty());
     let stale = loaded(SourceId::Feed(0), old, Ok(Payload::News(vec![news("x", "old", 1)])));
     update(&mut s, Action::Loaded(stale));
     assert!(s.news.is_empty());
+    update(
+        &mut s,
+        Action::Loaded(loaded(SourceId::Feed(0), new, Ok(Payload::News(vec![news("y", "new", 1)])))),
+    );
+    assert_eq!(s.news.len(), 1);
 }
 
 #[test]
 fn errors_show_per_source_and_schedule_a_retry() {
     let mut s = state();
     let fx = update(&mut s, Action::RefreshAll);
-    let req_id = fetch_id(&fx, SourceId::Quotes).unwrap();
-    let fx = update(&mut s, Action::Loaded(loaded(SourceId::Quotes, req_id, Err("timeout".into()))));
+    let req_id = fetch_id(&fx, SourceId::Quote(0)).unwrap();
+    let fx = update(&mut s, Action::Loaded(loaded(SourceId::Quote(0), req_id, Err("timeout".into()))));
     assert!(matches!(&s.sources[0].status, FetchStatus::Error { message, .. } if message == "timeout"));
     assert_eq!(s.failing().count(), 1);
     let generation = match &fx[..] {
-        [Effect::Schedule { source: SourceId::Quotes, generation, .. }] => *generation,
+        [Effect::Schedule { source: SourceId::Quote(0), generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
     // an older timer is ignored, the current one fetches
-    assert!(update(&mut s, Action::RefreshDue(SourceId::Quotes, generation - 1)).is_empty());
+    assert!(update(&mut s, Action::RefreshDue(SourceId::Quote(0), generation - 1)).is_empty());
     assert!(matches!(
-        &update(&mut s, Action::RefreshDue(SourceId::Quotes, generation))[..],
+        &update(&mut s, Action::RefreshDue(SourceId::Quote(0), generation))[..],
         [Effect::Fetch { .. }]
     ));
 }
 
+/// The demo's quote of `symbol` at `at`.
+fn demo_quote(
+    s: &chokepoint::state::State,
+    symbol: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> chokepoint::domain::Quote {
+    let spec = s.tickers.iter().find(|t| t.symbol == symbol).expect("a ticker");
+    chokepoint::providers::demo::quote(spec, at).expect("a demo quote")
+}
+
+fn attempt(source: &str, error: Option<&str>) -> chokepoint::action::Attempt {
+    chokepoint::action::Attempt {
+        source: source.into(),
+        error: error.map(chokepoint::domain::SourceError::transient),
+        retry_after: None,
+    }
+}
+
 #[test]
-fn partial_quote_failures_flag_their_rows_until_they_recover() {
-    use chokepoint::providers::Outcome;
+fn a_failing_ticker_flags_its_row_alone_and_a_source_that_failed_it_waits_for_that_ticker() {
     let mut s = state();
-    let mut aaoi = chokepoint::providers::demo::quotes(&s.tickers, now()).0.unwrap();
-    let Payload::Quotes(qs) = &mut aaoi else { panic!() };
-    let aaoi_q = qs.iter().find(|q| q.symbol == "AAOI").unwrap().clone();
-    let answers = vec![
-        ("SIVE".to_string(), Err("yahoo: HTTP 500".into())),
-        ("AAOI".to_string(), Ok(aaoi_q.clone())),
-        ("LITE".to_string(), Err("yahoo: HTTP 500".into())),
-        ("COHR".to_string(), Err("yahoo: timed out after 15 s".into())),
-    ];
-    let outcome = Outcome::from_items(answers, None);
-    assert_eq!(
-        outcome.partial_error.as_ref().map(|e| e.message.as_str()),
-        Some("SIVE, LITE: yahoo: HTTP 500 · COHR: yahoo: timed out after 15 s"),
-        "failures are grouped by message"
-    );
     let fx = update(&mut s, Action::RefreshAll);
-    let req_id = fetch_id(&fx, SourceId::Quotes).unwrap();
-    update(
-        &mut s,
-        Action::Loaded(Loaded {
-            source: SourceId::Quotes,
-            req_id,
-            result: outcome.result,
-            partial_error: outcome.partial_error,
-            at: now(),
-            retry_after: None,
-            jitter: 0.5,
-            failed_items: outcome.failed_items,
-        }),
-    );
-    assert!(s.quotes.contains_key("AAOI"));
-    assert_eq!(s.quote_errors.keys().collect::<Vec<_>>(), ["COHR", "LITE", "SIVE"]);
-    assert!(matches!(s.sources[0].status, FetchStatus::Error { .. }), "a partial result shows as an error");
-    assert_eq!(s.sources[0].failures, 1);
-    // all failing: an error, nothing replaced
-    let all_bad = Outcome::from_items(vec![("AAOI".into(), Err("x".into()))], None);
-    assert_eq!(all_bad.result.map_err(|e| e.message), Err("AAOI: x".to_string()));
+    let order: Vec<String> = s.sources[0].via.iter().map(|v| v.name.clone()).collect();
+    assert_eq!(order, ["yahoo", "nasdaq"]);
+    // SIVE (0): yahoo 429, nasdaq answers. AAOI (1): yahoo answers. LITE (2): both fail.
+    let sive = fetch_id(&fx, SourceId::Quote(0)).unwrap();
+    let mut answer =
+        loaded(SourceId::Quote(0), sive, Ok(Payload::Quotes(vec![demo_quote(&s, "SIVE", now())])));
+    answer.attempts = vec![attempt("yahoo", Some("HTTP 429")), attempt("nasdaq", None)];
+    update(&mut s, Action::Loaded(answer));
+    let aaoi = fetch_id(&fx, SourceId::Quote(1)).unwrap();
+    let mut answer =
+        loaded(SourceId::Quote(1), aaoi, Ok(Payload::Quotes(vec![demo_quote(&s, "AAOI", now())])));
+    answer.attempts = vec![attempt("yahoo", None)];
+    update(&mut s, Action::Loaded(answer));
+    let lite = fetch_id(&fx, SourceId::Quote(2)).unwrap();
+    let mut answer = loaded(SourceId::Quote(2), lite, Err("yahoo: HTTP 500; nasdaq: HTTP 503".into()));
+    answer.attempts = vec![attempt("yahoo", Some("HTTP 500")), attempt("nasdaq", Some("HTTP 503"))];
+    update(&mut s, Action::Loaded(answer));
+
+    assert_eq!(s.quote_errors.keys().collect::<Vec<_>>(), ["LITE"]);
+    assert!(matches!(s.sources[0].status, FetchStatus::Ok { .. }));
+    assert!(matches!(s.sources[1].status, FetchStatus::Ok { .. }));
+    assert!(matches!(s.sources[2].status, FetchStatus::Error { .. }));
+    assert_eq!(s.failing().count(), 1);
+    // SIVE's yahoo record waits; AAOI's does not.
+    assert!(s.sources[0].via[0].not_before.is_some_and(|t| t > now()));
+    assert!(s.sources[0].via[1].error.is_none());
+    assert!(s.sources[1].via[0].not_before.is_none());
+    // `r` now: SIVE is asked of both again (the user asks; yahoo set no Retry-After), LITE too.
+    let fx = update(&mut s, Action::RefreshAll);
+    let via = |fx: &[Effect], id| {
+        fx.iter().find_map(|e| match e {
+            Effect::Fetch { source, via, .. } if *source == id => Some(via.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(via(&fx, SourceId::Quote(0)), Some(vec!["yahoo".to_string(), "nasdaq".to_string()]));
+    // A timer, though, goes straight to the source that is not waiting.
+    let req = fetch_id(&fx, SourceId::Quote(0)).unwrap();
+    let mut answer =
+        loaded(SourceId::Quote(0), req, Ok(Payload::Quotes(vec![demo_quote(&s, "SIVE", now())])));
+    answer.attempts = vec![attempt("yahoo", Some("HTTP 429")), attempt("nasdaq", None)];
+    update(&mut s, Action::Loaded(answer));
+    let generation = s.sources[0].schedule;
+    let fx = update(&mut s, Action::RefreshDue(SourceId::Quote(0), generation));
+    assert_eq!(via(&fx, SourceId::Quote(0)), Some(vec!["nasdaq".to_string()]));
+}
+
+#[test]
+fn a_retry_after_holds_even_against_r() {
+    let mut s = state();
+    let fx = update(&mut s, Action::RefreshAll);
+    let req = fetch_id(&fx, SourceId::Quote(1)).unwrap();
+    let mut answer =
+        loaded(SourceId::Quote(1), req, Ok(Payload::Quotes(vec![demo_quote(&s, "AAOI", now())])));
+    answer.attempts = vec![
+        chokepoint::action::Attempt {
+            retry_after: Some(std::time::Duration::from_secs(600)),
+            ..attempt("yahoo", Some("HTTP 429"))
+        },
+        attempt("nasdaq", None),
+    ];
+    update(&mut s, Action::Loaded(answer));
+    let fx = update(&mut s, Action::RefreshAll);
+    let asked = fx.iter().find_map(|e| match e {
+        Effect::Fetch { source: SourceId::Quote(1), via, .. } => Some(via.clone()),
+        _ => None,
+    });
+    assert_eq!(asked, Some(vec!["nasdaq".to_string()]));
 }
 
 #[test]
@@ -430,29 +521,24 @@ fn read_marks_survive_a_history_that_is_not_full() {
     assert!(state.user.read.contains("seen-last-week"));
 }
 
-/// Quotes failing (SIVE everywhere, the rest fine) over six hours of a Saturday, every market
-/// closed: the retries back off to the closed-market pace (15 min), not the trading pace (1 min).
+/// SIVE failing at every source over six hours of a Saturday, its market closed: the retries keep
+/// to the closed-market pace (15 min), not the trading pace (1 min).
 #[test]
 fn failing_quotes_back_off_to_the_closed_pace_while_markets_are_closed() {
     let mut s = state();
     let saturday = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 28, 12, 0, 0).unwrap();
     update(&mut s, Action::Tick(saturday));
-    let mut demo = match chokepoint::providers::demo::quotes(&s.tickers, saturday).0 {
-        Ok(Payload::Quotes(q)) => q,
-        other => panic!("{other:?}"),
-    };
-    demo.retain(|q| q.symbol != "SIVE");
     let mut clock = saturday;
     let end = saturday + chrono::Duration::hours(6);
     let mut fx = update(&mut s, Action::RefreshAll);
     let mut requests = 0;
     let mut x: u64 = 7;
     while clock < end {
-        let req_id = fetch_id(&fx, SourceId::Quotes).expect("a quote fetch");
+        let req_id = fetch_id(&fx, SourceId::Quote(0)).expect("a quote fetch");
         requests += 1;
-        let mut answer = loaded(SourceId::Quotes, req_id, Ok(Payload::Quotes(demo.clone())));
-        answer.partial_error = Some("SIVE: yahoo: HTTP 404".into());
-        answer.failed_items = vec![("SIVE".into(), "yahoo: HTTP 404".into())];
+        let mut answer =
+            loaded(SourceId::Quote(0), req_id, Err("yahoo: timed out; nasdaq: timed out".into()));
+        answer.attempts = vec![attempt("yahoo", Some("timed out")), attempt("nasdaq", Some("timed out"))];
         answer.at = clock;
         x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         answer.jitter = (x >> 11) as f64 / (1u64 << 53) as f64;
@@ -460,7 +546,7 @@ fn failing_quotes_back_off_to_the_closed_pace_while_markets_are_closed() {
         let (after, generation) = scheduled
             .iter()
             .find_map(|e| match e {
-                Effect::Schedule { source: SourceId::Quotes, after, generation } => {
+                Effect::Schedule { source: SourceId::Quote(0), after, generation } => {
                     Some((*after, *generation))
                 }
                 _ => None,
@@ -468,11 +554,11 @@ fn failing_quotes_back_off_to_the_closed_pace_while_markets_are_closed() {
             .expect("a retry is scheduled");
         clock += chrono::Duration::from_std(after).unwrap();
         update(&mut s, Action::Tick(clock));
-        fx = update(&mut s, Action::RefreshDue(SourceId::Quotes, generation));
+        fx = update(&mut s, Action::RefreshDue(SourceId::Quote(0), generation));
     }
-    // Full jitter under a 15 min cap averages 7.5 min once backed off: about 50 in six hours.
-    // At the 1 min trading cap it was about 720 (one every 30 s).
-    assert!(requests <= 80, "{requests} quote requests in six closed hours");
+    // While its market is closed a ticker is retried no more often than the closed pace
+    // (15 min): 24 in six hours. At the 1 min trading cap it was about 720 (one every 30 s).
+    assert!(requests <= 25, "{requests} quote requests in six closed hours");
     assert!(requests >= 20, "{requests}: retries must go on");
 }
 
@@ -660,8 +746,8 @@ fn a_restored_cache_is_shown_newest_first_and_capped_even_if_edited() {
     let cache = chokepoint::domain::Cache {
         version: chokepoint::domain::Cache::VERSION,
         saved_at: Some(now()),
-        quotes: Vec::new(),
         news: items,
+        ..Default::default()
     };
     update(&mut s, Action::Restore(cache));
     let ids: Vec<&str> = s.news.iter().map(|n| n.id.as_str()).collect();

@@ -24,8 +24,7 @@ pub fn config_text(cap: usize, base: &str) -> String {
     for (from, to) in [
         ("https://query1.finance.yahoo.com", base),
         ("https://query2.finance.yahoo.com", base),
-        ("https://stooq.com", base),
-        ("https://stooq.pl", base),
+        ("https://api.nasdaq.com", base),
     ] {
         text = text.replace(from, to);
     }
@@ -163,7 +162,7 @@ pub fn items(config: &Config, n: usize, seed: u64) -> Vec<NewsItem> {
 
 /// A cache holding `n` news items (no quotes), as the app would have saved it.
 pub fn cache(config: &Config, n: usize) -> Cache {
-    Cache { version: Cache::VERSION, saved_at: Some(now()), quotes: Vec::new(), news: items(config, n, 1) }
+    Cache { version: Cache::VERSION, saved_at: Some(now()), news: items(config, n, 1), ..Cache::default() }
 }
 
 /// Real-world fixture `name`, its `<item>`/`<entry>` elements repeated until the document is at

@@ -123,6 +123,23 @@ fn open_failure(e: &io::Error, url: &str) -> String {
     }
 }
 
+/// The fetch running for each source, so a superseded one is aborted (its connection and any
+/// queued request dropped) instead of running on to a stale answer.
+#[derive(Default)]
+pub(super) struct InFlight(std::collections::HashMap<crate::action::SourceId, tokio::task::AbortHandle>);
+
+impl InFlight {
+    /// Records `handle` as `source`'s fetch, aborting the one it supersedes.
+    fn replace(&mut self, source: crate::action::SourceId, handle: tokio::task::AbortHandle) {
+        if let Some(old) = self.0.insert(source, handle)
+            && !old.is_finished()
+        {
+            tracing::info!("fetch of {source:?} superseded: aborting the old one");
+            old.abort();
+        }
+    }
+}
+
 /// Carries out effects: fetches and timers on tokio tasks, saves on the saver thread. Cache
 /// writes are due `CACHE_DEBOUNCE` after the first one asked for, so a burst collapses into one.
 pub(super) fn perform(
@@ -131,22 +148,25 @@ pub(super) fn perform(
     tx: &UnboundedSender<Action>,
     saver: &Saver,
     cache_due: &mut Option<tokio::time::Instant>,
+    inflight: &mut InFlight,
 ) {
     if fx.contains(&Effect::SaveCache) && cache_due.is_none() {
         *cache_due = Some(tokio::time::Instant::now() + CACHE_DEBOUNCE);
     }
     for effect in fx {
         match effect {
-            Effect::Fetch { source, req_id } => {
-                let (providers, tx) = (providers.clone(), tx.clone());
+            Effect::Fetch { source, req_id, via } => {
+                let tx = tx.clone();
                 // The fetch runs in its own task so a panic in it is caught here and reported.
+                let task = tokio::spawn({
+                    let providers = providers.clone();
+                    async move { providers.fetch(source, req_id, &via).await }
+                });
+                inflight.replace(source, task.abort_handle());
                 tokio::spawn(async move {
-                    let task = tokio::spawn({
-                        let providers = providers.clone();
-                        async move { providers.fetch(source, req_id).await }
-                    });
                     let loaded = match task.await {
                         Ok(loaded) => loaded,
+                        Err(e) if e.is_cancelled() => return, // superseded: its answer is stale
                         Err(e) => {
                             tracing::error!("fetch task for {source:?} failed: {e}");
                             crate::action::Loaded {
@@ -156,7 +176,7 @@ pub(super) fn perform(
                                 partial_error: None,
                                 at: Utc::now(),
                                 retry_after: None,
-                                failed_items: Vec::new(),
+                                attempts: Vec::new(),
                                 jitter: fastrand::f64(),
                             }
                         }

@@ -1,7 +1,7 @@
 //! The event loop: keys, pastes, actions, the slow clock and signals in; `update`; a redraw only
 //! when the state's revision moved; effects handed to the executor.
 
-use super::executor::{Job, Saver, perform, release_freed_memory};
+use super::executor::{InFlight, Job, Saver, perform, release_freed_memory};
 use super::terminal::{TerminalGuard, install_panic_hook, terminal_gone};
 use crate::action::Action;
 use crate::cache;
@@ -41,7 +41,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     for n in notices {
         notify(&mut state, Level::Warn, n, true);
     }
-    let providers = Providers::new(&config, demo).map_err(io::Error::other)?;
+    let providers = Providers::new(&config, demo, cache_dir.as_deref()).map_err(io::Error::other)?;
     if let Some(dir) = &cache_dir {
         match cache::load(dir) {
             Ok(Some(c)) => {
@@ -67,13 +67,12 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     let size = terminal.size()?;
 
     let mut fx = update(&mut state, Action::Resize(size.width, size.height));
-    // Every source is due at start; `r` (RefreshAll) is the user's and says so on the status line.
-    let due: Vec<_> = state.sources.iter().map(|s| Action::RefreshDue(s.id, s.schedule)).collect();
-    for action in due {
-        fx.extend(update(&mut state, action));
-    }
+    // Every source is due at start but a feed fetched moments before (the cache says when);
+    // `r` (RefreshAll) is the user's and says so on the status line.
+    fx.extend(update(&mut state, Action::Start));
     let mut cache_due = None;
-    perform(fx, &providers, &tx, &saver, &mut cache_due);
+    let mut inflight = InFlight::default();
+    perform(fx, &providers, &tx, &saver, &mut cache_due, &mut inflight);
 
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -137,7 +136,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
         for action in actions {
             fx.extend(update(&mut state, action));
         }
-        perform(fx, &providers, &tx, &saver, &mut cache_due);
+        perform(fx, &providers, &tx, &saver, &mut cache_due, &mut inflight);
     }
     if cache_due.is_some() {
         saver.send(Job::Cache(state.cache_snapshot()));

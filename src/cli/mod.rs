@@ -52,13 +52,16 @@ pub fn check(explicit: Option<&Path>, paths: Option<&Paths>) -> Result<String, F
         config::Origin::File(p) => p.display().to_string(),
         config::Origin::Embedded => "embedded default (no config file)".into(),
     };
-    Ok(format!(
-        "ok: {from}: {} tickers, {} catalysts, {} risks, {} feeds",
+    let mut out: String = c.warnings.iter().map(|w| format!("warning: {w}\n")).collect();
+    let order = c.quote_order().join(" → ");
+    out.push_str(&format!(
+        "ok: {from}: {} tickers, {} catalysts, {} risks, {} feeds; quotes from {order}",
         c.tickers.len(),
         c.catalysts.len(),
         c.risks.len(),
         c.feeds.len()
-    ))
+    ));
+    Ok(out)
 }
 
 /// `chokepoint init`: writes the example config, never overwriting.
@@ -111,11 +114,14 @@ pub async fn collect(
             return Ok(state);
         }
     }
-    let providers = Providers::new(config, demo).map_err(|e| Failure::new(1, e))?;
+    let providers = Providers::new(config, demo, cache_dir).map_err(|e| Failure::new(1, e))?;
     let fetches: Vec<_> = update(&mut state, Action::RefreshAll)
         .into_iter()
         .filter_map(|fx| match fx {
-            Effect::Fetch { source, req_id } => Some(providers.fetch(source, req_id)),
+            Effect::Fetch { source, req_id, via } => {
+                let providers = providers.clone();
+                Some(async move { providers.fetch(source, req_id, &via).await })
+            }
             _ => None,
         })
         .collect();
@@ -152,12 +158,19 @@ pub fn snapshot_json(state: &State) -> Value {
     let quotes: Vec<Value> = state
         .tickers
         .iter()
-        .filter_map(|t| state.quotes.get(&t.symbol))
-        .map(|q| {
+        .enumerate()
+        .filter_map(|(i, t)| Some((i, state.quotes.get(&t.symbol)?)))
+        .map(|(i, q)| {
+            let extended = q.extended.as_ref().map(|e| {
+                json!({"session": e.session, "price": e.price, "change": e.change,
+                       "change_pct": e.change_pct, "as_of": rfc3339(e.at)})
+            });
             json!({
                 "symbol": q.symbol, "provider_symbol": q.provider_symbol, "price": q.price,
                 "change": q.change, "change_pct": q.change_pct, "currency": q.currency,
-                "market_state": q.market_state, "as_of": rfc3339(q.as_of), "stale": state.source_stale(SourceId::Quotes),
+                "market_state": q.market_state, "as_of": rfc3339(q.as_of),
+                "stale": state.source_stale(SourceId::Quote(i)), "source": q.source,
+                "extended": extended,
             })
         })
         .collect();
@@ -197,7 +210,15 @@ pub fn snapshot_json(state: &State) -> Value {
                 FetchStatus::Error { message, .. } => (false, Some(message.clone()), None),
                 FetchStatus::Idle | FetchStatus::Loading => (false, Some("not fetched".to_string()), None),
             };
-            json!({"name": s.name, "ok": ok, "error": error, "fetched_at": at.map(rfc3339)})
+            // A ticker's quote names the quote source that answered and each one that failed it.
+            let kind = if matches!(s.id, SourceId::Quote(_)) { "quote" } else { "feed" };
+            let failed: serde_json::Map<String, Value> = s
+                .via
+                .iter()
+                .filter_map(|v| Some((v.name.clone(), Value::from(v.error.as_ref()?.message.clone()))))
+                .collect();
+            json!({"name": s.name, "kind": kind, "ok": ok, "error": error, "fetched_at": at.map(rfc3339),
+                   "source_errors": failed})
         })
         .collect();
     json!({"quotes": quotes, "catalysts": catalysts, "risks": risks, "news": news, "sources": sources})

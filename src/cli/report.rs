@@ -173,9 +173,7 @@ pub fn build(state: &State) -> Report {
     Report {
         generated_at: rfc3339(state.now),
         demo: state.demo,
-        stale: state.stale_quotes
-            || state.stale_news
-            || state.sources.iter().any(|s| state.source_stale(s.id)),
+        stale: state.stale_news || state.sources.iter().any(|s| state.source_stale(s.id)),
         quotes,
         catalysts_hit: state.done_count(),
         catalysts,

@@ -95,25 +95,9 @@ impl Default for RawRefresh {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct RawQuotes {
-    source: Spanned<String>,
-    base_url: Spanned<String>,
-    fallback: Spanned<String>,
-    stooq_base_url: Spanned<String>,
-}
-
-impl Default for RawQuotes {
-    fn default() -> Self {
-        RawQuotes {
-            source: Spanned::new(0..0, "yahoo".into()),
-            base_url: Spanned::new(0..0, "https://query1.finance.yahoo.com".into()),
-            fallback: Spanned::new(0..0, "stooq".into()),
-            stooq_base_url: Spanned::new(0..0, "https://stooq.com".into()),
-        }
-    }
-}
+/// `[quotes]`: `order`, one table per source, and the older single-source keys; read key by key
+/// (see [`quote_sources`]) so the sources come from the registry, not from a list here.
+type RawQuotes = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -141,8 +125,14 @@ enum KeyList {
     Many(Vec<String>),
 }
 
-/// The quote sources this build knows.
-pub const QUOTE_SOURCES: &[&str] = &["yahoo", "stooq"];
+/// The quote sources this build knows, in the default order.
+pub fn quote_source_names() -> Vec<&'static str> {
+    crate::io::providers::quotes::REGISTRY.iter().map(|r| r.name).collect()
+}
+
+/// Why Stooq is no longer a quote source, for configs that still name it.
+const STOOQ_REMOVED: &str = "Stooq was removed: since 2026 it answers scripts with an API-key notice \
+     or a browser check instead of quotes, and it never covered Stockholm";
 
 /// Parses and validates config text. `label` is the path shown in errors.
 pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
@@ -159,28 +149,8 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
             errors.push(at(value.span(), format!("{what} must be between {min} and 86400 seconds")));
         }
     }
-    if !QUOTE_SOURCES.contains(&raw.quotes.source.get_ref().as_str()) {
-        let msg = format!(
-            "unknown quote source `{}` (known: {})",
-            raw.quotes.source.get_ref(),
-            QUOTE_SOURCES.join(", ")
-        );
-        errors.push(at(raw.quotes.source.span(), msg));
-    }
-    let fallback = raw.quotes.fallback.get_ref();
-    if fallback != "none" && !QUOTE_SOURCES.contains(&fallback.as_str()) {
-        let msg = format!("unknown quote fallback `{fallback}` (known: none, {})", QUOTE_SOURCES.join(", "));
-        errors.push(at(raw.quotes.fallback.span(), msg));
-    } else if fallback == raw.quotes.source.get_ref() {
-        errors.push(at(raw.quotes.fallback.span(), "quotes.fallback must differ from quotes.source".into()));
-    }
-    for (url, what) in
-        [(&raw.quotes.base_url, "quotes.base_url"), (&raw.quotes.stooq_base_url, "quotes.stooq_base_url")]
-    {
-        if !is_http_url(url.get_ref()) {
-            errors.push(at(url.span(), format!("{what} must be an http:// or https:// URL")));
-        }
-    }
+    let mut warnings: Vec<Problem> = Vec::new();
+    let quote_sources = quote_sources(text, &raw.quotes, &mut errors, &mut warnings);
     let cap = *raw.news.history_cap.get_ref();
     if !(100..=1_000_000).contains(&cap) {
         errors
@@ -198,6 +168,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         } else if !seen.insert(sym.to_ascii_uppercase()) {
             errors.push(at(field_span(text, t.span(), sym), format!("duplicate ticker `{sym}`")));
         }
+        errors.extend(ticker_problems(text, t, &mut warnings));
     }
     for (items, kind) in [(&raw.catalysts, "catalyst"), (&raw.risks, "risk")] {
         let mut seen = HashSet::new();
@@ -269,10 +240,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         quotes_every: Duration::from_secs(*raw.refresh.quotes_secs.get_ref()),
         quotes_closed_every: Duration::from_secs(*raw.refresh.quotes_closed_secs.get_ref()),
         news_every: Duration::from_secs(*raw.refresh.news_secs.get_ref()),
-        quote_source: raw.quotes.source.into_inner(),
-        quote_base_url: raw.quotes.base_url.into_inner().trim_end_matches('/').to_string(),
-        quote_fallback: raw.quotes.fallback.into_inner(),
-        stooq_base_url: raw.quotes.stooq_base_url.into_inner().trim_end_matches('/').to_string(),
+        quote_sources,
         history_cap: cap,
         tickers: raw
             .tickers
@@ -295,7 +263,230 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         keymap,
         alerts,
         bell: raw.notify.bell,
+        warnings: located(text, label, warnings).iter().map(ToString::to_string).collect(),
     })
+}
+
+/// The ordered quote sources of `[quotes]`, with their base URLs; problems and warnings located.
+///
+/// `order = ["yahoo", "nasdaq"]` names registered sources, each at most once; `[quotes.NAME]`
+/// sets a source's `base_url`. The single-source keys of older configs still work, with a
+/// warning: `source` and `fallback` become the order (`none` drops the fallback; Stooq, removed,
+/// is replaced by Nasdaq) and `base_url` is Yahoo's.
+fn quote_sources(
+    text: &str,
+    quotes: &RawQuotes,
+    errors: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Vec<crate::core::settings::QuoteSourceSpec> {
+    use crate::io::providers::quotes::REGISTRY;
+    let known = quote_source_names().join(", ");
+    let registered = |name: &str| REGISTRY.iter().any(|r| r.name == name);
+    let mut bases: BTreeMap<&str, String> =
+        REGISTRY.iter().map(|r| (r.name, r.default_base.to_string())).collect();
+    let mut order: Option<Vec<String>> = None;
+    let mut legacy: Vec<(Range<usize>, String)> = Vec::new(); // source, then fallback
+    let as_text = |value: &Spanned<toml::Value>, what: &str, errors: &mut Vec<Problem>| -> Option<String> {
+        match value.get_ref() {
+            toml::Value::String(s) => Some(s.clone()),
+            _ => {
+                errors.push((value.span(), format!("{what} must be a string")));
+                None
+            }
+        }
+    };
+    for (key, value) in quotes {
+        let span = value.span();
+        let key_span = key.span();
+        let key = key.get_ref();
+        match key.as_str() {
+            "order" => {
+                let Some(items) = value.get_ref().as_array() else {
+                    errors.push((span, format!("quotes.order must be a list of source names ({known})")));
+                    continue;
+                };
+                let mut names = Vec::new();
+                let mut cursor = span.start;
+                for item in items {
+                    let Some(name) = item.as_str() else {
+                        errors.push((span.clone(), "quotes.order must list source names as strings".into()));
+                        continue;
+                    };
+                    let at = quoted_span(text, cursor..span.end, name);
+                    cursor = at.end.min(span.end);
+                    if name == "stooq" {
+                        errors.push((at, format!("{STOOQ_REMOVED}; use nasdaq")));
+                    } else if !registered(name) {
+                        errors.push((at, format!("unknown quote source `{name}` (known: {known})")));
+                    } else if names.iter().any(|n| n == name) {
+                        errors.push((at, format!("quote source `{name}` is listed twice")));
+                    } else {
+                        names.push(name.to_string());
+                    }
+                }
+                if items.is_empty() {
+                    errors.push((span, format!("quotes.order lists no source (known: {known})")));
+                }
+                order = Some(names);
+            }
+            "source" | "fallback" => {
+                if let Some(name) = as_text(value, &format!("quotes.{key}"), errors) {
+                    // The source is tried first, whichever line it is on.
+                    let at = if key == "source" { 0 } else { legacy.len() };
+                    legacy.insert(at, (span, name));
+                }
+            }
+            "base_url" => {
+                if let Some(url) = as_text(value, "quotes.base_url", errors) {
+                    warnings.push((
+                        span.clone(),
+                        "quotes.base_url is the older form of [quotes.yahoo] base_url".into(),
+                    ));
+                    check_url(&url, span, "quotes.base_url", errors);
+                    bases.insert("yahoo", url);
+                }
+            }
+            "stooq_base_url" => {
+                warnings.push((span, "quotes.stooq_base_url is ignored: Stooq was removed".into()))
+            }
+            name if registered(name) => {
+                let Some(table) = value.get_ref().as_table() else {
+                    errors.push((span, format!("quotes.{name} must be a table with base_url")));
+                    continue;
+                };
+                for (field, v) in table {
+                    match (field.as_str(), v.as_str()) {
+                        ("base_url", Some(url)) => {
+                            let at = field_span(text, span.clone(), url);
+                            check_url(url, at, &format!("quotes.{name}.base_url"), errors);
+                            if let Some(base) = bases.get_mut(name) {
+                                *base = url.to_string();
+                            }
+                        }
+                        ("base_url", None) => {
+                            errors.push((span.clone(), format!("quotes.{name}.base_url must be a string")))
+                        }
+                        (other, _) => errors.push((
+                            span.clone(),
+                            format!("unknown key `{other}` in [quotes.{name}] (known: base_url)"),
+                        )),
+                    }
+                }
+            }
+            "stooq" => errors.push((key_span, STOOQ_REMOVED.to_string())),
+            other => errors.push((
+                key_span,
+                format!("unknown key `{other}` in [quotes] (known: order, and a table per source: {known})"),
+            )),
+        }
+    }
+    if !legacy.is_empty() {
+        if order.is_some() {
+            let (span, _) = &legacy[0];
+            errors.push((
+                span.clone(),
+                "quotes.source / quotes.fallback are the older form of quotes.order: keep only order".into(),
+            ));
+        } else {
+            let mut names: Vec<String> = Vec::new();
+            for (span, name) in &legacy {
+                let name = match name.as_str() {
+                    "none" => continue,
+                    "stooq" => {
+                        warnings
+                            .push((span.clone(), format!("{STOOQ_REMOVED}; nasdaq is used in its place")));
+                        "nasdaq"
+                    }
+                    n if registered(n) => n,
+                    n => {
+                        errors.push((span.clone(), format!("unknown quote source `{n}` (known: {known})")));
+                        continue;
+                    }
+                };
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+            if let Some((span, _)) = legacy.first() {
+                let list = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+                warnings.push((span.clone(), format!("quotes.source and quotes.fallback are the older form of quotes.order; this reads as order = [{list}]")));
+            }
+            order = Some(names);
+        }
+    }
+    let order = order.unwrap_or_else(|| quote_source_names().into_iter().map(String::from).collect());
+    order
+        .into_iter()
+        .map(|name| {
+            let base_url =
+                bases.get(name.as_str()).cloned().unwrap_or_default().trim_end_matches('/').to_string();
+            crate::core::settings::QuoteSourceSpec { name, base_url }
+        })
+        .collect()
+}
+
+fn check_url(url: &str, span: Range<usize>, what: &str, errors: &mut Vec<Problem>) {
+    if !is_http_url(url) {
+        errors.push((span, format!("{what} must be an http:// or https:// URL")));
+    }
+}
+
+/// The span of `"value"` inside `span` of the text, or `span` itself.
+fn quoted_span(text: &str, span: Range<usize>, value: &str) -> Range<usize> {
+    let needle = format!("\"{value}\"");
+    text.get(span.clone())
+        .and_then(|s| s.find(&needle))
+        .map(|i| span.start + i..span.start + i + needle.len())
+        .unwrap_or(span)
+}
+
+/// A ticker's per-source symbols, exchange and older keys.
+fn ticker_problems(text: &str, t: &Spanned<TickerSpec>, warnings: &mut Vec<Problem>) -> Vec<Problem> {
+    let spec = t.get_ref();
+    let mut errors = Vec::new();
+    let known = quote_source_names().join(", ");
+    for (source, symbol) in &spec.symbols {
+        let at = field_span(text, t.span(), symbol);
+        if source == "stooq" {
+            warnings.push((at, "symbols.stooq is ignored: Stooq was removed".into()));
+        } else if !quote_source_names().contains(&source.as_str()) {
+            errors.push((
+                at,
+                format!(
+                    "ticker `{}`: unknown quote source `{source}` in symbols (known: {known})",
+                    spec.symbol
+                ),
+            ));
+        } else if symbol.trim().is_empty() || symbol.chars().any(char::is_control) {
+            errors
+                .push((at, format!("ticker `{}`: symbols.{source} must be a non-empty symbol", spec.symbol)));
+        }
+    }
+    if let Some(yahoo) = spec.symbols.get("yahoo")
+        && !spec.provider_symbol.is_empty()
+        && *yahoo != spec.provider_symbol
+    {
+        errors.push((
+            field_span(text, t.span(), &spec.provider_symbol),
+            format!("ticker `{}`: provider_symbol is the older name of symbols.yahoo; keep one", spec.symbol),
+        ));
+    }
+    if !spec.exchange.is_empty() && crate::core::hours::Exchange::parse(&spec.exchange).is_none() {
+        errors.push((
+            field_span(text, t.span(), &spec.exchange),
+            format!(
+                "ticker `{}`: unknown exchange `{}` (known: stockholm, nasdaq, nyse)",
+                spec.symbol, spec.exchange
+            ),
+        ));
+    }
+    if !spec.stooq_symbol.is_empty() {
+        warnings.push((
+            field_span(text, t.span(), &spec.stooq_symbol),
+            "stooq_symbol is ignored: Stooq was removed".into(),
+        ));
+    }
+    errors
 }
 
 /// Keys bound to two actions by `[keys]` (`remaps`: each action's new keys and where): a key

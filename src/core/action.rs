@@ -38,11 +38,23 @@ impl Pane {
     }
 }
 
-/// Identifies a data source: the quote source, or one news feed by its index in the config.
+/// Identifies what is fetched: one ticker's quote (by its index in the config; each ticker is
+/// fetched, paced and backed off on its own), or one news feed by its index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SourceId {
-    Quotes,
+    Quote(usize),
     Feed(usize),
+}
+
+/// One quote source's answer for one ticker, within a fetch that tries the sources in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// The source's registered name (`yahoo`, `nasdaq`, `demo`).
+    pub source: String,
+    /// `None` if it answered with a quote.
+    pub error: Option<SourceError>,
+    /// The source asked us to wait this long (429 / 503 Retry-After).
+    pub retry_after: Option<Duration>,
 }
 
 /// What a source delivered (already parsed, sanitized and tagged).
@@ -57,15 +69,15 @@ pub enum Payload {
 pub struct Loaded {
     pub source: SourceId,
     pub req_id: u64,
-    /// Ok with the data, or a one-line error message. Partial results (some quotes failed) come as
-    /// Ok with `partial_error` set.
+    /// Ok with the data, or a one-line error message. A partial result (a feed salvaged up to a
+    /// broken item) comes as Ok with `partial_error` set.
     pub result: Result<Payload, SourceError>,
     pub partial_error: Option<SourceError>,
     pub at: DateTime<Utc>,
     /// The server asked us to wait this long (429 / 503 Retry-After).
     pub retry_after: Option<Duration>,
-    /// Items of a partial result that failed: (display symbol, message).
-    pub failed_items: Vec<(String, SourceError)>,
+    /// For a quote: each source asked, in order, and how it answered.
+    pub attempts: Vec<Attempt>,
     /// Uniform in [0, 1), drawn by the runtime, for full-jitter backoff (keeps `update` pure).
     pub jitter: f64,
 }
@@ -111,6 +123,9 @@ pub enum Action {
     /// A bracketed paste: text for the open input, never keys.
     Paste(String),
     // data
+    /// The first fetches: every source is due, except a feed whose cached answer is younger
+    /// than its refresh interval.
+    Start,
     RefreshAll,
     /// A scheduled refresh of one source is due; only the newest schedule (generation) counts.
     RefreshDue(SourceId, u64),

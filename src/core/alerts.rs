@@ -244,6 +244,7 @@ mod tests {
             series: vec![],
             as_of,
             source: "test".into(),
+            extended: None,
         }
     }
 

@@ -5,14 +5,21 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A ticker as configured: the name shown and the symbol the provider knows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TickerSpec {
     /// Display name, e.g. `SIVE`.
     pub symbol: String,
-    /// Provider symbol, e.g. `SIVE.ST`. Defaults to `symbol`.
+    /// The older name of `symbols.yahoo` (`SIVE.ST`), still read from existing configs.
     #[serde(default)]
     pub provider_symbol: String,
+    /// The symbol per quote source where it differs from `symbol` (`{ yahoo = "SIVE.ST" }`).
+    #[serde(default)]
+    pub symbols: BTreeMap<String, String>,
+    /// Where it lists: `stockholm`, `nasdaq` or `nyse`; empty = from the Yahoo symbol (`.ST` is
+    /// Stockholm, anything else a US listing).
+    #[serde(default)]
+    pub exchange: String,
     /// Company name, e.g. `Sivers Semiconductors`.
     #[serde(default)]
     pub name: String,
@@ -22,14 +29,33 @@ pub struct TickerSpec {
     /// Other names a headline may use for the company ("Applied Optoelectronics").
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// Symbol at the fallback quote source (Stooq), when it cannot be derived.
-    #[serde(default)]
+    /// Read from older configs only: Stooq was removed (`check` says so).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stooq_symbol: String,
 }
 
 impl TickerSpec {
+    /// The Yahoo symbol (`SIVE.ST`), also matched in headlines.
     pub fn provider(&self) -> &str {
-        if self.provider_symbol.is_empty() { &self.symbol } else { &self.provider_symbol }
+        self.symbol_at("yahoo")
+    }
+
+    /// The symbol quote source `source` knows this ticker by.
+    pub fn symbol_at(&self, source: &str) -> &str {
+        match self.symbols.get(source) {
+            Some(s) if !s.is_empty() => s,
+            _ if source == "yahoo" && !self.provider_symbol.is_empty() => &self.provider_symbol,
+            _ => &self.symbol,
+        }
+    }
+
+    /// The exchange it lists on: configured, else Stockholm for a `.ST` Yahoo symbol, else NASDAQ
+    /// (the US exchanges share hours and holidays).
+    pub fn listing(&self) -> crate::core::hours::Exchange {
+        use crate::core::hours::Exchange;
+        Exchange::parse(&self.exchange)
+            .or_else(|| Exchange::from_yahoo("", self.provider()))
+            .unwrap_or(Exchange::Nasdaq)
     }
 }
 
@@ -100,8 +126,30 @@ pub struct Quote {
     pub series: Vec<f64>,
     /// Time of the last trade / market time.
     pub as_of: DateTime<Utc>,
-    /// Which source produced it (`yahoo`, `demo`).
+    /// Which source produced it (`yahoo`, `nasdaq`, `demo`).
     pub source: String,
+    /// The last pre-market or after-hours trade, where the source gives one (US listings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended: Option<Extended>,
+}
+
+/// A trade outside the regular session: its price and its move from the regular price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extended {
+    /// `Pre` or `Post`.
+    pub session: MarketState,
+    pub price: f64,
+    pub change: Option<f64>,
+    pub change_pct: Option<f64>,
+    pub at: DateTime<Utc>,
+}
+
+impl Extended {
+    /// A pre- or post-market trade at `price`, its move measured from the regular `base`.
+    pub fn new(session: MarketState, price: f64, base: f64, at: DateTime<Utc>) -> Extended {
+        let (change, change_pct) = day_change(price, Some(base));
+        Extended { session, price, change, change_pct, at }
+    }
 }
 
 /// Day change and percent from the price and yesterday's close; `None` where the arithmetic is not
@@ -114,6 +162,12 @@ pub fn day_change(price: f64, previous_close: Option<f64>) -> (Option<f64>, Opti
     let pct = previous_close.zip(change).map(|(prev, ch)| ch / prev * 100.0).filter(|p| p.is_finite());
     let places = previous_close.map_or(0, |prev| decimals(price).max(decimals(prev)));
     (change.map(|c| round_to(c, places)), pct.map(|p| round_to(p, PCT_DECIMALS)))
+}
+
+/// `a - b` rounded to the decimals of its inputs (`38.42 - -1.15` is `39.57`, not
+/// `39.570000000000001`): a previous close from a price and its change.
+pub fn difference(a: f64, b: f64) -> f64 {
+    round_to(a - b, decimals(a).max(decimals(b)))
 }
 
 /// Decimal places kept in a day change in percent (`5.7252`).
@@ -319,6 +373,10 @@ pub struct Cache {
     pub quotes: Vec<Quote>,
     #[serde(default)]
     pub news: Vec<NewsItem>,
+    /// When each feed (by URL) last answered: a feed fetched less than its refresh interval
+    /// ago is not fetched again at start.
+    #[serde(default)]
+    pub fetched: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl Cache {

@@ -6,10 +6,13 @@ use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Fetch one source now; answer with `Action::Loaded` carrying `req_id`.
+    /// Fetch one source now; answer with `Action::Loaded` carrying `req_id`. A quote is asked
+    /// of the sources in `via`, in order, until one answers (empty for a feed). A fetch of the
+    /// same source still running is superseded: it is aborted and its answer would be stale.
     Fetch {
         source: SourceId,
         req_id: u64,
+        via: Vec<String>,
     },
     /// Send `Action::RefreshDue(source, generation)` after `after`.
     Schedule {

@@ -12,16 +12,20 @@ pub struct FeedSpec {
     pub url: String,
 }
 
+/// One quote source as configured: its registered name and where its API is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteSourceSpec {
+    pub name: String,
+    pub base_url: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub quotes_every: Duration,
     pub quotes_closed_every: Duration,
     pub news_every: Duration,
-    pub quote_source: String,
-    pub quote_base_url: String,
-    /// Second quote source tried for a ticker the first one fails on (`none` for no fallback).
-    pub quote_fallback: String,
-    pub stooq_base_url: String,
+    /// The quote sources, in the order they are tried for each ticker.
+    pub quote_sources: Vec<QuoteSourceSpec>,
     pub history_cap: usize,
     pub tickers: Vec<TickerSpec>,
     pub catalysts: Vec<ThesisItem>,
@@ -31,4 +35,14 @@ pub struct Config {
     pub alerts: Vec<Rule>,
     /// Ring the terminal bell once when alerts fire.
     pub bell: bool,
+    /// What `check` and the TUI mention without refusing the file (an older key that still
+    /// works, a removed source), located as `path:line:col: message`.
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// The names of the quote sources in the order tried (`yahoo, nasdaq`).
+    pub fn quote_order(&self) -> Vec<String> {
+        self.quote_sources.iter().map(|s| s.name.clone()).collect()
+    }
 }

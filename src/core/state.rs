@@ -53,6 +53,52 @@ pub struct SourceHealth {
     pub publishers: Vec<String>,
     /// How many more publishers there are than `publishers` names.
     pub publishers_more: usize,
+    /// What identifies it across restarts: a feed's URL, a ticker's symbol.
+    pub key: String,
+    /// When the pending request started (a stuck one is superseded by `r`).
+    pub pending_at: Option<DateTime<Utc>>,
+    /// For a ticker: each quote source in the order tried, with its own record for this ticker.
+    pub via: Vec<SourceTry>,
+}
+
+/// One quote source's record for one ticker: a source that fails or rate-limits one ticker backs
+/// off for that ticker alone, and the ticker's next fetch goes straight to the next source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceTry {
+    /// The source's registered name (`yahoo`).
+    pub name: String,
+    /// Failures in a row.
+    pub failures: u32,
+    /// Not asked again for this ticker before this (backoff, Retry-After, or once per refresh
+    /// interval after a permanent error).
+    pub not_before: Option<DateTime<Utc>>,
+    /// The wait is the server's (Retry-After): the user's `r` keeps to it too.
+    pub server_wait: bool,
+    pub last_ok: Option<DateTime<Utc>>,
+    /// The last failure, kept on screen until the source answers again.
+    pub error: Option<crate::core::domain::SourceError>,
+}
+
+impl SourceTry {
+    pub fn new(name: &str) -> SourceTry {
+        SourceTry {
+            name: name.to_string(),
+            failures: 0,
+            not_before: None,
+            server_wait: false,
+            last_ok: None,
+            error: None,
+        }
+    }
+
+    /// Whether it may be asked at `now` (by the user's `r` when `user`: only the server's own
+    /// wait holds then).
+    pub fn due(&self, now: DateTime<Utc>, user: bool) -> bool {
+        match self.not_before {
+            Some(t) if t > now => user && !self.server_wait,
+            _ => true,
+        }
+    }
 }
 
 impl SourceHealth {
@@ -70,6 +116,9 @@ impl SourceHealth {
             schedule: 0,
             publishers: Vec::new(),
             publishers_more: 0,
+            pending_at: None,
+            key: String::new(),
+            via: Vec::new(),
         }
     }
 }
@@ -146,8 +195,6 @@ pub struct State {
     pub tickers: Vec<TickerSpec>,
     /// Latest quote per display symbol.
     pub quotes: HashMap<String, Quote>,
-    /// Quotes restored from cache, not yet refreshed.
-    pub stale_quotes: bool,
     /// News restored from cache, no feed refreshed yet.
     pub stale_news: bool,
     /// Quote refresh interval while every market is closed.
@@ -190,15 +237,21 @@ pub struct State {
 
 impl State {
     pub fn new(config: &Config, user: UserState, now: DateTime<Utc>, demo: bool) -> State {
-        let quotes = if demo { "quotes (demo)".into() } else { format!("quotes ({})", config.quote_source) };
-        let mut sources = vec![SourceHealth::new(SourceId::Quotes, quotes, config.quotes_every)];
-        sources.extend(
-            config
-                .feeds
-                .iter()
-                .enumerate()
-                .map(|(i, f)| SourceHealth::new(SourceId::Feed(i), f.name.clone(), config.news_every)),
-        );
+        let order = if demo { vec!["demo".to_string()] } else { config.quote_order() };
+        let mut sources: Vec<SourceHealth> = config
+            .tickers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| SourceHealth {
+                via: order.iter().map(|name| SourceTry::new(name)).collect(),
+                key: t.symbol.clone(),
+                ..SourceHealth::new(SourceId::Quote(i), t.symbol.clone(), config.quotes_every)
+            })
+            .collect();
+        sources.extend(config.feeds.iter().enumerate().map(|(i, f)| SourceHealth {
+            key: f.url.clone(),
+            ..SourceHealth::new(SourceId::Feed(i), f.name.clone(), config.news_every)
+        }));
         let mut state = State {
             rev: 1,
             now,
@@ -206,7 +259,6 @@ impl State {
             read_only: false,
             tickers: config.tickers.clone(),
             quotes: HashMap::new(),
-            stale_quotes: false,
             stale_news: false,
             quotes_closed_every: config.quotes_closed_every,
             catalysts: config.catalysts.clone(),
@@ -411,34 +463,58 @@ impl State {
     pub fn source_stale(&self, id: SourceId) -> bool {
         let Some(src) = self.sources.iter().find(|s| s.id == id) else { return false };
         let restored = match id {
-            SourceId::Quotes => self.stale_quotes,
+            // Shown from the cache and not fetched since.
+            SourceId::Quote(i) => {
+                src.last_ok.is_none()
+                    && self.tickers.get(i).is_some_and(|t| self.quotes.contains_key(&t.symbol))
+            }
             SourceId::Feed(_) => self.stale_news,
         };
-        let every =
-            if id == SourceId::Quotes && !self.trading() { self.quotes_closed_every } else { src.every };
-        let limit = chrono::Duration::from_std(every * 2).unwrap_or(chrono::Duration::MAX);
+        let limit = chrono::Duration::from_std(self.every(id) * 2).unwrap_or(chrono::Duration::MAX);
         restored || src.last_ok.is_some_and(|t| self.now - t > limit)
+    }
+
+    /// Whether any shown quote is stale (from the cache, or not refreshed for two intervals).
+    pub fn quotes_stale(&self) -> bool {
+        (0..self.tickers.len()).any(|i| self.source_stale(SourceId::Quote(i)))
+    }
+
+    /// How often `id` is refreshed now: a ticker at the closed pace while its market is closed.
+    pub fn every(&self, id: SourceId) -> Duration {
+        let every = self.sources.iter().find(|s| s.id == id).map_or(self.quotes_closed_every, |s| s.every);
+        match id {
+            SourceId::Quote(i) if !self.ticker_trading(i) => self.quotes_closed_every.max(every),
+            _ => every,
+        }
+    }
+
+    /// Whether ticker `i` trades now: its quote's market state (pre- and post-market count), or
+    /// while none is known, its exchange's calendar.
+    pub fn ticker_trading(&self, i: usize) -> bool {
+        let Some(t) = self.tickers.get(i) else { return false };
+        match self.quotes.get(&t.symbol) {
+            Some(q) if q.market_state != crate::core::domain::MarketState::Unknown => {
+                q.market_state.is_trading()
+            }
+            _ => t.listing().status(self.now).open,
+        }
     }
 
     /// The data worth keeping across restarts: the configured tickers' quotes and the history.
     pub fn cache_snapshot(&self) -> Cache {
         let quotes = self.tickers.iter().filter_map(|t| self.quotes.get(&t.symbol)).cloned().collect();
-        Cache { version: Cache::VERSION, saved_at: Some(self.now), quotes, news: self.news.to_vec() }
+        let fetched = self
+            .sources
+            .iter()
+            .filter(|s| matches!(s.id, SourceId::Feed(_)))
+            .filter_map(|s| Some((s.key.clone(), s.last_ok?)))
+            .collect();
+        Cache { version: Cache::VERSION, saved_at: Some(self.now), quotes, news: self.news.to_vec(), fetched }
     }
 
-    /// Whether any listing trades now, which sets the quote pace: the quotes' own market states
-    /// (pre- and post-market count), or while no quote is known, the exchange calendars (a
-    /// symbol without an exchange suffix is taken as a US listing).
+    /// Whether any listing trades now.
     pub fn trading(&self) -> bool {
-        if !self.quotes.is_empty() {
-            return self.quotes.values().any(|q| q.market_state.is_trading());
-        }
-        self.tickers.iter().any(|t| {
-            let provider = t.provider();
-            crate::core::hours::Exchange::from_yahoo("", provider)
-                .or_else(|| (!provider.contains('.')).then_some(crate::core::hours::Exchange::Nasdaq))
-                .is_some_and(|ex| ex.status(self.now).open)
-        })
+        (0..self.tickers.len()).any(|i| self.ticker_trading(i))
     }
 
     /// Sources currently failing, for the status line.

@@ -350,7 +350,7 @@ mod tests {
             name: name.into(),
             currency: String::new(),
             aliases: aliases.iter().map(|a| a.to_string()).collect(),
-            stooq_symbol: String::new(),
+            ..TickerSpec::default()
         }
     }
 

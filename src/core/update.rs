@@ -5,7 +5,7 @@ mod paste;
 mod sources;
 
 pub use paste::FILTER_MAX;
-pub use sources::backoff;
+pub use sources::{STUCK, backoff};
 
 use crate::core::action::{Action, Pane, SourceId};
 use crate::core::domain::CatalystRecord;
@@ -120,13 +120,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FilterBySelection => filter_by_selection(state, &mut fx),
         Action::OpenLink => open_link(state, &mut fx),
         Action::Paste(text) => paste::paste(state, &text),
+        Action::Start => sources::start(state, &mut fx),
         Action::RefreshAll => {
             let ids: Vec<SourceId> = state.sources.iter().map(|s| s.id).collect();
             let n = ids.len();
-            for id in ids {
-                fetch(state, id, &mut fx, true);
-            }
-            let text = format!("refreshing {n} source{}", if n == 1 { "" } else { "s" });
+            let started = ids.into_iter().filter(|id| fetch(state, *id, &mut fx, true)).count();
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            let text = match n - started {
+                0 => format!("refreshing {n} source{}", plural(n)),
+                _ if started == 0 => "every source is being fetched already".to_string(),
+                busy => format!("refreshing {started} source{} ({busy} already in flight)", plural(started)),
+            };
             notify(state, Level::Info, text, false);
         }
         Action::RefreshDue(id, generation) => {

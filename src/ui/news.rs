@@ -38,7 +38,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         [inner, Rect::default()]
     };
     if f.visible.is_empty() {
-        let feeds = state.sources.iter().filter(|s| s.id != crate::action::SourceId::Quotes);
+        let feeds = state.sources.iter().filter(|s| matches!(s.id, crate::action::SourceId::Feed(_)));
         let (mut waiting, mut failed, mut total) = (0, 0, 0);
         for s in feeds {
             total += 1;

@@ -20,6 +20,31 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             fmt::wrap(&text, width, "      ").into_iter().map(|l| Line::from(Span::styled(l, style))),
         );
     };
+    // The quote sources first: the order they are asked in, and how each does across tickers.
+    if let Some(order) = state.sources.iter().find(|s| !s.via.is_empty()).map(|s| &s.via) {
+        let names: Vec<&str> = order.iter().map(|v| v.name.as_str()).collect();
+        push(
+            &mut lines,
+            format!("Quote sources, asked in this order for each ticker: {}", names.join(" → ")),
+            dim,
+        );
+        for (n, name) in names.iter().enumerate() {
+            let records: Vec<(&str, &crate::state::SourceTry)> = state
+                .sources
+                .iter()
+                .filter_map(|s| Some((s.name.as_str(), s.via.get(n).filter(|v| v.name == *name)?)))
+                .collect();
+            let answered = records.iter().filter(|(_, v)| v.error.is_none() && v.last_ok.is_some()).count();
+            let failing: Vec<&str> =
+                records.iter().filter(|(_, v)| v.error.is_some()).map(|(t, _)| *t).collect();
+            let mut text = format!("  {name}: answered {answered} of {}", state.tickers.len());
+            if !failing.is_empty() {
+                text.push_str(&format!(" · failing for {}", failing.join(", ")));
+            }
+            push(&mut lines, text, if failing.is_empty() { Style::new() } else { red });
+        }
+        lines.push(Line::raw(""));
+    }
     for s in &state.sources {
         let (mark, status, style) = match &s.status {
             FetchStatus::Idle => ("·", "not fetched".to_string(), dim),
@@ -38,11 +63,22 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             _ => format!("every {}", every(s.every)),
         };
         let stale = if state.source_stale(s.id) { "  stale" } else { "" };
+        // A ticker: which quote source answered.
+        let via = match s.id {
+            SourceId::Quote(i) if matches!(s.status, FetchStatus::Ok { .. }) => state
+                .tickers
+                .get(i)
+                .and_then(|t| state.quotes.get(&t.symbol))
+                .map(|q| format!(" via {}", q.source))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
         let head = Line::from(vec![
             Span::styled(format!("{mark} "), style.add_modifier(Modifier::BOLD)),
             Span::styled(s.name.clone(), Style::new().add_modifier(Modifier::BOLD)),
             Span::raw("  "),
             Span::styled(status, style),
+            Span::styled(via, style),
             Span::styled(format!("  {next}"), dim),
             Span::styled(stale, Style::new().fg(Color::Yellow)),
         ]);
@@ -51,20 +87,22 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         } else {
             push(&mut lines, head.to_string(), style);
         }
-        // The quote source's failures, one ticker a line (its error message is their summary).
-        let per_ticker = s.id == SourceId::Quotes && !state.quote_errors.is_empty();
+        // A ticker: each quote source that failed it, with its own next try.
+        let failed_sources: Vec<_> = s.via.iter().filter(|v| v.error.is_some()).collect();
         if let FetchStatus::Error { message, .. } = &s.status
-            && !per_ticker
+            && failed_sources.is_empty()
         {
             push(&mut lines, format!("    {message}"), red);
         }
-        if per_ticker {
-            let failed = state.quote_errors.len();
-            let of = state.tickers.len();
-            push(&mut lines, format!("    {failed} of {of} tickers failed:"), red);
-            for (sym, err) in &state.quote_errors {
-                push(&mut lines, format!("    {sym}: {err}"), red);
-            }
+        for v in failed_sources {
+            let when = match v.not_before {
+                Some(t) if t > state.now => {
+                    format!(" (next try in {}, failure {})", fmt::age(t, state.now), v.failures)
+                }
+                _ => String::new(),
+            };
+            let message = v.error.as_ref().map(|e| e.message.as_str()).unwrap_or_default();
+            push(&mut lines, format!("    {}: {message}{when}", v.name), red);
         }
         if !s.publishers.is_empty() {
             // What `src:` matches for this feed's headlines: their publishers, not the feed's name.

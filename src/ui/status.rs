@@ -1,6 +1,7 @@
 //! The header line (title, DEMO / READ-ONLY badges, clock) and the status line (notices, source health).
 
 use super::fmt;
+use crate::action::SourceId;
 use crate::core::keys::Command;
 use crate::domain::FetchStatus;
 use crate::state::{Level, State};
@@ -175,16 +176,43 @@ fn level_style(level: Level) -> Style {
 fn source_summary(state: &State) -> Vec<Span<'static>> {
     let dim = Style::new().fg(Color::DarkGray);
     let mut parts: Vec<Span<'static>> = Vec::new();
-    if let Some(q) = state.sources.first() {
-        let text = match &q.status {
-            FetchStatus::Idle => Some("quotes: not loaded".to_string()),
-            FetchStatus::Loading => Some("quotes: loading".to_string()),
-            FetchStatus::Ok { at } => Some(format!("quotes ok {}", fmt::age(state.now, *at))),
-            FetchStatus::Error { .. } => None,
+    let tickers: Vec<_> = state.sources.iter().filter(|s| matches!(s.id, SourceId::Quote(_))).collect();
+    if !tickers.is_empty() {
+        let ok: Vec<_> = tickers
+            .iter()
+            .filter_map(|s| match s.status {
+                FetchStatus::Ok { at } => Some(at),
+                _ => None,
+            })
+            .collect();
+        let loading =
+            tickers.iter().filter(|s| matches!(s.status, FetchStatus::Loading | FetchStatus::Idle)).count();
+        let mut text = match ok.iter().max() {
+            Some(at) if ok.len() == tickers.len() => format!("quotes ok {}", fmt::age(state.now, *at)),
+            _ if tickers.iter().all(|s| s.status == FetchStatus::Idle) => "quotes: not loaded".to_string(),
+            _ if ok.is_empty() && loading == tickers.len() => "quotes: loading".to_string(),
+            _ => format!("quotes {}/{} ok", ok.len(), tickers.len()),
         };
-        parts.extend(text.map(|t| Span::styled(t, dim)));
+        if loading > 0 && !ok.is_empty() {
+            text.push_str(&format!(", {loading} loading"));
+        }
+        // Tickers the first source did not answer for (it failed them; the next one did).
+        let first = tickers.first().and_then(|s| s.via.first()).map(|v| v.name.as_str());
+        let mut fallback: Vec<(&str, usize)> = Vec::new();
+        for q in state.tickers.iter().filter_map(|t| state.quotes.get(&t.symbol)) {
+            if Some(q.source.as_str()) != first && tickers[0].via.iter().any(|v| v.name == q.source) {
+                match fallback.iter_mut().find(|(name, _)| *name == q.source) {
+                    Some((_, n)) => *n += 1,
+                    None => fallback.push((q.source.as_str(), 1)),
+                }
+            }
+        }
+        for (name, n) in fallback {
+            text.push_str(&format!(" ({n} via {name})"));
+        }
+        parts.push(Span::styled(text, dim));
     }
-    let feeds: Vec<_> = state.sources.iter().skip(1).collect();
+    let feeds: Vec<_> = state.sources.iter().filter(|s| matches!(s.id, SourceId::Feed(_))).collect();
     if !feeds.is_empty() {
         let ok = feeds.iter().filter(|s| matches!(s.status, FetchStatus::Ok { .. })).count();
         let loading =

@@ -13,17 +13,21 @@ use ratatui::widgets::{Cell, Row, Table, TableState};
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let mut extra = Vec::new();
-    if state.stale_quotes {
+    let restored = state.sources.iter().any(|s| {
+        matches!(s.id, SourceId::Quote(i) if s.last_ok.is_none()
+            && state.tickers.get(i).is_some_and(|t| state.quotes.contains_key(&t.symbol)))
+    });
+    if restored {
         extra.push(Span::styled(" cached, refreshing", Style::new().fg(Color::Yellow)));
-    } else if state.source_stale(SourceId::Quotes) {
+    } else if state.quotes_stale() {
         extra.push(Span::styled(" stale", Style::new().fg(Color::Yellow)));
     }
     let block = pane_block(state, Pane::Tickers, pane_title(state, Pane::Tickers, extra));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let cols = Columns::fit(state, inner.width);
-    let (show_name, show_spark, show_src, show_meta, show_range, show_hours) =
-        (cols.name > 0, cols.spark > 0, cols.src > 0, cols.meta, cols.range, cols.hours);
+    let (show_name, show_spark, show_src, show_meta, show_range, show_hours, show_ext) =
+        (cols.name > 0, cols.spark > 0, cols.src > 0, cols.meta, cols.range, cols.hours, cols.ext);
     let spark_w = cols.spark;
     let mut header = vec!["Sym", "Price", "Chg", "%"];
     let mut widths = vec![
@@ -44,6 +48,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         header.push("Day");
         widths.push(Constraint::Length(spark_w));
     }
+    if show_ext {
+        header.push("Pre/post");
+        widths.push(Constraint::Length(EXT_W - 1));
+    }
     if show_range {
         header.extend(["Day range", "Volume"]);
         widths.extend([Constraint::Length(17), Constraint::Length(7)]);
@@ -63,7 +71,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let dim = Style::new().fg(Color::DarkGray);
     let rows_h = inner.height.saturating_sub(1) as usize;
     let offset = scroll_offset(state.selected(Pane::Tickers), rows_h);
-    let rows = state.tickers.iter().skip(offset).take(rows_h.max(1)).map(|t| {
+    let rows = state.tickers.iter().enumerate().skip(offset).take(rows_h.max(1)).map(|(i, t)| {
         let q = state.quotes.get(&t.symbol);
         let up = q.and_then(|q| q.change).map(|c| c >= 0.0);
         let tone = match up {
@@ -94,6 +102,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             let spark = q.map(|q| fmt::sparkline(&q.series, spark_w as usize)).unwrap_or_default();
             cells.push(Cell::from(Span::styled(spark, tone)));
         }
+        if show_ext {
+            cells.push(Cell::from(extended(q)));
+        }
         if show_range {
             let range =
                 q.and_then(|q| Some(format!("{}–{}", fmt::price(q.day_low?), fmt::price(q.day_high?))));
@@ -103,10 +114,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         }
         if show_meta {
             cells.push(Cell::from(market(q)));
-            cells.push(Cell::from(age_span(state, q)));
+            cells.push(Cell::from(age_span(state, i, q)));
         }
         if show_hours {
-            cells.push(Cell::from(session(state, exchange_of(t.provider(), q))));
+            cells.push(Cell::from(session(state, Some(t.listing()))));
         }
         if show_src {
             // A ticker whose last fetch failed keeps its old quote, flagged (details: `s`).
@@ -143,6 +154,8 @@ struct Columns {
     meta: bool,
     hours: bool,
     range: bool,
+    /// The pre- / post-market trade, when a quote has one.
+    ext: bool,
 }
 
 /// Widest symbol and source shown in full; longer ones are cut with `…`.
@@ -156,6 +169,8 @@ const SPARK_KEEP: u16 = 30;
 const META_W: u16 = 3 + 1 + 6 + 1 + 4 + 1;
 const HOURS_W: u16 = 24 + 1;
 const RANGE_W: u16 = 17 + 1 + 7 + 1;
+/// "post 39.12 +1.82%".
+const EXT_W: u16 = 4 + 1 + fmt::PRICE_W as u16 + 1 + fmt::CHANGE_W as u16 + 1;
 
 impl Columns {
     fn fit(state: &State, w: u16) -> Columns {
@@ -170,7 +185,9 @@ impl Columns {
             let err = (!state.quote_errors.is_empty()).then_some(width("✗ err"));
             longest(&mut sources.chain(err), 3, SRC_MAX)
         };
-        let mut c = Columns { sym, name: 0, spark: 0, src: 0, meta: false, hours: false, range: false };
+        let mut c =
+            Columns { sym, name: 0, spark: 0, src: 0, meta: false, hours: false, range: false, ext: false };
+        let any_ext = state.quotes.values().any(|q| q.extended.is_some());
         let mut used = sym + (fmt::PRICE_W + 2 * fmt::CHANGE_W + 3) as u16;
         let room = |used: u16, extra: u16| used.saturating_add(extra) <= w;
         if room(used, META_W) {
@@ -184,6 +201,10 @@ impl Columns {
         if c.spark > 0 && room(used, src_want + 1) {
             c.src = src_want;
             used += src_want + 1;
+        }
+        if c.src > 0 && any_ext && room(used, EXT_W + 16 - SPARK_MIN) {
+            c.ext = true;
+            used += EXT_W;
         }
         if c.src > 0 && room(used, 12 + 1) {
             // The name takes what it needs, but leaves the sparkline 16 cells before it is cut.
@@ -216,9 +237,19 @@ fn market(q: Option<&Quote>) -> Span<'static> {
     Span::styled(q.market_state.label(), style)
 }
 
-/// The listing's exchange: from the quote's exchange code, else from the symbol (`.ST`).
-fn exchange_of(provider_symbol: &str, q: Option<&Quote>) -> Option<Exchange> {
-    Exchange::from_yahoo(q.map_or("", |q| q.exchange.as_str()), provider_symbol)
+/// "post 39.12 +1.82%": the last pre- or after-hours trade and its move from the regular price.
+fn extended(q: Option<&Quote>) -> Line<'static> {
+    let Some(e) = q.and_then(|q| q.extended.as_ref()) else { return Line::raw("") };
+    let tone = match e.change_pct {
+        Some(p) if p >= 0.0 => Style::new().fg(Color::Green),
+        Some(_) => Style::new().fg(Color::Red),
+        None => Style::new(),
+    };
+    Line::from(vec![
+        Span::styled(format!("{} ", e.session.label()), Style::new().fg(Color::Yellow)),
+        Span::raw(fmt::price(e.price)),
+        Span::styled(e.change_pct.map(|p| format!(" {}", fmt::pct(p))).unwrap_or_default(), tone),
+    ])
 }
 
 /// "open, closes 22:00" or "opens Mon 15:30 in 2d 4h", in the terminal's local time, from the
@@ -242,10 +273,10 @@ fn session(state: &State, exchange: Option<Exchange>) -> Span<'static> {
     )
 }
 
-fn age_span(state: &State, q: Option<&Quote>) -> Span<'static> {
+fn age_span(state: &State, i: usize, q: Option<&Quote>) -> Span<'static> {
     let Some(q) = q else { return Span::raw("") };
     let label = fmt::age(state.now, q.as_of);
-    if state.source_stale(SourceId::Quotes) {
+    if state.source_stale(SourceId::Quote(i)) {
         Span::styled(format!("{label}!"), Style::new().fg(Color::Yellow))
     } else {
         Span::styled(label, Style::new().fg(Color::DarkGray))
@@ -300,26 +331,16 @@ mod tests {
     }
 
     #[test]
-    fn the_exchange_comes_from_the_quote_or_the_symbol() {
-        assert_eq!(exchange_of("SIVE.ST", None), Some(Exchange::Stockholm));
-        assert_eq!(exchange_of("AAOI", None), None);
-        let q = Quote {
-            symbol: "AAOI".into(),
-            provider_symbol: "AAOI".into(),
-            price: 1.0,
-            previous_close: None,
-            change: None,
-            change_pct: None,
-            currency: "USD".into(),
-            exchange: "NMS".into(),
-            market_state: MarketState::Closed,
-            day_high: None,
-            day_low: None,
-            volume: None,
-            series: Vec::new(),
-            as_of: chrono::Utc::now(),
-            source: "test".into(),
+    fn the_listing_comes_from_the_config_or_the_yahoo_symbol() {
+        let spec = |yahoo: &str, exchange: &str| crate::domain::TickerSpec {
+            symbol: "X".into(),
+            symbols: [("yahoo".to_string(), yahoo.to_string())].into(),
+            exchange: exchange.into(),
+            ..Default::default()
         };
-        assert_eq!(exchange_of("AAOI", Some(&q)), Some(Exchange::Nasdaq));
+        assert_eq!(spec("SIVE.ST", "").listing(), Exchange::Stockholm);
+        assert_eq!(spec("AAOI", "").listing(), Exchange::Nasdaq);
+        assert_eq!(spec("COHR", "nyse").listing(), Exchange::Nyse);
+        assert_eq!(spec("SIVE", "stockholm").listing(), Exchange::Stockholm);
     }
 }

@@ -69,14 +69,14 @@ pub fn loaded(
         at: now(),
         retry_after: None,
         jitter: 0.5,
-        failed_items: Vec::new(),
+        attempts: Vec::new(),
     }
 }
 
 /// The request id of the fetch of `source` among `fx`, if one was asked for.
 pub fn fetch_id(fx: &[Effect], source: SourceId) -> Option<u64> {
     fx.iter().find_map(|e| match e {
-        Effect::Fetch { source: s, req_id } if *s == source => Some(*req_id),
+        Effect::Fetch { source: s, req_id, .. } if *s == source => Some(*req_id),
         _ => None,
     })
 }
@@ -84,7 +84,9 @@ pub fn fetch_id(fx: &[Effect], source: SourceId) -> Option<u64> {
 /// Runs `RefreshAll` and answers the fetch of `source` with `payload`.
 pub fn deliver(state: &mut State, source: SourceId, payload: Payload) -> Vec<Effect> {
     let fx = update(state, Action::RefreshAll);
-    let req_id = fetch_id(&fx, source).expect("a fetch for the source");
+    // `r` joins a fetch already in flight: answer that one.
+    let pending = state.sources.iter().find(|s| s.id == source).and_then(|s| s.pending);
+    let req_id = fetch_id(&fx, source).or(pending).expect("a fetch for the source");
     update(state, Action::Loaded(loaded(source, req_id, Ok(payload))))
 }
 
@@ -105,11 +107,12 @@ pub fn demo_state() -> State {
     let mut s = State::new(&cfg, UserState::default(), now(), true);
     let tagger = chokepoint::tagging::Tagger::new(&cfg.tickers, &cfg.catalysts, &cfg.risks);
     // As the runtime starts: every source is due (no "refreshing" notice, unlike `r`).
-    let due: Vec<_> = s.sources.iter().map(|src| Action::RefreshDue(src.id, src.schedule)).collect();
-    for fx in due.into_iter().flat_map(|a| update(&mut s, a)).collect::<Vec<_>>() {
-        let Effect::Fetch { source, req_id } = fx else { continue };
+    for fx in update(&mut s, Action::Start) {
+        let Effect::Fetch { source, req_id, .. } = fx else { continue };
         let payload = match source {
-            SourceId::Quotes => chokepoint::providers::demo::quotes(&cfg.tickers, now()).0.unwrap(),
+            SourceId::Quote(i) => {
+                Payload::Quotes(vec![chokepoint::providers::demo::quote(&cfg.tickers[i], now()).unwrap()])
+            }
             SourceId::Feed(i) => {
                 let Payload::News(mut items) =
                     chokepoint::providers::demo::news(cfg.feeds.get(i), now()).unwrap()

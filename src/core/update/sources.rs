@@ -1,32 +1,104 @@
 //! Data arrivals: starting fetches, applying answers (dropping stale ones), refresh pacing and
 //! backoff after failures, and restoring the cache.
 
-use crate::core::action::{Loaded, Payload, SourceId};
+use crate::core::action::{Attempt, Loaded, Payload, SourceId};
 use crate::core::alerts;
 use crate::core::domain::Cache;
 use crate::core::domain::{ErrorKind, FetchStatus};
 use crate::core::effect::Effect;
-use crate::core::state::State;
+use crate::core::state::{SourceTry, State};
 use std::time::Duration;
 
-/// Starts a fetch of `id`. A timer never stacks a second request on a running one (timeouts bound
-/// it); the user's `r` does, and the older answer is then dropped as stale when it arrives.
-pub(super) fn fetch(state: &mut State, id: SourceId, fx: &mut Vec<Effect>, user: bool) {
+/// A request in flight longer than this is taken as stuck (a suspended laptop, a dead
+/// connection): the user's `r` supersedes it, and the runtime aborts the old one. Requests time
+/// out well before (15 s, plus their turn in the request queue).
+pub const STUCK: Duration = Duration::from_secs(60);
+
+/// Starts a fetch of `id` unless one is in flight (coalesced: a timer or `r` never stacks a
+/// second request on a running one, except on one stuck for [`STUCK`]). A ticker is asked of
+/// the quote sources due for it, in order; when none is, its timer is set for the first that
+/// will be. Returns whether a fetch started.
+pub(super) fn fetch(state: &mut State, id: SourceId, fx: &mut Vec<Effect>, user: bool) -> bool {
+    let now = state.now;
     let req_id = state.next_req;
-    let Some(src) = state.sources.iter_mut().find(|s| s.id == id) else { return };
-    if src.pending.is_some() && !user {
-        return;
+    let Some(src) = state.sources.iter_mut().find(|s| s.id == id) else { return false };
+    if src.pending.is_some() {
+        let stuck = src
+            .pending_at
+            .is_some_and(|t| chrono::Duration::from_std(STUCK).is_ok_and(|limit| now - t >= limit));
+        if !(user && stuck) {
+            return false;
+        }
+    }
+    let via: Vec<String> = src.via.iter().filter(|v| v.due(now, user)).map(|v| v.name.clone()).collect();
+    if via.is_empty() && !src.via.is_empty() {
+        // Every source waits (the server's Retry-After, or a backoff): ask the first one free.
+        if !user && let Some(first) = src.via.iter().filter_map(|v| v.not_before).min() {
+            let after = (first - now).to_std().unwrap_or_default().max(Duration::from_secs(1));
+            src.schedule += 1;
+            fx.push(Effect::Schedule { source: id, after, generation: src.schedule });
+        }
+        return false;
     }
     state.next_req += 1;
     src.pending = Some(req_id);
+    src.pending_at = Some(now);
     if !matches!(src.status, FetchStatus::Error { .. }) {
         src.status = FetchStatus::Loading;
     }
-    fx.push(Effect::Fetch { source: id, req_id });
+    fx.push(Effect::Fetch { source: id, req_id, via });
+    true
+}
+
+/// The first fetches: every source is due, except a feed whose last answer (from the cache) is
+/// younger than its refresh interval: it is scheduled for when it will be due.
+pub(super) fn start(state: &mut State, fx: &mut Vec<Effect>) {
+    let now = state.now;
+    for i in 0..state.sources.len() {
+        let src = &mut state.sources[i];
+        let young = match (src.id, src.last_ok) {
+            (SourceId::Feed(_), Some(at)) => chrono::Duration::from_std(src.every)
+                .ok()
+                .and_then(|every| (at + every - now).to_std().ok())
+                .filter(|left| !left.is_zero()),
+            _ => None,
+        };
+        match young {
+            Some(after) => {
+                src.schedule += 1;
+                fx.push(Effect::Schedule { source: src.id, after, generation: src.schedule });
+            }
+            None => {
+                let id = src.id;
+                fetch(state, id, fx, false);
+            }
+        }
+    }
 }
 
 /// First retry after a failure waits about this long (full jitter, doubling per failure).
 const RETRY_BASE: Duration = Duration::from_secs(5);
+
+/// How long a source waits after a failure of `kind`, its `failures`-th in a row: a transient
+/// one backs off with jitter (never sooner than Retry-After); a permanent or unreadable answer is
+/// asked again once per refresh interval `every`.
+fn retry_delay(
+    kind: Option<ErrorKind>,
+    failures: u32,
+    every: Duration,
+    jitter: f64,
+    retry_after: Option<Duration>,
+) -> Duration {
+    match kind {
+        Some(ErrorKind::Permanent | ErrorKind::Parse) => every.max(retry_after.unwrap_or_default()),
+        _ => backoff(failures, RETRY_BASE, every.max(RETRY_BASE), jitter, retry_after),
+    }
+    .max(Duration::from_secs(1))
+}
+
+fn after_secs(at: chrono::DateTime<chrono::Utc>, d: Duration) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::Duration::from_std(d).ok().and_then(|d| at.checked_add_signed(d))
+}
 
 pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>) {
     let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
@@ -34,11 +106,18 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
         return; // stale answer to a request that was superseded
     }
     src.pending = None;
+    src.pending_at = None;
     let ok = loaded.result.is_ok() && loaded.partial_error.is_none();
     // What the failure was: the error, or for a partial result the partial error's kind.
     let kind = match (&loaded.result, &loaded.partial_error) {
         (Err(e), _) | (Ok(_), Some(e)) => Some(e.kind),
         (Ok(_), None) => None,
+    };
+    let answered_by = match &loaded.result {
+        Ok(Payload::Quotes(q)) if matches!(loaded.source, SourceId::Quote(_)) => {
+            q.first().map(|q| q.source.clone())
+        }
+        _ => None,
     };
     match loaded.result {
         Ok(payload) => {
@@ -58,36 +137,64 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
                 fx.push(Effect::SaveCache);
             }
         }
-        Err(e) => src.status = FetchStatus::Error { message: e.message, at: loaded.at },
+        Err(e) => {
+            if let SourceId::Quote(i) = loaded.source
+                && let Some(t) = state.tickers.get(i)
+            {
+                state.quote_errors.insert(t.symbol.clone(), e.message.clone());
+            }
+            let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
+            src.status = FetchStatus::Error { message: e.message, at: loaded.at };
+        }
     }
-    if loaded.source == SourceId::Quotes {
-        state.quote_errors = loaded.failed_items.into_iter().map(|(sym, e)| (sym, e.message)).collect();
+    // The pace follows the data just applied: a ticker every minute while its market trades
+    // (pre- and post-market too), at the closed pace while it is closed, never retried more
+    // often than that while closed; after a failure, backoff (never sooner than Retry-After).
+    let every = state.every(loaded.source);
+    // A closed market's price does not move: while it is closed, a ticker's retries wait for the
+    // closed pace (`r` still asks at once).
+    let closed = matches!(loaded.source, SourceId::Quote(i) if !state.ticker_trading(i));
+    let floor = if closed { state.quotes_closed_every } else { Duration::ZERO };
+    let demo = state.demo;
+    let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
+    // Each quote source keeps its own record for this ticker (an answer that does not list its
+    // attempts credits the source its quote names).
+    let credited: Vec<Attempt> = match (&loaded.attempts[..], &answered_by) {
+        ([], Some(name)) => vec![Attempt { source: name.clone(), error: None, retry_after: None }],
+        _ => Vec::new(),
+    };
+    for attempt in loaded.attempts.iter().chain(&credited) {
+        let Some(v) = src.via.iter_mut().find(|v| v.name == attempt.source) else { continue };
+        match &attempt.error {
+            None => *v = SourceTry { last_ok: Some(loaded.at), ..SourceTry::new(&attempt.source) },
+            Some(e) => {
+                v.failures = v.failures.saturating_add(1);
+                let delay = retry_delay(Some(e.kind), v.failures, every, loaded.jitter, attempt.retry_after)
+                    .max(floor);
+                v.not_before = after_secs(loaded.at, delay);
+                v.server_wait = attempt.retry_after.is_some();
+                v.error = Some(e.clone());
+            }
+        }
     }
-    if state.demo && ok {
+    if demo && ok {
         return; // recorded data: nothing to refresh on a timer (failures still retry)
     }
-    // The pace follows the data just applied: quotes every minute while a market trades, every
-    // 15 min while all are closed; after a failure, backoff (never sooner than Retry-After).
-    let trading = state.trading();
-    let closed_every = state.quotes_closed_every;
-    let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
-    let every = if src.id == SourceId::Quotes && !trading { closed_every } else { src.every };
     let after = if ok {
         src.failures = 0;
         src.retry_at = None;
         every
     } else {
-        // A transient failure backs off with jitter (while every market is closed, to the closed
-        // pace); a permanent or unreadable answer is asked again once per refresh interval.
         src.failures = src.failures.saturating_add(1);
-        let delay = match kind {
-            Some(ErrorKind::Permanent | ErrorKind::Parse) => {
-                every.max(loaded.retry_after.unwrap_or_default())
-            }
-            _ => backoff(src.failures, RETRY_BASE, every.max(RETRY_BASE), loaded.jitter, loaded.retry_after),
+        // A ticker is due again when its first source is; a feed backs off on its own.
+        let first_free = src.via.iter().filter_map(|v| v.not_before).min();
+        let delay = match first_free {
+            Some(t) if !src.via.is_empty() => (t - loaded.at).to_std().unwrap_or_default(),
+            _ => retry_delay(kind, src.failures, every, loaded.jitter, loaded.retry_after),
         }
+        .max(floor)
         .max(Duration::from_secs(1));
-        src.retry_at = chrono::Duration::from_std(delay).ok().map(|d| loaded.at + d);
+        src.retry_at = after_secs(loaded.at, delay);
         delay
     };
     src.schedule += 1;
@@ -112,7 +219,6 @@ fn apply_payload(state: &mut State, payload: Payload, fx: &mut Vec<Effect>) {
             for q in quotes {
                 state.quotes.insert(q.symbol.clone(), q);
             }
-            state.stale_quotes = false;
             false
         }
         Payload::News(items) => {
@@ -135,12 +241,25 @@ pub(super) fn restore(state: &mut State, cache: Cache) {
         for q in quotes {
             state.quotes.insert(q.symbol.clone(), q);
         }
-        state.stale_quotes = true;
+    }
+    // When each feed last answered (before this run): a young one is not fetched at start.
+    let now = state.now;
+    let mut all_young = true;
+    for src in state.sources.iter_mut().filter(|s| matches!(s.id, SourceId::Feed(_))) {
+        match cache.fetched.get(&src.key).filter(|at| **at <= now) {
+            Some(at) if src.last_ok.is_none() => {
+                src.last_ok = Some(*at);
+                src.status = FetchStatus::Ok { at: *at };
+                let every = chrono::Duration::from_std(src.every).unwrap_or(chrono::Duration::MAX);
+                all_young &= now - *at < every;
+            }
+            _ => all_young = false,
+        }
     }
     if !cache.news.is_empty() && state.news.is_empty() {
         // Pruned read marks are saved with the next change.
         state.restore_news(cache.news);
-        state.stale_news = true;
+        state.stale_news = !all_young;
     }
 }
 

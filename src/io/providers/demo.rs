@@ -40,27 +40,15 @@ pub fn feeds() -> Vec<FeedSpec> {
     FEEDS.iter().map(|(name, url, _)| FeedSpec { name: (*name).into(), url: (*url).into() }).collect()
 }
 
-/// Parses the recorded chart of every configured ticker. Tickers without a recording are reported.
-pub fn quotes(tickers: &[TickerSpec], now: DateTime<Utc>) -> (Result<Payload, String>, Option<String>) {
-    let mut quotes = Vec::new();
-    let mut errors = Vec::new();
-    for t in tickers {
-        match CHARTS.iter().find(|(sym, _)| *sym == t.provider()) {
-            Some((_, bytes)) => match yahoo::parse_chart(bytes, t, "demo", now) {
-                Ok(mut q) => {
-                    to_last_session(&mut q, now);
-                    quotes.push(q);
-                }
-                Err(e) => errors.push(format!("{}: {e}", t.symbol)),
-            },
-            None => errors.push(format!("{}: no recording", t.symbol)),
-        }
-    }
-    let partial = (!errors.is_empty()).then(|| errors.join("; "));
-    if quotes.is_empty() && !tickers.is_empty() {
-        return (Err(partial.unwrap_or_default()), None);
-    }
-    (Ok(Payload::Quotes(quotes)), partial)
+/// The recorded chart of one ticker, moved to its exchange's last closed session.
+pub fn quote(spec: &TickerSpec, now: DateTime<Utc>) -> Result<Quote, String> {
+    let (_, bytes) = CHARTS
+        .iter()
+        .find(|(sym, _)| *sym == spec.provider())
+        .ok_or_else(|| format!("no recording of {}", spec.symbol))?;
+    let mut q = yahoo::parse_chart(bytes, spec, "demo", now).map_err(|e| e.to_string())?;
+    to_last_session(&mut q, now);
+    Ok(q)
 }
 
 /// Parses one recorded feed (untagged; the caller tags), its dates moved so that the newest
@@ -146,7 +134,8 @@ mod tests {
         // Wednesday 15:00 in New York: Stockholm has closed today, New York trades until 16:00,
         // so its last closed session is Tuesday's.
         let now = at(2026, 12, 2, 20, 0);
-        let Ok(Payload::Quotes(quotes)) = quotes(&tickers, now).0 else { panic!("demo quotes") };
+        let all = |now| tickers.iter().map(|t| quote(t, now)).collect::<Result<Vec<_>, _>>();
+        let quotes = all(now).expect("demo quotes");
         assert_eq!(quotes.len(), 5);
         for q in &quotes {
             let ex = Exchange::from_yahoo(&q.exchange, &q.provider_symbol).expect("known exchange");
@@ -158,7 +147,7 @@ mod tests {
         }
         // After a weekend the last session is Friday's.
         let monday = at(2026, 12, 7, 8, 0);
-        let Ok(Payload::Quotes(after)) = super::quotes(&tickers, monday).0 else { panic!("demo quotes") };
+        let after = all(monday).expect("demo quotes");
         let fri = chrono::NaiveDate::from_ymd_opt(2026, 12, 4);
         assert!(after.iter().all(|q| Some(q.as_of.date_naive()) == fri), "{after:?}");
     }

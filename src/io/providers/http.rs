@@ -131,9 +131,36 @@ pub const MAX_PER_HOST: usize = 2;
 struct Budget {
     all: tokio::sync::Semaphore,
     hosts: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    /// Hosts that answered 429: no request goes to them before the instant, and how many 429s
+    /// in a row they sent (the pause doubles with each).
+    paused: std::sync::Mutex<std::collections::HashMap<String, (tokio::time::Instant, u32)>>,
 }
 
+/// A host that says 429 without Retry-After is left alone this long, doubling with each 429
+/// in a row, up to [`PAUSE_MAX`]: the requests queued for it wait instead of each earning a 429.
+pub const PAUSE_BASE: Duration = Duration::from_secs(1);
+pub const PAUSE_MAX: Duration = Duration::from_secs(60);
+
 impl Budget {
+    fn paused_until(&self, key: &str) -> Option<tokio::time::Instant> {
+        let paused = self.paused.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        paused.get(key).map(|(until, _)| *until).filter(|until| *until > tokio::time::Instant::now())
+    }
+
+    /// Records the host's answer: a 429 pauses it (for Retry-After, capped, else the doubling
+    /// pause); any other answer ends the pause streak.
+    fn answered(&self, key: &str, rate_limited: bool, retry_after: Option<Duration>) {
+        let mut paused = self.paused.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !rate_limited {
+            paused.remove(key);
+            return;
+        }
+        let strikes = paused.get(key).map_or(0, |(_, n)| *n).saturating_add(1);
+        let doubling = PAUSE_BASE.saturating_mul(1 << (strikes - 1).min(6)).min(PAUSE_MAX);
+        let wait = retry_after.map_or(doubling, |w| w.min(PAUSE_MAX));
+        paused.insert(key.to_string(), (tokio::time::Instant::now() + wait, strikes));
+    }
+
     fn host(&self, key: &str) -> Arc<tokio::sync::Semaphore> {
         let mut hosts = self.hosts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         hosts
@@ -193,6 +220,7 @@ impl Http {
             budget: Arc::new(Budget {
                 all: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
                 hosts: std::sync::Mutex::default(),
+                paused: std::sync::Mutex::default(),
             }),
         })
     }
@@ -207,6 +235,21 @@ impl Http {
     /// [`Http::get`], conditional on `since` (the validators of the last answer): a 304 is
     /// `Ok` with `not_modified` set and no body.
     pub async fn get_if(&self, url: &str, since: Option<&Validators>) -> Result<Fetched, FetchError> {
+        self.send(url, since, &[]).await
+    }
+
+    /// [`Http::get`] with extra request headers (an API that wants a browser's `Accept`,
+    /// `Origin` and `Referer`).
+    pub async fn get_with(&self, url: &str, headers: &[(&'static str, &str)]) -> Result<Fetched, FetchError> {
+        self.send(url, None, headers).await
+    }
+
+    async fn send(
+        &self,
+        url: &str,
+        since: Option<&Validators>,
+        headers: &[(&'static str, &str)],
+    ) -> Result<Fetched, FetchError> {
         let url = check_url(url)?;
         // A slot for the host first, then one of all: a request waiting on a busy host never
         // holds a slot another host could use. The semaphores are never closed.
@@ -214,17 +257,38 @@ impl Http {
             format!("{}:{}", url.host_str().unwrap_or_default(), url.port_or_known_default().unwrap_or(0));
         let host = self.budget.host(&key);
         let _host_slot = host.acquire().await.ok();
+        // A host that rate-limited us is asked again only after its pause (which may grow while
+        // this request waits).
+        while let Some(until) = self.budget.paused_until(&key) {
+            tokio::time::sleep_until(until).await;
+        }
         let _slot = self.budget.all.acquire().await.ok();
-        match tokio::time::timeout(self.total_timeout, self.attempt(url, since)).await {
+        let result = match tokio::time::timeout(self.total_timeout, self.attempt(url, since, headers)).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(self.total_timeout)),
+        };
+        match &result {
+            Err(FetchError::Status { code: 429, retry_after }) => {
+                self.budget.answered(&key, true, *retry_after)
+            }
+            Ok(_) | Err(FetchError::Status { .. }) => self.budget.answered(&key, false, None),
+            Err(_) => {}
         }
+        result
     }
 
-    async fn attempt(&self, url: Url, since: Option<&Validators>) -> Result<Fetched, FetchError> {
+    async fn attempt(
+        &self,
+        url: Url,
+        since: Option<&Validators>,
+        headers: &[(&'static str, &str)],
+    ) -> Result<Fetched, FetchError> {
         let host = url.host_str().unwrap_or_default().to_string();
         let is_https = url.scheme() == "https";
         let mut request = self.client.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(v) = since {
             if let Some(etag) = &v.etag {
                 request = request.header(reqwest::header::IF_NONE_MATCH, etag.as_str());

@@ -5,10 +5,11 @@ pub mod demo;
 pub mod feed;
 pub mod http;
 pub mod live;
-pub mod stooq;
+pub mod nasdaq;
+pub mod quotes;
 pub mod yahoo;
 
-use crate::action::{Loaded, Payload, SourceId};
+use crate::action::{Attempt, Loaded, Payload, SourceId};
 use crate::config::{Config, FeedSpec};
 use crate::domain::TickerSpec;
 use crate::domain::{ErrorKind, SourceError};
@@ -50,6 +51,8 @@ struct Inner {
     tagger: Tagger,
     /// `None` in demo mode.
     live: Option<live::Live>,
+    /// The quote sources, by name (the core says which to ask, in which order).
+    quote_sources: Vec<quotes::QuoteSource>,
     /// Permits to parse and tag a feed; see [`PARSE_SLOTS`].
     parse_slots: tokio::sync::Semaphore,
 }
@@ -64,49 +67,12 @@ pub struct Outcome {
     pub result: Result<Payload, SourceError>,
     pub partial_error: Option<SourceError>,
     pub retry_after: Option<Duration>,
-    /// Items that failed: (display symbol, why).
-    pub failed_items: Vec<(String, SourceError)>,
+    pub attempts: Vec<Attempt>,
 }
 
 impl Outcome {
     pub fn from(result: Result<Payload, SourceError>) -> Outcome {
-        Outcome { result, partial_error: None, retry_after: None, failed_items: Vec::new() }
-    }
-
-    /// Combines per-ticker answers: some failing is a partial result, all failing an error. The
-    /// summary groups tickers that failed the same way ("AAOI, LITE: yahoo: HTTP 500 …"); its
-    /// kind is transient if any failure is (a retry may help those), else the first kind found.
-    pub fn from_items(
-        answers: Vec<(String, Result<crate::domain::Quote, SourceError>)>,
-        retry_after: Option<Duration>,
-    ) -> Outcome {
-        let mut quotes = Vec::new();
-        let mut failed_items = Vec::new();
-        for (symbol, answer) in answers {
-            match answer {
-                Ok(q) => quotes.push(q),
-                Err(e) => failed_items.push((symbol, e)),
-            }
-        }
-        let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
-        for (sym, e) in &failed_items {
-            let msg = e.message.as_str();
-            match groups.iter_mut().find(|(_, m)| *m == msg) {
-                Some((syms, _)) => syms.push(sym),
-                None => groups.push((vec![sym.as_str()], msg)),
-            }
-        }
-        let summary: Vec<String> =
-            groups.iter().map(|(syms, msg)| format!("{}: {msg}", syms.join(", "))).collect();
-        let kind = failed_items.iter().map(|(_, e)| e.kind).min().unwrap_or(ErrorKind::Transient);
-        let message = (!summary.is_empty()).then(|| SourceError { kind, message: summary.join(" · ") });
-        let result = if quotes.is_empty() && !failed_items.is_empty() {
-            Err(message.clone().unwrap_or_else(|| SourceError::transient("")))
-        } else {
-            Ok(Payload::Quotes(quotes))
-        };
-        let partial_error = if result.is_ok() { message } else { None };
-        Outcome { result, partial_error, retry_after, failed_items }
+        Outcome { result, partial_error: None, retry_after: None, attempts: Vec::new() }
     }
 }
 
@@ -135,41 +101,83 @@ impl Providers {
     }
 
     /// Live providers need an HTTP client; building one can fail (TLS roots), which is reported.
-    pub fn new(config: &Config, demo: bool) -> Result<Providers, String> {
+    /// `cache_dir` is where a source keeps what it looked up (Nasdaq's orderbook ids).
+    pub fn new(
+        config: &Config,
+        demo: bool,
+        cache_dir: Option<&std::path::Path>,
+    ) -> Result<Providers, String> {
         let tagger = Tagger::new(&config.tickers, &config.catalysts, &config.risks);
-        let live = if demo { None } else { Some(live::Live::new(config)?) };
+        let live = if demo { None } else { Some(live::Live::new()?) };
+        let quote_sources = match &live {
+            None => vec![quotes::QuoteSource::Demo],
+            Some(live) => {
+                let cx = quotes::Context { http: live.http(), cache_dir: cache_dir.map(Into::into) };
+                quotes::build(&config.quote_sources, &cx)
+            }
+        };
         Ok(Providers {
             inner: Arc::new(Inner {
                 tickers: config.tickers.clone(),
                 feeds: config.feeds.clone(),
                 tagger,
                 live,
+                quote_sources,
                 parse_slots: tokio::sync::Semaphore::new(PARSE_SLOTS),
             }),
         })
     }
 
-    /// Fetches one source and packages the answer for `update`.
-    pub async fn fetch(&self, source: SourceId, req_id: u64) -> Loaded {
+    /// One ticker's quote from the sources named in `via`, asked in order until one answers.
+    async fn quote(&self, i: usize, via: &[String]) -> Outcome {
+        let Some(spec) = self.inner.tickers.get(i) else {
+            return Outcome::from(Err(SourceError::permanent("unknown ticker")));
+        };
+        let mut attempts = Vec::new();
+        let mut errors: Vec<String> = Vec::new();
+        for name in via {
+            let Some(source) = self.inner.quote_sources.iter().find(|s| s.name() == name) else { continue };
+            match source.quote(spec, Utc::now()).await {
+                Ok(quote) => {
+                    attempts.push(Attempt { source: name.clone(), error: None, retry_after: None });
+                    return Outcome { attempts, ..Outcome::from(Ok(Payload::Quotes(vec![quote]))) };
+                }
+                Err(failure) => {
+                    errors.push(format!("{name}: {}", failure.error.message));
+                    attempts.push(Attempt {
+                        source: name.clone(),
+                        error: Some(failure.error),
+                        retry_after: failure.retry_after,
+                    });
+                }
+            }
+        }
+        // Every source failed: the least permanent kind wins (a retry may help that one).
+        let kind = attempts.iter().filter_map(|a| a.error.as_ref()).map(|e| e.kind).min();
+        let message =
+            if errors.is_empty() { "no quote source to ask".to_string() } else { errors.join("; ") };
+        let retry_after = attempts.iter().filter_map(|a| a.retry_after).min();
+        Outcome {
+            result: Err(SourceError { kind: kind.unwrap_or(ErrorKind::Permanent), message }),
+            partial_error: None,
+            retry_after,
+            attempts,
+        }
+    }
+
+    /// Fetches one source and packages the answer for `update`. A quote is asked of the sources
+    /// in `via`, in order.
+    pub async fn fetch(&self, source: SourceId, req_id: u64, via: &[String]) -> Loaded {
         test_panic(source);
         let inner = &self.inner;
         let outcome = match (&inner.live, source) {
-            (None, SourceId::Quotes) => {
-                let (result, partial_error) = demo::quotes(&inner.tickers, Utc::now());
-                Outcome {
-                    result: result.map_err(SourceError::permanent),
-                    partial_error: partial_error.map(SourceError::permanent),
-                    retry_after: None,
-                    failed_items: Vec::new(),
-                }
-            }
+            (_, SourceId::Quote(i)) => self.quote(i, via).await,
             (None, SourceId::Feed(i)) => {
                 self.parse_news(move |inner| {
                     demo::news(inner.feeds.get(i), Utc::now()).map_err(SourceError::permanent)
                 })
                 .await
             }
-            (Some(live), SourceId::Quotes) => live.quotes(&inner.tickers).await,
             (Some(live), SourceId::Feed(i)) => match inner.feeds.get(i) {
                 Some(spec) => match live.feed_body(spec).await {
                     // Unchanged since the last answer: nothing to parse, nothing new.
@@ -195,7 +203,7 @@ impl Providers {
             partial_error: outcome.partial_error,
             at: Utc::now(),
             retry_after: outcome.retry_after,
-            failed_items: outcome.failed_items,
+            attempts: outcome.attempts,
             jitter: fastrand::f64(),
         }
     }

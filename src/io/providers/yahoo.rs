@@ -1,12 +1,45 @@
-//! Yahoo Finance v8 chart JSON (`/v8/finance/chart/{symbol}`) -> `Quote`: parsing, URL path, no I/O.
+//! Yahoo Finance v8 chart JSON (`/v8/finance/chart/{symbol}`) -> `Quote`: the source, its URL
+//! and the parser (pre- and post-market trades included).
 
-use crate::domain::{MarketState, Quote, TickerSpec};
+use super::http::Http;
+use super::quotes::{Context, Failure, QuoteSource};
+use crate::domain::{Extended, MarketState, Quote, SourceError, TickerSpec};
 use crate::sanitize::clean;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-/// Query string the chart request uses: one day of 5-minute bars.
-pub const CHART_QUERY: &str = "range=1d&interval=5m";
+/// Where the chart API is unless the config says otherwise.
+pub const DEFAULT_BASE: &str = "https://query1.finance.yahoo.com";
+
+/// Query string the chart request uses: one day of 5-minute bars, with the pre- and post-market
+/// bars of US listings.
+pub const CHART_QUERY: &str = "range=1d&interval=5m&includePrePost=true";
+
+/// The Yahoo quote source: one chart request per ticker, keyless, with the client's browser
+/// User-Agent.
+pub struct Yahoo {
+    http: Http,
+    base: String,
+}
+
+impl Yahoo {
+    pub fn build(cx: &Context, base: &str) -> QuoteSource {
+        QuoteSource::Yahoo(Yahoo { http: cx.http.clone(), base: base.to_string() })
+    }
+
+    pub async fn quote(&self, spec: &TickerSpec, now: DateTime<Utc>) -> Result<Quote, Failure> {
+        let body = self.http.get(&chart_url(&self.base, spec.symbol_at("yahoo"))).await?;
+        parse_chart(&body.bytes, spec, "yahoo", now).map_err(|e| chart_error(e).into())
+    }
+}
+
+/// Yahoo's own error (an unknown symbol) and an HTML page are permanent; the rest could not be read.
+pub fn chart_error(e: ChartError) -> SourceError {
+    match e {
+        ChartError::Api(_) | ChartError::Html => SourceError::permanent(e.to_string()),
+        _ => SourceError::parse(e.to_string()),
+    }
+}
 
 /// Longest provider text (error code/description, JSON error detail) kept in an error message.
 const MAX_ERROR_TEXT: usize = 160;
@@ -134,6 +167,7 @@ fn build_quote(
         currency,
         exchange,
         market_state: market_state(meta.get("currentTradingPeriod"), now),
+        extended: extended(result, meta, price, now),
         day_high,
         day_low,
         volume,
@@ -141,6 +175,32 @@ fn build_quote(
         as_of,
         source: source.to_string(),
     })
+}
+
+/// The last pre- or post-market trade, for a listing that has them (`hasPrePostMarketData`):
+/// after the regular close, the last bar at or after `post.start`; before the open, the last bar
+/// in `pre`. Its move is from the regular price (today's close after hours, yesterday's before
+/// the open). Bar closes are float32 (`39.11750030517578`): rounded to 4 decimals.
+fn extended(result: &Value, meta: &Value, regular: f64, now: DateTime<Utc>) -> Option<Extended> {
+    if meta.get("hasPrePostMarketData").and_then(Value::as_bool) != Some(true) {
+        return None;
+    }
+    let periods = meta.get("currentTradingPeriod")?;
+    let bound = |key: &str, end: &str| periods.get(key)?.get(end)?.as_i64();
+    let t = now.timestamp();
+    let (session, from, to) = match (bound("pre", "start"), bound("pre", "end"), bound("post", "start")) {
+        (_, _, Some(post)) if t >= post => (MarketState::Post, post, i64::MAX),
+        (Some(start), Some(end), _) if start <= t && t < end => (MarketState::Pre, start, end),
+        _ => return None,
+    };
+    let closes = result.get("indicators")?.get("quote")?.get(0)?.get("close")?.as_array()?;
+    let (at, price) = elements(result, "timestamp")
+        .zip(closes)
+        .filter_map(|(ts, close)| Some((ts.as_i64()?, close.as_f64().filter(|p| is_price(*p))?)))
+        .filter(|(ts, _)| (from..to).contains(ts))
+        .last()?;
+    let price = (price * 1e4).round() / 1e4;
+    Some(Extended::new(session, price, regular, timestamp(at)?))
 }
 
 /// Session at `now`: inside pre / regular / post (`start <= now < end`), else closed;
@@ -252,7 +312,7 @@ mod tests {
             name: String::new(),
             currency: currency.into(),
             aliases: vec![],
-            stooq_symbol: String::new(),
+            ..TickerSpec::default()
         }
     }
 
@@ -644,11 +704,11 @@ mod tests {
     fn chart_url_joins_base_path_and_query() {
         assert_eq!(
             chart_url("http://127.0.0.1:8080/", "^OMX"),
-            "http://127.0.0.1:8080/v8/finance/chart/%5EOMX?range=1d&interval=5m"
+            "http://127.0.0.1:8080/v8/finance/chart/%5EOMX?range=1d&interval=5m&includePrePost=true"
         );
         assert_eq!(
             chart_url("https://query1.finance.yahoo.com", "SIVE.ST"),
-            "https://query1.finance.yahoo.com/v8/finance/chart/SIVE.ST?range=1d&interval=5m"
+            "https://query1.finance.yahoo.com/v8/finance/chart/SIVE.ST?range=1d&interval=5m&includePrePost=true"
         );
     }
 }
