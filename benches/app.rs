@@ -5,10 +5,14 @@
 //! `cargo bench --bench app`. Not part of `cargo test`: no timing is asserted anywhere.
 //!
 //! `CHOKEPOINT_BENCH_IDLE_SECS` shortens the idle window (default 60) for a quick look, and
-//! `CHOKEPOINT_BENCH_ONLY=startup,idle,rss,keys,hostile,criterion,day,faults` picks figures.
+//! `CHOKEPOINT_BENCH_ONLY=startup,idle,rss,keys,hostile,criterion,day,faults,sources,feedrss`
+//! picks figures; `CHOKEPOINT_BENCH_LIMIT_SECS` shortens the rate-limited run (default 180) and
+//! `CHOKEPOINT_BENCH_REFETCHES` the 4 MB feed's refetches (default 4, 30 s apart).
 
 #[path = "../tests/common/pathological.rs"]
 mod pathological;
+#[path = "support/sources.rs"]
+mod sources;
 mod support;
 
 use chokepoint::action::{Action, Loaded, Pane, Payload, SourceId};
@@ -73,6 +77,13 @@ fn main() {
     }
     if run("day") {
         rows.extend(peak_rss_day());
+    }
+    if run("sources") {
+        rows.extend(rate_limited());
+        rows.push(rt.block_on(yahoo_refused()));
+    }
+    if run("feedrss") {
+        rows.push(rt.block_on(feed_rss()));
     }
     if run("faults") {
         let faults = rt.block_on(fault_servers());
@@ -856,4 +867,231 @@ fn simulate(hours: u32) {
     }
     assert!(state.news.len() <= 5_000);
     println!("HWM {}", status_kib("self", "VmHWM"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quote sources and fetching (issue 11)
+// ---------------------------------------------------------------------------------------------
+
+fn env_secs(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// 50 tickers and 50 feeds against one loopback server that answers 429 above 10 requests a
+/// second: what the server sees over the run.
+fn rate_limited() -> Vec<Row> {
+    use std::sync::atomic::Ordering;
+    let secs = env_secs("CHOKEPOINT_BENCH_LIMIT_SECS", 180);
+    let server = sources::Limited::start();
+    let home = Home::new(&sources::many_config(50, &server.base), 5_000, 0);
+    let mut app = Pty::spawn(&home, 160, 45);
+    let started = app.started;
+    let mut all_at = None;
+    let deadline = started + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        app.collect(Duration::from_millis(100));
+        if all_at.is_none() {
+            let tickers = server.stats.tickers();
+            if tickers.len() == 50 && tickers.values().all(|t| t.first_ok.is_some()) {
+                all_at = tickers.values().filter_map(|t| t.first_ok).max();
+            }
+        }
+    }
+    let stats = &server.stats;
+    let (total, limited) = (stats.total.load(Ordering::SeqCst), stats.limited.load(Ordering::SeqCst));
+    let peak = stats.peak_open.load(Ordering::SeqCst);
+    let tickers = stats.tickers();
+    let refetched: u32 = tickers.values().map(|t| t.after_ok).sum();
+    let quote_requests: u32 = tickers.values().map(|t| t.requests).sum();
+    let mut missing: Vec<&String> =
+        tickers.iter().filter(|(_, t)| t.first_ok.is_none()).map(|(s, _)| s).collect();
+    missing.sort();
+    if !missing.is_empty() || tickers.len() < 50 {
+        app.send(b"s");
+        app.collect(Duration::from_millis(500));
+        eprintln!(
+            "never answered: {missing:?} ({} asked)\n{}",
+            tickers.len(),
+            app.parser.screen().contents()
+        );
+    }
+    app.quit();
+    let all = all_at.map(|t| t - started);
+    vec![
+        row(
+            &format!("50 tickers + 50 feeds vs a 10 req/s limit: requests in {secs} s"),
+            "bounded (before: 450 in 3 min, quotes never all loaded)",
+            format!("{total} ({quote_requests} for quotes, {limited} answered 429)"),
+            None,
+        ),
+        row(
+            "same run: requests for tickers that had already answered",
+            "0",
+            format!("{refetched}"),
+            Some(refetched == 0),
+        ),
+        row(
+            "same run: time until all 50 quotes are shown",
+            "all shown",
+            all.map_or_else(|| format!("not all within {secs} s"), ms),
+            Some(all.is_some()),
+        ),
+        row("same run: peak connections open at the server", "at most 6", format!("{peak}"), Some(peak <= 6)),
+    ]
+}
+
+/// Yahoo answers 429 to everything: time until the five quotes, SIVE in SEK included, are shown
+/// from Nasdaq.
+async fn yahoo_refused() -> Row {
+    use wiremock::matchers::{path, query_param};
+    let yahoo = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).set_body_string("Edge: Too Many Requests"))
+        .mount(&yahoo)
+        .await;
+    let nasdaq = MockServer::start().await;
+    let json = |b: &'static [u8]| ResponseTemplate::new(200).set_body_raw(b.to_vec(), "application/json");
+    let fixture = |name: &str| -> &'static [u8] {
+        match name {
+            "us-info" => include_bytes!("../tests/fixtures/quotes/nasdaq-us-info-AAOI.json"),
+            "us-chart" => include_bytes!("../tests/fixtures/quotes/nasdaq-us-chart-AAOI.json"),
+            "search" => include_bytes!("../tests/fixtures/quotes/nasdaq-nordic-search-SIVE.json"),
+            "nordic-info" => include_bytes!("../tests/fixtures/quotes/nasdaq-nordic-info-SIVE.json"),
+            _ => include_bytes!("../tests/fixtures/quotes/nasdaq-nordic-chart-SIVE.json"),
+        }
+    };
+    for (at, name) in [
+        (r"^/api/quote/[A-Z]+/info$", "us-info"),
+        (r"^/api/quote/[A-Z]+/chart$", "us-chart"),
+        (r"^/api/nordic/instruments/TX2540138/info$", "nordic-info"),
+        (r"^/api/nordic/instruments/TX2540138/chart$", "nordic-chart"),
+    ] {
+        Mock::given(method("GET")).and(path_regex(at)).respond_with(json(fixture(name))).mount(&nasdaq).await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/api/nordic/search"))
+        .and(query_param("searchText", "SIVE"))
+        .respond_with(json(fixture("search")))
+        .mount(&nasdaq)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/feed/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(NEWS.to_vec(), "application/rss+xml"))
+        .mount(&nasdaq)
+        .await;
+    // Every URL on the Nasdaq server, then Yahoo's (the first base_url, [quotes.yahoo]) on its own.
+    let text = support::config_text(5_000, &nasdaq.uri()).replacen(
+        &format!("base_url = \"{}\"", nasdaq.uri()),
+        &format!("base_url = \"{}\"", yahoo.uri()),
+        1,
+    );
+    assert!(text.contains(&yahoo.uri()), "the yahoo base is set");
+    let (times, screen) = tokio::task::spawn_blocking(move || {
+        let mut times = Vec::new();
+        let mut screen = String::new();
+        for _ in 0..5 {
+            // A new home each time: no cached quotes, no orderbook id known yet.
+            let home = Home::new(&text, 5_000, 0);
+            let mut app = Pty::spawn(&home, 160, 45);
+            let all = |s: &str| {
+                let rows: Vec<&str> = s
+                    .lines()
+                    .filter(|l| ["SIVE ", "AAOI ", "LITE ", "COHR ", "MTSI "].iter().any(|t| l.contains(t)))
+                    .collect();
+                rows.len() >= 5
+                    && rows.iter().filter(|l| l.contains("nasdaq")).count() >= 5
+                    && s.contains("11.46")
+                    && s.contains("SEK")
+            };
+            match app.until(Duration::from_secs(30), all) {
+                Some(at) => times.push(at - app.started),
+                None => panic!("not all five quotes from nasdaq:\n{}", app.parser.screen().contents()),
+            }
+            screen = app.parser.screen().contents();
+            app.quit();
+        }
+        (times, screen)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{screen}");
+    let mut times = times;
+    times.sort();
+    let median = percentile(&times, 0.5);
+    row(
+        "Yahoo answering 429 to everything: start until all five quotes (SIVE in SEK) show from Nasdaq",
+        "all five shown",
+        format!("{} (median of 5; max {})", ms(median), ms(times[times.len() - 1])),
+        Some(true),
+    )
+}
+
+/// A feed of about 4 MB, refetched every 30 s (no validators, so each refetch is a full
+/// download and parse): steady and peak resident memory.
+async fn feed_rss() -> Row {
+    let refetches = env_secs("CHOKEPOINT_BENCH_REFETCHES", 4);
+    let mut body = String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Big</title>");
+    let mut i = 0;
+    while body.len() < 4_000_000 {
+        i += 1;
+        body.push_str(&format!(
+            "<item><title>Story {i}: CPO laser supply update</title><link>https://big.example/{i}</link>\
+             <guid>big-{i}</guid><pubDate>Wed, 02 Dec 2026 12:00:00 GMT</pubDate><description>{}</description></item>",
+            "optical supply chain news with enough words to be a real summary. ".repeat(60)
+        ));
+    }
+    body.push_str("</channel></rss>");
+    let size = body.len();
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/big$"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body.into_bytes(), "application/rss+xml"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(AAOI_JSON.to_vec(), "application/json"))
+        .mount(&server)
+        .await;
+    let base = server.uri();
+    let text = format!(
+        "[refresh]\nnews_secs = 30\n[quotes]\norder = [\"yahoo\"]\n[quotes.yahoo]\nbase_url = \"{base}\"\n\
+         [[tickers]]\nsymbol = \"AAOI\"\ncurrency = \"USD\"\n[[feeds]]\nname = \"Big\"\nurl = \"{base}/big\"\n"
+    );
+    let home = Home::new(&text, 5_000, 0);
+    let server_ref = &server;
+    let (steady, peak) = tokio::task::spawn_blocking(move || {
+        let mut app = Pty::spawn(&home, 160, 45);
+        if app.until(Duration::from_secs(30), |s| s.contains("Story ")).is_none() {
+            panic!("the big feed did not load:\n{}", app.parser.screen().contents());
+        }
+        let pid = app.pid().to_string();
+        // Settle, then sample the resident size between refetches.
+        let mut samples = Vec::new();
+        let end = Instant::now() + Duration::from_secs(30 * refetches + 5);
+        while Instant::now() < end {
+            app.collect(Duration::from_millis(500));
+            samples.push(status_kib(&pid, "VmRSS"));
+        }
+        let peak = status_kib(&pid, "VmHWM");
+        app.quit();
+        samples.sort_unstable();
+        (samples[samples.len() / 2], peak)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let fetched = server_ref
+        .received_requests()
+        .await
+        .map(|r| r.iter().filter(|r| r.url.path() == "/big").count())
+        .unwrap_or(0);
+    let ratio = peak as f64 / steady.max(1) as f64;
+    row(
+        &format!(
+            "a {:.1} MB feed fetched {fetched} times, 30 s apart: steady (median) and peak RSS",
+            size as f64 / 1e6
+        ),
+        "peak at most 1.25x steady",
+        format!("{:.1} MiB steady, {:.1} MiB peak ({ratio:.2}x)", mib(steady), mib(peak)),
+        Some(ratio <= 1.25),
+    )
 }

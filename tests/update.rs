@@ -362,6 +362,26 @@ fn a_failing_ticker_flags_its_row_alone_and_a_source_that_failed_it_waits_for_th
     assert_eq!(via(&fx, SourceId::Quote(0)), Some(vec!["nasdaq".to_string()]));
 }
 
+/// With no price on screen at all, a closed market's ticker is not left blank for 15 minutes:
+/// its retries back off from seconds, as any source's do.
+#[test]
+fn a_ticker_without_any_price_backs_off_from_seconds_even_while_closed() {
+    let mut s = state();
+    let saturday = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 28, 12, 0, 0).unwrap();
+    update(&mut s, Action::Tick(saturday));
+    let fx = update(&mut s, Action::RefreshAll);
+    let req = fetch_id(&fx, SourceId::Quote(0)).unwrap();
+    let mut answer = loaded(SourceId::Quote(0), req, Err("yahoo: timed out; nasdaq: timed out".into()));
+    answer.attempts = vec![attempt("yahoo", Some("timed out")), attempt("nasdaq", Some("timed out"))];
+    answer.at = saturday;
+    let fx = update(&mut s, Action::Loaded(answer));
+    let after = fx.iter().find_map(|e| match e {
+        Effect::Schedule { source: SourceId::Quote(0), after, .. } => Some(*after),
+        _ => None,
+    });
+    assert!(after.is_some_and(|a| a <= std::time::Duration::from_secs(10)), "{after:?}");
+}
+
 #[test]
 fn a_retry_after_holds_even_against_r() {
     let mut s = state();
@@ -521,13 +541,17 @@ fn read_marks_survive_a_history_that_is_not_full() {
     assert!(state.user.read.contains("seen-last-week"));
 }
 
-/// SIVE failing at every source over six hours of a Saturday, its market closed: the retries keep
-/// to the closed-market pace (15 min), not the trading pace (1 min).
+/// SIVE failing at every source over six hours of a Saturday, its market closed and Friday's
+/// close on screen: the retries keep to the closed-market pace (15 min), not the trading pace.
 #[test]
 fn failing_quotes_back_off_to_the_closed_pace_while_markets_are_closed() {
     let mut s = state();
     let saturday = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 28, 12, 0, 0).unwrap();
     update(&mut s, Action::Tick(saturday));
+    // Friday's SIVE close is on screen (from the cache).
+    let cache =
+        chokepoint::domain::Cache { quotes: vec![demo_quote(&s, "SIVE", saturday)], ..Default::default() };
+    update(&mut s, Action::Restore(cache));
     let mut clock = saturday;
     let end = saturday + chrono::Duration::hours(6);
     let mut fx = update(&mut s, Action::RefreshAll);

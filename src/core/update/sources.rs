@@ -151,9 +151,12 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
     // (pre- and post-market too), at the closed pace while it is closed, never retried more
     // often than that while closed; after a failure, backoff (never sooner than Retry-After).
     let every = state.every(loaded.source);
-    // A closed market's price does not move: while it is closed, a ticker's retries wait for the
-    // closed pace (`r` still asks at once).
-    let closed = matches!(loaded.source, SourceId::Quote(i) if !state.ticker_trading(i));
+    // A closed market's price does not move: while it is closed and its last price is on screen,
+    // a ticker's retries wait for the closed pace (`r` still asks at once). A ticker with no price
+    // at all backs off as any source does, up to that pace.
+    let closed = matches!(loaded.source, SourceId::Quote(i)
+        if !state.ticker_trading(i)
+            && state.tickers.get(i).is_some_and(|t| state.quotes.contains_key(&t.symbol)));
     let floor = if closed { state.quotes_closed_every } else { Duration::ZERO };
     let demo = state.demo;
     let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };

@@ -137,7 +137,7 @@ struct Budget {
 }
 
 /// A host that says 429 without Retry-After is left alone this long, doubling with each 429
-/// in a row, up to [`PAUSE_MAX`]: the requests queued for it wait instead of each earning a 429.
+/// in a row, up to [`PAUSE_MAX`]: requests for it fail at once instead of each earning a 429.
 pub const PAUSE_BASE: Duration = Duration::from_secs(1);
 pub const PAUSE_MAX: Duration = Duration::from_secs(60);
 
@@ -257,10 +257,16 @@ impl Http {
             format!("{}:{}", url.host_str().unwrap_or_default(), url.port_or_known_default().unwrap_or(0));
         let host = self.budget.host(&key);
         let _host_slot = host.acquire().await.ok();
-        // A host that rate-limited us is asked again only after its pause (which may grow while
-        // this request waits).
-        while let Some(until) = self.budget.paused_until(&key) {
-            tokio::time::sleep_until(until).await;
+        // A host that rate-limited us is not asked again before its pause ends: the request
+        // fails at once as the 429 it would earn, with the wait left, so a quote goes straight
+        // to its next source and every source's backoff takes over.
+        if let Some(until) = self.budget.paused_until(&key) {
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            let secs = Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0));
+            return Err(FetchError::Status {
+                code: 429,
+                retry_after: Some(secs.max(Duration::from_secs(1))),
+            });
         }
         let _slot = self.budget.all.acquire().await.ok();
         let result = match tokio::time::timeout(self.total_timeout, self.attempt(url, since, headers)).await {

@@ -340,8 +340,10 @@ pub fn parse_us_info(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Res
     let state = session(data.get("marketStatus").and_then(Value::as_str).unwrap_or_default());
     let primary = data.get("primaryData").filter(|v| v.is_object());
     let secondary = data.get("secondaryData").filter(|v| v.is_object());
+    // Outside the regular session (pre-market, after hours, and "Closed" in the evening while
+    // the after-hours print is still shown) the regular price is the secondary block.
     let (regular, extra) = match (primary, secondary) {
-        (Some(p), Some(s)) if matches!(state, MarketState::Pre | MarketState::Post) => (s, Some(p)),
+        (Some(p), Some(s)) if state != MarketState::Regular => (s, Some(p)),
         (Some(p), _) => (p, None),
         (None, Some(s)) => (s, None),
         (None, None) => return Err(NasdaqError::NoPrice),
@@ -353,7 +355,8 @@ pub fn parse_us_info(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Res
     let as_of = regular.get("lastTradeTimestamp").and_then(Value::as_str).and_then(us_time).unwrap_or(now);
     let extended = extra.and_then(|p| {
         let at = p.get("lastTradeTimestamp").and_then(Value::as_str).and_then(us_time).unwrap_or(now);
-        let mut e = Extended::new(state, super::nasdaq::price(p.get("lastSalePrice"))?, price, at);
+        let session = if state == MarketState::Pre { MarketState::Pre } else { MarketState::Post };
+        let mut e = Extended::new(session, super::nasdaq::price(p.get("lastSalePrice"))?, price, at);
         e.change = number(p.get("netChange")).or(e.change);
         e.change_pct = number(p.get("percentageChange")).or(e.change_pct);
         Some(e)
@@ -487,4 +490,668 @@ pub fn parse_nordic_chart(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -
 
 fn nordic_state(now: DateTime<Utc>) -> MarketState {
     if Exchange::Stockholm.status(now).open { MarketState::Regular } else { MarketState::Closed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const US_INFO: &[u8] = include_bytes!("../../../tests/fixtures/quotes/nasdaq-us-info-AAOI.json");
+    const US_UNKNOWN: &[u8] = include_bytes!("../../../tests/fixtures/quotes/nasdaq-us-info-unknown.json");
+    const US_CHART: &[u8] = include_bytes!("../../../tests/fixtures/quotes/nasdaq-us-chart-AAOI.json");
+    const SEARCH: &[u8] = include_bytes!("../../../tests/fixtures/quotes/nasdaq-nordic-search-SIVE.json");
+    const SEARCH_UNKNOWN: &[u8] =
+        include_bytes!("../../../tests/fixtures/quotes/nasdaq-nordic-search-unknown.json");
+    const NORDIC_INFO: &[u8] = include_bytes!("../../../tests/fixtures/quotes/nasdaq-nordic-info-SIVE.json");
+    const NORDIC_CHART: &[u8] =
+        include_bytes!("../../../tests/fixtures/quotes/nasdaq-nordic-chart-SIVE.json");
+
+    /// Wed 2026-12-02 18:42 ET, the moment every fixture was "read".
+    fn read_at() -> DateTime<Utc> {
+        utc("2026-12-02T23:42:00Z")
+    }
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    fn aaoi() -> TickerSpec {
+        TickerSpec {
+            symbol: "AAOI".into(),
+            currency: "USD".into(),
+            exchange: "nasdaq".into(),
+            ..Default::default()
+        }
+    }
+
+    fn sive() -> TickerSpec {
+        TickerSpec {
+            symbol: "SIVE".into(),
+            currency: "SEK".into(),
+            exchange: "stockholm".into(),
+            ..Default::default()
+        }
+    }
+
+    fn value(bytes: &[u8]) -> Value {
+        serde_json::from_slice(bytes).unwrap()
+    }
+
+    fn bytes(v: &Value) -> Vec<u8> {
+        serde_json::to_vec(v).unwrap()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    fn no_controls(s: &str) -> bool {
+        !s.chars().any(char::is_control)
+    }
+
+    // --- US info -------------------------------------------------------------------------------
+
+    #[test]
+    fn us_after_hours_quote_every_field() {
+        let q = parse_us_info(US_INFO, &aaoi(), read_at()).unwrap();
+        assert_eq!(q.symbol, "AAOI");
+        assert_eq!(q.provider_symbol, "AAOI");
+        // The regular close (secondaryData), not the after-hours print.
+        assert_eq!(q.price, 38.42);
+        assert_eq!(q.change, Some(-1.15));
+        assert_eq!(q.change_pct, Some(-2.91));
+        assert_eq!(q.previous_close, Some(39.57), "38.42 - -1.15, without float noise");
+        assert_eq!(q.currency, "USD");
+        assert_eq!(q.exchange, "NASDAQ-GM");
+        assert_eq!(q.market_state, MarketState::Post);
+        assert_eq!(q.day_low, Some(38.31));
+        assert_eq!(q.day_high, Some(39.78));
+        assert_eq!(q.volume, Some(7_343_447), "fractional volume rounded");
+        assert!(q.series.is_empty(), "the series comes from the chart answer");
+        assert_eq!(q.as_of, utc("2026-12-02T21:00:00Z"), "Closed at Dec 2, 2026 4:00 PM ET");
+        assert_eq!(q.source, "nasdaq");
+        let e = q.extended.expect("after-hours print");
+        assert_eq!(e.session, MarketState::Post);
+        assert_eq!(e.price, 39.1175);
+        assert_eq!(e.change, Some(0.6975), "measured from today's close");
+        assert_eq!(e.change_pct, Some(1.82));
+        assert_eq!(e.at, utc("2026-12-02T23:41:00Z"));
+    }
+
+    #[test]
+    fn us_currency_is_usd_when_null_and_unconfigured() {
+        let spec = TickerSpec { currency: String::new(), ..aaoi() };
+        assert_eq!(parse_us_info(US_INFO, &spec, read_at()).unwrap().currency, "USD");
+        let mut body = value(US_INFO);
+        body["data"]["primaryData"]["currency"] = json!("EUR");
+        assert_eq!(parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap().currency, "EUR");
+    }
+
+    #[test]
+    fn us_symbol_at_nasdaq_is_the_provider_symbol() {
+        let mut spec = aaoi();
+        spec.symbol = "Applied".into();
+        spec.symbols.insert("nasdaq".into(), "AAOI".into());
+        let q = parse_us_info(US_INFO, &spec, read_at()).unwrap();
+        assert_eq!(q.symbol, "Applied");
+        assert_eq!(q.provider_symbol, "AAOI");
+    }
+
+    #[test]
+    fn us_regular_hours_has_no_extended() {
+        let mut body = value(US_INFO);
+        body["data"]["marketStatus"] = json!("Market Open");
+        body["data"]["secondaryData"] = Value::Null;
+        body["data"]["primaryData"]["lastTradeTimestamp"] = json!("Dec 2, 2026 11:15 AM ET");
+        let q = parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap();
+        assert_eq!(q.market_state, MarketState::Regular);
+        assert_eq!(q.extended, None);
+        assert_eq!(q.price, 39.1175);
+        assert_eq!(q.change, Some(0.6975));
+        assert_eq!(q.change_pct, Some(1.82));
+        assert_eq!(q.previous_close, Some(38.42));
+        assert_eq!(q.volume, Some(7_343_447));
+        assert_eq!(q.as_of, utc("2026-12-02T16:15:00Z"));
+    }
+
+    #[test]
+    fn us_open_with_both_blocks_keeps_primary_and_no_extended() {
+        // A secondaryData left over during regular hours must not turn into an extended trade.
+        let mut body = value(US_INFO);
+        body["data"]["marketStatus"] = json!("Market Open");
+        let q = parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap();
+        assert_eq!(q.price, 39.1175);
+        assert_eq!(q.extended, None);
+    }
+
+    #[test]
+    fn us_pre_market_is_session_pre() {
+        let mut body = value(US_INFO);
+        let data = &mut body["data"];
+        data["marketStatus"] = json!("Pre-Market");
+        data["primaryData"]["lastSalePrice"] = json!("$39.80");
+        data["primaryData"]["netChange"] = json!("+0.23");
+        data["primaryData"]["percentageChange"] = json!("+0.58%");
+        data["primaryData"]["lastTradeTimestamp"] = json!("Dec 3, 2026 8:05 AM ET");
+        data["secondaryData"]["lastSalePrice"] = json!("$39.57");
+        data["secondaryData"]["netChange"] = json!("+0.12");
+        data["secondaryData"]["percentageChange"] = json!("+0.30%");
+        data["secondaryData"]["lastTradeTimestamp"] = json!("Closed at Dec 2, 2026 4:00 PM ET");
+        let q = parse_us_info(&bytes(&body), &aaoi(), utc("2026-12-03T13:06:00Z")).unwrap();
+        assert_eq!(q.market_state, MarketState::Pre);
+        assert_eq!(q.price, 39.57);
+        assert_eq!(q.previous_close, Some(39.45));
+        let e = q.extended.expect("pre-market print");
+        assert_eq!(e.session, MarketState::Pre);
+        assert_eq!(e.price, 39.8);
+        assert_eq!(e.change, Some(0.23));
+        assert_eq!(e.change_pct, Some(0.58));
+        assert_eq!(e.at, utc("2026-12-03T13:05:00Z"));
+    }
+
+    #[test]
+    fn us_extended_change_computed_when_absent() {
+        let mut body = value(US_INFO);
+        let primary = body["data"]["primaryData"].as_object_mut().unwrap();
+        primary.remove("netChange");
+        primary.insert("percentageChange".into(), json!("N/A"));
+        primary.remove("lastTradeTimestamp");
+        let q = parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap();
+        let e = q.extended.unwrap();
+        assert_eq!(e.change, Some(0.6975), "39.1175 - 38.42");
+        assert!(close(e.change_pct.unwrap(), 1.8155), "{:?}", e.change_pct);
+        assert_eq!(e.at, read_at(), "no timestamp: now");
+    }
+
+    #[test]
+    fn us_closed_in_the_evening_keeps_the_close_and_the_after_hours_print() {
+        // After 20:00 ET the status reads "Closed" while the after-hours print is still primary:
+        // the day's numbers stay those of the regular close.
+        let mut body = value(US_INFO);
+        body["data"]["marketStatus"] = json!("Closed");
+        let q = parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap();
+        assert_eq!(q.market_state, MarketState::Closed);
+        assert_eq!((q.price, q.change, q.previous_close), (38.42, Some(-1.15), Some(39.57)));
+        let e = q.extended.expect("the after-hours print");
+        assert_eq!((e.session, e.price), (MarketState::Post, 39.1175));
+    }
+
+    #[test]
+    fn us_closed_after_hours_print_without_price_is_no_extended() {
+        let mut body = value(US_INFO);
+        body["data"]["primaryData"]["lastSalePrice"] = json!("N/A");
+        let q = parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap();
+        assert_eq!(q.price, 38.42);
+        assert_eq!(q.extended, None);
+    }
+
+    #[test]
+    fn us_closed_ranges_and_quotes_read_as_missing() {
+        let mut body = value(US_INFO);
+        body["data"]["marketStatus"] = json!("Market Closed");
+        body["data"]["secondaryData"] = Value::Null;
+        body["data"]["keyStats"]["dayrange"]["value"] = json!("NA");
+        body["data"]["primaryData"]["netChange"] = json!("UNCH");
+        body["data"]["primaryData"]["percentageChange"] = json!("");
+        body["data"]["primaryData"]["volume"] = json!("N/A");
+        let q = parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap();
+        assert_eq!(q.market_state, MarketState::Closed);
+        assert_eq!((q.day_low, q.day_high), (None, None));
+        assert_eq!((q.change, q.change_pct, q.previous_close), (None, None, None));
+        assert_eq!(q.volume, None);
+        assert_eq!(q.extended, None);
+    }
+
+    #[test]
+    fn us_unknown_symbol() {
+        let err = parse_us_info(US_UNKNOWN, &aaoi(), read_at()).unwrap_err();
+        let NasdaqError::Unknown(text) = &err else { panic!("expected Unknown, got {err:?}") };
+        assert!(text.contains("Symbol not exists"), "{text}");
+        assert!(text.contains("AAOI"), "{text}");
+        assert!(err.to_string().contains("Symbol not exists"), "{err}");
+        assert_eq!(err.clone().into_source_error().kind, crate::domain::ErrorKind::Permanent);
+        // No reason given: the symbol alone.
+        let bare = br#"{"data":null,"status":{"rCode":400,"bCodeMessage":null}}"#;
+        assert_eq!(parse_us_info(bare, &aaoi(), read_at()).unwrap_err(), NasdaqError::Unknown("AAOI".into()));
+        // No `data` key at all is the same.
+        assert!(matches!(parse_us_info(b"{}", &aaoi(), read_at()), Err(NasdaqError::Unknown(_))));
+    }
+
+    #[test]
+    fn us_html_and_garbage() {
+        let html = b"\n  <!DOCTYPE html><html><body>Access Denied</body></html>";
+        assert_eq!(parse_us_info(html, &aaoi(), read_at()).unwrap_err(), NasdaqError::Html);
+        let bom_html = b"\xEF\xBB\xBF<html></html>";
+        assert_eq!(parse_us_info(bom_html, &aaoi(), read_at()).unwrap_err(), NasdaqError::Html);
+        let err = parse_us_info(b"garbage", &aaoi(), read_at()).unwrap_err();
+        assert_eq!(err, NasdaqError::Json { line: 1, column: 1 });
+        assert_eq!(err.clone().into_source_error().kind, crate::domain::ErrorKind::Parse);
+        assert!(matches!(parse_us_info(b"", &aaoi(), read_at()), Err(NasdaqError::Json { .. })));
+        let cut = &US_INFO[..US_INFO.len() / 2];
+        assert!(matches!(parse_us_info(cut, &aaoi(), read_at()), Err(NasdaqError::Json { .. })));
+        assert_eq!(NasdaqError::Html.into_source_error().kind, crate::domain::ErrorKind::Permanent);
+    }
+
+    #[test]
+    fn us_bom_is_accepted() {
+        let mut body = b"\xEF\xBB\xBF".to_vec();
+        body.extend_from_slice(US_INFO);
+        assert_eq!(parse_us_info(&body, &aaoi(), read_at()).unwrap().price, 38.42);
+    }
+
+    #[test]
+    fn us_no_price_blocks() {
+        let mut body = value(US_INFO);
+        body["data"]["primaryData"] = Value::Null;
+        body["data"]["secondaryData"] = Value::Null;
+        assert_eq!(parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap_err(), NasdaqError::NoPrice);
+        let mut body = value(US_INFO);
+        body["data"]["secondaryData"]["lastSalePrice"] = json!("N/A");
+        assert_eq!(parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap_err(), NasdaqError::NoPrice);
+        // Only secondaryData: the regular close, no extended trade.
+        let mut body = value(US_INFO);
+        body["data"]["primaryData"] = Value::Null;
+        let q = parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap();
+        assert_eq!((q.price, q.extended, q.volume), (38.42, None, None));
+    }
+
+    #[test]
+    fn us_hostile_text_is_sanitized() {
+        let mut body = value(US_INFO);
+        body["data"]["exchange"] = json!("NASDAQ\u{1b}[31m-GM\u{7}\r\n");
+        body["data"]["primaryData"]["currency"] = json!("U\u{1b}]0;pwn\u{7}SD");
+        let q = parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap();
+        assert_eq!(q.exchange, "NASDAQ-GM");
+        assert!(no_controls(&q.exchange) && no_controls(&q.currency), "{:?} {:?}", q.exchange, q.currency);
+        let long = "X".repeat(500);
+        body["data"]["exchange"] = json!(long);
+        let q = parse_us_info(&bytes(&body), &aaoi(), read_at()).unwrap();
+        assert_eq!(q.exchange.chars().count(), 64);
+    }
+
+    #[test]
+    fn unknown_reason_is_sanitized_and_short() {
+        let reason = "\u{1b}[2J\u{1b}]0;owned\u{7}".to_string() + &"y".repeat(300);
+        let body =
+            json!({"data": null, "status": {"rCode": 400, "bCodeMessage": [{"errorMessage": reason}]}});
+        let spec = TickerSpec { symbol: "EV\u{1b}[31mIL".into(), ..aaoi() };
+        let NasdaqError::Unknown(text) = parse_us_info(&bytes(&body), &spec, read_at()).unwrap_err() else {
+            panic!("expected Unknown")
+        };
+        assert!(no_controls(&text), "{text:?}");
+        assert!(text.starts_with("EVIL ("), "{text}");
+        assert!(text.chars().count() < 120, "{text}");
+    }
+
+    // --- number, range, volume, session --------------------------------------------------------
+
+    fn num(text: &str) -> Option<f64> {
+        number(Some(&Value::from(text)))
+    }
+
+    #[test]
+    fn number_reads_nasdaq_text() {
+        assert_eq!(num("$39.1175"), Some(39.1175));
+        assert_eq!(num("SEK 11.46"), Some(11.46));
+        assert_eq!(num("+1.82%"), Some(1.82));
+        assert_eq!(num("-2.91%"), Some(-2.91));
+        assert_eq!(num("+0.6975"), Some(0.6975));
+        assert_eq!(num("7,343,447.318502"), Some(7_343_447.318502));
+        assert_eq!(num("1,320,387"), Some(1_320_387.0));
+        assert_eq!(num("  $38.42 "), Some(38.42));
+    }
+
+    #[test]
+    fn number_rejects_missing_and_absurd() {
+        assert_eq!(num("N/A"), None);
+        assert_eq!(num("NA"), None);
+        assert_eq!(num(""), None);
+        assert_eq!(num("   "), None);
+        assert_eq!(num("1e309"), None, "infinite");
+        assert_eq!(num("-1e309"), None);
+        assert_eq!(num(&"1".repeat(100)), None, "too long to be a price");
+        assert_eq!(num("$"), None);
+        assert_eq!(num("-"), None);
+        assert_eq!(num("UNCH"), None);
+        assert_eq!(number(None), None);
+        assert_eq!(number(Some(&Value::Null)), None);
+        assert_eq!(number(Some(&json!(true))), None);
+        assert_eq!(number(Some(&json!([1]))), None);
+    }
+
+    #[test]
+    fn number_takes_json_numbers() {
+        assert_eq!(number(Some(&json!(39.1175))), Some(39.1175));
+        assert_eq!(number(Some(&json!(-3))), Some(-3.0));
+        assert_eq!(number(Some(&json!(0))), Some(0.0));
+    }
+
+    #[test]
+    fn range_reads_both_forms() {
+        let r = |t: &str| range(Some(&Value::from(t)));
+        assert_eq!(r("38.31 - 39.78"), (Some(38.31), Some(39.78)));
+        assert_eq!(r("11.14-11.67"), (Some(11.14), Some(11.67)));
+        assert_eq!(r("$1,024.50 - $1,100.00"), (Some(1024.5), Some(1100.0)));
+        assert_eq!(r("NA"), (None, None));
+        assert_eq!(r("N/A"), (None, None));
+        assert_eq!(r(""), (None, None));
+        assert_eq!(r("0 - 5"), (None, Some(5.0)), "a zero is no price");
+        assert_eq!(range(None), (None, None));
+        assert_eq!(range(Some(&json!(12))), (None, None));
+    }
+
+    #[test]
+    fn volume_rounds_and_rejects_negatives() {
+        assert_eq!(volume(Some(&json!("7,343,447.318502"))), Some(7_343_447));
+        assert_eq!(volume(Some(&json!("7,343,447.5"))), Some(7_343_448));
+        assert_eq!(volume(Some(&json!("-5"))), None);
+        assert_eq!(volume(Some(&json!("N/A"))), None);
+        assert_eq!(volume(Some(&json!(0))), Some(0));
+    }
+
+    #[test]
+    fn session_from_market_status() {
+        assert_eq!(session("After-Hours"), MarketState::Post);
+        assert_eq!(session("Post-Market"), MarketState::Post);
+        assert_eq!(session("Pre-Market"), MarketState::Pre);
+        assert_eq!(session("PRE-MARKET"), MarketState::Pre);
+        assert_eq!(session("Market Open"), MarketState::Regular);
+        assert_eq!(session("Market Closed"), MarketState::Closed);
+        assert_eq!(session("Closed"), MarketState::Closed);
+        assert_eq!(session(""), MarketState::Unknown);
+        assert_eq!(session("Halted"), MarketState::Unknown);
+    }
+
+    // --- times ---------------------------------------------------------------------------------
+
+    #[test]
+    fn us_time_forms() {
+        assert_eq!(us_time("Dec 2, 2026 6:41 PM ET"), Some(utc("2026-12-02T23:41:00Z")));
+        assert_eq!(us_time("Closed at Dec 2, 2026 4:00 PM ET"), Some(utc("2026-12-02T21:00:00Z")));
+        assert_eq!(us_time("Dec 12, 2026 10:05 AM ET"), Some(utc("2026-12-12T15:05:00Z")));
+        assert_eq!(us_time("Dec 02, 2026 09:30 AM ET"), Some(utc("2026-12-02T14:30:00Z")));
+        assert_eq!(us_time("  Dec 2, 2026 12:00 AM ET "), Some(utc("2026-12-02T05:00:00Z")));
+        assert_eq!(us_time("Dec 2, 2026 12:00 PM ET"), Some(utc("2026-12-02T17:00:00Z")));
+    }
+
+    #[test]
+    fn us_time_date_alone_is_the_close() {
+        assert_eq!(us_time("Feb 3, 2026"), Some(utc("2026-02-03T21:00:00Z")), "16:00 EST");
+        assert_eq!(us_time("Jul 15, 2026"), Some(utc("2026-07-15T20:00:00Z")), "16:00 EDT");
+    }
+
+    #[test]
+    fn us_time_in_summer_is_edt() {
+        assert_eq!(us_time("Jul 15, 2026 4:00 PM ET"), Some(utc("2026-07-15T20:00:00Z")));
+        assert_eq!(us_time("Closed at Jun 1, 2026 9:30 AM ET"), Some(utc("2026-06-01T13:30:00Z")));
+        // Either side of the spring change (Sun 2026-03-08 02:00 EST -> 03:00 EDT).
+        assert_eq!(us_time("Mar 6, 2026 4:00 PM ET"), Some(utc("2026-03-06T21:00:00Z")));
+        assert_eq!(us_time("Mar 9, 2026 4:00 PM ET"), Some(utc("2026-03-09T20:00:00Z")));
+    }
+
+    #[test]
+    fn us_time_rejects_garbage() {
+        assert_eq!(us_time(""), None);
+        assert_eq!(us_time("N/A"), None);
+        assert_eq!(us_time("Closed"), None);
+        assert_eq!(us_time("Feb 30, 2026"), None);
+        assert_eq!(us_time("Dec 2, 2026 25:00 PM ET"), None);
+        assert_eq!(us_time("2026-12-02 18:00:00"), None);
+    }
+
+    #[test]
+    fn nordic_time_is_stockholm_wall_time() {
+        assert_eq!(nordic_time("2026-12-02 18:00:00 CET"), Some(utc("2026-12-02T17:00:00Z")));
+        assert_eq!(nordic_time("2026-12-02 17:29:59"), Some(utc("2026-12-02T16:29:59Z")));
+        // Summer: still labelled CET, but it is Stockholm's summer time (UTC+2).
+        assert_eq!(nordic_time("2026-07-15 17:30:00 CET"), Some(utc("2026-07-15T15:30:00Z")));
+        assert_eq!(nordic_time("2026-07-15 17:30:00 CEST"), Some(utc("2026-07-15T15:30:00Z")));
+        assert_eq!(nordic_time(""), None);
+        assert_eq!(nordic_time("Dec 2, 2026 6:41 PM ET"), None);
+        assert_eq!(nordic_time("2026-12-02"), None);
+    }
+
+    // --- charts --------------------------------------------------------------------------------
+
+    #[test]
+    fn us_chart_series_from_y() {
+        let series = parse_series(US_CHART);
+        assert_eq!(series.len(), 497);
+        assert_eq!(series[0], 39.17);
+        assert_eq!(*series.last().unwrap(), 39.1175);
+        assert!(series.iter().all(|p| p.is_finite() && *p > 0.0));
+    }
+
+    #[test]
+    fn us_chart_series_falls_back_to_z_value() {
+        let mut body = value(US_CHART);
+        let points = body["data"]["chart"].as_array_mut().unwrap();
+        points[0].as_object_mut().unwrap().remove("y");
+        points[0]["z"]["value"] = json!("40.01");
+        points[1]["y"] = Value::Null;
+        points[1]["z"]["value"] = json!("$1,040.5");
+        points[2]["y"] = json!("nonsense");
+        points[2]["z"]["value"] = json!("41");
+        // y preferred over z when both are there.
+        points[3]["y"] = json!(42.5);
+        points[3]["z"]["value"] = json!("99.99");
+        // Neither: the point is skipped.
+        points[4].as_object_mut().unwrap().remove("y");
+        points[4]["z"] = json!({"dateTime": "7:12 AM ET"});
+        let series = parse_series(&bytes(&body));
+        assert_eq!(series.len(), 496);
+        assert_eq!(&series[..4], &[40.01, 1040.5, 41.0, 42.5]);
+        assert_eq!(series[4], 39.16, "point 5 of the fixture follows");
+    }
+
+    #[test]
+    fn series_of_bad_answers_is_empty() {
+        assert!(parse_series(b"<html></html>").is_empty());
+        assert!(parse_series(b"garbage").is_empty());
+        assert!(parse_series(US_UNKNOWN).is_empty());
+        assert!(parse_series(br#"{"data":{"chart":null}}"#).is_empty());
+        assert!(parse_series(br#"{"data":{"chart":[{"x":1},{"y":-1},{"y":0}]}}"#).is_empty());
+    }
+
+    // --- Nordic search -------------------------------------------------------------------------
+
+    #[test]
+    fn search_picks_the_share_not_the_tracker() {
+        assert_eq!(parse_search(SEARCH, "SIVE", "SEK").unwrap(), "TX2540138");
+        assert_eq!(parse_search(SEARCH, "sive", "sek").unwrap(), "TX2540138", "case-insensitive");
+        assert_eq!(parse_search(SEARCH, "SIVE", "").unwrap(), "TX2540138", "no currency filter");
+        // The tracker row is never taken, not even by its own symbol.
+        assert!(matches!(parse_search(SEARCH, "AVA SIVERS TRACKER", ""), Err(NasdaqError::Unknown(_))));
+    }
+
+    #[test]
+    fn search_skips_a_tracker_listed_first_under_the_same_symbol() {
+        let mut body = value(SEARCH);
+        let groups = body["data"].as_array_mut().unwrap();
+        groups.reverse();
+        groups[0]["instruments"][0]["symbol"] = json!("SIVE");
+        assert_eq!(parse_search(&bytes(&body), "SIVE", "SEK").unwrap(), "TX2540138");
+    }
+
+    #[test]
+    fn search_with_other_currency_is_unknown() {
+        let err = parse_search(SEARCH, "SIVE", "EUR").unwrap_err();
+        let NasdaqError::Unknown(text) = &err else { panic!("expected Unknown, got {err:?}") };
+        assert!(text.contains("SIVE") && text.contains("EUR"), "{text}");
+    }
+
+    #[test]
+    fn search_picks_the_listing_in_the_wanted_currency() {
+        // Ericsson B: the same ISIN in Helsinki (EUR) and Stockholm (SEK).
+        let body = json!({"data": [{"group": "Shares", "instruments": [
+            {"orderbookId": "HEX24", "symbol": "ERIC B", "assetClass": "SHARES", "currency": "EUR"},
+            {"orderbookId": "SSE101", "symbol": "ERIC B", "assetClass": "SHARES", "currency": "SEK"}
+        ]}]});
+        assert_eq!(parse_search(&bytes(&body), "ERIC B", "SEK").unwrap(), "SSE101");
+        assert_eq!(parse_search(&bytes(&body), "ERIC B", "EUR").unwrap(), "HEX24");
+        assert_eq!(parse_search(&bytes(&body), "ERIC B", "").unwrap(), "HEX24", "first share row");
+        assert!(matches!(parse_search(&bytes(&body), "ERIC", "SEK"), Err(NasdaqError::Unknown(_))));
+    }
+
+    #[test]
+    fn search_rejects_a_malformed_orderbook_id() {
+        let mut body = value(SEARCH);
+        body["data"][0]["instruments"][0]["orderbookId"] = json!("../../etc/passwd");
+        assert!(matches!(parse_search(&bytes(&body), "SIVE", "SEK"), Err(NasdaqError::Unknown(_))));
+    }
+
+    #[test]
+    fn search_without_match_is_unknown() {
+        assert!(matches!(parse_search(SEARCH_UNKNOWN, "NOPE", "SEK"), Err(NasdaqError::Unknown(_))));
+        assert!(matches!(parse_search(SEARCH_UNKNOWN, "NOPE", ""), Err(NasdaqError::Unknown(_))));
+        assert_eq!(parse_search(b"<html>", "SIVE", "SEK").unwrap_err(), NasdaqError::Html);
+        assert!(matches!(parse_search(b"{oops", "SIVE", "SEK"), Err(NasdaqError::Json { .. })));
+    }
+
+    #[test]
+    fn search_error_text_is_sanitized() {
+        let NasdaqError::Unknown(text) = parse_search(SEARCH_UNKNOWN, "X\u{1b}[2JY", "").unwrap_err() else {
+            panic!("expected Unknown")
+        };
+        assert!(no_controls(&text), "{text:?}");
+    }
+
+    #[test]
+    fn orderbook_ids() {
+        for id in ["TX2540138", "SSE130710", "CSE3456", "HEX24"] {
+            assert!(is_orderbook_id(id), "{id}");
+        }
+        for id in
+            ["SIVE", "TX", "T1", "TXABC", "", "tx2540138", "ABCD123", "TX12a", "TX 123", "TX1234567890123"]
+        {
+            assert!(!is_orderbook_id(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn encode_percent_encodes_outside_unreserved() {
+        assert_eq!(encode("ERIC B"), "ERIC%20B");
+        assert_eq!(encode("SIVE"), "SIVE");
+        assert_eq!(encode("BRK.B-x_y~"), "BRK.B-x_y~");
+        assert_eq!(encode("a/b?c&d#e"), "a%2Fb%3Fc%26d%23e");
+        assert_eq!(encode("Å"), "%C3%85");
+    }
+
+    // --- Nordic info and chart -----------------------------------------------------------------
+
+    #[test]
+    fn nordic_info_every_field() {
+        let q = parse_nordic_info(NORDIC_INFO, &sive(), read_at()).unwrap();
+        assert_eq!(q.symbol, "SIVE");
+        assert_eq!(q.provider_symbol, "SIVE");
+        assert_eq!(q.price, 11.46);
+        assert_eq!(q.change, Some(0.27));
+        assert_eq!(q.change_pct, Some(2.41));
+        assert_eq!(q.previous_close, Some(11.19));
+        assert_eq!(q.currency, "SEK");
+        assert_eq!(q.exchange, "Nasdaq Stockholm");
+        assert_eq!(q.market_state, MarketState::Closed, "18:42 ET is after Stockholm's close");
+        assert_eq!(q.day_low, Some(11.14));
+        assert_eq!(q.day_high, Some(11.67));
+        assert_eq!(q.volume, Some(1_320_387));
+        assert!(q.series.is_empty());
+        assert_eq!(q.as_of, utc("2026-12-02T17:00:00Z"));
+        assert_eq!(q.source, "nasdaq");
+        assert_eq!(q.extended, None);
+    }
+
+    #[test]
+    fn nordic_info_state_from_the_calendar() {
+        // Wed 2026-12-02 10:00 CET.
+        let q = parse_nordic_info(NORDIC_INFO, &sive(), utc("2026-12-02T09:00:00Z")).unwrap();
+        assert_eq!(q.market_state, MarketState::Regular);
+    }
+
+    #[test]
+    fn nordic_info_fallbacks() {
+        let mut body = value(NORDIC_INFO);
+        let header = body["data"]["qdHeader"].as_object_mut().unwrap();
+        header.remove("currency");
+        header.remove("exchange");
+        header.remove("keyStats");
+        header["primaryData"].as_object_mut().unwrap().remove("lastTradeTimestamp");
+        let q = parse_nordic_info(&bytes(&body), &sive(), read_at()).unwrap();
+        assert_eq!(q.currency, "SEK", "from the spec");
+        assert_eq!(q.exchange, "Nasdaq Stockholm");
+        assert_eq!((q.day_low, q.day_high, q.volume), (None, None, None));
+        assert_eq!(q.as_of, read_at());
+    }
+
+    #[test]
+    fn nordic_info_errors() {
+        let unknown = br#"{"data":null,"messages":null,"status":{"rCode":200,"bCodeMessage":null}}"#;
+        assert!(matches!(parse_nordic_info(unknown, &sive(), read_at()), Err(NasdaqError::Unknown(_))));
+        let mut body = value(NORDIC_INFO);
+        body["data"]["qdHeader"]["primaryData"]["lastSalePrice"] = json!("N/A");
+        assert_eq!(parse_nordic_info(&bytes(&body), &sive(), read_at()).unwrap_err(), NasdaqError::NoPrice);
+        let no_header = br#"{"data":{}}"#;
+        assert_eq!(parse_nordic_info(no_header, &sive(), read_at()).unwrap_err(), NasdaqError::NoPrice);
+        assert_eq!(parse_nordic_info(b"<html>", &sive(), read_at()).unwrap_err(), NasdaqError::Html);
+    }
+
+    #[test]
+    fn nordic_hostile_text_is_sanitized() {
+        let mut body = value(NORDIC_INFO);
+        body["data"]["qdHeader"]["exchange"] = json!("Nasdaq\u{1b}[31m Stockholm\u{1b}[0m\u{7}");
+        body["data"]["qdHeader"]["currency"] = json!("SE\u{0}K");
+        let q = parse_nordic_info(&bytes(&body), &sive(), read_at()).unwrap();
+        assert_eq!(q.exchange, "Nasdaq Stockholm");
+        assert!(no_controls(&q.exchange) && no_controls(&q.currency), "{:?} {:?}", q.exchange, q.currency);
+    }
+
+    #[test]
+    fn nordic_chart_alone_gives_a_quote() {
+        let q = parse_nordic_chart(NORDIC_CHART, &sive(), read_at()).unwrap();
+        assert_eq!(q.symbol, "SIVE");
+        assert_eq!(q.currency, "SEK");
+        assert_eq!(q.price, 11.46);
+        assert_eq!(q.previous_close, Some(11.19));
+        assert_eq!(q.change, Some(0.27));
+        assert_eq!(q.change_pct, Some(2.41));
+        assert_eq!(q.exchange, "Nasdaq Stockholm");
+        assert_eq!(q.market_state, MarketState::Closed);
+        assert_eq!(q.series.len(), 437);
+        assert_eq!(q.series[0], 11.19);
+        assert_eq!(*q.series.last().unwrap(), 11.46);
+        assert_eq!(q.as_of, read_at());
+        assert_eq!(q.extended, None);
+        assert_eq!(parse_series(NORDIC_CHART), q.series);
+    }
+
+    #[test]
+    fn nordic_chart_computes_change_and_keeps_spec_currency() {
+        let mut body = value(NORDIC_CHART);
+        let cd = body["data"]["chartData"].as_object_mut().unwrap();
+        cd.insert("lastSalePrice".into(), json!("11.46"));
+        cd.remove("netChange");
+        cd.remove("percentageChange");
+        let spec = TickerSpec { currency: "NOK".into(), ..sive() };
+        let q = parse_nordic_chart(&bytes(&body), &spec, read_at()).unwrap();
+        assert_eq!(q.currency, "NOK", "no prefix: the spec's currency");
+        assert_eq!(q.change, Some(0.27));
+        assert!(close(q.change_pct.unwrap(), 2.4129), "{:?}", q.change_pct);
+        // A prefix that is not a currency code is not taken for one.
+        body["data"]["chartData"]["lastSalePrice"] = json!("kr\u{1b} 11.46");
+        let q = parse_nordic_chart(&bytes(&body), &spec, read_at()).unwrap();
+        assert_eq!(q.currency, "NOK");
+    }
+
+    #[test]
+    fn nordic_chart_errors() {
+        assert!(matches!(
+            parse_nordic_chart(SEARCH_UNKNOWN, &sive(), read_at()),
+            Err(NasdaqError::Unknown(_))
+        ));
+        assert_eq!(
+            parse_nordic_chart(br#"{"data":{"CP":[]}}"#, &sive(), read_at()).unwrap_err(),
+            NasdaqError::NoPrice
+        );
+        assert_eq!(parse_nordic_chart(b" <html>", &sive(), read_at()).unwrap_err(), NasdaqError::Html);
+    }
 }

@@ -711,4 +711,176 @@ mod tests {
             "https://query1.finance.yahoo.com/v8/finance/chart/SIVE.ST?range=1d&interval=5m&includePrePost=true"
         );
     }
+
+    // --- extended (pre/post-market) trade ------------------------------------------------------
+
+    const PREPOST: &[u8] = include_bytes!("../../../tests/fixtures/quotes/yahoo-chart-AAOI-prepost.json");
+    /// Wed 2026-12-02 16:00:01 ET, the fixture's `regularMarketTime`.
+    const PREPOST_CLOSE: i64 = 1_796_245_201;
+    /// The fixture's `currentTradingPeriod`: pre 04:00-09:30 ET, regular to 16:00, post to 20:00.
+    const PRE_START: i64 = 1_796_202_000;
+    const REGULAR_START: i64 = 1_796_221_800;
+    const POST_START: i64 = 1_796_245_200;
+    /// The fixture's last bar (18:40 ET), close 39.11750030517578.
+    const LAST_BAR: i64 = 1_796_254_800;
+
+    fn prepost() -> Value {
+        serde_json::from_slice(PREPOST).unwrap()
+    }
+
+    /// Keep only the bars stamped before `t` (what Yahoo would have sent then).
+    fn bars_before(body: &mut Value, t: i64) {
+        let result = &mut body["chart"]["result"][0];
+        let keep: Vec<bool> =
+            result["timestamp"].as_array().unwrap().iter().map(|ts| ts.as_i64().unwrap() < t).collect();
+        let filter = |arr: &mut Value| {
+            let kept: Vec<Value> = arr
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(v, _)| v.clone())
+                .collect();
+            *arr = Value::Array(kept);
+        };
+        filter(&mut result["timestamp"]);
+        for key in ["open", "high", "low", "close", "volume"] {
+            filter(&mut result["indicators"]["quote"][0][key]);
+        }
+    }
+
+    #[test]
+    fn prepost_fixture_after_the_close_has_a_post_trade() {
+        let q = parse_chart(PREPOST, &aaoi(), "yahoo", at(PREPOST_CLOSE + 5400)).unwrap();
+        assert_eq!(q.price, 38.42, "the regular close stays the price");
+        assert_eq!(q.previous_close, Some(39.57));
+        assert_eq!(q.change, Some(-1.15));
+        assert_eq!(q.market_state, MarketState::Post);
+        let e = q.extended.expect("post-market trade");
+        assert_eq!(e.session, MarketState::Post);
+        assert_eq!(e.price, 39.1175, "float32 39.11750030517578 rounded to 4 decimals");
+        assert!((e.change.unwrap() - 0.6975).abs() < 1e-9, "{:?}", e.change);
+        assert_eq!(e.change, Some(0.6975), "rounded to the inputs' decimals");
+        assert!((e.change_pct.unwrap() - 1.8155).abs() < 1e-9, "{:?}", e.change_pct);
+        assert_eq!(e.at, at(LAST_BAR));
+        // At 18:42 ET, when the fixture was read: the same trade.
+        let q = parse_chart(PREPOST, &aaoi(), "yahoo", at(LAST_BAR + 120)).unwrap();
+        assert_eq!(q.extended.map(|e| (e.session, e.price)), Some((MarketState::Post, 39.1175)));
+    }
+
+    #[test]
+    fn post_trade_is_the_last_priced_bar_after_post_start() {
+        let mut body = prepost();
+        let closes = body["chart"]["result"][0]["indicators"]["quote"][0]["close"].as_array_mut().unwrap();
+        let n = closes.len();
+        closes[n - 1] = Value::Null;
+        closes[n - 2] = json!(-1.0);
+        let q = parse(&body, LAST_BAR + 120).unwrap();
+        let e = q.extended.unwrap();
+        assert_eq!((e.price, e.at), (39.13, at(LAST_BAR - 600)), "null and -1 skipped");
+        // Right at post.start with no post bar yet: nothing to show.
+        let mut body = prepost();
+        bars_before(&mut body, POST_START);
+        assert_eq!(parse(&body, POST_START).unwrap().extended, None);
+        // Post bars with no trade (all null closes) give none either.
+        let mut body = prepost();
+        let result = &mut body["chart"]["result"][0];
+        let ts: Vec<i64> =
+            result["timestamp"].as_array().unwrap().iter().map(|t| t.as_i64().unwrap()).collect();
+        let closes = result["indicators"]["quote"][0]["close"].as_array_mut().unwrap();
+        for (close, t) in closes.iter_mut().zip(&ts) {
+            if *t >= POST_START {
+                *close = Value::Null;
+            }
+        }
+        assert_eq!(parse(&body, LAST_BAR).unwrap().extended, None);
+    }
+
+    #[test]
+    fn prepost_fixture_before_the_open_has_a_pre_trade() {
+        // 09:29 ET the same morning: only pre-market bars exist, the regular price is
+        // yesterday's close.
+        let now = REGULAR_START - 60;
+        let mut body = prepost();
+        bars_before(&mut body, now);
+        let meta = meta_mut(&mut body);
+        meta.insert("regularMarketPrice".into(), json!(39.57));
+        meta.insert("regularMarketTime".into(), json!(PREPOST_CLOSE - 86400));
+        meta.insert("previousClose".into(), json!(39.2));
+        let q = parse(&body, now).unwrap();
+        assert_eq!(q.market_state, MarketState::Pre);
+        assert_eq!(q.price, 39.57);
+        let e = q.extended.expect("pre-market trade");
+        assert_eq!(e.session, MarketState::Pre);
+        assert_eq!(e.price, 39.39, "float32 39.38999938964844 rounded");
+        assert_eq!(e.change, Some(-0.18), "from the regular price");
+        assert!((e.change_pct.unwrap() + 0.4549).abs() < 1e-9, "{:?}", e.change_pct);
+        assert_eq!(e.at, at(REGULAR_START - 300));
+        // The full fixture (bars of the whole day) read inside pre: the last pre bar, not a
+        // later one.
+        let q = parse_chart(PREPOST, &aaoi(), "yahoo", at(PRE_START + 600)).unwrap();
+        let e = q.extended.unwrap();
+        assert_eq!((e.session, e.price, e.at), (MarketState::Pre, 39.39, at(REGULAR_START - 300)));
+        // Before any pre bar has a trade: none.
+        let mut body = prepost();
+        bars_before(&mut body, PRE_START + 600);
+        assert_eq!(parse(&body, PRE_START + 600).unwrap().extended, None);
+    }
+
+    #[test]
+    fn regular_session_has_no_extended_trade() {
+        for now in [REGULAR_START, REGULAR_START + 3600, POST_START - 1] {
+            let q = parse_chart(PREPOST, &aaoi(), "yahoo", at(now)).unwrap();
+            assert_eq!(q.market_state, MarketState::Regular);
+            assert_eq!(q.extended, None, "at {now}");
+        }
+        // Before pre.start (overnight with today's periods): none either.
+        let q = parse_chart(PREPOST, &aaoi(), "yahoo", at(PRE_START - 1)).unwrap();
+        assert_eq!(q.extended, None);
+    }
+
+    #[test]
+    fn no_extended_trade_without_pre_post_market_data() {
+        for flag in [json!(false), Value::Null, json!("true")] {
+            let mut body = prepost();
+            meta_mut(&mut body).insert("hasPrePostMarketData".into(), flag.clone());
+            let q = parse(&body, PREPOST_CLOSE + 5400).unwrap();
+            assert_eq!(q.extended, None, "hasPrePostMarketData {flag}");
+            assert_eq!(q.price, 38.42);
+        }
+        let mut body = prepost();
+        meta_mut(&mut body).remove("hasPrePostMarketData");
+        assert_eq!(parse(&body, PREPOST_CLOSE + 5400).unwrap().extended, None);
+        // No trading periods: no way to tell the sessions apart.
+        let mut body = prepost();
+        meta_mut(&mut body).remove("currentTradingPeriod");
+        assert_eq!(parse(&body, PREPOST_CLOSE + 5400).unwrap().extended, None);
+    }
+
+    #[test]
+    fn us_body_extended_trades() {
+        let post = US_OPEN + 23400;
+        // Two post-market bars after the synthetic session, the last with float32 noise.
+        let mut body = us_body();
+        let result = &mut body["chart"]["result"][0];
+        let ts = result["timestamp"].as_array_mut().unwrap();
+        ts.extend([json!(post), json!(post + 300), json!(post + 600)]);
+        let q = &mut result["indicators"]["quote"][0];
+        for key in ["open", "high", "low"] {
+            q[key].as_array_mut().unwrap().extend([Value::Null, Value::Null, Value::Null]);
+        }
+        q["close"].as_array_mut().unwrap().extend([json!(31.7), json!(32.189998626708984), Value::Null]);
+        q["volume"].as_array_mut().unwrap().extend([json!(0), json!(0), Value::Null]);
+        let e = parse(&body, post + 900).unwrap().extended.unwrap();
+        assert_eq!(e.session, MarketState::Post);
+        assert_eq!(e.price, 32.19);
+        assert_eq!(e.change, Some(0.69), "from the regular price 31.5");
+        assert_eq!(e.at, at(post + 300));
+        // The regular session itself: none, though the body has post bars.
+        assert_eq!(parse(&body, US_OPEN + 1900).unwrap().extended, None);
+        // The unchanged us_body has no bars outside the regular session.
+        assert_eq!(parse(&us_body(), post + 60).unwrap().extended, None);
+        assert_eq!(parse(&us_body(), US_OPEN - 60).unwrap().extended, None);
+    }
 }
