@@ -121,6 +121,20 @@ fn parse_config(text: &str) -> Config {
     config::parse(text, "live-test.toml").unwrap_or_else(|e| panic!("config does not parse: {e:?}\n{text}"))
 }
 
+/// As [`live_config`], with Yahoo on a server of its own: a host that answers 429 is paused, so
+/// a test where Yahoo rate-limits keeps Nasdaq and the feeds on another host, as in real life.
+fn split_config(
+    yahoo: &MockServer,
+    rest: &MockServer,
+    fallback: &str,
+    tickers: &[&str],
+    feeds: &[(&str, &str)],
+) -> Config {
+    let text = config_text(&rest.uri(), fallback, tickers, feeds);
+    let (from, to) = (format!("base_url = \"{}\"", rest.uri()), format!("base_url = \"{}\"", yahoo.uri()));
+    parse_config(&text.replacen(&from, &to, 1))
+}
+
 fn live_config(server: &MockServer, fallback: &str, tickers: &[&str], feeds: &[(&str, &str)]) -> Config {
     parse_config(&config_text(&server.uri(), fallback, tickers, feeds))
 }
@@ -500,10 +514,10 @@ async fn http_and_body_errors_become_readable_statuses_retried_by_kind() {
 
 #[tokio::test]
 async fn retry_after_is_a_floor_for_the_next_attempt() {
-    let server = MockServer::start().await;
-    chart(&server, "AAOI", ResponseTemplate::new(429).insert_header("Retry-After", "30")).await;
+    let (yahoo, server) = (MockServer::start().await, MockServer::start().await);
+    chart(&yahoo, "AAOI", ResponseTemplate::new(429).insert_header("Retry-After", "30")).await;
     serve(&server, "/feed", ResponseTemplate::new(503).insert_header("Retry-After", "120")).await;
-    let config = live_config(&server, "none", &[AAOI], &[("Busy feed", "/feed")]);
+    let config = split_config(&yahoo, &server, "none", &[AAOI], &[("Busy feed", "/feed")]);
     let mut h = Harness::new(&config);
 
     let mut loaded = h.fetch(SourceId::Quote(0)).await;
@@ -535,11 +549,11 @@ async fn retry_after_is_a_floor_for_the_next_attempt() {
 
 #[tokio::test]
 async fn yahoo_failing_a_us_ticker_falls_back_to_nasdaq_with_its_after_hours_trade() {
-    let server = MockServer::start().await;
-    chart(&server, "AAOI", ResponseTemplate::new(429).set_body_string("Edge: Too Many Requests")).await;
+    let (yahoo, server) = (MockServer::start().await, MockServer::start().await);
+    chart(&yahoo, "AAOI", ResponseTemplate::new(429).set_body_string("Edge: Too Many Requests")).await;
     nasdaq(&server, "/api/quote/AAOI/info", ok_json(NASDAQ_AAOI)).await;
     nasdaq(&server, "/api/quote/AAOI/chart", ok_json(NASDAQ_AAOI_CHART)).await;
-    let config = live_config(&server, "nasdaq", &[AAOI], &[]);
+    let config = split_config(&yahoo, &server, "nasdaq", &[AAOI], &[]);
     let mut h = Harness::new(&config);
 
     let (loaded, fx) = h.load(SourceId::Quote(0)).await;
@@ -576,8 +590,8 @@ async fn yahoo_failing_a_us_ticker_falls_back_to_nasdaq_with_its_after_hours_tra
 
 #[tokio::test]
 async fn sive_comes_from_nasdaq_stockholm_in_sek_and_its_orderbook_id_is_looked_up_once() {
-    let server = MockServer::start().await;
-    chart(&server, "SIVE.ST", ResponseTemplate::new(429).set_body_string("Edge: Too Many Requests")).await;
+    let (yahoo, server) = (MockServer::start().await, MockServer::start().await);
+    chart(&yahoo, "SIVE.ST", ResponseTemplate::new(429).set_body_string("Edge: Too Many Requests")).await;
     Mock::given(method("GET"))
         .and(path("/api/nordic/search"))
         .and(query_param("searchText", "SIVE"))
@@ -588,7 +602,7 @@ async fn sive_comes_from_nasdaq_stockholm_in_sek_and_its_orderbook_id_is_looked_
     nasdaq(&server, "/api/nordic/instruments/TX2540138/info", ok_json(NORDIC_INFO)).await;
     nasdaq(&server, "/api/nordic/instruments/TX2540138/chart", ok_json(NORDIC_CHART)).await;
     let cache = tempfile::tempdir().unwrap();
-    let config = live_config(&server, "nasdaq", &[SIVE], &[]);
+    let config = split_config(&yahoo, &server, "nasdaq", &[SIVE], &[]);
     let providers = Providers::new(&config, false, Some(cache.path())).expect("providers");
     let via = config.quote_order();
     let loaded = providers.fetch(SourceId::Quote(0), 1, &via).await;

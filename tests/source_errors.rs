@@ -85,7 +85,7 @@ async fn nasdaqs_unknown_symbol_is_permanent_and_each_source_is_named() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v8/finance/chart/NOPE"))
-        .respond_with(ResponseTemplate::new(429).set_body_bytes(YAHOO_429))
+        .respond_with(ResponseTemplate::new(500).set_body_bytes(YAHOO_429))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -95,10 +95,10 @@ async fn nasdaqs_unknown_symbol_is_permanent_and_each_source_is_named() {
         .await;
     let loaded = fetch_quotes(&server, "\"yahoo\", \"nasdaq\"", "NOPE").await;
     let e = error(&loaded).clone();
-    // Yahoo's 429 is transient: the ticker as a whole may still be retried soon.
+    // Yahoo's 500 is transient: the ticker as a whole may still be retried soon.
     assert_eq!(e.kind, ErrorKind::Transient, "{e:?}");
     assert!(
-        e.message.contains("yahoo: HTTP 429")
+        e.message.contains("yahoo: HTTP 500")
             && e.message.contains("nasdaq: Nasdaq does not know NOPE (Symbol not exists)"),
         "{e:?}"
     );

@@ -60,7 +60,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
                 format!("retry in {} (failure {})", fmt::age(t, state.now), s.failures)
             }
             _ if state.demo => "recorded".to_string(),
-            _ => format!("every {}", every(s.every)),
+            _ => format!("every {}", every(state.every(s.id))),
         };
         let stale = if state.source_stale(s.id) { "  stale" } else { "" };
         // A ticker: which quote source answered.

@@ -57,19 +57,46 @@ pub fn parse_feed(
     })
 }
 
+/// [`parse_feed`] of a body the caller hands over: valid UTF-8 is used in place (no copy), and
+/// the raw text is freed as soon as the repaired one exists, so a 4 MB feed is never held twice
+/// while the parser runs.
+pub fn parse_feed_owned(
+    bytes: Vec<u8>,
+    source_name: &str,
+    content_type: Option<&str>,
+) -> Result<Vec<NewsItem>, FeedError> {
+    crate::panics::contain(move || {
+        let text = match String::from_utf8(bytes) {
+            Ok(text) if prep::utf8_is_meant(text.as_bytes(), content_type) => text,
+            Ok(text) => prep::to_utf8(text.as_bytes(), content_type),
+            Err(e) => prep::to_utf8(e.as_bytes(), content_type),
+        };
+        parse_text(text, source_name)
+    })
+    .unwrap_or_else(|msg| {
+        tracing::warn!("feed parser panicked on {source_name}: {msg}");
+        Err(FeedError::Malformed("the XML parser failed on this document".into()))
+    })
+}
+
 fn parse_feed_inner(
     bytes: &[u8],
     source_name: &str,
     content_type: Option<&str>,
 ) -> Result<Vec<NewsItem>, FeedError> {
-    let text = prep::to_utf8(bytes, content_type);
-    let (text, root) = match prep::document_kind(&text) {
+    parse_text(prep::to_utf8(bytes, content_type), source_name)
+}
+
+fn parse_text(raw: String, source_name: &str) -> Result<Vec<NewsItem>, FeedError> {
+    let (text, root) = match prep::document_kind(&raw) {
         Doc::Empty => return Err(FeedError::Empty),
         Doc::Junk => return Err(FeedError::NotAFeed("neither XML nor JSON".into())),
-        Doc::Json => (text, None),
+        Doc::Json => (raw, None),
         Doc::Xml(root) => {
-            let name = prep::element_name(&text[root..]).to_string();
-            (prep::repair_xml(&text), Some(name))
+            let name = prep::element_name(&raw[root..]).to_string();
+            let repaired = prep::repair_xml(&raw);
+            drop(raw);
+            (repaired, Some(name))
         }
     };
     let (feed, parsed) = match parse(&text) {

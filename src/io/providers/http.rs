@@ -336,7 +336,9 @@ impl Http {
             etag: header(reqwest::header::ETAG),
             last_modified: header(reqwest::header::LAST_MODIFIED),
         };
-        let mut bytes = Vec::new();
+        // Sized from Content-Length where given (already checked against the cap): a growing
+        // buffer would hold the old and the doubled copy at once.
+        let mut bytes = Vec::with_capacity(resp.content_length().map_or(0, |n| n as usize));
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify_body(&e))? {
             if bytes.len() + chunk.len() > self.max_body {
                 return Err(FetchError::TooLarge { limit: self.max_body });

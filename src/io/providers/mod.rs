@@ -185,7 +185,7 @@ impl Providers {
                     Ok(body) => {
                         self.parse_news(move |inner| {
                             let name = inner.feeds.get(i).map_or("", |f| f.name.as_str());
-                            feed::parse_feed(&body.bytes, name, body.content_type.as_deref())
+                            feed::parse_feed_owned(body.bytes, name, body.content_type.as_deref())
                                 .map(Payload::News)
                                 .map_err(feed::FeedError::into_source_error)
                         })

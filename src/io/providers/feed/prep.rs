@@ -40,6 +40,17 @@ pub(super) fn to_utf8(bytes: &[u8], content_type: Option<&str>) -> String {
     }
 }
 
+/// Whether [`to_utf8`] reads valid UTF-8 `bytes` as they are (no BOM, no UTF-16 pattern, no
+/// label of an encoding that is not ASCII-compatible), so the caller may keep them as the text.
+pub(super) fn utf8_is_meant(bytes: &[u8], content_type: Option<&str>) -> bool {
+    let utf16 = matches!(bytes, [a, 0, b, 0, ..] if *a != 0 && *b != 0)
+        || matches!(bytes, [0, a, 0, b, ..] if *a != 0 && *b != 0);
+    let declared = xml_declared_encoding(bytes).or_else(|| content_type.and_then(http_charset));
+    Encoding::for_bom(bytes).is_none()
+        && !utf16
+        && declared.is_none_or(|enc| enc == UTF_8 || enc.is_ascii_compatible())
+}
+
 /// UTF-8 with a few broken bytes (or cut inside a character by a size cap), not legacy text.
 fn mostly_utf8(bytes: &[u8]) -> bool {
     let (mut multibyte, mut broken) = (0usize, 0usize);
@@ -201,7 +212,9 @@ fn start_tag_len(tag: &str) -> Option<usize> {
 /// Escape bare `&` and `<`, drop character references XML forbids (`&#0;`, surrogates),
 /// leaving CDATA sections and comments untouched.
 fn fix_references(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 64);
+    let mut out = String::with_capacity(text.len().min(1 << 20) + 64);
+    // Bulky elements seen without an end tag: not searched for again (keeps the pass linear).
+    let mut unclosed: Vec<&'static str> = Vec::new();
     let mut rest = text;
     while let Some(pos) = rest.find(['&', '<']) {
         out.push_str(&rest[..pos]);
@@ -219,6 +232,12 @@ fn fix_references(text: &str) -> String {
                     1
                 }
             }
+        } else if let Some((tag, body)) = bulky_element(tail, &mut unclosed) {
+            // A summary or full text: nothing here reads it, so it is not copied or parsed.
+            out.push_str(&tail[..tag]);
+            out.push('…');
+            rest = &tail[tag + body..];
+            continue;
         } else {
             let end = if tail.starts_with("<![CDATA[") {
                 tail.find("]]>").map_or(tail.len(), |e| e + 3)
@@ -238,6 +257,56 @@ fn fix_references(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Elements whose text the app never reads (summaries, full articles): in real feeds they are
+/// most of the bytes, so the repair pass cuts a long one to `…` and the parser never holds it.
+/// A bulky element's text up to this many bytes is kept as it is; a longer one becomes `…`.
+const BULKY_KEEP: usize = 512;
+
+const BULKY: &[&str] =
+    &["description", "content:encoded", "summary", "content", "media:description", "itunes:summary"];
+
+/// At a start tag of a [`BULKY`] element: the length of the start tag and of the body up to
+/// (not including) its end tag. CDATA sections inside are skipped over whole, so an end tag
+/// quoted in one does not end the element. `None` for any other tag, an empty element, or when
+/// no end tag follows (remembered in `unclosed`, so a document of unclosed tags costs one
+/// search per element name).
+fn bulky_element(tail: &str, unclosed: &mut Vec<&'static str>) -> Option<(usize, usize)> {
+    let name = BULKY.iter().copied().find(|n| {
+        tail[1..].starts_with(n) && tail[1 + n.len()..].starts_with(|c: char| c == '>' || c.is_whitespace())
+    })?;
+    if unclosed.contains(&name) {
+        return None;
+    }
+    let tag = start_tag_len(tail)?;
+    if tail[..tag].ends_with("/>") {
+        return None;
+    }
+    let end_tag = format!("</{name}");
+    let mut at = tag;
+    loop {
+        let rest = &tail[at..];
+        let next_end = rest.find(&end_tag);
+        let next_cdata = rest.find("<![CDATA[");
+        match (next_end, next_cdata) {
+            (Some(e), Some(c)) if c < e => match rest[c..].find("]]>") {
+                Some(close) => at += c + close + 3,
+                None => break,
+            },
+            (Some(e), _)
+                if rest[e + end_tag.len()..].starts_with(|c: char| c == '>' || c.is_whitespace()) =>
+            {
+                // A short one costs nothing: kept as it is.
+                let body = at + e - tag;
+                return (body > BULKY_KEEP).then_some((tag, body));
+            }
+            (Some(e), _) => at += e + end_tag.len(),
+            (None, _) => break,
+        }
+    }
+    unclosed.push(name);
+    None
 }
 
 /// `Some(true)` for a valid reference body (`amp`, `#38`, `#x26`), `Some(false)` for a
@@ -377,6 +446,53 @@ fn find_start_tag(hay: &str, name: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_summaries_and_full_texts_are_cut_to_an_ellipsis() {
+        let long = "x".repeat(600);
+        let doc = format!(
+            "<item><title>A &amp; B</title><description>long &bogus; <b>{long}</b></description>\
+             <content:encoded><![CDATA[<p>{long}</p></content:encoded> still quoted]]></content:encoded>\
+             <summary type=\"html\">{long}</summary><content src=\"x\"/><description>short & kept</description>\
+             <descriptionX>{long}</descriptionX></item>"
+        );
+        assert_eq!(
+            fix_references(&doc),
+            format!(
+                "<item><title>A &amp; B</title><description>…</description><content:encoded>…</content:encoded>\
+                 <summary type=\"html\">…</summary><content src=\"x\"/><description>short &amp; kept</description>\
+                 <descriptionX>{long}</descriptionX></item>"
+            )
+        );
+    }
+
+    #[test]
+    fn an_unclosed_summary_is_kept_and_searched_for_once() {
+        // Without an end tag the text stays (the parser decides); 50,000 of them stay linear.
+        let doc = "<description>a & b".to_string() + &"<description>x".repeat(50_000);
+        let out = fix_references(&doc);
+        assert!(out.starts_with("<description>a &amp; b<description>x"), "{}", &out[..60]);
+        assert_eq!(out.matches("<description>").count(), 50_001);
+    }
+
+    #[test]
+    fn utf8_is_meant_unless_a_bom_utf16_or_another_label_says_otherwise() {
+        assert!(utf8_is_meant(b"<rss/>", None));
+        assert!(utf8_is_meant(b"<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss/>", None));
+        assert!(!utf8_is_meant(b"\xEF\xBB\xBF<rss/>", None));
+        assert!(!utf8_is_meant(b"<\0r\0s\0s\0", None));
+        // Whenever it says so, `to_utf8` reads the bytes as they are.
+        for (bytes, ct) in [
+            (&b"<rss/>"[..], Some("application/rss+xml; charset=utf-16")),
+            (b"<rss/>", Some("text/xml; charset=windows-1252")),
+            (b"<?xml version=\"1.0\" encoding=\"utf-16\"?><rss/>", None),
+            ("<rss>Zürich</rss>".as_bytes(), Some("text/xml; charset=iso-8859-1")),
+        ] {
+            if utf8_is_meant(bytes, ct) {
+                assert_eq!(to_utf8(bytes, ct).as_bytes(), bytes, "{ct:?}");
+            }
+        }
+    }
 
     #[test]
     fn references_are_repaired_outside_cdata_and_comments() {
