@@ -865,7 +865,7 @@ fn simulate(hours: u32) {
             panic!("{e}");
         }
     }
-    assert!(state.news.len() <= 5_000);
+    assert!(state.news().len() <= 5_000);
     println!("HWM {}", status_kib("self", "VmHWM"));
 }
 

@@ -22,7 +22,7 @@ fn loaded_state(n: usize, w: u16, h: u16) -> State {
     update(&mut state, Action::Restore(support::cache(&config, n)));
     update(&mut state, Action::Resize(w, h));
     update(&mut state, Action::Focus(Pane::News));
-    assert_eq!(state.news.len(), n, "history holds every generated item");
+    assert_eq!(state.news().len(), n, "history holds every generated item");
     state
 }
 

@@ -319,8 +319,8 @@ fn hostile_state() -> State {
     let fx = update(&mut s, Action::RefreshAll);
     let req = |source: SourceId| common::fetch_id(&fx, source).unwrap();
     let quote = yahoo::parse_chart(&hostile_chart(), &aaoi(), "yahoo", now()).expect("a quote");
-    let aaoi_at = s.tickers.iter().position(|t| t.symbol == "AAOI").expect("AAOI");
-    let sive_at = s.tickers.iter().position(|t| t.symbol == "SIVE").expect("SIVE");
+    let aaoi_at = s.tickers().iter().position(|t| t.symbol == "AAOI").expect("AAOI");
+    let sive_at = s.tickers().iter().position(|t| t.symbol == "SIVE").expect("SIVE");
     let ok =
         loaded(SourceId::Quote(aaoi_at), req(SourceId::Quote(aaoi_at)), Ok(Payload::Quotes(vec![quote])));
     update(&mut s, Action::Loaded(ok));
@@ -350,7 +350,7 @@ fn hostile_state() -> State {
         .map_err(feed::FeedError::into_source_error);
     assert!(junk.is_err());
     update(&mut s, Action::Loaded(loaded(SourceId::Feed(2), req(SourceId::Feed(2)), junk)));
-    assert_eq!(s.news.len(), 16, "{:#?}", s.news);
+    assert_eq!(s.news().len(), 16, "{:#?}", s.news());
     s
 }
 
@@ -420,7 +420,7 @@ fn hostile_text_renders_clean_and_aligned_at_every_size() {
         }
     }
     // Every news row in turn under the cursor (the highlight style must not change widths).
-    for i in 0..base.news.len() {
+    for i in 0..base.news().len() {
         let mut s = base.clone();
         apply(&mut s, [Action::Focus(Pane::News), Action::Top, Action::Move(i as i32)]);
         screens.push((format!("news row {i} 120x40"), buffer(&s, 120, 40)));
@@ -428,7 +428,8 @@ fn hostile_text_renders_clean_and_aligned_at_every_size() {
     }
     for overlay in [Overlay::Sources, Overlay::Help] {
         let mut s = base.clone();
-        s.overlay = Some(overlay);
+        let toggle = if overlay == Overlay::Sources { Action::ToggleSources } else { Action::ToggleHelp };
+        update(&mut s, toggle);
         screens.push((format!("{overlay:?} 120x40"), buffer(&s, 120, 40)));
         screens.push((format!("{overlay:?} 40x12"), buffer(&s, 40, 12)));
     }
@@ -555,8 +556,8 @@ fn opening_a_non_http_link_is_refused_with_a_notice() {
         let fx = update(&mut s, Action::OpenLink);
         assert!(!fx.iter().any(|e| matches!(e, Effect::OpenUrl(_))), "{link:?}: {fx:?}");
         assert!(!fx.iter().any(|e| matches!(e, Effect::Save(_))), "{link:?}: nothing to save: {fx:?}");
-        assert!(s.user.read.is_empty(), "{link:?}: not marked read");
-        let notice = s.notices.last().unwrap_or_else(|| panic!("{link:?}: no notice"));
+        assert!(s.user().read.is_empty(), "{link:?}: not marked read");
+        let notice = s.notices().last().unwrap_or_else(|| panic!("{link:?}: no notice"));
         assert!(notice.text.contains("refused"), "{link:?}: {}", notice.text);
     }
     // And a good one opens.
@@ -575,7 +576,7 @@ fn the_refusal_notice_does_not_echo_control_characters() {
     deliver(&mut s, SourceId::Feed(0), Payload::News(vec![item]));
     apply(&mut s, [Action::Focus(Pane::News), Action::Top]);
     update(&mut s, Action::OpenLink);
-    let notice = s.notices.last().unwrap();
+    let notice = s.notices().last().unwrap();
     assert!(notice.text.contains("refused"), "{}", notice.text);
     assert_clean("refusal notice", &notice.text);
 }
@@ -594,9 +595,10 @@ fn config_text_is_sanitized_too() {
     let cfg = chokepoint::config::parse(&text, "hostile.toml").unwrap();
     assert!(cfg.catalysts[0].title.starts_with("Evil"), "{:?}", cfg.catalysts[0].title);
     let mut s = State::new(&cfg, chokepoint::domain::UserState::default(), now(), false);
-    s.overlay = Some(Overlay::Sources);
+    update(&mut s, Action::ToggleSources);
+    assert_eq!(s.overlay(), Some(Overlay::Sources));
     assert_screen_sound("sources overlay", &buffer(&s, 120, 40));
-    s.overlay = None;
+    update(&mut s, Action::ToggleSources);
     assert_screen_sound("panes", &buffer(&s, 120, 40));
     let text = chokepoint::cli::snapshot_text(&s);
     assert!(!text.contains('\u{1b}'), "ESC in the snapshot text: {text:?}");

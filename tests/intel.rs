@@ -128,7 +128,7 @@ fn catalysts_count_their_evidence_and_mark_it_new_until_shown() {
         news("c", "Satellite lite news", 1),
         news("d", "Investors say valuations stretched", 3),
     ]);
-    let ev = s.evidence.get(chokepoint::evidence::Kind::Catalyst, "cpo-adoption");
+    let ev = s.evidence().get(chokepoint::evidence::Kind::Catalyst, "cpo-adoption");
     assert_eq!(ev.count, 2);
     let screen_before = screen(&s, 120, 40);
     assert!(screen_before.contains("● CPO adoption accelerates  2 news  new evidence"), "{screen_before}");
@@ -136,9 +136,9 @@ fn catalysts_count_their_evidence_and_mark_it_new_until_shown() {
     // Enter on the catalyst: its news, and the mark goes.
     apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Top]);
     let fx = update(&mut s, Action::OpenLink);
-    assert_eq!(s.focus, Pane::News);
-    assert_eq!(s.filter.input.value(), "c:cpo-adoption");
-    assert_eq!(s.filter.visible.len(), 2);
+    assert_eq!(s.focus(), Pane::News);
+    assert_eq!(s.filter().input.value(), "c:cpo-adoption");
+    assert_eq!(s.filter().visible.len(), 2);
     assert!(
         fx.iter().any(|e| matches!(e, Effect::Save(u) if u.evidence_seen.contains_key("c:cpo-adoption")))
     );
@@ -147,19 +147,20 @@ fn catalysts_count_their_evidence_and_mark_it_new_until_shown() {
     assert!(!after.contains("CPO adoption accelerates  2 news  new evidence"), "{after}");
 
     // A newer matching headline brings the mark back.
-    s.now += chrono::TimeDelta::hours(1);
+    let later = s.now() + chrono::TimeDelta::hours(1);
+    update(&mut s, Action::Tick(later));
     let cfg = common::config();
     let newer = vec![news("e", "Broadcom ships co-packaged optics switch", 0)];
     let mut newer = tagged(&cfg, newer);
-    newer[0].published = Some(s.now);
+    newer[0].published = Some(s.now());
     deliver(&mut s, SourceId::Feed(0), Payload::News(newer));
     assert!(screen(&s, 120, 40).contains("● CPO adoption accelerates  3 news  new evidence"));
 
     // Risks: Enter filters by r:ID.
     apply(&mut s, [Action::FilterCancel, Action::Focus(Pane::Risks), Action::Top]);
     update(&mut s, Action::OpenLink);
-    assert_eq!(s.filter.input.value(), "r:valuation");
-    assert_eq!(s.filter.visible.len(), 1);
+    assert_eq!(s.filter().input.value(), "r:valuation");
+    assert_eq!(s.filter().visible.len(), 1);
 }
 
 #[test]
@@ -187,8 +188,8 @@ fn a_note_goes_on_the_last_change_shows_and_undoes() {
     apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Move(1)]);
     // No change yet: nothing to note.
     update(&mut s, Action::NoteStart);
-    assert!(s.note.is_none());
-    assert!(s.notices.last().unwrap().text.contains("toggle it first"));
+    assert!(s.note().is_none());
+    assert!(s.notices().last().unwrap().text.contains("toggle it first"));
 
     update(&mut s, Action::ToggleCatalyst);
     update(&mut s, Action::NoteStart);
@@ -196,7 +197,7 @@ fn a_note_goes_on_the_last_change_shows_and_undoes() {
     type_note(&mut s, "AMD 8-K\u{1b}[31m filed\u{202e}");
     assert!(screen(&s, 120, 40).contains("note for amd-lta (Enter saves, Esc cancels): AMD 8-K[31m filed"));
     let fx = update(&mut s, Action::NoteAccept);
-    let rec = &s.user.catalysts["amd-lta"];
+    let rec = &s.user().catalysts["amd-lta"];
     assert_eq!(rec.history.last().unwrap().note.as_deref(), Some("AMD 8-K[31m filed"));
     assert!(fx.iter().any(|e| matches!(e, Effect::Save(_))));
     let text = screen(&s, 120, 40);
@@ -204,8 +205,8 @@ fn a_note_goes_on_the_last_change_shows_and_undoes() {
 
     // Undo takes the note back off; a second undo reverts the toggle.
     update(&mut s, Action::Undo);
-    assert_eq!(s.user.catalysts["amd-lta"].history.last().unwrap().note, None);
-    assert!(s.user.catalysts["amd-lta"].done);
+    assert_eq!(s.user().catalysts["amd-lta"].history.last().unwrap().note, None);
+    assert!(s.user().catalysts["amd-lta"].done);
     update(&mut s, Action::Undo);
     assert!(!s.catalyst_done("amd-lta"));
 
@@ -214,8 +215,8 @@ fn a_note_goes_on_the_last_change_shows_and_undoes() {
     update(&mut s, Action::NoteStart);
     type_note(&mut s, "draft");
     update(&mut s, Action::NoteCancel);
-    assert!(s.note.is_none());
-    assert_eq!(s.user.catalysts["amd-lta"].history.last().unwrap().note, None);
+    assert!(s.note().is_none());
+    assert_eq!(s.user().catalysts["amd-lta"].history.last().unwrap().note, None);
 }
 
 #[test]
@@ -225,7 +226,7 @@ fn notes_are_capped_and_the_cli_takes_one_too() {
     type_note(&mut s, &"x".repeat(500));
     update(&mut s, Action::NoteAccept);
     assert_eq!(
-        s.user.catalysts["cpo-adoption"].history[0].note.as_ref().map(|n| n.chars().count()),
+        s.user().catalysts["cpo-adoption"].history[0].note.as_ref().map(|n| n.chars().count()),
         Some(200)
     );
 
@@ -296,18 +297,19 @@ fn alerts_fire_ring_once_list_and_acknowledge() {
         SourceId::Quote(0),
         Payload::Quotes(vec![quote("AAOI", 30.0, -9.3), quote("LITE", 139.0, 1.0)]),
     );
-    assert_eq!(s.user.alerts.len(), 1);
+    assert_eq!(s.user().alerts.len(), 1);
     assert_eq!(fx.iter().filter(|e| **e == Effect::Bell).count(), 1, "{fx:?}");
     assert!(fx.iter().any(|e| matches!(e, Effect::Save(u) if u.alert_keys.len() == 1)));
 
     // LITE crosses 140; AAOI's move is the same event as before.
-    s.now += chrono::TimeDelta::minutes(1);
+    let later = s.now() + chrono::TimeDelta::minutes(1);
+    update(&mut s, Action::Tick(later));
     let fx = deliver(
         &mut s,
         SourceId::Quote(0),
         Payload::Quotes(vec![quote("AAOI", 29.0, -10.0), quote("LITE", 141.0, 2.0)]),
     );
-    assert_eq!(s.user.alerts.len(), 2);
+    assert_eq!(s.user().alerts.len(), 2);
     assert_eq!(fx.iter().filter(|e| **e == Effect::Bell).count(), 1);
     let fx = deliver(
         &mut s,
@@ -319,7 +321,7 @@ fn alerts_fire_ring_once_list_and_acknowledge() {
     // A matching headline.
     let items = tagged(&cfg, vec![news("h1", "TSMC: co-packaged optics in volume", 1)]);
     deliver(&mut s, SourceId::Feed(0), Payload::News(items));
-    assert_eq!(s.user.alerts.len(), 3);
+    assert_eq!(s.user().alerts.len(), 3);
 
     // The rows are flagged, the header counts, the list shows newest first.
     let text = screen(&s, 160, 45);
@@ -333,12 +335,12 @@ fn alerts_fire_ring_once_list_and_acknowledge() {
 
     // x acknowledges the selected (newest) one, X the rest; they stay remembered.
     let fx = update(&mut s, Action::AckAlert);
-    assert_eq!(s.user.alerts.len(), 2);
-    assert!(s.user.alerts.iter().all(|a| !a.text.contains("TSMC")));
+    assert_eq!(s.user().alerts.len(), 2);
+    assert!(s.user().alerts.iter().all(|a| !a.text.contains("TSMC")));
     assert!(fx.iter().any(|e| matches!(e, Effect::Save(_))));
     update(&mut s, Action::AckAllAlerts);
-    assert!(s.user.alerts.is_empty());
-    assert_eq!(s.user.alert_keys.len(), 3);
+    assert!(s.user().alerts.is_empty());
+    assert_eq!(s.user().alert_keys.len(), 3);
     update(&mut s, Action::ToggleAlerts);
     assert!(!screen(&s, 160, 45).contains("alerts (a)"));
 }
@@ -359,14 +361,14 @@ fn alerts_do_not_fire_again_after_a_restart() {
         Payload::Quotes(vec![quote("AAOI", 30.0, -9.3), quote("LITE", 141.0, 1.0)]),
     );
     deliver(&mut s, SourceId::Feed(0), Payload::News(items.clone()));
-    assert_eq!(s.user.alerts.len(), 3);
-    let fired = s.user.alerts.clone();
+    assert_eq!(s.user().alerts.len(), 3);
+    let fired = s.user().alerts.clone();
 
     // The state file round trip, as a restart does it.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
     let (store, _) = chokepoint::store::open_exclusive(&path).unwrap();
-    store.save(&s.user).unwrap();
+    store.save(s.user()).unwrap();
     drop(store);
     let (_, user) = chokepoint::store::open_exclusive(&path).unwrap();
     let mut again = State::new(&cfg, user, now(), false);
@@ -376,7 +378,7 @@ fn alerts_do_not_fire_again_after_a_restart() {
         Payload::Quotes(vec![quote("AAOI", 30.0, -9.6), quote("LITE", 141.5, 1.0)]),
     );
     let fx2 = deliver(&mut again, SourceId::Feed(0), Payload::News(items));
-    assert_eq!(again.user.alerts, fired, "unacknowledged alerts survive, nothing new fired");
+    assert_eq!(again.user().alerts, fired, "unacknowledged alerts survive, nothing new fired");
     assert!(!fx.contains(&Effect::Bell) && !fx2.contains(&Effect::Bell));
 }
 
@@ -385,7 +387,7 @@ fn the_bell_can_be_turned_off() {
     let cfg = alert_config(false);
     let mut s = State::new(&cfg, UserState::default(), now(), false);
     let fx = deliver(&mut s, SourceId::Quote(0), Payload::Quotes(vec![quote("AAOI", 30.0, -9.3)]));
-    assert_eq!(s.user.alerts.len(), 1);
+    assert_eq!(s.user().alerts.len(), 1);
     assert!(!fx.contains(&Effect::Bell));
 }
 

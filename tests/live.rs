@@ -249,11 +249,11 @@ impl Harness {
     }
 
     fn status(&self, source: SourceId) -> &FetchStatus {
-        &self.state.sources.iter().find(|s| s.id == source).expect("source exists").status
+        &self.state.sources().iter().find(|s| s.id == source).expect("source exists").status
     }
 
     fn failures(&self, source: SourceId) -> u32 {
-        self.state.sources.iter().find(|s| s.id == source).expect("source exists").failures
+        self.state.sources().iter().find(|s| s.id == source).expect("source exists").failures
     }
 
     /// The message the status line shows for a failing source.
@@ -382,7 +382,7 @@ async fn yahoo_chart_for_a_us_and_a_stockholm_symbol() {
         let status = h.status(SourceId::Quote(i));
         assert!(matches!(status, FetchStatus::Ok { .. }), "{status:?}");
     }
-    assert_eq!(h.state.quotes["SIVE"].currency, "SEK");
+    assert_eq!(h.state.quotes()["SIVE"].currency, "SEK");
     assert!(fx.contains(&Effect::SaveCache), "{fx:?}");
     let first = scheduled(&fx, SourceId::Quote(0));
     assert!(
@@ -390,7 +390,7 @@ async fn yahoo_chart_for_a_us_and_a_stockholm_symbol() {
         "the normal refresh interval, no backoff: {first:?}"
     );
     // The fixture's session (2026-11-20) is over: once quotes are known, the closed-market pace.
-    assert!(h.state.quotes.values().all(|q| !q.market_state.is_trading()));
+    assert!(h.state.quotes().values().all(|q| !q.market_state.is_trading()));
     h.refresh();
     let (_, fx) = h.load(SourceId::Quote(0)).await;
     assert_eq!(scheduled(&fx, SourceId::Quote(0)), config.quotes_closed_every);
@@ -428,12 +428,12 @@ async fn the_new_quotes_market_state_sets_the_refresh_pace() {
     let mut h = Harness::new(&config);
 
     let (_, fx) = h.load(SourceId::Quote(0)).await;
-    assert!(!h.state.quotes["AAOI"].market_state.is_trading());
+    assert!(!h.state.quotes()["AAOI"].market_state.is_trading());
     let closed = scheduled(&fx, SourceId::Quote(0));
 
     h.refresh();
     let (_, fx) = h.load(SourceId::Quote(0)).await;
-    assert!(h.state.quotes["AAOI"].market_state.is_trading(), "the market just opened");
+    assert!(h.state.quotes()["AAOI"].market_state.is_trading(), "the market just opened");
     let open = scheduled(&fx, SourceId::Quote(0));
     assert_eq!(
         (closed, open),
@@ -483,7 +483,7 @@ async fn http_and_body_errors_become_readable_statuses_retried_by_kind() {
         }
         assert_eq!(loaded.retry_after, None, "{case}");
         assert_eq!(h.error(SourceId::Quote(0)), msg, "{case}: the status shows the fetch error");
-        assert!(h.state.quotes.is_empty(), "{case}");
+        assert!(h.state.quotes().is_empty(), "{case}");
         assert!(!fx.contains(&Effect::SaveCache), "{case}: nothing to cache");
         assert_eq!(h.failures(SourceId::Quote(0)), 1, "{case}");
         let kind = match &loaded.result {
@@ -530,7 +530,7 @@ async fn retry_after_is_a_floor_for_the_next_attempt() {
     let fx = h.apply(loaded);
     let after = scheduled(&fx, SourceId::Quote(0));
     assert!(after >= Duration::from_secs(30), "retry scheduled after {after:?}, server asked for 30 s");
-    let retry_at = h.state.sources[0].retry_at.expect("retry time shown");
+    let retry_at = h.state.sources()[0].retry_at.expect("retry time shown");
     assert!(retry_at >= at + chrono::Duration::seconds(30), "{retry_at} vs {at}");
     assert!(h.error(SourceId::Quote(0)).contains("429"));
     let screen = h.screen();
@@ -573,13 +573,13 @@ async fn yahoo_failing_a_us_ticker_falls_back_to_nasdaq_with_its_after_hours_tra
     assert!(matches!(h.status(SourceId::Quote(0)), FetchStatus::Ok { .. }));
     assert!(fx.contains(&Effect::SaveCache));
     // Yahoo's 429 is remembered for this ticker: the next refresh goes straight to Nasdaq.
-    let yahoo = &h.state.sources[0].via[0];
+    let yahoo = &h.state.sources()[0].via[0];
     assert!(yahoo.error.as_ref().is_some_and(|e| e.message.contains("429")) && yahoo.not_before.is_some());
     let screen = h.screen();
     for shown in ["38.42", "-1.15", "-2.91%", "nasdaq", "post 39.12", "+1.82%"] {
         assert!(screen.contains(shown), "{shown:?} not on screen:\n{screen}");
     }
-    let generation = h.state.sources[0].schedule;
+    let generation = h.state.sources()[0].schedule;
     let fx = update(&mut h.state, Action::RefreshDue(SourceId::Quote(0), generation));
     let via = fx.iter().find_map(|e| match e {
         Effect::Fetch { via, .. } => Some(via.clone()),
@@ -679,14 +679,14 @@ async fn one_ticker_failing_never_refetches_the_ones_that_answered() {
     got.sort();
     assert_eq!(got, ["AAOI", "SIVE"]);
     // The user sees both quotes and LITE in error, alone, retried with backoff.
-    assert_eq!(h.state.quotes["AAOI"].price, 31.25);
-    assert_eq!(h.state.quotes["SIVE"].price, 8.4);
-    assert!(!h.state.quotes.contains_key("LITE"));
+    assert_eq!(h.state.quotes()["AAOI"].price, 31.25);
+    assert_eq!(h.state.quotes()["SIVE"].price, 8.4);
+    assert!(!h.state.quotes().contains_key("LITE"));
     assert!(h.error(SourceId::Quote(2)).contains("500"), "{:?}", h.status(SourceId::Quote(2)));
     for i in 0..2 {
         assert!(matches!(h.status(SourceId::Quote(i)), FetchStatus::Ok { .. }));
     }
-    let lite = h.state.sources[2].retry_at.expect("a retry");
+    let lite = h.state.sources()[2].retry_at.expect("a retry");
     assert!(lite - Utc::now() <= chrono::Duration::seconds(11), "{lite}");
     let screen = h.screen();
     assert!(screen.contains("31.25") && screen.contains("8.40"), "{screen}");
@@ -694,7 +694,7 @@ async fn one_ticker_failing_never_refetches_the_ones_that_answered() {
 
     // LITE's retry is due: only LITE is asked. `r` joins nothing in flight and refetches nobody
     // early through a timer.
-    let generation = h.state.sources[2].schedule;
+    let generation = h.state.sources()[2].schedule;
     update(&mut h.state, Action::Tick(lite));
     let fx = update(&mut h.state, Action::RefreshDue(SourceId::Quote(2), generation));
     let asked: Vec<SourceId> = fx
@@ -719,7 +719,7 @@ async fn one_ticker_failing_never_refetches_the_ones_that_answered() {
     assert_eq!(quotes(&loaded).len(), 1);
     assert!(matches!(h.status(SourceId::Quote(2)), FetchStatus::Ok { .. }));
     assert_eq!(h.failures(SourceId::Quote(2)), 0);
-    assert_eq!(h.state.quotes["LITE"].price, 31.25);
+    assert_eq!(h.state.quotes()["LITE"].price, 31.25);
     let after: Vec<String> =
         server.received_requests().await.unwrap().iter().map(|r| r.url.path().to_string()).collect();
     assert_eq!(after, ["/v8/finance/chart/LITE"], "after {before} requests, only LITE was asked again");
@@ -816,7 +816,7 @@ async fn news_feeds_in_several_charsets_are_parsed_tagged_and_merged() {
     }
 
     // The merged history: deduped across feeds, newest first, undated last.
-    let all = &h.state.news;
+    let all = &h.state.news();
     let ids: Vec<&str> = all.iter().map(|n| n.id.as_str()).collect();
     assert_eq!(all.len(), 9, "5 (A) + 2 new of B + 1 + 1: {ids:?}");
     for dup in ["b-2", "b-3"] {
@@ -855,7 +855,7 @@ async fn news_feeds_in_several_charsets_are_parsed_tagged_and_merged() {
     h.refresh();
     h.load(SourceId::Feed(1)).await;
     h.load(SourceId::Feed(0)).await;
-    assert_eq!(h.state.news.len(), 9);
+    assert_eq!(h.state.news().len(), 9);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -872,7 +872,7 @@ async fn cache_round_trip_restores_quotes_and_news_as_stale() {
     for source in [SourceId::Feed(0), SourceId::Feed(1)] {
         h.load(source).await;
     }
-    assert_eq!((h.state.quotes.len(), h.state.news.len()), (2, 7));
+    assert_eq!((h.state.quotes().len(), h.state.news().len()), (2, 7));
 
     let dir = tempfile::tempdir().unwrap();
     let saved = h.state.cache_snapshot();
@@ -892,7 +892,7 @@ async fn cache_round_trip_restores_quotes_and_news_as_stale() {
     assert!(fresh.source_stale(SourceId::Quote(0)) && fresh.source_stale(SourceId::Quote(1)));
     // Both feeds answered moments ago: the news is current, and at start they are not asked
     // again before their refresh interval; the quotes are.
-    assert!(!fresh.stale_news);
+    assert!(!fresh.stale_news());
     let start = update(&mut fresh, Action::Start);
     let fetched: Vec<SourceId> = start
         .iter()
@@ -909,11 +909,11 @@ async fn cache_round_trip_restores_quotes_and_news_as_stale() {
             "{after:?}"
         );
     }
-    assert_eq!(fresh.quotes.len(), 2);
-    for (sym, q) in &h.state.quotes {
-        assert_same_quote(&fresh.quotes[sym], q);
+    assert_eq!(fresh.quotes().len(), 2);
+    for (sym, q) in h.state.quotes() {
+        assert_same_quote(&fresh.quotes()[sym], q);
     }
-    assert_eq!(fresh.news, h.state.news);
+    assert_eq!(fresh.news(), h.state.news());
     let stale = Harness { state: fresh, providers: h.providers.clone(), requests: Vec::new() }.screen();
     assert!(stale.contains("31.25") && stale.contains("Zürich"), "{stale}");
 }

@@ -100,7 +100,7 @@ impl Sim {
                 }
                 Effect::Save(user) => {
                     self.saves += 1;
-                    assert_eq!(user, self.state.user, "a save carries the current user state");
+                    assert_eq!(&user, self.state.user(), "a save carries the current user state");
                 }
                 Effect::SaveCache | Effect::Bell => {}
                 Effect::OpenUrl(url) => {
@@ -244,7 +244,7 @@ impl Sim {
         self.in_flight = rest;
         for f in due {
             let current =
-                self.state.sources.iter().find(|s| s.id == f.source).unwrap().pending == Some(f.req_id);
+                self.state.sources().iter().find(|s| s.id == f.source).unwrap().pending == Some(f.req_id);
             let mut loaded = match f.source {
                 SourceId::Quote(i) => self.quote(i),
                 SourceId::Feed(i) => self.news(i, current),
@@ -311,7 +311,7 @@ impl Sim {
                 0 => self.act(Action::FilterCancel),
                 _ => self.act(Action::FilterAccept),
             }
-            if self.state.filter.editing {
+            if self.state.filter().editing {
                 self.act(Action::FilterCancel);
             }
         }
@@ -368,15 +368,15 @@ fn run_day(cfg: Config, seed: u64, live_feeds: &[usize], batch: u64) -> Sim {
     let mut sim = Sim::new(cfg, seed, live_feeds, batch);
     sim.act(Action::Resize(120, 40));
     sim.act(Action::RefreshAll);
-    let mut rev = sim.state.rev;
+    let mut rev = sim.state.rev();
     for m in 0..MINUTES {
         sim.now = start + Duration::minutes(m);
         sim.act(Action::Tick(sim.now));
         sim.fire_timers();
         sim.user(m);
         sim.answer(false);
-        assert!(sim.state.rev >= rev, "minute {m}: the revision went backwards");
-        rev = sim.state.rev;
+        assert!(sim.state.rev() >= rev, "minute {m}: the revision went backwards");
+        rev = sim.state.rev();
         check_indices(&sim.state, m);
         if m % 120 == 0 {
             sim.render();
@@ -389,10 +389,10 @@ fn run_day(cfg: Config, seed: u64, live_feeds: &[usize], batch: u64) -> Sim {
 }
 
 fn check_indices(s: &State, m: i64) {
-    let v = &s.filter.visible;
-    assert!(v.len() <= s.news.len(), "minute {m}: {} visible of {}", v.len(), s.news.len());
+    let v = &s.filter().visible;
+    assert!(v.len() <= s.news().len(), "minute {m}: {} visible of {}", v.len(), s.news().len());
     assert!(v.windows(2).all(|w| w[0] < w[1]), "minute {m}: visible not in order");
-    assert!(v.last().is_none_or(|&i| i < s.news.len()), "minute {m}: visible index out of range");
+    assert!(v.last().is_none_or(|&i| i < s.news().len()), "minute {m}: visible index out of range");
     for pane in Pane::ALL {
         assert!(
             s.selected(pane) < s.rows(pane).max(1),
@@ -405,17 +405,17 @@ fn check_indices(s: &State, m: i64) {
 
 fn check_end(sim: &Sim) {
     let s = &sim.state;
-    let cap = s.history_cap;
-    assert_eq!(s.now, now() + Duration::minutes(MINUTES - 1));
+    let cap = s.history_cap();
+    assert_eq!(s.now(), now() + Duration::minutes(MINUTES - 1));
     // Far more unique stories than the cap were delivered: the history is full, never over.
     assert!(sim.next_item as usize > cap + 500, "the run delivered only {} stories", sim.next_item);
-    assert_eq!(s.news.len(), cap, "news history");
-    let ids: HashSet<&str> = s.news.iter().map(|n| n.id.as_str()).collect();
-    assert_eq!(ids.len(), s.news.len(), "duplicate ids kept");
-    let links: HashSet<&str> = s.news.iter().map(|n| n.link.as_str()).collect();
-    assert_eq!(links.len(), s.news.len(), "duplicate links kept");
+    assert_eq!(s.news().len(), cap, "news history");
+    let ids: HashSet<&str> = s.news().iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids.len(), s.news().len(), "duplicate ids kept");
+    let links: HashSet<&str> = s.news().iter().map(|n| n.link.as_str()).collect();
+    assert_eq!(links.len(), s.news().len(), "duplicate links kept");
     assert!(
-        s.news.windows(2).all(|w| match (w[0].published, w[1].published) {
+        s.news().windows(2).all(|w| match (w[0].published, w[1].published) {
             (Some(a), Some(b)) => a >= b,
             (None, Some(_)) => false,
             _ => true,
@@ -424,33 +424,33 @@ fn check_end(sim: &Sim) {
     );
     // The cap drops the oldest: the newest story of the day is kept.
     let newest = sim.delivered.iter().flatten().filter_map(|n| n.published).max().unwrap();
-    assert_eq!(s.news[0].published, Some(newest));
+    assert_eq!(s.news()[0].published, Some(newest));
     check_indices(s, MINUTES);
     // Notices: at most 20 transient, plus the sticky ones since the last dismissal.
-    let transient = s.notices.iter().filter(|n| !n.sticky).count();
+    let transient = s.notices().iter().filter(|n| !n.sticky).count();
     assert!(transient <= 20, "{transient} transient notices");
-    assert!(s.notices.len() <= 40, "{} notices", s.notices.len());
-    assert!(s.undo.len() <= 100, "{} undo steps", s.undo.len());
+    assert!(s.notices().len() <= 40, "{} notices", s.notices().len());
+    assert!(s.undo().len() <= 100, "{} undo steps", s.undo().len());
     let tickers: BTreeSet<&str> = sim.cfg.tickers.iter().map(|t| t.symbol.as_str()).collect();
-    for sym in s.quote_errors.keys() {
+    for sym in s.quote_errors().keys() {
         assert!(tickers.contains(sym.as_str()), "quote error for an unknown ticker {sym}");
     }
-    assert!(s.quotes.keys().all(|k| tickers.contains(k.as_str())), "{:?}", s.quotes.keys());
-    assert_eq!(s.sources.len(), sim.cfg.tickers.len() + sim.cfg.feeds.len(), "sources");
-    for src in &s.sources {
+    assert!(s.quotes().keys().all(|k| tickers.contains(k.as_str())), "{:?}", s.quotes().keys());
+    assert_eq!(s.sources().len(), sim.cfg.tickers.len() + sim.cfg.feeds.len(), "sources");
+    for src in s.sources() {
         assert_eq!(src.pending, None, "{} still waits for an answer", src.name);
     }
     // Nothing marked read that was not opened, and everything opened that is still in the history
     // is marked: marks of headlines pushed out of the full history are pruned with them.
     assert!(!sim.opened.is_empty(), "the user opened links");
-    let kept: BTreeSet<String> = s.news.iter().map(|n| n.id.clone()).collect();
+    let kept: BTreeSet<String> = s.news().iter().map(|n| n.id.clone()).collect();
     let expected: BTreeSet<String> = sim.opened.intersection(&kept).cloned().collect();
-    assert_eq!(s.user.read, expected, "read marks vs links opened and still listed");
-    assert!(s.user.read.len() <= s.history_cap);
+    assert_eq!(s.user().read, expected, "read marks vs links opened and still listed");
+    assert!(s.user().read.len() <= s.history_cap());
     assert!(sim.saves > 0);
     // No source stalled: each kept being fetched all day, up to the end.
-    let end = s.now;
-    for src in &s.sources {
+    let end = s.now();
+    for src in s.sources() {
         let (count, last) = sim.answered.get(&src.id).copied().unwrap_or((0, now()));
         let (min, within) = match src.id {
             SourceId::Quote(_) => (300, Duration::minutes(20)),
@@ -460,7 +460,7 @@ fn check_end(sim: &Sim) {
         assert!(end - last <= within, "{} last answered at {last}, the day ended at {end}", src.name);
     }
     // Every pending timer is a real, near-future refresh: nothing piles up.
-    assert!(sim.timers.len() <= 4 * s.sources.len(), "{} timers pending", sim.timers.len());
+    assert!(sim.timers.len() <= 4 * s.sources().len(), "{} timers pending", sim.timers.len());
 }
 
 /// The default cap (5,000). Every news answer merges into the whole history, about 30 ms at 5,000
@@ -472,10 +472,10 @@ fn a_simulated_day_at_the_default_cap_with_most_feeds_down() {
     let cfg = common::config();
     assert_eq!(cfg.feeds.len(), 10);
     let sim = run_day(cfg, 0xda7, &[3], 22);
-    assert_eq!(sim.state.history_cap, 5_000);
+    assert_eq!(sim.state.history_cap(), 5_000);
     check_end(&sim);
     for (i, dead) in sim.dead.iter().enumerate() {
-        let src = &sim.state.sources[i + sim.cfg.tickers.len()];
+        let src = &sim.state.sources()[i + sim.cfg.tickers.len()];
         assert_eq!(matches!(src.status, FetchStatus::Error { .. }), *dead, "{}: {:?}", src.name, src.status);
         if *dead {
             assert!(src.failures > 200, "{}: {} failures in a row", src.name, src.failures);

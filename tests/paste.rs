@@ -22,27 +22,27 @@ fn no_saves(fx: &[Effect]) -> bool {
 fn a_paste_in_the_filter_is_text_with_spaces_for_line_breaks() {
     let mut state = demo_state();
     update(&mut state, Action::FilterStart);
-    let before_user = state.user.clone();
+    let before_user = state.user().clone();
     let fx = update(&mut state, Action::Paste("laser\r\n2x3ll".into()));
     assert!(no_saves(&fx));
-    assert_eq!(state.filter.input.value(), "laser 2x3ll");
-    assert!(state.filter.editing, "the paste did not accept the filter");
-    assert_eq!(state.user, before_user, "nothing toggled or raised");
+    assert_eq!(state.filter().input.value(), "laser 2x3ll");
+    assert!(state.filter().editing, "the paste did not accept the filter");
+    assert_eq!(*state.user(), before_user, "nothing toggled or raised");
     // The cursor sits after the pasted text: typing continues there.
     update(&mut state, Action::FilterEdit(tui_input::InputRequest::InsertChar('!')));
-    assert_eq!(state.filter.input.value(), "laser 2x3ll!");
+    assert_eq!(state.filter().input.value(), "laser 2x3ll!");
 }
 
 #[test]
 fn a_paste_outside_an_input_is_ignored_with_a_notice() {
     let mut state = demo_state();
     update(&mut state, Action::Focus(Pane::Catalysts));
-    let before_user = state.user.clone();
+    let before_user = state.user().clone();
     let fx = update(&mut state, Action::Paste("x\nll\n".into()));
     assert!(no_saves(&fx));
-    assert_eq!(state.user, before_user);
-    assert_eq!(state.filter.input.value(), "");
-    let notice = state.notices.last().map(|n| n.text.clone()).unwrap_or_default();
+    assert_eq!(*state.user(), before_user);
+    assert_eq!(state.filter().input.value(), "");
+    let notice = state.notices().last().map(|n| n.text.clone()).unwrap_or_default();
     assert!(notice.contains("paste ignored"), "{notice}");
 }
 
@@ -53,14 +53,14 @@ fn a_megabyte_paste_is_cut_at_the_filter_cap_with_a_notice() {
     update(&mut state, Action::FilterEdit(tui_input::InputRequest::InsertChar('a')));
     let huge = "optics\n".repeat(1024 * 1024 / 7);
     update(&mut state, Action::Paste(huge));
-    assert_eq!(state.filter.input.value().chars().count(), FILTER_MAX);
-    assert!(state.filter.input.value().starts_with("aoptics optics"));
-    let notice = state.notices.last().map(|n| n.text.clone()).unwrap_or_default();
+    assert_eq!(state.filter().input.value().chars().count(), FILTER_MAX);
+    assert!(state.filter().input.value().starts_with("aoptics optics"));
+    let notice = state.notices().last().map(|n| n.text.clone()).unwrap_or_default();
     assert!(notice.contains("at most 512 characters"), "{notice}");
     // Typing at the cap says so too, and changes nothing.
     update(&mut state, Action::FilterEdit(tui_input::InputRequest::InsertChar('z')));
-    assert_eq!(state.filter.input.value().chars().count(), FILTER_MAX);
-    assert!(!state.filter.input.value().ends_with('z'));
+    assert_eq!(state.filter().input.value().chars().count(), FILTER_MAX);
+    assert!(!state.filter().input.value().ends_with('z'));
 }
 
 #[test]
@@ -69,9 +69,9 @@ fn a_paste_into_a_note_is_capped_at_the_note_limit() {
     update(&mut state, Action::Focus(Pane::Catalysts));
     update(&mut state, Action::ToggleCatalyst);
     update(&mut state, Action::NoteStart);
-    assert!(state.note.is_some());
+    assert!(state.note().is_some());
     update(&mut state, Action::Paste("AMD\nconfirmed ".repeat(100)));
-    let draft = state.note.as_ref().map(|d| d.input.value().to_string()).unwrap_or_default();
+    let draft = state.note().as_ref().map(|d| d.input.value().to_string()).unwrap_or_default();
     assert_eq!(draft.chars().count(), NOTE_MAX);
     assert!(draft.starts_with("AMD confirmed AMD"), "{draft}");
     assert!(!draft.contains('\n'));

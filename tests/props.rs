@@ -417,8 +417,7 @@ proptest! {
         use tui_input::InputRequest;
         let cfg = chokepoint::config::parse(include_str!("../config.example.toml"), "example").unwrap();
         let mut state = chokepoint::state::State::new(&cfg, UserState::default(), now(), false);
-        state.news.merge(items, 1000);
-        state.refilter();
+        state.merge_news(items);
         update(&mut state, Action::FilterStart);
         for s in &strokes {
             let req = match s {
@@ -426,10 +425,10 @@ proptest! {
                 Stroke::Back => InputRequest::DeletePrevChar,
             };
             update(&mut state, Action::FilterEdit(req));
-            let fresh: Vec<usize> = (0..state.news.len())
-                .filter(|&i| state.filter.query.as_ref().is_none_or(|q| q.matches(&state.news[i], now())))
+            let fresh: Vec<usize> = (0..state.news().len())
+                .filter(|&i| state.filter().query.as_ref().is_none_or(|q| q.matches(&state.news()[i], now())))
                 .collect();
-            prop_assert_eq!(&state.filter.visible, &fresh, "after {:?}", state.filter.input.value());
+            prop_assert_eq!(&state.filter().visible, &fresh, "after {:?}", state.filter().input.value());
         }
     }
 

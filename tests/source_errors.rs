@@ -141,7 +141,7 @@ fn scheduled(fx: &[Effect], source: SourceId) -> Duration {
 #[test]
 fn a_permanent_failure_is_asked_again_once_per_refresh_interval_and_stays_visible() {
     let mut s = state();
-    let every = s.sources.iter().find(|x| x.id == SourceId::Feed(0)).map(|x| x.every).unwrap();
+    let every = s.sources().iter().find(|x| x.id == SourceId::Feed(0)).map(|x| x.every).unwrap();
     let mut delays = Vec::new();
     let mut feed1 = None;
     for _ in 0..4 {
@@ -154,7 +154,7 @@ fn a_permanent_failure_is_asked_again_once_per_refresh_interval_and_stays_visibl
         delays.push(scheduled(&fx, SourceId::Feed(0)));
     }
     assert!(delays.iter().all(|d| *d == every), "{delays:?} vs the interval {every:?}");
-    let src = s.sources.iter().find(|x| x.id == SourceId::Feed(0)).unwrap();
+    let src = s.sources().iter().find(|x| x.id == SourceId::Feed(0)).unwrap();
     assert!(matches!(&src.status, FetchStatus::Error { message, .. } if message.contains("404")));
     // A transient failure backs off from seconds instead.
     let req = feed1.unwrap();

@@ -3,7 +3,7 @@
 mod common;
 
 use chokepoint::action::{Action, Pane};
-use chokepoint::state::{Overlay, State};
+use chokepoint::state::State;
 use chokepoint::ui;
 use common::*;
 use ratatui::{Terminal, backend::TestBackend};
@@ -72,9 +72,9 @@ fn accepted_filter_shows_in_title() {
     update_all(&mut s, [Action::FilterAccept]);
     let out = screen(&s, 120, 40);
     assert!(out.contains("filter: $AAOI"), "{out}");
-    let shown = s.filter.visible.len();
-    assert!(shown > 0 && shown < s.news.len());
-    assert!(out.contains(&format!("News {shown}/{}", s.news.len())), "{out}");
+    let shown = s.filter().visible.len();
+    assert!(shown > 0 && shown < s.news().len());
+    assert!(out.contains(&format!("News {shown}/{}", s.news().len())), "{out}");
 }
 
 #[test]
@@ -120,19 +120,24 @@ fn titles_show_counts() {
     let s = demo_with_progress();
     let out = screen(&s, 120, 40);
     assert!(out.contains("Catalysts 1/7"), "{out}");
-    assert!(out.contains(&format!("News {}/{}", s.news.len(), s.news.len())), "{out}");
+    assert!(out.contains(&format!("News {}/{}", s.news().len(), s.news().len())), "{out}");
     assert!(out.contains("DEMO"), "{out}");
 }
 
 #[test]
 fn never_panics_at_any_size() {
     let mut s = demo_with_progress();
-    for overlay in [None, Some(Overlay::Help), Some(Overlay::Sources)] {
-        s.overlay = overlay;
+    for overlay in [None, Some(Action::ToggleHelp), Some(Action::ToggleSources)] {
+        let mut s = s.clone();
+        if let Some(open) = overlay.clone() {
+            update_all(&mut s, [open]);
+        }
         // Every pane without an overlay; the overlays cover the panes, so one pane under them.
         let panes = if overlay.is_none() { &Pane::ALL[..] } else { &[Pane::News][..] };
         for &pane in panes {
-            s.focus = pane;
+            if overlay.is_none() {
+                update_all(&mut s, [Action::Focus(pane)]);
+            }
             for w in (1..=130).step_by(3).chain([1, 2, 39, 40, 41, 79, 80, 250]) {
                 for h in (1..=45).step_by(2).chain([1, 11, 12, 23, 24, 70]) {
                     render(&s, w, h);
@@ -140,7 +145,7 @@ fn never_panics_at_any_size() {
             }
         }
     }
-    s.filter.editing = true;
+    update_all(&mut s, [Action::FilterStart]);
     type_text(&mut s, "光通信 /x/ \"unterminated");
     for (w, h) in [(1, 1), (40, 12), (41, 13), (80, 24), (120, 40)] {
         render(&s, w, h);
@@ -220,26 +225,33 @@ fn status_message_is_separated_from_source_health_and_expires() {
 #[test]
 fn alert_list_with_rules_but_none_fired_lists_the_rules() {
     let mut s = state();
-    assert!(!s.alert_rules.is_empty(), "the example config sets alerts");
+    assert!(!s.alert_rules().is_empty(), "the example config sets alerts");
     update_all(&mut s, [Action::ToggleAlerts]);
     let out = screen(&s, 120, 40);
     assert!(!out.contains("set them with [[alerts]]"), "{out}");
-    assert!(out.contains(&format!("none has fired yet; watching {} rules:", s.alert_rules.len())), "{out}");
+    assert!(out.contains(&format!("none has fired yet; watching {} rules:", s.alert_rules().len())), "{out}");
     assert!(out.contains("AAOI: day move beyond ±10%"), "{out}");
     assert!(out.contains("c:amd-lta: a new headline"), "{out}");
     // Without rules the list says how to set them.
-    s.alert_rules.clear();
+    let mut cfg = config();
+    cfg.alerts.clear();
+    let mut s = State::new(&cfg, Default::default(), now(), false);
+    update_all(&mut s, [Action::ToggleAlerts]);
     assert!(screen(&s, 120, 40).contains("no alerts: set them with [[alerts]] in the config"));
 }
 
 #[test]
 fn huge_prices_keep_their_leading_digits_and_old_news_reads_in_years() {
     let mut s = demo_with_progress();
-    let q = s.quotes.get_mut("SIVE").unwrap();
-    q.price = 1e308;
-    q.change = Some(1e308);
-    q.change_pct = Some(-1e9);
-    s.quotes.get_mut("AAOI").unwrap().price = 1_234_567_890.0;
+    let mut sive = s.quotes()["SIVE"].clone();
+    (sive.price, sive.change, sive.change_pct) = (1e308, Some(1e308), Some(-1e9));
+    let mut aaoi = s.quotes()["AAOI"].clone();
+    aaoi.price = 1_234_567_890.0;
+    deliver(
+        &mut s,
+        chokepoint::action::SourceId::Quote(0),
+        chokepoint::action::Payload::Quotes(vec![sive, aaoi]),
+    );
     let mut old = news("old", "A headline from two years ago", 0);
     old.published = Some(now() - chrono::Duration::weeks(105));
     old.source = "Archive".into();
@@ -265,7 +277,7 @@ fn flags_in_feed_titles_render_as_letters() {
     s.merge_news(items);
     update_all(&mut s, [Action::FilterStart]);
     type_text(&mut s, "\u{1F1F8}\u{1F1EA}");
-    assert_eq!(s.filter.input.value(), "SE", "typed or pasted flags are letters too");
+    assert_eq!(s.filter().input.value(), "SE", "typed or pasted flags are letters too");
     for (w, h) in [(120, 40), (80, 24), (40, 12)] {
         let t = render(&s, w, h);
         let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
@@ -299,11 +311,11 @@ fn sources_overlay_lists_each_quote_source_and_a_tickers_errors_once_and_in_full
     assert!(!quotes_part.contains("…║"), "{out}");
     // Each feed names the sources its headlines carry, which is what `src:` matches.
     assert!(text.contains("src: Sample data — ticker headlines (demo)"), "{out}");
-    let src = s.sources.iter().find(|f| f.name == "Sample: supply chain").unwrap();
+    let src = s.sources().iter().find(|f| f.name == "Sample: supply chain").unwrap();
     let name = src.publishers[0].clone();
     update_all(&mut s, [Action::ToggleSources, Action::FilterStart]);
     type_text(&mut s, &format!("src:\"{name}\""));
-    assert!(!s.filter.visible.is_empty(), "src:{name} finds that feed's headlines");
+    assert!(!s.filter().visible.is_empty(), "src:{name} finds that feed's headlines");
 }
 
 #[test]
@@ -419,8 +431,10 @@ fn a_paste_cut_in_a_note_says_so_above_the_note_line() {
 
 #[test]
 fn the_alert_badge_names_the_bound_key_and_an_acknowledged_list_says_none_is_open() {
-    let mut s = demo_with_progress();
-    s.keymap.rebind(chokepoint::keymap::Command::Alerts, &[chokepoint::keymap::Key::parse("A").unwrap()]);
+    let mut cfg = config();
+    cfg.keymap.rebind(chokepoint::keymap::Command::Alerts, &[chokepoint::keymap::Key::parse("A").unwrap()]);
+    let mut s = demo_state_with(cfg);
+    apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Move(1), Action::ToggleCatalyst]);
     let out = screen(&s, 120, 40);
     assert!(out.lines().next().unwrap().contains("⚑ 1 alert (A)"), "{out}");
     update_all(&mut s, [Action::ToggleAlerts, Action::AckAllAlerts]);

@@ -12,15 +12,15 @@ use common::*;
 #[test]
 fn focus_cycles_and_jumps() {
     let mut s = state();
-    assert_eq!(s.focus, Pane::Tickers);
+    assert_eq!(s.focus(), Pane::Tickers);
     apply(&mut s, [Action::FocusNext, Action::FocusNext]);
-    assert_eq!(s.focus, Pane::Risks);
+    assert_eq!(s.focus(), Pane::Risks);
     apply(&mut s, [Action::FocusNext, Action::FocusNext]);
-    assert_eq!(s.focus, Pane::Tickers);
+    assert_eq!(s.focus(), Pane::Tickers);
     apply(&mut s, [Action::FocusPrev]);
-    assert_eq!(s.focus, Pane::News);
+    assert_eq!(s.focus(), Pane::News);
     apply(&mut s, [Action::Focus(Pane::Catalysts)]);
-    assert_eq!(s.focus, Pane::Catalysts);
+    assert_eq!(s.focus(), Pane::Catalysts);
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn toggle_records_when_saves_and_undoes() {
     let fx = update(&mut s, Action::ToggleCatalyst);
     let id = "amd-lta";
     assert!(s.catalyst_done(id));
-    let rec = &s.user.catalysts[id];
+    let rec = &s.user().catalysts[id];
     assert_eq!(rec.done_at, Some(now()));
     assert_eq!(rec.history.len(), 1);
     assert!(matches!(&fx[..], [Effect::Save(u)] if u.catalysts[id].done));
@@ -59,17 +59,17 @@ fn toggle_records_when_saves_and_undoes() {
     // toggle back off, then undo restores "done"
     update(&mut s, Action::ToggleCatalyst);
     assert!(!s.catalyst_done(id));
-    assert_eq!(s.user.catalysts[id].done_at, None);
+    assert_eq!(s.user().catalysts[id].done_at, None);
     let fx = update(&mut s, Action::Undo);
     assert!(s.catalyst_done(id));
     assert!(matches!(&fx[..], [Effect::Save(_)]));
     // undo again: back to never touched
     update(&mut s, Action::Undo);
-    assert!(!s.user.catalysts.contains_key(id));
+    assert!(!s.user().catalysts.contains_key(id));
     // nothing left
     let fx = update(&mut s, Action::Undo);
     assert!(fx.is_empty());
-    assert!(s.notices.last().unwrap().text.contains("nothing to undo"));
+    assert!(s.notices().last().unwrap().text.contains("nothing to undo"));
 }
 
 #[test]
@@ -77,8 +77,8 @@ fn toggle_outside_catalysts_does_nothing_but_explains() {
     let mut s = state();
     let fx = update(&mut s, Action::ToggleCatalyst);
     assert!(fx.is_empty());
-    assert!(s.user.catalysts.is_empty());
-    assert!(s.notices.last().unwrap().text.contains("Catalysts"));
+    assert!(s.user().catalysts.is_empty());
+    assert!(s.notices().last().unwrap().text.contains("Catalysts"));
 }
 
 #[test]
@@ -89,14 +89,14 @@ fn undo_moves_focus_to_the_undone_row() {
         [Action::Focus(Pane::Catalysts), Action::Move(3), Action::ToggleCatalyst, Action::Focus(Pane::News)],
     );
     update(&mut s, Action::Undo);
-    assert_eq!((s.focus, s.selected(Pane::Catalysts)), (Pane::Catalysts, 3));
+    assert_eq!((s.focus(), s.selected(Pane::Catalysts)), (Pane::Catalysts, 3));
 }
 
 #[test]
 fn risk_levels_cycle_and_undo() {
     let mut s = state();
     apply(&mut s, [Action::Focus(Pane::Risks), Action::Move(2)]);
-    let id = s.risks[2].id.clone();
+    let id = s.risks()[2].id.clone();
     assert_eq!(s.risk_level(&id), RiskLevel::Watch);
     let fx = update(&mut s, Action::CycleRisk);
     assert_eq!(s.risk_level(&id), RiskLevel::Elevated);
@@ -112,11 +112,11 @@ fn risk_levels_cycle_and_undo() {
 #[test]
 fn read_only_state_does_not_emit_saves() {
     let mut s = state();
-    s.read_only = true;
+    update(&mut s, Action::Environment { read_only: true, zone: chokepoint::state::Zone::Utc });
     let fx = apply(&mut s, [Action::Focus(Pane::Catalysts), Action::ToggleCatalyst]);
     assert!(fx.is_empty());
     assert!(s.catalyst_done("cpo-adoption"), "the change still shows for this session");
-    assert!(s.notices.last().unwrap().text.contains("read-only"));
+    assert!(s.notices().last().unwrap().text.contains("read-only"));
 }
 
 fn with_news(s: &mut chokepoint::state::State) {
@@ -135,26 +135,26 @@ fn with_news(s: &mut chokepoint::state::State) {
 fn news_arrives_newest_first_and_filters_live() {
     let mut s = state();
     with_news(&mut s);
-    let ids: Vec<&str> = s.filter.visible.iter().map(|&i| s.news[i].id.as_str()).collect();
+    let ids: Vec<&str> = s.filter().visible.iter().map(|&i| s.news()[i].id.as_str()).collect();
     assert_eq!(ids, ["a", "b", "c"]);
     update(&mut s, Action::FilterStart);
-    assert!(s.filter.editing);
-    assert_eq!(s.focus, Pane::News);
+    assert!(s.filter().editing);
+    assert_eq!(s.focus(), Pane::News);
     type_text(&mut s, "cpo");
-    assert_eq!(s.filter.visible.len(), 1);
+    assert_eq!(s.filter().visible.len(), 1);
     type_text(&mut s, " -lumentum");
-    assert_eq!(s.filter.visible.len(), 0);
+    assert_eq!(s.filter().visible.len(), 0);
     update(&mut s, Action::FilterEdit(tui_input::InputRequest::DeleteLine));
-    assert_eq!(s.filter.visible.len(), 3);
+    assert_eq!(s.filter().visible.len(), 3);
     type_text(&mut s, "$AAOI");
     update(&mut s, Action::FilterAccept);
-    assert!(!s.filter.editing);
-    assert_eq!(s.filter.visible.len(), 1);
-    assert_eq!(s.filter.input.value(), "$AAOI");
+    assert!(!s.filter().editing);
+    assert_eq!(s.filter().visible.len(), 1);
+    assert_eq!(s.filter().input.value(), "$AAOI");
     // Esc in edit mode clears
     apply(&mut s, [Action::FilterStart, Action::FilterCancel]);
-    assert_eq!(s.filter.visible.len(), 3);
-    assert_eq!(s.filter.input.value(), "");
+    assert_eq!(s.filter().visible.len(), 3);
+    assert_eq!(s.filter().input.value(), "");
 }
 
 #[test]
@@ -163,12 +163,12 @@ fn invalid_regex_keeps_the_last_good_result() {
     with_news(&mut s);
     update(&mut s, Action::FilterStart);
     type_text(&mut s, "laser");
-    assert_eq!(s.filter.visible.len(), 1);
+    assert_eq!(s.filter().visible.len(), 1);
     type_text(&mut s, " /(unclosed");
-    assert!(s.filter.error.is_some());
-    assert_eq!(s.filter.visible.len(), 1);
+    assert!(s.filter().error.is_some());
+    assert_eq!(s.filter().visible.len(), 1);
     update(&mut s, Action::FilterAccept);
-    assert!(s.filter.editing, "Enter on an invalid query stays in edit mode");
+    assert!(s.filter().editing, "Enter on an invalid query stays in edit mode");
 }
 
 #[test]
@@ -176,15 +176,15 @@ fn f_filters_by_the_selected_row() {
     let mut s = state();
     with_news(&mut s);
     apply(&mut s, [Action::Focus(Pane::Tickers), Action::Move(1), Action::FilterBySelection]);
-    assert_eq!(s.filter.input.value(), "$AAOI");
-    assert_eq!(s.focus, Pane::News);
-    assert_eq!(s.filter.visible.len(), 1);
+    assert_eq!(s.filter().input.value(), "$AAOI");
+    assert_eq!(s.focus(), Pane::News);
+    assert_eq!(s.filter().visible.len(), 1);
     apply(&mut s, [Action::Focus(Pane::Catalysts), Action::FilterBySelection]);
-    assert_eq!(s.filter.input.value(), "c:cpo-adoption");
-    assert_eq!(s.filter.visible.len(), 1);
+    assert_eq!(s.filter().input.value(), "c:cpo-adoption");
+    assert_eq!(s.filter().visible.len(), 1);
     apply(&mut s, [Action::Focus(Pane::Risks), Action::Move(2), Action::FilterBySelection]);
-    assert_eq!(s.filter.input.value(), "r:lpo");
-    assert_eq!(s.news[s.filter.visible[0]].id, "c");
+    assert_eq!(s.filter().input.value(), "r:lpo");
+    assert_eq!(s.news()[s.filter().visible[0]].id, "c");
 }
 
 #[test]
@@ -194,7 +194,7 @@ fn selection_follows_the_item_when_news_arrives() {
     apply(&mut s, [Action::Focus(Pane::News), Action::Move(1)]);
     assert_eq!(s.selected_news().unwrap().id, "b");
     deliver(&mut s, SourceId::Feed(1), Payload::News(vec![news("new", "Fresh: Sivers CW laser win", 0)]));
-    assert_eq!(s.news.len(), 4);
+    assert_eq!(s.news().len(), 4);
     assert_eq!(s.selected_news().unwrap().id, "b");
 }
 
@@ -217,14 +217,14 @@ fn open_link_marks_read_and_refuses_other_schemes() {
     assert_eq!(s.selected_news().unwrap().id, "bad");
     let fx = update(&mut s, Action::OpenLink);
     assert!(fx.is_empty());
-    assert!(s.notices.last().unwrap().text.contains("refused"));
+    assert!(s.notices().last().unwrap().text.contains("refused"));
 }
 
 #[test]
 fn a_second_r_joins_the_fetch_in_flight() {
     let mut s = state();
     let first = update(&mut s, Action::RefreshAll);
-    let n = s.sources.len();
+    let n = s.sources().len();
     assert_eq!(first.iter().filter(|e| matches!(e, Effect::Fetch { .. })).count(), n);
     let again = update(&mut s, Action::RefreshAll);
     assert!(!again.iter().any(|e| matches!(e, Effect::Fetch { .. })), "{again:?}");
@@ -261,16 +261,16 @@ fn a_stuck_fetch_is_superseded_by_r_and_its_late_answer_dropped() {
     let new = fetch_id(&update(&mut s, Action::RefreshAll), SourceId::Feed(0)).expect("a new fetch");
     assert_ne!(new, old);
     // A timer never supersedes.
-    let generation = s.sources.iter().find(|x| x.id == SourceId::Feed(0)).unwrap().schedule;
+    let generation = s.sources().iter().find(|x| x.id == SourceId::Feed(0)).unwrap().schedule;
     assert!(update(&mut s, Action::RefreshDue(SourceId::Feed(0), generation)).is_empty());
     let stale = loaded(SourceId::Feed(0), old, Ok(Payload::News(vec![news("x", "old", 1)])));
     update(&mut s, Action::Loaded(stale));
-    assert!(s.news.is_empty());
+    assert!(s.news().is_empty());
     update(
         &mut s,
         Action::Loaded(loaded(SourceId::Feed(0), new, Ok(Payload::News(vec![news("y", "new", 1)])))),
     );
-    assert_eq!(s.news.len(), 1);
+    assert_eq!(s.news().len(), 1);
 }
 
 #[test]
@@ -279,7 +279,7 @@ fn errors_show_per_source_and_schedule_a_retry() {
     let fx = update(&mut s, Action::RefreshAll);
     let req_id = fetch_id(&fx, SourceId::Quote(0)).unwrap();
     let fx = update(&mut s, Action::Loaded(loaded(SourceId::Quote(0), req_id, Err("timeout".into()))));
-    assert!(matches!(&s.sources[0].status, FetchStatus::Error { message, .. } if message == "timeout"));
+    assert!(matches!(&s.sources()[0].status, FetchStatus::Error { message, .. } if message == "timeout"));
     assert_eq!(s.failing().count(), 1);
     let generation = match &fx[..] {
         [Effect::Schedule { source: SourceId::Quote(0), generation, .. }] => *generation,
@@ -299,7 +299,7 @@ fn demo_quote(
     symbol: &str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> chokepoint::domain::Quote {
-    let spec = s.tickers.iter().find(|t| t.symbol == symbol).expect("a ticker");
+    let spec = s.tickers().iter().find(|t| t.symbol == symbol).expect("a ticker");
     chokepoint::providers::demo::quote(spec, at).expect("a demo quote")
 }
 
@@ -315,7 +315,7 @@ fn attempt(source: &str, error: Option<&str>) -> chokepoint::action::Attempt {
 fn a_failing_ticker_flags_its_row_alone_and_a_source_that_failed_it_waits_for_that_ticker() {
     let mut s = state();
     let fx = update(&mut s, Action::RefreshAll);
-    let order: Vec<String> = s.sources[0].via.iter().map(|v| v.name.clone()).collect();
+    let order: Vec<String> = s.sources()[0].via.iter().map(|v| v.name.clone()).collect();
     assert_eq!(order, ["yahoo", "nasdaq"]);
     // SIVE (0): yahoo 429, nasdaq answers. AAOI (1): yahoo answers. LITE (2): both fail.
     let sive = fetch_id(&fx, SourceId::Quote(0)).unwrap();
@@ -333,15 +333,15 @@ fn a_failing_ticker_flags_its_row_alone_and_a_source_that_failed_it_waits_for_th
     answer.attempts = vec![attempt("yahoo", Some("HTTP 500")), attempt("nasdaq", Some("HTTP 503"))];
     update(&mut s, Action::Loaded(answer));
 
-    assert_eq!(s.quote_errors.keys().collect::<Vec<_>>(), ["LITE"]);
-    assert!(matches!(s.sources[0].status, FetchStatus::Ok { .. }));
-    assert!(matches!(s.sources[1].status, FetchStatus::Ok { .. }));
-    assert!(matches!(s.sources[2].status, FetchStatus::Error { .. }));
+    assert_eq!(s.quote_errors().keys().collect::<Vec<_>>(), ["LITE"]);
+    assert!(matches!(s.sources()[0].status, FetchStatus::Ok { .. }));
+    assert!(matches!(s.sources()[1].status, FetchStatus::Ok { .. }));
+    assert!(matches!(s.sources()[2].status, FetchStatus::Error { .. }));
     assert_eq!(s.failing().count(), 1);
     // SIVE's yahoo record waits; AAOI's does not.
-    assert!(s.sources[0].via[0].not_before.is_some_and(|t| t > now()));
-    assert!(s.sources[0].via[1].error.is_none());
-    assert!(s.sources[1].via[0].not_before.is_none());
+    assert!(s.sources()[0].via[0].not_before.is_some_and(|t| t > now()));
+    assert!(s.sources()[0].via[1].error.is_none());
+    assert!(s.sources()[1].via[0].not_before.is_none());
     // `r` now: SIVE is asked of both again (the user asks; yahoo set no Retry-After), LITE too.
     let fx = update(&mut s, Action::RefreshAll);
     let via = |fx: &[Effect], id| {
@@ -357,7 +357,7 @@ fn a_failing_ticker_flags_its_row_alone_and_a_source_that_failed_it_waits_for_th
         loaded(SourceId::Quote(0), req, Ok(Payload::Quotes(vec![demo_quote(&s, "SIVE", now())])));
     answer.attempts = vec![attempt("yahoo", Some("HTTP 429")), attempt("nasdaq", None)];
     update(&mut s, Action::Loaded(answer));
-    let generation = s.sources[0].schedule;
+    let generation = s.sources()[0].schedule;
     let fx = update(&mut s, Action::RefreshDue(SourceId::Quote(0), generation));
     assert_eq!(via(&fx, SourceId::Quote(0)), Some(vec!["nasdaq".to_string()]));
 }
@@ -408,11 +408,11 @@ fn a_retry_after_holds_even_against_r() {
 #[test]
 fn tick_redraws_only_when_the_minute_changes() {
     let mut s = state();
-    let rev = s.rev;
+    let rev = s.rev();
     update(&mut s, Action::Tick(now() + chrono::Duration::seconds(20)));
-    assert_eq!(s.rev, rev);
+    assert_eq!(s.rev(), rev);
     update(&mut s, Action::Tick(now() + chrono::Duration::seconds(61)));
-    assert!(s.rev > rev);
+    assert!(s.rev() > rev);
 }
 
 #[test]
@@ -420,21 +420,21 @@ fn tick_redraws_when_a_notice_expires() {
     let mut s = state();
     update(&mut s, Action::Undo); // "nothing to undo"
     assert!(s.fresh_notice().is_some());
-    let rev = s.rev;
+    let rev = s.rev();
     update(&mut s, Action::Tick(now() + chrono::Duration::seconds(5)));
-    assert_eq!(s.rev, rev, "still shown: nothing to redraw");
+    assert_eq!(s.rev(), rev, "still shown: nothing to redraw");
     update(&mut s, Action::Tick(now() + chrono::Duration::seconds(16)));
-    assert!(s.rev > rev, "expired: the status line changes");
+    assert!(s.rev() > rev, "expired: the status line changes");
     assert!(s.fresh_notice().is_none());
 }
 
 #[test]
 fn every_other_action_bumps_the_revision() {
     let mut s = state();
-    let rev = s.rev;
+    let rev = s.rev();
     update(&mut s, Action::ToggleHelp);
-    assert_eq!(s.overlay, Some(chokepoint::state::Overlay::Help));
-    assert!(s.rev > rev);
+    assert_eq!(s.overlay(), Some(chokepoint::state::Overlay::Help));
+    assert!(s.rev() > rev);
 }
 
 #[test]
@@ -443,18 +443,18 @@ fn esc_dismisses_sticky_notices_only() {
     chokepoint::update::notify(&mut s, chokepoint::state::Level::Warn, "moved aside".into(), true);
     update(&mut s, Action::Undo);
     update(&mut s, Action::DismissNotices);
-    assert!(s.notices.iter().all(|n| !n.sticky));
+    assert!(s.notices().iter().all(|n| !n.sticky));
     assert!(s.fresh_notice().is_some(), "transient notices expire on their own");
-    let rev = s.rev;
+    let rev = s.rev();
     update(&mut s, Action::DismissNotices);
-    assert_eq!(s.rev, rev, "nothing to dismiss: no redraw");
+    assert_eq!(s.rev(), rev, "nothing to dismiss: no redraw");
 }
 
 #[test]
 fn quit_emits_quit() {
     let mut s = state();
     assert_eq!(update(&mut s, Action::Quit), vec![Effect::Quit]);
-    assert!(s.quit);
+    assert!(s.quit());
 }
 
 /// Simulates an hour of a source failing every time, answering each fetch at once and following
@@ -512,21 +512,20 @@ fn a_500_storm_backs_off_to_the_refresh_interval() {
 
 #[test]
 fn read_marks_are_pruned_with_the_history() {
-    let mut state = state();
-    state.history_cap = 3;
+    let mut state = state_with_cap(3);
     let first: Vec<_> =
         (0..3).map(|i| news(&format!("old{i}"), &format!("Old headline {i}"), 10 + i)).collect();
     deliver(&mut state, SourceId::Feed(0), Payload::News(first));
     update(&mut state, Action::Focus(Pane::News));
     update(&mut state, Action::Bottom);
     update(&mut state, Action::OpenLink); // marks old2, the oldest, read
-    assert!(state.user.read.contains("old2"), "{:?}", state.user.read);
+    assert!(state.user().read.contains("old2"), "{:?}", state.user().read);
     update(&mut state, Action::Top);
     update(&mut state, Action::OpenLink); // old0
     // Two newer headlines push old1 and old2 out of the full history: old2's mark goes with it.
     let fresh = vec![news("new0", "New headline 0", 1), news("new1", "New headline 1", 2)];
     let fx = deliver(&mut state, SourceId::Feed(0), Payload::News(fresh));
-    assert_eq!(state.user.read.iter().collect::<Vec<_>>(), ["old0"]);
+    assert_eq!(state.user().read.iter().collect::<Vec<_>>(), ["old0"]);
     assert!(
         fx.iter().any(|e| matches!(e, Effect::Save(u) if !u.read.contains("old2"))),
         "pruned marks are saved"
@@ -535,10 +534,11 @@ fn read_marks_are_pruned_with_the_history() {
 
 #[test]
 fn read_marks_survive_a_history_that_is_not_full() {
-    let mut state = state();
-    state.user.read.insert("seen-last-week".into());
+    let mut user = chokepoint::domain::UserState::default();
+    user.read.insert("seen-last-week".into());
+    let mut state = chokepoint::state::State::new(&config(), user, now(), false);
     deliver(&mut state, SourceId::Feed(0), Payload::News(vec![news("a", "A headline", 1)]));
-    assert!(state.user.read.contains("seen-last-week"));
+    assert!(state.user().read.contains("seen-last-week"));
 }
 
 /// SIVE failing at every source over six hours of a Saturday, its market closed and Friday's
@@ -606,17 +606,17 @@ fn esc_in_the_news_pane_clears_an_applied_filter() {
     update(&mut s, Action::FilterStart);
     type_text(&mut s, "$AAOI");
     update(&mut s, Action::FilterAccept);
-    assert_eq!(s.filter.visible.len(), 1);
+    assert_eq!(s.filter().visible.len(), 1);
     // Sticky warnings go first: one Esc, one thing.
     chokepoint::update::notify(&mut s, chokepoint::state::Level::Warn, "moved aside".into(), true);
     update(&mut s, Action::DismissNotices);
-    assert_eq!(s.filter.input.value(), "$AAOI");
+    assert_eq!(s.filter().input.value(), "$AAOI");
     // Outside the News pane Esc leaves the filter alone.
     apply(&mut s, [Action::Focus(Pane::Tickers), Action::DismissNotices]);
-    assert_eq!(s.filter.visible.len(), 1);
+    assert_eq!(s.filter().visible.len(), 1);
     apply(&mut s, [Action::Focus(Pane::News), Action::DismissNotices]);
-    assert_eq!(s.filter.input.value(), "");
-    assert_eq!(s.filter.visible.len(), 3);
+    assert_eq!(s.filter().input.value(), "");
+    assert_eq!(s.filter().visible.len(), 3);
 }
 
 #[test]
@@ -628,7 +628,7 @@ fn dollar_filter_finds_a_digit_leading_symbol() {
     for q in ["$4979.TWO", "t:4979.TWO"] {
         apply(&mut s, [Action::FilterStart, Action::FilterCancel, Action::FilterStart]);
         type_text(&mut s, q);
-        let ids: Vec<&str> = s.filter.visible.iter().map(|&i| s.news[i].id.as_str()).collect();
+        let ids: Vec<&str> = s.filter().visible.iter().map(|&i| s.news()[i].id.as_str()).collect();
         assert_eq!(ids, ["lux"], "{q}");
     }
 }
@@ -663,7 +663,7 @@ fn level_changes_and_refresh_give_feedback() {
     update(&mut s, Action::CycleRisk);
     assert_eq!(notice(&s), "lpo: elevated → materialized (u undoes)");
     update(&mut s, Action::RefreshAll);
-    assert_eq!(notice(&s), format!("refreshing {} sources", s.sources.len()));
+    assert_eq!(notice(&s), format!("refreshing {} sources", s.sources().len()));
 }
 
 #[test]
@@ -687,7 +687,7 @@ fn a_headline_dated_in_the_future_takes_its_fetch_time() {
     future.published = Some(now() + chrono::Duration::days(365));
     let items = vec![news("new", "Fresh", 1), future, news("old", "Older", 5)];
     deliver(&mut s, SourceId::Feed(0), Payload::News(items));
-    let order: Vec<(&str, _)> = s.news.iter().map(|n| (n.id.as_str(), n.published)).collect();
+    let order: Vec<(&str, _)> = s.news().iter().map(|n| (n.id.as_str(), n.published)).collect();
     assert_eq!(
         order,
         [
@@ -701,7 +701,7 @@ fn a_headline_dated_in_the_future_takes_its_fetch_time() {
     let mut later = news("later", "Later", 0);
     later.published = Some(now() + chrono::Duration::minutes(30));
     deliver(&mut s, SourceId::Feed(0), Payload::News(vec![later]));
-    let ids: Vec<&str> = s.news.iter().map(|n| n.id.as_str()).collect();
+    let ids: Vec<&str> = s.news().iter().map(|n| n.id.as_str()).collect();
     assert_eq!(ids, ["later", "future", "new", "old"]);
 }
 
@@ -715,7 +715,7 @@ fn opening_a_headline_without_a_link_says_it_has_none() {
     let fx = update(&mut s, Action::OpenLink);
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(notice(&s), "this headline has no link to open");
-    assert!(s.user.read.is_empty());
+    assert!(s.user().read.is_empty());
 }
 
 /// A session left open across a daylight-saving change shows local times with the offset of each
@@ -730,19 +730,19 @@ fn local_times_follow_daylight_saving_changes_during_a_session() {
     update(&mut s, Action::Environment { read_only: false, zone: Zone::Named(chrono_tz::Europe::Stockholm) });
     update(&mut s, Action::Tick(at(25, 0, 30)));
     update(&mut s, Action::Resize(120, 40));
-    assert_eq!(s.local(s.now).format("%H:%M").to_string(), "02:30", "CEST, UTC+2");
+    assert_eq!(s.local(s.now()).format("%H:%M").to_string(), "02:30", "CEST, UTC+2");
     assert!(screen(&s, 120, 40).lines().next().unwrap().contains("Sun 02:30"));
     update(&mut s, Action::Tick(at(25, 1, 30)));
-    assert_eq!(s.local(s.now).format("%H:%M").to_string(), "02:30", "CET, UTC+1: the hour repeats");
+    assert_eq!(s.local(s.now()).format("%H:%M").to_string(), "02:30", "CET, UTC+1: the hour repeats");
     update(&mut s, Action::Tick(at(25, 2, 30)));
     assert!(screen(&s, 120, 40).lines().next().unwrap().contains("Sun 03:30"));
 
     let nov = |h, m| chrono::Utc.with_ymd_and_hms(2026, 11, 1, h, m, 0).unwrap();
     update(&mut s, Action::Environment { read_only: false, zone: Zone::Named(chrono_tz::America::New_York) });
     update(&mut s, Action::Tick(nov(5, 30)));
-    assert_eq!(s.local(s.now).format("%H:%M %z").to_string(), "01:30 -0400", "EDT");
+    assert_eq!(s.local(s.now()).format("%H:%M %z").to_string(), "01:30 -0400", "EDT");
     update(&mut s, Action::Tick(nov(6, 30)));
-    assert_eq!(s.local(s.now).format("%H:%M %z").to_string(), "01:30 -0500", "EST");
+    assert_eq!(s.local(s.now()).format("%H:%M %z").to_string(), "01:30 -0500", "EST");
     // A time from before the change keeps its own offset when shown after it.
     assert_eq!(s.local(nov(5, 30)).format("%H:%M").to_string(), "01:30");
     assert_eq!(s.local(nov(12, 0)).format("%H:%M").to_string(), "07:00");
@@ -752,15 +752,14 @@ fn local_times_follow_daylight_saving_changes_during_a_session() {
 fn the_runtime_sets_read_only_through_an_action() {
     let mut s = state();
     update(&mut s, Action::Environment { read_only: true, zone: chokepoint::state::Zone::Utc });
-    assert!(s.read_only);
+    assert!(s.read_only());
     let fx = apply(&mut s, [Action::Focus(Pane::Catalysts), Action::ToggleCatalyst]);
     assert!(!fx.iter().any(|e| matches!(e, Effect::Save(_))), "{fx:?}");
 }
 
 #[test]
 fn a_restored_cache_is_shown_newest_first_and_capped_even_if_edited() {
-    let mut s = state();
-    s.history_cap = 3;
+    let mut s = state_with_cap(3);
     let items =
         vec![news("b", "Two hours old", 2), news("d", "Four hours old", 4), news("a", "One hour old", 1), {
             let mut undated = news("u", "Undated", 0);
@@ -774,9 +773,9 @@ fn a_restored_cache_is_shown_newest_first_and_capped_even_if_edited() {
         ..Default::default()
     };
     update(&mut s, Action::Restore(cache));
-    let ids: Vec<&str> = s.news.iter().map(|n| n.id.as_str()).collect();
+    let ids: Vec<&str> = s.news().iter().map(|n| n.id.as_str()).collect();
     assert_eq!(ids, ["a", "b", "d"]);
-    assert!(s.stale_news);
+    assert!(s.stale_news());
 }
 
 #[test]
@@ -787,7 +786,14 @@ fn an_unchanged_feed_keeps_the_publishers_it_had() {
     deliver(&mut s, SourceId::Feed(0), Payload::News(vec![item]));
     // A 304 arrives as an empty answer.
     deliver(&mut s, SourceId::Feed(0), Payload::News(Vec::new()));
-    let src = s.sources.iter().find(|x| x.id == SourceId::Feed(0)).unwrap();
+    let src = s.sources().iter().find(|x| x.id == SourceId::Feed(0)).unwrap();
     assert_eq!(src.publishers, ["Reuters"]);
-    assert_eq!(s.news.len(), 1);
+    assert_eq!(s.news().len(), 1);
+}
+
+/// The example thesis keeping only `cap` headlines.
+fn state_with_cap(cap: usize) -> chokepoint::state::State {
+    let mut cfg = config();
+    cfg.history_cap = cap;
+    chokepoint::state::State::new(&cfg, chokepoint::domain::UserState::default(), now(), false)
 }

@@ -143,7 +143,13 @@ fn respond(path: &str, stats: &Stats) -> (&'static str, &'static [u8], &'static 
     if path.starts_with("/v8/finance/chart/") {
         ("200 OK", YAHOO_AAOI, "application/json")
     } else if path.ends_with("/info") {
-        ("200 OK", NASDAQ_INFO, "application/json")
+        // Market closed, as the Yahoo chart says: both sources put a ticker at the same pace (the
+        // fixture's "After-Hours" would be the 1 min trading pace, a legitimate refetch).
+        static CLOSED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let body = CLOSED.get_or_init(|| {
+            String::from_utf8_lossy(NASDAQ_INFO).replace("\"After-Hours\"", "\"Closed\"").into_bytes()
+        });
+        ("200 OK", body.as_slice(), "application/json")
     } else if path.ends_with("/chart") {
         ("200 OK", NASDAQ_CHART, "application/json")
     } else if path.starts_with("/feed/") {

@@ -188,51 +188,179 @@ pub enum Undo {
 #[derive(Debug, Clone)]
 pub struct State {
     /// Bumped by every change that affects the screen; the runtime redraws when it moves.
-    pub rev: u64,
-    pub now: DateTime<Utc>,
-    pub demo: bool,
-    pub read_only: bool,
-    pub tickers: Vec<TickerSpec>,
+    pub(crate) rev: u64,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) demo: bool,
+    pub(crate) read_only: bool,
+    pub(crate) tickers: Vec<TickerSpec>,
     /// Latest quote per display symbol.
-    pub quotes: HashMap<String, Quote>,
+    pub(crate) quotes: HashMap<String, Quote>,
     /// News restored from cache, no feed refreshed yet.
-    pub stale_news: bool,
+    pub(crate) stale_news: bool,
     /// Quote refresh interval while every market is closed.
-    pub quotes_closed_every: Duration,
-    pub catalysts: Vec<ThesisItem>,
-    pub risks: Vec<ThesisItem>,
-    pub user: UserState,
+    pub(crate) quotes_closed_every: Duration,
+    pub(crate) catalysts: Vec<ThesisItem>,
+    pub(crate) risks: Vec<ThesisItem>,
+    pub(crate) user: UserState,
     /// News history, newest first.
-    pub news: History,
+    pub(crate) news: History,
     /// News per catalyst and risk, rebuilt when the history changes.
-    pub evidence: evidence::Index,
-    pub history_cap: usize,
-    pub filter: NewsFilter,
-    pub focus: Pane,
+    pub(crate) evidence: evidence::Index,
+    pub(crate) history_cap: usize,
+    pub(crate) filter: NewsFilter,
+    pub(crate) focus: Pane,
     /// Selected row per pane (News: index into `filter.visible`).
-    pub selected: [usize; 4],
+    pub(crate) selected: [usize; 4],
     /// The overlay over the panes, if any.
-    pub overlay: Option<Overlay>,
+    pub(crate) overlay: Option<Overlay>,
     /// First overlay line shown (the overlay clamps it to its height).
-    pub help_scroll: u16,
+    pub(crate) help_scroll: u16,
     /// Per-ticker errors of the last quote fetch (display symbol -> message).
-    pub quote_errors: BTreeMap<String, String>,
-    pub size: (u16, u16),
-    pub sources: Vec<SourceHealth>,
-    pub notices: Vec<Notice>,
-    pub undo: Vec<Undo>,
-    pub next_req: u64,
-    pub quit: bool,
-    pub keymap: Keymap,
+    pub(crate) quote_errors: BTreeMap<String, String>,
+    pub(crate) size: (u16, u16),
+    pub(crate) sources: Vec<SourceHealth>,
+    pub(crate) notices: Vec<Notice>,
+    pub(crate) undo: Vec<Undo>,
+    pub(crate) next_req: u64,
+    pub(crate) quit: bool,
+    pub(crate) keymap: Keymap,
     /// Where times are shown (the runtime sets the machine's zone; tests keep UTC).
-    pub zone: Zone,
+    pub(crate) zone: Zone,
     /// The note being typed, if any.
-    pub note: Option<NoteDraft>,
+    pub(crate) note: Option<NoteDraft>,
     /// Alert rules from config, and whether firing rings the bell.
-    pub alert_rules: Vec<crate::core::alerts::Rule>,
-    pub bell: bool,
+    pub(crate) alert_rules: Vec<crate::core::alerts::Rule>,
+    pub(crate) bell: bool,
     /// Selected row of the alert list.
-    pub alert_selected: usize,
+    pub(crate) alert_selected: usize,
+}
+
+/// Read access for everything outside the crate (the CLI binary, tests, benches): the fields are
+/// `pub(crate)`, so only `update` (through `Action`s) changes a `State`.
+impl State {
+    pub fn rev(&self) -> u64 {
+        self.rev
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub fn demo(&self) -> bool {
+        self.demo
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    pub fn tickers(&self) -> &[TickerSpec] {
+        &self.tickers
+    }
+
+    pub fn quotes(&self) -> &HashMap<String, Quote> {
+        &self.quotes
+    }
+
+    pub fn stale_news(&self) -> bool {
+        self.stale_news
+    }
+
+    pub fn quotes_closed_every(&self) -> Duration {
+        self.quotes_closed_every
+    }
+
+    pub fn catalysts(&self) -> &[ThesisItem] {
+        &self.catalysts
+    }
+
+    pub fn risks(&self) -> &[ThesisItem] {
+        &self.risks
+    }
+
+    pub fn user(&self) -> &UserState {
+        &self.user
+    }
+
+    pub fn news(&self) -> &History {
+        &self.news
+    }
+
+    pub fn evidence(&self) -> &evidence::Index {
+        &self.evidence
+    }
+
+    pub fn history_cap(&self) -> usize {
+        self.history_cap
+    }
+
+    pub fn filter(&self) -> &NewsFilter {
+        &self.filter
+    }
+
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    pub fn overlay(&self) -> Option<Overlay> {
+        self.overlay
+    }
+
+    pub fn help_scroll(&self) -> u16 {
+        self.help_scroll
+    }
+
+    pub fn quote_errors(&self) -> &BTreeMap<String, String> {
+        &self.quote_errors
+    }
+
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    pub fn sources(&self) -> &[SourceHealth] {
+        &self.sources
+    }
+
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
+    }
+
+    pub fn undo(&self) -> &[Undo] {
+        &self.undo
+    }
+
+    pub fn next_req(&self) -> u64 {
+        self.next_req
+    }
+
+    pub fn quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    pub fn zone(&self) -> Zone {
+        self.zone
+    }
+
+    pub fn note(&self) -> Option<&NoteDraft> {
+        self.note.as_ref()
+    }
+
+    pub fn alert_rules(&self) -> &[crate::core::alerts::Rule] {
+        &self.alert_rules
+    }
+
+    pub fn bell(&self) -> bool {
+        self.bell
+    }
+
+    pub fn alert_selected(&self) -> usize {
+        self.alert_selected
+    }
 }
 
 impl State {

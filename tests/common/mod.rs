@@ -85,7 +85,7 @@ pub fn fetch_id(fx: &[Effect], source: SourceId) -> Option<u64> {
 pub fn deliver(state: &mut State, source: SourceId, payload: Payload) -> Vec<Effect> {
     let fx = update(state, Action::RefreshAll);
     // `r` joins a fetch already in flight: answer that one.
-    let pending = state.sources.iter().find(|s| s.id == source).and_then(|s| s.pending);
+    let pending = state.sources().iter().find(|s| s.id == source).and_then(|s| s.pending);
     let req_id = fetch_id(&fx, source).or(pending).expect("a fetch for the source");
     update(state, Action::Loaded(loaded(source, req_id, Ok(payload))))
 }
@@ -102,7 +102,11 @@ pub fn type_text(state: &mut State, text: &str) {
 
 /// A state loaded with the recorded demo data, as `--demo` shows it, at the fixed clock.
 pub fn demo_state() -> State {
-    let mut cfg = config();
+    demo_state_with(config())
+}
+
+/// [`demo_state`] with `cfg` (its feeds replaced by the recorded ones).
+pub fn demo_state_with(mut cfg: chokepoint::config::Config) -> State {
     cfg.feeds = chokepoint::providers::demo::feeds();
     let mut s = State::new(&cfg, UserState::default(), now(), true);
     let tagger = chokepoint::tagging::Tagger::new(&cfg.tickers, &cfg.catalysts, &cfg.risks);
