@@ -213,8 +213,27 @@ pub(super) fn perform(
 
 #[cfg(test)]
 mod tests {
-    use super::open_failure;
+    use super::{InFlight, open_failure};
     use std::io;
+
+    #[tokio::test]
+    async fn a_superseded_fetch_is_aborted_and_a_finished_one_left_alone() {
+        use crate::action::SourceId;
+        let mut inflight = InFlight::default();
+        let stuck = tokio::spawn(std::future::pending::<()>());
+        inflight.replace(SourceId::Feed(0), stuck.abort_handle());
+        let done = tokio::spawn(async {});
+        tokio::task::yield_now().await;
+        inflight.replace(SourceId::Quote(0), done.abort_handle());
+        // A new fetch of the same source: the stuck one is aborted.
+        let next = tokio::spawn(std::future::pending::<()>());
+        inflight.replace(SourceId::Feed(0), next.abort_handle());
+        let stuck = stuck.await.expect_err("aborted");
+        assert!(stuck.is_cancelled());
+        // Another source's fetch is untouched.
+        assert!(done.await.is_ok());
+        next.abort();
+    }
 
     #[test]
     fn a_failed_launcher_is_named_with_its_status_and_the_link_left_out() {
