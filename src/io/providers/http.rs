@@ -397,6 +397,20 @@ impl Http {
     }
 }
 
+/// A path segment or query value: every byte outside RFC 3986 "unreserved" percent-encoded
+/// (`^GSPC` -> `%5EGSPC`, `ERIC B` -> `ERIC%20B`, `SIVE.ST` unchanged).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Parses and checks a URL: absolute, http or https, with a host.
 fn check_url(raw: &str) -> Result<Url, FetchError> {
     let url = Url::parse(raw.trim()).map_err(|e| FetchError::InvalidUrl(detail(&e.to_string())))?;

@@ -211,19 +211,7 @@ fn is_orderbook_id(s: &str) -> bool {
         && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// A path segment or query value: every byte outside RFC 3986 "unreserved" percent-encoded
-/// (`ERIC B` -> `ERIC%20B`).
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+use super::http::percent_encode as encode;
 
 fn json(bytes: &[u8]) -> Result<Value, NasdaqError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -67,15 +67,7 @@ pub enum ChartError {
 /// URL path for a symbol, percent-encoding every byte outside RFC 3986 "unreserved"
 /// (`^GSPC` -> `%5EGSPC`, `EURUSD=X` -> `EURUSD%3DX`, `SIVE.ST` unchanged).
 pub fn chart_path(provider_symbol: &str) -> String {
-    let mut out = String::from("/v8/finance/chart/");
-    for b in provider_symbol.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    format!("/v8/finance/chart/{}", super::http::percent_encode(provider_symbol))
 }
 
 /// Full request URL: `{base}/v8/finance/chart/{symbol}?range=1d&interval=5m` (a trailing `/` on
