@@ -260,7 +260,14 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
         store::Store::open(&paths.state_file(demo)).map_err(|e| Failure::new(1, e.to_string()))?;
     opened.notices.extend(log_notice);
     // What `check` warns about (an older key that still works) is said once in the TUI too.
-    opened.notices.extend(config.warnings.iter().map(|w| format!("config: {w}")));
+    match config.warnings.as_slice() {
+        [] => {}
+        [one] => opened.notices.push(format!("config: {one}")),
+        [first, rest @ ..] => opened.notices.push(format!(
+            "config: {} warnings (`chokepoint check` lists them); first: {first}",
+            rest.len() + 1
+        )),
+    }
     let cache_dir = (!demo).then(|| paths.cache_dir.clone());
     let launch = runtime::Launch {
         config,

@@ -158,7 +158,9 @@ async fn a_429_pauses_that_host_and_no_other() {
     let started = std::time::Instant::now();
     let held = h.get(&limited_url).await.expect_err("paused");
     assert!(started.elapsed() < Duration::from_millis(200), "failed at once");
-    assert_eq!(held, FetchError::Status { code: 429, retry_after: Some(Duration::from_secs(2)) });
+    assert_eq!(held.retry_after(), Some(Duration::from_secs(2)));
+    assert!(held.is_transient());
+    assert_eq!(held.to_string(), "not asked: 127.0.0.1 is paused for 2 s after a 429");
     assert!(h.get(&other_url).await.is_ok(), "another host is not paused");
     assert_eq!(limited.received_requests().await.unwrap().len(), 1, "the paused host was not asked");
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -177,6 +179,16 @@ async fn slow_response_times_out_quickly() {
     assert_eq!(err, FetchError::Timeout(Duration::from_millis(300)));
     assert!(err.is_transient());
     assert_eq!(assert_line(&err), "timed out after 300 ms");
+    // A host that did not answer in time is left alone a second: the next request for it fails
+    // at once (a quote goes straight to its next source) instead of waiting out another timeout.
+    mock(&server, "/fast", ResponseTemplate::new(200).set_body_string("ok")).await;
+    let start = Instant::now();
+    let held = h.get(&format!("{}/fast", server.uri())).await.expect_err("paused");
+    assert!(start.elapsed() < Duration::from_millis(100), "{:?}", start.elapsed());
+    assert_eq!(assert_line(&held), "not asked: 127.0.0.1 is paused for 1 s after a timeout");
+    assert_eq!(held.retry_after(), Some(Duration::from_secs(1)));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(h.get(&format!("{}/fast", server.uri())).await.is_ok(), "asked again after the pause");
 }
 
 #[tokio::test]

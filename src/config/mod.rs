@@ -297,7 +297,7 @@ fn quote_sources(
     };
     for (key, value) in quotes {
         let span = value.span();
-        let key_span = key.span();
+        let key_at = key.span();
         let key = key.get_ref();
         match key.as_str() {
             "order" => {
@@ -367,15 +367,15 @@ fn quote_sources(
                             errors.push((span.clone(), format!("quotes.{name}.base_url must be a string")))
                         }
                         (other, _) => errors.push((
-                            span.clone(),
+                            key_span(text, span.clone(), other),
                             format!("unknown key `{other}` in [quotes.{name}] (known: base_url)"),
                         )),
                     }
                 }
             }
-            "stooq" => errors.push((key_span, STOOQ_REMOVED.to_string())),
+            "stooq" => errors.push((key_at, format!("{STOOQ_REMOVED}; use nasdaq"))),
             other => errors.push((
-                key_span,
+                key_at,
                 format!("unknown key `{other}` in [quotes] (known: order, and a table per source: {known})"),
             )),
         }
@@ -431,6 +431,26 @@ fn check_url(url: &str, span: Range<usize>, what: &str, errors: &mut Vec<Problem
     }
 }
 
+/// The span of the key `key` (followed by `=`) inside a table (from its header to the next
+/// header, as [`field_span`]), or the table's span if not found.
+fn key_span(text: &str, table: Range<usize>, key: &str) -> Range<usize> {
+    let rest = text.get(table.start..).unwrap_or_default();
+    let body_start = rest.find('\n').map_or(rest.len(), |i| i + 1);
+    let end = rest[body_start..].find("\n[").map_or(rest.len(), |i| body_start + i);
+    let scope = &rest[..end];
+    let mut from = 0;
+    while let Some(i) = scope[from..].find(key).map(|i| from + i) {
+        let before_ok =
+            scope[..i].chars().next_back().is_none_or(|c| c.is_whitespace() || c == '{' || c == ',');
+        let after = scope[i + key.len()..].trim_start_matches([' ', '\t']);
+        if before_ok && after.starts_with('=') {
+            return table.start + i..table.start + i + key.len();
+        }
+        from = i + key.len();
+    }
+    table
+}
+
 /// The span of `"value"` inside `span` of the text, or `span` itself.
 fn quoted_span(text: &str, span: Range<usize>, value: &str) -> Range<usize> {
     let needle = format!("\"{value}\"");
@@ -446,7 +466,7 @@ fn ticker_problems(text: &str, t: &Spanned<TickerSpec>, warnings: &mut Vec<Probl
     let mut errors = Vec::new();
     let known = quote_source_names().join(", ");
     for (source, symbol) in &spec.symbols {
-        let at = field_span(text, t.span(), symbol);
+        let at = key_span(text, t.span(), source);
         if source == "stooq" {
             warnings.push((at, "symbols.stooq is ignored: Stooq was removed".into()));
         } else if !quote_source_names().contains(&source.as_str()) {

@@ -199,7 +199,15 @@ fn source_summary(state: &State) -> Vec<Span<'static>> {
         // Tickers the first source did not answer for (it failed them; the next one did).
         let first = tickers.first().and_then(|s| s.via.first()).map(|v| v.name.as_str());
         let mut fallback: Vec<(&str, usize)> = Vec::new();
-        for q in state.tickers.iter().filter_map(|t| state.quotes.get(&t.symbol)) {
+        // Only quotes fetched this session (a cached one says nothing about the sources now).
+        let fresh = tickers.iter().filter(|s| matches!(s.status, FetchStatus::Ok { .. }));
+        let fresh_symbols: Vec<&str> = fresh.map(|s| s.key.as_str()).collect();
+        for q in state
+            .tickers
+            .iter()
+            .filter(|t| fresh_symbols.contains(&t.symbol.as_str()))
+            .filter_map(|t| state.quotes.get(&t.symbol))
+        {
             if Some(q.source.as_str()) != first && tickers[0].via.iter().any(|v| v.name == q.source) {
                 match fallback.iter_mut().find(|(name, _)| *name == q.source) {
                     Some((_, n)) => *n += 1,

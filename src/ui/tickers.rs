@@ -17,7 +17,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         matches!(s.id, SourceId::Quote(i) if s.last_ok.is_none()
             && state.tickers.get(i).is_some_and(|t| state.quotes.contains_key(&t.symbol)))
     });
-    if restored {
+    let failing = state.sources.iter().any(|s| matches!(s.id, SourceId::Quote(_)) && s.failures > 0);
+    if restored && failing {
+        extra.push(Span::styled(" cached, refresh failing (s)", Style::new().fg(Color::Yellow)));
+    } else if restored {
         extra.push(Span::styled(" cached, refreshing", Style::new().fg(Color::Yellow)));
     } else if state.quotes_stale() {
         extra.push(Span::styled(" stale", Style::new().fg(Color::Yellow)));

@@ -97,6 +97,9 @@ pub enum FetchError {
     /// What is wrong with the URL (or a redirect target).
     #[error("invalid URL: {0}")]
     InvalidUrl(String),
+    /// Not sent: the host rate-limited us or timed out just before, and is left alone a while.
+    #[error("not asked: {host} is paused for {} after {why}", fmt_duration(.left))]
+    Paused { host: String, why: &'static str, left: Duration },
 }
 
 impl FetchError {
@@ -104,9 +107,11 @@ impl FetchError {
     /// (other statuses such as 401/403/404/410, TooLarge, InvalidUrl, TLS).
     pub fn is_transient(&self) -> bool {
         match self {
-            FetchError::Timeout(_) | FetchError::Connect(_) | FetchError::Dns(_) | FetchError::Body(_) => {
-                true
-            }
+            FetchError::Timeout(_)
+            | FetchError::Connect(_)
+            | FetchError::Dns(_)
+            | FetchError::Body(_)
+            | FetchError::Paused { .. } => true,
             FetchError::Status { code, .. } => matches!(code, 408 | 425 | 429 | 500..=599),
             FetchError::Tls(_) | FetchError::TooLarge { .. } | FetchError::InvalidUrl(_) => false,
         }
@@ -116,6 +121,7 @@ impl FetchError {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             FetchError::Status { retry_after, .. } => *retry_after,
+            FetchError::Paused { left, .. } => Some(*left),
             _ => None,
         }
     }
@@ -133,40 +139,45 @@ struct Budget {
     hosts: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
     /// Hosts that answered 429: no request goes to them before the instant, and how many 429s
     /// in a row they sent (the pause doubles with each).
-    paused: std::sync::Mutex<std::collections::HashMap<String, (tokio::time::Instant, u32)>>,
+    paused: std::sync::Mutex<std::collections::HashMap<String, (tokio::time::Instant, u32, &'static str)>>,
 }
 
-/// A host that says 429 without Retry-After is left alone this long, doubling with each 429
-/// in a row, up to [`PAUSE_MAX`]: requests for it fail at once instead of each earning a 429.
+/// A host that says 429 without Retry-After, or times out, is left alone this long, doubling
+/// each time in a row, up to [`PAUSE_MAX`] (a Retry-After is kept in full): requests for it fail
+/// at once as [`FetchError::Paused`] instead of each earning a 429 or waiting out a timeout.
 pub const PAUSE_BASE: Duration = Duration::from_secs(1);
 pub const PAUSE_MAX: Duration = Duration::from_secs(60);
 
 impl Budget {
-    fn paused_until(&self, key: &str) -> Option<tokio::time::Instant> {
-        let paused = self.paused.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        paused.get(key).map(|(until, _)| *until).filter(|until| *until > tokio::time::Instant::now())
-    }
-
-    /// Records the host's answer: a 429 pauses it (for Retry-After, capped, else the doubling
-    /// pause); any other answer ends the pause streak.
-    fn answered(&self, key: &str, rate_limited: bool, retry_after: Option<Duration>) {
-        let mut paused = self.paused.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !rate_limited {
-            paused.remove(key);
-            return;
-        }
-        let strikes = paused.get(key).map_or(0, |(_, n)| *n).saturating_add(1);
-        let doubling = PAUSE_BASE.saturating_mul(1 << (strikes - 1).min(6)).min(PAUSE_MAX);
-        let wait = retry_after.map_or(doubling, |w| w.min(PAUSE_MAX));
-        paused.insert(key.to_string(), (tokio::time::Instant::now() + wait, strikes));
-    }
-
     fn host(&self, key: &str) -> Arc<tokio::sync::Semaphore> {
         let mut hosts = self.hosts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         hosts
             .entry(key.to_string())
             .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(MAX_PER_HOST)))
             .clone()
+    }
+
+    fn paused_until(&self, key: &str) -> Option<(tokio::time::Instant, &'static str)> {
+        let paused = self.paused.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        paused
+            .get(key)
+            .map(|(until, _, why)| (*until, *why))
+            .filter(|(until, _)| *until > tokio::time::Instant::now())
+    }
+
+    /// Records the host's answer: a 429 or a timeout pauses it (a 429 for its Retry-After, else
+    /// the doubling pause); any other answer ends the pause streak.
+    fn answered(&self, key: &str, trouble: Option<&'static str>, retry_after: Option<Duration>) {
+        let mut paused = self.paused.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(why) = trouble else {
+            paused.remove(key);
+            return;
+        };
+        let strikes = paused.get(key).map_or(0, |(_, n, _)| *n).saturating_add(1);
+        let doubling = PAUSE_BASE.saturating_mul(1 << (strikes - 1).min(6)).min(PAUSE_MAX);
+        // The server's own Retry-After is kept in full (parsing caps it at an hour).
+        let wait = retry_after.unwrap_or(doubling);
+        paused.insert(key.to_string(), (tokio::time::Instant::now() + wait, strikes, why));
     }
 }
 
@@ -257,16 +268,14 @@ impl Http {
             format!("{}:{}", url.host_str().unwrap_or_default(), url.port_or_known_default().unwrap_or(0));
         let host = self.budget.host(&key);
         let _host_slot = host.acquire().await.ok();
-        // A host that rate-limited us is not asked again before its pause ends: the request
-        // fails at once as the 429 it would earn, with the wait left, so a quote goes straight
-        // to its next source and every source's backoff takes over.
-        if let Some(until) = self.budget.paused_until(&key) {
+        // A host that rate-limited us (or did not answer in time) is not asked again before its
+        // pause ends: the request fails at once, saying so, with the wait left, so a quote goes
+        // straight to its next source and every source's backoff takes over.
+        if let Some((until, why)) = self.budget.paused_until(&key) {
             let left = until.saturating_duration_since(tokio::time::Instant::now());
             let secs = Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0));
-            return Err(FetchError::Status {
-                code: 429,
-                retry_after: Some(secs.max(Duration::from_secs(1))),
-            });
+            let host = detail(url.host_str().unwrap_or_default());
+            return Err(FetchError::Paused { host, why, left: secs.max(Duration::from_secs(1)) });
         }
         let _slot = self.budget.all.acquire().await.ok();
         let result = match tokio::time::timeout(self.total_timeout, self.attempt(url, since, headers)).await {
@@ -275,9 +284,10 @@ impl Http {
         };
         match &result {
             Err(FetchError::Status { code: 429, retry_after }) => {
-                self.budget.answered(&key, true, *retry_after)
+                self.budget.answered(&key, Some("a 429"), *retry_after)
             }
-            Ok(_) | Err(FetchError::Status { .. }) => self.budget.answered(&key, false, None),
+            Err(FetchError::Timeout(_)) => self.budget.answered(&key, Some("a timeout"), None),
+            Ok(_) | Err(FetchError::Status { .. }) => self.budget.answered(&key, None, None),
             Err(_) => {}
         }
         result

@@ -126,7 +126,13 @@ impl Nasdaq {
                 }
                 Err(e) => from_chart.clone().ok_or_else(|| e.into_source_error().into()),
             },
-            Err(failure) => from_chart.clone().ok_or(failure),
+            Err(failure) => {
+                if failure.error.kind == crate::domain::ErrorKind::Permanent {
+                    // A 404 for a stored id: look it up again next time.
+                    self.ids.forget(symbol, &spec.currency);
+                }
+                from_chart.clone().ok_or(failure)
+            }
         };
         let mut quote = quote?;
         if quote.series.is_empty() {
@@ -430,7 +436,10 @@ pub fn parse_nordic_info(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) ->
         change_pct: number(primary.get("percentageChange")).or(computed_pct),
         currency: text(header, "/currency").unwrap_or_else(|| spec.currency.clone()),
         exchange: text(header, "/exchange").unwrap_or_else(|| "Nasdaq Stockholm".into()),
-        market_state: nordic_state(now),
+        market_state: match session(header.get("marketStatus").and_then(Value::as_str).unwrap_or_default()) {
+            MarketState::Unknown => nordic_state(now),
+            said => said,
+        },
         day_high,
         day_low,
         volume: volume(header.pointer("/keyStats/volume/value")),
@@ -1050,9 +1059,14 @@ mod tests {
     }
 
     #[test]
-    fn nordic_info_state_from_the_calendar() {
-        // Wed 2026-12-02 10:00 CET.
+    fn nordic_info_state_from_the_answer_else_the_calendar() {
+        // The answer says "Closed": that wins over the clock (Wed 2026-12-02 10:00 CET, open).
         let q = parse_nordic_info(NORDIC_INFO, &sive(), utc("2026-12-02T09:00:00Z")).unwrap();
+        assert_eq!(q.market_state, MarketState::Closed);
+        // Without a status the calendar decides.
+        let mut body = value(NORDIC_INFO);
+        body["data"]["qdHeader"].as_object_mut().unwrap().remove("marketStatus");
+        let q = parse_nordic_info(&bytes(&body), &sive(), utc("2026-12-02T09:00:00Z")).unwrap();
         assert_eq!(q.market_state, MarketState::Regular);
     }
 
