@@ -76,7 +76,7 @@ fn init_writes_once_and_never_overwrites() {
     assert!(std::fs::read_to_string(&path).unwrap().starts_with("# mine"));
     // and the written config is the one used from now on
     let o = run(home.path(), &["check"]);
-    assert!(stdout(&o).contains("1 tickers"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("1 ticker, 0 catalysts"), "{}", stdout(&o));
 }
 
 #[test]

@@ -55,13 +55,18 @@ pub fn check(explicit: Option<&Path>, paths: Option<&Paths>) -> Result<String, F
     let mut out: String = c.warnings.iter().map(|w| format!("warning: {w}\n")).collect();
     let order = c.quote_order().join(" → ");
     out.push_str(&format!(
-        "ok: {from}: {} tickers, {} catalysts, {} risks, {} feeds; quotes from {order}",
-        c.tickers.len(),
-        c.catalysts.len(),
-        c.risks.len(),
-        c.feeds.len()
+        "ok: {from}: {}, {}, {}, {}; quotes from {order}",
+        count(c.tickers.len(), "ticker"),
+        count(c.catalysts.len(), "catalyst"),
+        count(c.risks.len(), "risk"),
+        count(c.feeds.len(), "feed")
     ));
     Ok(out)
+}
+
+/// "1 ticker", "5 tickers".
+fn count(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
 
 /// `chokepoint init`: writes the example config, never overwriting.
@@ -236,14 +241,21 @@ pub fn snapshot_text(state: &State) -> String {
                 let pct = q.change_pct.map_or("—".into(), |c| format!("{c:+.2}%"));
                 let _ = writeln!(
                     out,
-                    "  {:<6} {:>10.2} {:<4} {:>8} {:>8}  {:<6} as of {}",
+                    "  {:<6} {:>10.2} {:<4} {:>8} {:>8}  {:<6} as of {}  from {}{}",
                     t.symbol,
                     q.price,
                     q.currency,
                     chg,
                     pct,
                     q.market_state.label(),
-                    rfc3339(q.as_of)
+                    rfc3339(q.as_of),
+                    q.source,
+                    q.extended.as_ref().map_or(String::new(), |e| format!(
+                        "  ({} {:.2}{})",
+                        e.session.label(),
+                        e.price,
+                        e.change_pct.map_or(String::new(), |p| format!(" {p:+.2}%"))
+                    ))
                 );
             }
             None => {
