@@ -215,8 +215,6 @@ pub struct State {
     pub(crate) overlay: Option<Overlay>,
     /// First overlay line shown (the overlay clamps it to its height).
     pub(crate) help_scroll: u16,
-    /// Per-ticker errors of the last quote fetch (display symbol -> message).
-    pub(crate) quote_errors: BTreeMap<String, String>,
     pub(crate) size: (u16, u16),
     pub(crate) sources: Vec<SourceHealth>,
     pub(crate) notices: Vec<Notice>,
@@ -310,8 +308,18 @@ impl State {
         self.help_scroll
     }
 
-    pub fn quote_errors(&self) -> &BTreeMap<String, String> {
-        &self.quote_errors
+    /// The tickers whose last fetch failed at every source, with why (display symbol ->
+    /// message), from each ticker's status.
+    pub fn quote_errors(&self) -> BTreeMap<String, String> {
+        self.sources
+            .iter()
+            .filter_map(|s| match (&s.id, &s.status) {
+                (SourceId::Quote(i), FetchStatus::Error { message, .. }) => {
+                    Some((self.tickers.get(*i)?.symbol.clone(), message.clone()))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn size(&self) -> (u16, u16) {
@@ -400,7 +408,6 @@ impl State {
             selected: [0; 4],
             overlay: None,
             help_scroll: 0,
-            quote_errors: BTreeMap::new(),
             size: (0, 0),
             sources,
             notices: Vec::new(),
@@ -591,15 +598,17 @@ impl State {
     pub fn source_stale(&self, id: SourceId) -> bool {
         let Some(src) = self.sources.iter().find(|s| s.id == id) else { return false };
         let restored = match id {
-            // Shown from the cache and not fetched since.
-            SourceId::Quote(i) => {
-                src.last_ok.is_none()
-                    && self.tickers.get(i).is_some_and(|t| self.quotes.contains_key(&t.symbol))
-            }
+            SourceId::Quote(i) => self.quote_from_cache(i),
             SourceId::Feed(_) => self.stale_news,
         };
         let limit = chrono::Duration::from_std(self.every(id) * 2).unwrap_or(chrono::Duration::MAX);
         restored || src.last_ok.is_some_and(|t| self.now - t > limit)
+    }
+
+    /// Whether ticker `i`'s quote on screen is from the cache, not fetched this session.
+    pub fn quote_from_cache(&self, i: usize) -> bool {
+        let fetched = self.sources.iter().any(|s| s.id == SourceId::Quote(i) && s.last_ok.is_some());
+        !fetched && self.tickers.get(i).is_some_and(|t| self.quotes.contains_key(&t.symbol))
     }
 
     /// Whether any shown quote is stale (from the cache, or not refreshed for two intervals).
@@ -638,11 +647,6 @@ impl State {
             .filter_map(|s| Some((s.key.clone(), s.last_ok?)))
             .collect();
         Cache { version: Cache::VERSION, saved_at: Some(self.now), quotes, news: self.news.to_vec(), fetched }
-    }
-
-    /// Whether any listing trades now.
-    pub fn trading(&self) -> bool {
-        (0..self.tickers.len()).any(|i| self.ticker_trading(i))
     }
 
     /// Sources currently failing, for the status line.

@@ -13,10 +13,7 @@ use ratatui::widgets::{Cell, Row, Table, TableState};
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let mut extra = Vec::new();
-    let restored = state.sources.iter().any(|s| {
-        matches!(s.id, SourceId::Quote(i) if s.last_ok.is_none()
-            && state.tickers.get(i).is_some_and(|t| state.quotes.contains_key(&t.symbol)))
-    });
+    let restored = (0..state.tickers.len()).any(|i| state.quote_from_cache(i));
     let failing = state.sources.iter().any(|s| matches!(s.id, SourceId::Quote(_)) && s.failures > 0);
     if restored && failing {
         extra.push(Span::styled(" cached, refresh failing (s)", Style::new().fg(Color::Yellow)));
@@ -124,7 +121,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         }
         if show_src {
             // A ticker whose last fetch failed keeps its old quote, flagged (details: `s`).
-            let src = match (state.quote_errors.contains_key(&t.symbol), q) {
+            let failed = state.sources.iter().any(|s| {
+                s.id == SourceId::Quote(i) && matches!(s.status, crate::domain::FetchStatus::Error { .. })
+            });
+            let src = match (failed, q) {
                 (true, _) => Span::styled("✗ err", Style::new().fg(Color::Red)),
                 (false, Some(q)) => Span::styled(fmt::truncate(&q.source, cols.src.into()), dim),
                 (false, None) => Span::raw(""),
@@ -185,7 +185,7 @@ impl Columns {
         let name_want = longest(&mut state.tickers.iter().map(|t| width(&t.name)), 4, NAME_MAX);
         let src_want = {
             let sources = state.quotes.values().map(|q| width(&q.source));
-            let err = (!state.quote_errors.is_empty()).then_some(width("✗ err"));
+            let err = (!state.quote_errors().is_empty()).then_some(width("✗ err"));
             longest(&mut sources.chain(err), 3, SRC_MAX)
         };
         let mut c =

@@ -137,15 +137,7 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
                 fx.push(Effect::SaveCache);
             }
         }
-        Err(e) => {
-            if let SourceId::Quote(i) = loaded.source
-                && let Some(t) = state.tickers.get(i)
-            {
-                state.quote_errors.insert(t.symbol.clone(), e.message.clone());
-            }
-            let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
-            src.status = FetchStatus::Error { message: e.message, at: loaded.at };
-        }
+        Err(e) => src.status = FetchStatus::Error { message: e.message, at: loaded.at },
     }
     // The pace follows the data just applied: a ticker every minute while its market trades
     // (pre- and post-market too), at the closed pace while it is closed, never retried more
@@ -192,8 +184,8 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
         // A ticker is due again when its first source is; a feed backs off on its own.
         let first_free = src.via.iter().filter_map(|v| v.not_before).min();
         let delay = match first_free {
-            Some(t) if !src.via.is_empty() => (t - loaded.at).to_std().unwrap_or_default(),
-            _ => retry_delay(kind, src.failures, every, loaded.jitter, loaded.retry_after),
+            Some(t) => (t - loaded.at).to_std().unwrap_or_default(),
+            None => retry_delay(kind, src.failures, every, loaded.jitter, loaded.retry_after),
         }
         .max(floor)
         .max(Duration::from_secs(1));
@@ -218,7 +210,6 @@ fn apply_payload(state: &mut State, payload: Payload, fx: &mut Vec<Effect>) {
     }
     let pruned = match payload {
         Payload::Quotes(quotes) => {
-            state.quote_errors.retain(|sym, _| !quotes.iter().any(|q| &q.symbol == sym));
             for q in quotes {
                 state.quotes.insert(q.symbol.clone(), q);
             }
