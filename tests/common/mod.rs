@@ -56,11 +56,20 @@ pub fn news(id: &str, title: &str, hours_ago: i64) -> NewsItem {
 }
 
 /// A complete answer to request `req_id` at the fixed clock.
+/// An answer as the providers give it: a ticker's quote lists the source that answered it.
 pub fn loaded(
     source: SourceId,
     req_id: u64,
     result: Result<Payload, chokepoint::domain::SourceError>,
 ) -> Loaded {
+    let attempts = match (&source, &result) {
+        (SourceId::Quote(_), Ok(Payload::Quotes(q))) => q
+            .first()
+            .map(|q| chokepoint::action::Attempt { source: q.source.clone(), error: None, retry_after: None })
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    };
     Loaded {
         source,
         req_id,
@@ -69,7 +78,7 @@ pub fn loaded(
         at: now(),
         retry_after: None,
         jitter: 0.5,
-        attempts: Vec::new(),
+        attempts,
     }
 }
 

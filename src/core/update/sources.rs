@@ -1,7 +1,7 @@
 //! Data arrivals: starting fetches, applying answers (dropping stale ones), refresh pacing and
 //! backoff after failures, and restoring the cache.
 
-use crate::core::action::{Attempt, Loaded, Payload, SourceId};
+use crate::core::action::{Loaded, Payload, SourceId};
 use crate::core::alerts;
 use crate::core::domain::Cache;
 use crate::core::domain::{ErrorKind, FetchStatus};
@@ -113,12 +113,6 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
         (Err(e), _) | (Ok(_), Some(e)) => Some(e.kind),
         (Ok(_), None) => None,
     };
-    let answered_by = match &loaded.result {
-        Ok(Payload::Quotes(q)) if matches!(loaded.source, SourceId::Quote(_)) => {
-            q.first().map(|q| q.source.clone())
-        }
-        _ => None,
-    };
     match loaded.result {
         Ok(payload) => {
             // An empty answer (a 304: nothing changed) leaves the publishers as they were.
@@ -152,13 +146,8 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
     let floor = if closed { state.quotes_closed_every } else { Duration::ZERO };
     let demo = state.demo;
     let Some(src) = state.sources.iter_mut().find(|s| s.id == loaded.source) else { return };
-    // Each quote source keeps its own record for this ticker (an answer that does not list its
-    // attempts credits the source its quote names).
-    let credited: Vec<Attempt> = match (&loaded.attempts[..], &answered_by) {
-        ([], Some(name)) => vec![Attempt { source: name.clone(), error: None, retry_after: None }],
-        _ => Vec::new(),
-    };
-    for attempt in loaded.attempts.iter().chain(&credited) {
+    // Each quote source keeps its own record for this ticker.
+    for attempt in &loaded.attempts {
         let Some(v) = src.via.iter_mut().find(|v| v.name == attempt.source) else { continue };
         match &attempt.error {
             None => *v = SourceTry { last_ok: Some(loaded.at), ..SourceTry::new(&attempt.source) },
