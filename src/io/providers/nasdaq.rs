@@ -264,7 +264,7 @@ pub fn number(v: Option<&Value>) -> Option<f64> {
     digits.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
-fn price(v: Option<&Value>) -> Option<f64> {
+fn price_of(v: Option<&Value>) -> Option<f64> {
     number(v).filter(|p| *p > 0.0)
 }
 
@@ -273,6 +273,29 @@ fn text(obj: &Value, pointer: &str) -> Option<String> {
         .and_then(Value::as_str)
         .map(|s| clean(s.trim()).chars().take(64).collect::<String>())
         .filter(|s| !s.is_empty())
+}
+
+/// The numbers of one price block (`primaryData`, `secondaryData`).
+struct Day {
+    price: f64,
+    /// `price - netChange`.
+    previous_close: Option<f64>,
+    /// As sent, else computed from the previous close.
+    change: Option<f64>,
+    change_pct: Option<f64>,
+}
+
+fn day(block: &Value) -> Result<Day, NasdaqError> {
+    let price = price_of(block.get("lastSalePrice")).ok_or(NasdaqError::NoPrice)?;
+    let sent = number(block.get("netChange"));
+    let previous_close = sent.map(|c| difference(price, c)).filter(|p| p.is_finite() && *p > 0.0);
+    let (change, change_pct) = day_change(price, previous_close);
+    Ok(Day {
+        price,
+        previous_close,
+        change: sent.or(change),
+        change_pct: number(block.get("percentageChange")).or(change_pct),
+    })
 }
 
 /// "low - high" (US) or "low-high" (Nordic); "NA" when closed.
@@ -342,15 +365,12 @@ pub fn parse_us_info(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Res
         (None, Some(s)) => (s, None),
         (None, None) => return Err(NasdaqError::NoPrice),
     };
-    let price = price(regular.get("lastSalePrice")).ok_or(NasdaqError::NoPrice)?;
-    let change = number(regular.get("netChange"));
-    let previous_close = change.map(|c| difference(price, c)).filter(|p| p.is_finite() && *p > 0.0);
-    let (computed, computed_pct) = day_change(price, previous_close);
+    let Day { price, previous_close, change, change_pct } = day(regular)?;
     let as_of = regular.get("lastTradeTimestamp").and_then(Value::as_str).and_then(us_time).unwrap_or(now);
     let extended = extra.and_then(|p| {
         let at = p.get("lastTradeTimestamp").and_then(Value::as_str).and_then(us_time).unwrap_or(now);
         let session = if state == MarketState::Pre { MarketState::Pre } else { MarketState::Post };
-        let mut e = Extended::new(session, super::nasdaq::price(p.get("lastSalePrice"))?, price, at);
+        let mut e = Extended::new(session, price_of(p.get("lastSalePrice"))?, price, at);
         e.change = number(p.get("netChange")).or(e.change);
         e.change_pct = number(p.get("percentageChange")).or(e.change_pct);
         Some(e)
@@ -361,8 +381,8 @@ pub fn parse_us_info(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Res
         provider_symbol: spec.symbol_at("nasdaq").to_string(),
         price,
         previous_close,
-        change: change.or(computed),
-        change_pct: number(regular.get("percentageChange")).or(computed_pct),
+        change,
+        change_pct,
         currency: text(data, "/primaryData/currency")
             .or_else(|| (!spec.currency.is_empty()).then(|| spec.currency.clone()))
             .unwrap_or_else(|| "USD".into()),
@@ -386,7 +406,7 @@ pub fn parse_series(bytes: &[u8]) -> Vec<f64> {
     points
         .into_iter()
         .flatten()
-        .filter_map(|p| price(p.get("y")).or_else(|| price(p.pointer("/z/value"))))
+        .filter_map(|p| price_of(p.get("y")).or_else(|| price_of(p.pointer("/z/value"))))
         .collect()
 }
 
@@ -416,24 +436,21 @@ pub fn parse_search(bytes: &[u8], symbol: &str, currency: &str) -> Result<String
         })
 }
 
-/// The quote of a Nordic instrument's `info` answer (`data.qdHeader`). Its market state comes
-/// from the exchange calendar: the answer's own status text is not documented.
+/// The quote of a Nordic instrument's `info` answer (`data.qdHeader`). Its market state is the
+/// answer's `marketStatus`, else the exchange calendar's.
 pub fn parse_nordic_info(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Result<Quote, NasdaqError> {
     let body = json(bytes)?;
     let header = data(&body, spec.symbol_at("nasdaq"))?.get("qdHeader").ok_or(NasdaqError::NoPrice)?;
     let primary = header.get("primaryData").unwrap_or(&Value::Null);
-    let price = price(primary.get("lastSalePrice")).ok_or(NasdaqError::NoPrice)?;
-    let change = number(primary.get("netChange"));
-    let previous_close = change.map(|c| difference(price, c)).filter(|p| p.is_finite() && *p > 0.0);
-    let (computed, computed_pct) = day_change(price, previous_close);
+    let Day { price, previous_close, change, change_pct } = day(primary)?;
     let (day_low, day_high) = range(header.pointer("/keyStats/dayRange/value"));
     Ok(Quote {
         symbol: spec.symbol.clone(),
         provider_symbol: spec.symbol_at("nasdaq").to_string(),
         price,
         previous_close,
-        change: change.or(computed),
-        change_pct: number(primary.get("percentageChange")).or(computed_pct),
+        change,
+        change_pct,
         currency: text(header, "/currency").unwrap_or_else(|| spec.currency.clone()),
         exchange: text(header, "/exchange").unwrap_or_else(|| "Nasdaq Stockholm".into()),
         market_state: match session(header.get("marketStatus").and_then(Value::as_str).unwrap_or_default()) {
@@ -455,8 +472,8 @@ pub fn parse_nordic_info(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) ->
 pub fn parse_nordic_chart(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Result<Quote, NasdaqError> {
     let body = json(bytes)?;
     let cd = data(&body, spec.symbol_at("nasdaq"))?.get("chartData").ok_or(NasdaqError::NoPrice)?;
-    let price = price(cd.get("lastSalePrice")).ok_or(NasdaqError::NoPrice)?;
-    let previous_close = super::nasdaq::price(cd.get("previousClose"));
+    let price = price_of(cd.get("lastSalePrice")).ok_or(NasdaqError::NoPrice)?;
+    let previous_close = price_of(cd.get("previousClose"));
     let (change, change_pct) = day_change(price, previous_close);
     let currency = cd
         .get("lastSalePrice")
