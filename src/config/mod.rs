@@ -312,7 +312,7 @@ fn quote_sources(
                         errors.push((span.clone(), "quotes.order must list source names as strings".into()));
                         continue;
                     };
-                    let at = quoted_span(text, cursor..span.end, name);
+                    let at = quoted_in(text, cursor..span.end, name).unwrap_or(span.clone());
                     cursor = at.end.min(span.end);
                     if name == "stooq" {
                         errors.push((at, format!("{STOOQ_REMOVED}; use nasdaq")));
@@ -431,33 +431,37 @@ fn check_url(url: &str, span: Range<usize>, what: &str, errors: &mut Vec<Problem
     }
 }
 
-/// The span of the key `key` (followed by `=`) inside a table (from its header to the next
-/// header, as [`field_span`]), or the table's span if not found.
-fn key_span(text: &str, table: Range<usize>, key: &str) -> Range<usize> {
+/// A table's text: from its header to the next `[` header, or the end.
+fn table_scope(text: &str, table: Range<usize>) -> Range<usize> {
     let rest = text.get(table.start..).unwrap_or_default();
     let body_start = rest.find('\n').map_or(rest.len(), |i| i + 1);
     let end = rest[body_start..].find("\n[").map_or(rest.len(), |i| body_start + i);
-    let scope = &rest[..end];
+    table.start..table.start + end
+}
+
+/// The span of the key `key` (followed by `=`) inside a table, or the table's span if not found.
+fn key_span(text: &str, table: Range<usize>, key: &str) -> Range<usize> {
+    let scope = table_scope(text, table.clone());
+    let body = text.get(scope.clone()).unwrap_or_default();
     let mut from = 0;
-    while let Some(i) = scope[from..].find(key).map(|i| from + i) {
+    while let Some(i) = body[from..].find(key).map(|i| from + i) {
         let before_ok =
-            scope[..i].chars().next_back().is_none_or(|c| c.is_whitespace() || c == '{' || c == ',');
-        let after = scope[i + key.len()..].trim_start_matches([' ', '\t']);
+            body[..i].chars().next_back().is_none_or(|c| c.is_whitespace() || c == '{' || c == ',');
+        let after = body[i + key.len()..].trim_start_matches([' ', '\t']);
         if before_ok && after.starts_with('=') {
-            return table.start + i..table.start + i + key.len();
+            return scope.start + i..scope.start + i + key.len();
         }
         from = i + key.len();
     }
     table
 }
 
-/// The span of `"value"` inside `span` of the text, or `span` itself.
-fn quoted_span(text: &str, span: Range<usize>, value: &str) -> Range<usize> {
+/// The span of `"value"` inside `span` of the text, if it is there.
+fn quoted_in(text: &str, span: Range<usize>, value: &str) -> Option<Range<usize>> {
     let needle = format!("\"{value}\"");
     text.get(span.clone())
         .and_then(|s| s.find(&needle))
         .map(|i| span.start + i..span.start + i + needle.len())
-        .unwrap_or(span)
 }
 
 /// A ticker's per-source symbols, exchange and older keys.
@@ -724,11 +728,7 @@ fn is_http_url(s: &str) -> bool {
 /// The span of a quoted string value inside a table (from its header to the next header), or the
 /// table's span if not found.
 fn field_span(text: &str, table: Range<usize>, value: &str) -> Range<usize> {
-    let needle = format!("\"{value}\"");
-    let rest = text.get(table.start..).unwrap_or_default();
-    let body_start = rest.find('\n').map_or(rest.len(), |i| i + 1);
-    let end = rest[body_start..].find("\n[").map_or(rest.len(), |i| body_start + i);
-    rest[..end].find(&needle).map(|i| table.start + i..table.start + i + needle.len()).unwrap_or(table)
+    quoted_in(text, table_scope(text, table.clone()), value).unwrap_or(table)
 }
 
 fn locate(text: &str, label: &str, span: Range<usize>, message: String) -> ConfigError {
