@@ -1,6 +1,7 @@
 //! CLI entry: parse arguments, then run the TUI, a snapshot, check, init, or a scripted state change.
 
 use chokepoint::cli::{self, Failure};
+use chokepoint::db::Db;
 use chokepoint::paths::Paths;
 use chokepoint::{runtime, store};
 use clap::{Parser, Subcommand};
@@ -18,7 +19,7 @@ struct Cli {
     /// Config file (default: <config dir>/config.toml, else the built-in thesis).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
-    /// Offline recorded sample data (own state file: demo-state.json).
+    /// Offline recorded sample data (own database: demo.db).
     #[arg(long, global = true)]
     demo: bool,
     #[command(subcommand)]
@@ -61,6 +62,37 @@ enum Command {
         #[command(subcommand)]
         op: RiskOp,
     },
+    /// Search every archived headline (the filter language of `/`), newest first.
+    Search {
+        /// The query: words, "phrases", $SYM, c:ID, r:ID, src:NAME, since:30d, /regex/, -negation.
+        query: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Most matches printed.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        limit: u32,
+        /// Only headlines since D: a duration (90d, 12w) or a date (2026-06-01).
+        #[arg(long, value_name = "D")]
+        since: Option<String>,
+    },
+    /// Pin an archived headline (its id or link, as `search` prints them) to a catalyst or risk.
+    Pin(PinArgs),
+    /// Remove a pin.
+    Unpin(PinArgs),
+}
+
+#[derive(clap::Args)]
+#[group(id = "target", required = true, multiple = false, args = ["catalyst", "risk"])]
+struct PinArgs {
+    /// The headline's id or link.
+    item: String,
+    /// The catalyst to pin it to.
+    #[arg(long, value_name = "ID")]
+    catalyst: Option<String>,
+    /// The risk to pin it to.
+    #[arg(long, value_name = "ID")]
+    risk: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -155,23 +187,25 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
         Some(Command::Init) => cli::init(need_paths(paths.as_ref())?).map(Some),
         Some(Command::Catalyst { op }) => {
             let config = cli::load_config(explicit, paths.as_ref(), cli.demo)?;
-            let file = need_paths(paths.as_ref())?.state_file(cli.demo);
+            let db = &mut cli::command_store(need_paths(paths.as_ref())?, cli.demo)?;
             match op {
-                CatalystOp::Done { id, note } => {
-                    cli::set_catalyst(&config, &file, &id, true, note.as_deref())
-                }
-                CatalystOp::Undo { id, note } => {
-                    cli::set_catalyst(&config, &file, &id, false, note.as_deref())
-                }
-                CatalystOp::Note { id, text } => cli::note_catalyst(&config, &file, &id, &text),
+                CatalystOp::Done { id, note } => cli::set_catalyst(&config, db, &id, true, note.as_deref()),
+                CatalystOp::Undo { id, note } => cli::set_catalyst(&config, db, &id, false, note.as_deref()),
+                CatalystOp::Note { id, text } => cli::note_catalyst(&config, db, &id, &text),
             }
             .map(Some)
         }
         Some(Command::Risk { op: RiskOp::Level { id, level } }) => {
             let config = cli::load_config(explicit, paths.as_ref(), cli.demo)?;
-            let file = need_paths(paths.as_ref())?.state_file(cli.demo);
-            cli::set_risk(&config, &file, &id, &level).map(Some)
+            let db = &mut cli::command_store(need_paths(paths.as_ref())?, cli.demo)?;
+            cli::set_risk(&config, db, &id, &level).map(Some)
         }
+        Some(Command::Search { query, json, limit, since }) => {
+            let db = cli::command_store(need_paths(paths.as_ref())?, cli.demo)?;
+            cli::search(&db, &query, since.as_deref(), limit as usize, json).map(Some)
+        }
+        Some(Command::Pin(args)) => pin(explicit, paths.as_ref(), cli.demo, args, false),
+        Some(Command::Unpin(args)) => pin(explicit, paths.as_ref(), cli.demo, args, true),
         Some(Command::Snapshot { json, filter, offline }) => {
             let mut state = collect_state(explicit, paths.as_ref(), cli.demo, offline)?;
             if let Some(q) = filter {
@@ -193,7 +227,25 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
     }
 }
 
-/// The thesis state after one refresh (or from the cache with `offline`), as `snapshot` and
+/// `chokepoint pin|unpin ITEM --catalyst ID | --risk ID`.
+fn pin(
+    explicit: Option<&std::path::Path>,
+    paths: Option<&Paths>,
+    demo: bool,
+    args: PinArgs,
+    unpin: bool,
+) -> Result<Option<String>, Failure> {
+    let config = cli::load_config(explicit, paths, demo)?;
+    let db = &mut cli::command_store(need_paths(paths)?, demo)?;
+    let thesis = match (&args.catalyst, &args.risk) {
+        (Some(id), _) => ("c:", id.as_str()),
+        (_, Some(id)) => ("r:", id.as_str()),
+        (None, None) => return Err(Failure::new(2, "give --catalyst ID or --risk ID")),
+    };
+    cli::pin(&config, db, &args.item, thesis, unpin).map(Some)
+}
+
+/// The thesis state after one refresh (or from the store with `offline`), as `snapshot` and
 /// `report` print it.
 fn collect_state(
     explicit: Option<&std::path::Path>,
@@ -202,13 +254,13 @@ fn collect_state(
     offline: bool,
 ) -> Result<chokepoint::state::State, Failure> {
     let config = cli::load_config(explicit, paths, demo)?;
-    let user = match paths {
-        Some(p) => store::peek(&p.state_file(demo)).map_err(|e| Failure::new(1, e.to_string()))?,
-        None => Default::default(),
+    let mut db: Option<Db> = match paths {
+        Some(p) => Some(cli::command_store(p, demo)?),
+        None => None,
     };
     let rt = runtime_builder()?;
     let cache_dir = paths.filter(|_| !demo).map(|p| p.cache_dir.clone());
-    rt.block_on(cli::collect(&config, user, demo, offline, cache_dir.as_deref()))
+    rt.block_on(cli::collect(&config, db.as_mut(), demo, offline, cache_dir.as_deref()))
 }
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
@@ -255,32 +307,37 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
         ));
     }
     let paths = need_paths(paths)?;
-    let log_notice = init_logging(paths);
-    let mut opened =
-        store::Store::open(&paths.state_file(demo)).map_err(|e| Failure::new(1, e.to_string()))?;
-    opened.notices.extend(log_notice);
+    let mut notices: Vec<String> = init_logging(paths).into_iter().collect();
+    // A store that cannot be opened (a symlink there, an unwritable dir, a newer schema) is said
+    // on screen; the app runs without one, changes lasting until quit.
+    let (db, found) = match cli::open_store(paths, demo) {
+        Ok((db, found)) => (Some(db), found),
+        Err(e) => (None, vec![format!("{e}: running without a database, changes last until you quit")]),
+    };
+    notices.extend(found);
+    let load = |db: &Db| -> Result<_, chokepoint::db::DbError> {
+        Ok((db.load_user()?, db.cached(config.history_cap)?, db.evidence_counts()?))
+    };
+    let (user, cached, counts) = match db.as_ref().map(load).transpose() {
+        Ok(Some((user, cached, counts))) => (user, Some(cached), Some(counts)),
+        Ok(None) => Default::default(),
+        Err(e) => return Err(Failure::new(1, format!("reading the store: {e}"))),
+    };
     // What `check` warns about (an older key that still works) is said once in the TUI too.
     match config.warnings.as_slice() {
         [] => {}
-        [one] => opened.notices.push(format!("config: {one}")),
-        [first, rest @ ..] => opened.notices.push(format!(
+        [one] => notices.push(format!("config: {one}")),
+        [first, rest @ ..] => notices.push(format!(
             "config: {} warnings (`chokepoint check` lists them); first: {first}",
             rest.len() + 1
         )),
     }
     let cache_dir = (!demo).then(|| paths.cache_dir.clone());
-    let launch = runtime::Launch {
-        config,
-        demo,
-        cache_dir,
-        store: opened.store,
-        user: opened.state,
-        notices: opened.notices,
-    };
+    let launch = runtime::Launch { config, demo, cache_dir, db, user, cached, counts, notices };
     let rt = runtime_builder()?;
     let result = rt.block_on(runtime::run(launch));
     // Quit means quit: fetches, timers and feed parses still running are abandoned, not waited
-    // for (the state was saved before `run` returned).
+    // for (every change was written before `run` returned).
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
     result.map_err(|e| Failure::new(1, format!("terminal error: {e}")))
 }

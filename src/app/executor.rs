@@ -1,23 +1,14 @@
-//! Carrying out effects: fetches and timers as tokio tasks, link opening on the blocking pool,
-//! the bell, and saves on a saver thread (newest wins, so the UI never waits on fsync).
+//! Effects into I/O: fetches and timers as tokio tasks, link opening on the blocking pool,
+//! the bell, and everything for the store on the store's thread (the UI never waits on the disk).
+
+use super::worker::{Job, Worker};
 
 use crate::action::Action;
-use crate::cache::{self, Cache};
-use crate::domain::UserState;
 use crate::effect::Effect;
 use crate::providers::Providers;
-use crate::store::Store;
 use chrono::Utc;
 use std::io::{self, Write};
-use std::path::PathBuf;
-use std::sync::mpsc as std_mpsc;
-use std::thread::JoinHandle;
-use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
-
-/// A cache snapshot copies the whole news history, so a burst of refreshes (every source answers
-/// within a second or two) is written once, this long after its first answer.
-const CACHE_DEBOUNCE: Duration = Duration::from_secs(2);
 
 /// Hands memory freed after a big transient job (a cache snapshot, the start-up restore) back to
 /// the OS; glibc keeps it otherwise, and the resident size would carry every past peak.
@@ -26,74 +17,6 @@ pub(super) fn release_freed_memory() {
     // SAFETY: malloc_trim only walks the allocator's own free lists; it has no preconditions.
     unsafe {
         libc::malloc_trim(0);
-    }
-}
-
-/// A write for the saver thread.
-pub(super) enum Job {
-    User(UserState),
-    Cache(Cache),
-}
-
-/// Writes the user state and the cache on its own thread, newest of each wins, so the UI never
-/// waits on fsync.
-pub(super) struct Saver {
-    tx: Option<std_mpsc::Sender<Job>>,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl Saver {
-    pub(super) fn spawn(
-        store: Store,
-        cache_dir: Option<PathBuf>,
-        actions: UnboundedSender<Action>,
-    ) -> io::Result<Saver> {
-        let (tx, rx) = std_mpsc::channel::<Job>();
-        let handle = std::thread::Builder::new().name("chokepoint-saver".into()).spawn(move || {
-            while let Ok(first) = rx.recv() {
-                let (mut user, mut cached) = (None, None);
-                for job in std::iter::once(first).chain(rx.try_iter()) {
-                    match job {
-                        Job::User(u) => user = Some(u),
-                        Job::Cache(c) => cached = Some(c),
-                    }
-                }
-                if let Some(u) = user
-                    && let Err(e) = store.save(&u)
-                {
-                    tracing::error!("saving state: {e}");
-                    let _ = actions.send(Action::SaveFailed(e.to_string()));
-                }
-                if let (Some(c), Some(dir)) = (cached, &cache_dir) {
-                    if let Err(e) = cache::save(dir, &c) {
-                        tracing::warn!("saving cache: {e}");
-                    }
-                    drop(c);
-                    release_freed_memory();
-                }
-            }
-        })?;
-        Ok(Saver { tx: Some(tx), handle: Some(handle) })
-    }
-
-    pub(super) fn send(&self, job: Job) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(job);
-        }
-    }
-
-    /// Flushes pending writes and waits for the thread.
-    pub(super) fn finish(&mut self) {
-        self.tx.take();
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
-impl Drop for Saver {
-    fn drop(&mut self) {
-        self.finish();
     }
 }
 
@@ -140,19 +63,14 @@ impl InFlight {
     }
 }
 
-/// Carries out effects: fetches and timers on tokio tasks, saves on the saver thread. Cache
-/// writes are due `CACHE_DEBOUNCE` after the first one asked for, so a burst collapses into one.
+/// Carries out effects: fetches and timers on tokio tasks, the store's work on its thread.
 pub(super) fn perform(
     fx: Vec<Effect>,
     providers: &Providers,
     tx: &UnboundedSender<Action>,
-    saver: &Saver,
-    cache_due: &mut Option<tokio::time::Instant>,
+    worker: &Worker,
     inflight: &mut InFlight,
 ) {
-    if fx.contains(&Effect::SaveCache) && cache_due.is_none() {
-        *cache_due = Some(tokio::time::Instant::now() + CACHE_DEBOUNCE);
-    }
     for effect in fx {
         match effect {
             Effect::Fetch { source, req_id, via } => {
@@ -191,8 +109,12 @@ pub(super) fn perform(
                     let _ = tx.send(Action::RefreshDue(source, generation));
                 });
             }
-            Effect::Save(user) => saver.send(Job::User(user)),
-            Effect::SaveCache => {}
+            Effect::Record { seq, changes } => worker.send(Job::Record { seq, changes }),
+            Effect::Archive { feed, at, items } => worker.send(Job::Archive { feed, at, items }),
+            Effect::StoreQuotes(quotes) => worker.send(Job::Quotes(quotes)),
+            Effect::Search { req, query, limit } => {
+                worker.send(Job::Search { req, query, limit, now: Utc::now() });
+            }
             Effect::OpenUrl(url) => {
                 let tx = tx.clone();
                 tokio::task::spawn_blocking(move || {

@@ -3,3 +3,4 @@
 pub mod executor;
 pub mod runtime;
 pub mod terminal;
+pub mod worker;

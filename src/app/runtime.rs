@@ -1,13 +1,14 @@
 //! The event loop: keys, pastes, actions, the slow clock and signals in; `update`; a redraw only
 //! when the state's revision moved; effects handed to the executor.
 
-use super::executor::{InFlight, Job, Saver, perform, release_freed_memory};
+use super::executor::{InFlight, perform, release_freed_memory};
 use super::terminal::{TerminalGuard, install_panic_hook, terminal_gone};
+use super::worker::{Job, Worker};
 use crate::action::Action;
-use crate::cache;
+use crate::db::Db;
+use crate::domain::Cache;
 use crate::providers::Providers;
 use crate::state::{Level, State, Zone};
-use crate::store::Store;
 use crate::update::{notify, update};
 use crate::{config::Config, domain::UserState, ui};
 use chrono::Utc;
@@ -16,6 +17,7 @@ use crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::prelude::CrosstermBackend;
+use std::collections::BTreeMap;
 use std::io::{self, Stdout};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,34 +28,43 @@ use tokio::sync::mpsc;
 pub struct Launch {
     pub config: Config,
     pub demo: bool,
-    /// Where the last quotes and news are kept (`None` in demo mode).
+    /// Where the Nasdaq orderbook ids are cached (`None` in demo mode).
     pub cache_dir: Option<PathBuf>,
-    pub store: Store,
+    /// The store (`None`: it could not be opened, changes last until quit).
+    pub db: Option<Db>,
     pub user: UserState,
+    /// The last session's quotes and newest headlines, from the store.
+    pub cached: Option<Cache>,
+    /// Evidence counts over the archive.
+    pub counts: Option<BTreeMap<String, usize>>,
     pub notices: Vec<String>,
+}
+
+/// A process-unique prefix for the uids of this session's journal entries.
+pub fn session_id() -> String {
+    format!("t{:x}-{}-{:08x}", Utc::now().timestamp_millis(), std::process::id(), fastrand::u32(..))
 }
 
 /// Runs the TUI until quit, a signal, or the terminal going away.
 pub async fn run(launch: Launch) -> io::Result<()> {
-    let Launch { config, demo, cache_dir, store, user, notices } = launch;
+    let Launch { config, demo, cache_dir, db, user, cached, counts, notices } = launch;
     let mut state = State::new(&config, user, Utc::now(), demo);
-    update(&mut state, Action::Environment { read_only: store.is_read_only(), zone: Zone::System });
+    let environment =
+        Action::Environment { read_only: db.is_none(), zone: Zone::System, session: session_id() };
+    update(&mut state, environment);
     for n in notices {
         notify(&mut state, Level::Warn, n, true);
     }
     let providers = Providers::new(&config, demo, cache_dir.as_deref()).map_err(io::Error::other)?;
-    if let Some(dir) = &cache_dir {
-        match cache::load(dir) {
-            Ok(Some(c)) => {
-                update(&mut state, Action::Restore(c));
-                release_freed_memory();
-            }
-            Ok(None) => {}
-            Err(e) => notify(&mut state, Level::Warn, e, false),
-        }
+    if let Some(c) = cached {
+        update(&mut state, Action::Restore(c));
+        release_freed_memory();
+    }
+    if let Some(counts) = counts {
+        update(&mut state, Action::ArchiveCounts(counts));
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
-    let mut saver = Saver::spawn(store, cache_dir, tx.clone())?;
+    let mut worker = Worker::spawn(db, config.archive_keep, tx.clone())?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
 
@@ -70,9 +81,8 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     // Every source is due at start but a feed fetched moments before (the cache says when);
     // `r` (RefreshAll) is the user's and says so on the status line.
     fx.extend(update(&mut state, Action::Start));
-    let mut cache_due = None;
     let mut inflight = InFlight::default();
-    perform(fx, &providers, &tx, &saver, &mut cache_due, &mut inflight);
+    perform(fx, &providers, &tx, &worker, &mut inflight);
 
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -115,16 +125,8 @@ pub async fn run(launch: Launch) -> io::Result<()> {
                     tracing::warn!("terminal is gone, exiting");
                     break;
                 }
-                Vec::new()
-            }
-            _ = async {
-                match cache_due {
-                    Some(due) => tokio::time::sleep_until(due).await,
-                    None => std::future::pending().await,
-                }
-            } => {
-                cache_due = None;
-                saver.send(Job::Cache(state.cache_snapshot()));
+                // A change made by another process shows within this tick.
+                worker.send(Job::Poll);
                 Vec::new()
             }
             _ = sigterm.recv() => { tracing::info!("SIGTERM: exiting"); break }
@@ -136,14 +138,11 @@ pub async fn run(launch: Launch) -> io::Result<()> {
         for action in actions {
             fx.extend(update(&mut state, action));
         }
-        perform(fx, &providers, &tx, &saver, &mut cache_due, &mut inflight);
-    }
-    if cache_due.is_some() {
-        saver.send(Job::Cache(state.cache_snapshot()));
+        perform(fx, &providers, &tx, &worker, &mut inflight);
     }
     // Restoring is the guard's job; ratatui's Drop would print to a possibly dead terminal.
     std::mem::forget(terminal);
-    saver.finish();
+    worker.finish();
     Ok(())
 }
 

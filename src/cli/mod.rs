@@ -3,10 +3,11 @@
 pub mod report;
 
 use crate::action::{Action, SourceId};
-use crate::cache;
 use crate::config::{self, Config, ConfigError};
-use crate::domain::{FetchStatus, RiskLevel, UserState};
+use crate::db::Db;
+use crate::domain::{FetchStatus, RiskLevel};
 use crate::effect::Effect;
+use crate::journal::{Entry, What};
 use crate::paths::Paths;
 use crate::providers::Providers;
 use crate::state::State;
@@ -94,30 +95,49 @@ pub fn init(paths: &Paths) -> Result<String, Failure> {
     Ok(format!("wrote {}", path.display()))
 }
 
+/// The store for a command or the TUI: opened (created if missing, a corrupt one moved aside),
+/// the JSON files of earlier versions imported once. The notices say what was done.
+pub fn open_store(paths: &Paths, demo: bool) -> Result<(Db, Vec<String>), String> {
+    let opened = Db::open(&paths.db_file(demo)).map_err(|e| e.to_string())?;
+    let mut db = opened.db;
+    let mut notices = opened.notices;
+    let legacy = paths.legacy_cache(demo);
+    notices.extend(db.import_legacy(&paths.state_file(demo), legacy.as_deref(), Utc::now()).notices);
+    Ok((db, notices))
+}
+
+/// [`open_store`] for a command: its notices go to stderr, a store that cannot be opened is
+/// exit 1 with why.
+pub fn command_store(paths: &Paths, demo: bool) -> Result<Db, Failure> {
+    let (db, notices) = open_store(paths, demo).map_err(|e| Failure::new(1, e))?;
+    for n in notices {
+        eprintln!("chokepoint: {}", crate::sanitize::clean_multiline(&n));
+    }
+    Ok(db)
+}
+
 /// One refresh of every source, headless, through the same update path as the TUI; `offline`
-/// shows the cache instead (demo data needs no network either way).
+/// shows what the store holds instead (demo data needs no network either way). What was fetched
+/// is kept in the store (headlines archived, quotes in their history); alerts are left for the
+/// TUI to fire.
 pub async fn collect(
     config: &Config,
-    user: UserState,
+    mut db: Option<&mut Db>,
     demo: bool,
     offline: bool,
     cache_dir: Option<&Path>,
 ) -> Result<State, Failure> {
+    let store_err = |e: crate::db::DbError| Failure::new(1, e.to_string());
+    let user = db.as_ref().map(|d| d.load_user()).transpose().map_err(store_err)?.unwrap_or_default();
     let mut state = State::new(config, user, Utc::now(), demo);
-    // The cache first (as the TUI does), so a source that fails now still shows its last data,
+    // The store first (as the TUI does), so a source that fails now still shows its last data,
     // marked stale.
-    if !demo {
-        match cache_dir.map(cache::load) {
-            Some(Ok(Some(c))) => {
-                update(&mut state, Action::Restore(c));
-            }
-            Some(Ok(None)) | None => {}
-            Some(Err(e)) if offline => return Err(Failure::new(1, e)),
-            Some(Err(e)) => tracing::warn!("{e}"),
-        }
-        if offline {
-            return Ok(state);
-        }
+    if let Some(d) = db.as_deref() {
+        update(&mut state, Action::Restore(d.cached(config.history_cap).map_err(store_err)?));
+        update(&mut state, Action::ArchiveCounts(d.evidence_counts().map_err(store_err)?));
+    }
+    if offline {
+        return Ok(state);
     }
     let providers = Providers::new(config, demo, cache_dir).map_err(|e| Failure::new(1, e))?;
     let fetches: Vec<_> = update(&mut state, Action::RefreshAll)
@@ -130,19 +150,31 @@ pub async fn collect(
             _ => None,
         })
         .collect();
-    let mut save_cache = false;
+    let mut archived = false;
     for loaded in futures::future::join_all(fetches).await {
-        save_cache |= update(&mut state, Action::Loaded(loaded)).contains(&Effect::SaveCache);
+        for effect in update(&mut state, Action::Loaded(loaded)) {
+            let Some(d) = db.as_deref_mut() else { continue };
+            // The answer is printed all the same; the store only remembers it.
+            let kept = match effect {
+                Effect::Archive { feed, at, items } => {
+                    archived = true;
+                    d.archive(&items, at).and_then(|_| d.set_fetched(&feed, at))
+                }
+                Effect::StoreQuotes(quotes) => d.store_quotes(&quotes),
+                _ => Ok(()),
+            };
+            if let Err(e) = kept {
+                tracing::warn!("{e}");
+                eprintln!(
+                    "chokepoint: warning: not kept: {}",
+                    crate::sanitize::clean_multiline(&e.to_string())
+                );
+            }
+        }
     }
-    if let (true, Some(dir)) = (save_cache, cache_dir)
-        && let Err(e) = cache::save(dir, &state.cache_snapshot())
-    {
-        // The answer is printed all the same; the cache only speeds up the next start.
-        tracing::warn!("{e}");
-        eprintln!(
-            "chokepoint: warning: cache not saved: {}",
-            crate::sanitize::clean_multiline(&e.to_string())
-        );
+    if let (true, Some(d)) = (archived, db) {
+        while d.index_pending(2_000).map_err(store_err)? > 0 {}
+        update(&mut state, Action::ArchiveCounts(d.evidence_counts().map_err(store_err)?));
     }
     Ok(state)
 }
@@ -296,51 +328,71 @@ pub fn snapshot_text(state: &State) -> String {
 
 pub use crate::core::domain::{NOTE_MAX, clean_note};
 
+/// A uid for a journal entry written by this command, unique across processes.
+pub fn cli_uid() -> String {
+    format!("c{:x}-{}-{:08x}", Utc::now().timestamp_millis(), std::process::id(), fastrand::u32(..))
+}
+
+/// What a command's check inside the write transaction decides: write `Entry` and answer, or
+/// write nothing and answer (or fail).
+type Decision = Result<(Entry, Result<String, Failure>), Result<String, Failure>>;
+
+/// Runs `check` against the store's state inside one write transaction, so what it saw is still
+/// true when its entry is written, whatever other processes do.
+fn decide(db: &mut Db, check: impl FnOnce(&crate::domain::UserState) -> Decision) -> Result<String, Failure> {
+    match db.record_if(check) {
+        Ok(Ok(answer) | Err(answer)) => answer,
+        Err(e) => Err(Failure::new(1, e.to_string())),
+    }
+}
+
 /// `chokepoint catalyst done|undo ID [--note TEXT]`: the same change as the key, stamped `cli`.
 pub fn set_catalyst(
     config: &Config,
-    state_file: &Path,
+    db: &mut Db,
     id: &str,
     done: bool,
     note: Option<&str>,
 ) -> Result<String, Failure> {
     known(&config.catalysts, "catalyst", id)?;
-    let (store, mut user) =
-        crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
-    if user.catalysts.get(id).is_some_and(|r| r.done) == done {
-        let already = format!("{id} already {}", if done { "done" } else { "open" });
-        // The note is what the user asked for: put it on the change that made it so.
-        return match note {
-            Some(text) if user.note_last_change(id, text).is_some() => {
-                store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
-                Ok(format!("{already}; note set"))
-            }
-            Some(_) => Err(Failure::new(2, format!("{already} and has no recorded change to note"))),
-            None => Ok(already),
-        };
-    }
-    user.set_catalyst(id, done, Utc::now(), "cli", note.and_then(clean_note));
-    store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
-    Ok(format!("{id} {}", if done { "done" } else { "reopened" }))
+    let (uid, now) = (cli_uid(), Utc::now());
+    decide(db, |user| {
+        if user.catalysts.get(id).is_some_and(|r| r.done) == done {
+            let already = format!("{id} already {}", if done { "done" } else { "open" });
+            // The note is what the user asked for: put it on the change that made it so.
+            return match note {
+                Some(text) => match crate::journal::note_entry(user, uid, id, text, now, "cli") {
+                    Some(entry) => Ok((entry, Ok(format!("{already}; note set")))),
+                    None => {
+                        Err(Err(Failure::new(2, format!("{already} and has no recorded change to note"))))
+                    }
+                },
+                None => Err(Ok(already)),
+            };
+        }
+        let what = What::Catalyst { id: id.into(), done };
+        let entry = Entry { uid, at: now, by: "cli".into(), what, note: note.and_then(clean_note) };
+        Ok((entry, Ok(format!("{id} {}", if done { "done" } else { "reopened" }))))
+    })
 }
 
 /// `chokepoint catalyst note ID TEXT`: sets (or with an empty TEXT clears) the note on the
 /// catalyst's last change, as `n` does in the TUI.
-pub fn note_catalyst(config: &Config, state_file: &Path, id: &str, text: &str) -> Result<String, Failure> {
+pub fn note_catalyst(config: &Config, db: &mut Db, id: &str, text: &str) -> Result<String, Failure> {
     known(&config.catalysts, "catalyst", id)?;
-    let (store, mut user) =
-        crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
-    if user.note_last_change(id, text).is_none() {
-        return Err(Failure::new(
+    let (uid, now) = (cli_uid(), Utc::now());
+    decide(db, |user| match crate::journal::note_entry(user, uid, id, text, now, "cli") {
+        Some(entry) => {
+            let cleared = entry.note.is_none();
+            Ok((entry, Ok(format!("{id}: note {}", if cleared { "cleared" } else { "set" }))))
+        }
+        None => Err(Err(Failure::new(
             2,
             format!(
                 "{id} has no recorded change to note: `catalyst done {id} --note TEXT` marks it and notes it"
             ),
-        ));
-    }
-    let cleared = user.catalysts.get(id).and_then(|r| r.history.last()).is_none_or(|e| e.note.is_none());
-    store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
-    Ok(format!("{id}: note {}", if cleared { "cleared" } else { "set" }))
+        ))),
+    })
 }
 
 /// `id` names one of `items`, or exit 2 listing the ids there are.
@@ -353,15 +405,131 @@ fn known(items: &[crate::domain::ThesisItem], kind: &str, id: &str) -> Result<()
 }
 
 /// `chokepoint risk level ID LEVEL`.
-pub fn set_risk(config: &Config, state_file: &Path, id: &str, level: &str) -> Result<String, Failure> {
+pub fn set_risk(config: &Config, db: &mut Db, id: &str, level: &str) -> Result<String, Failure> {
     known(&config.risks, "risk", id)?;
     let level = RiskLevel::parse(level)
         .ok_or_else(|| Failure::new(2, format!("unknown level `{level}` (watch, elevated, materialized)")))?;
-    let (store, mut user) =
-        crate::store::open_exclusive(state_file).map_err(|e| Failure::new(1, e.to_string()))?;
-    user.risks.insert(id.to_string(), level);
-    store.save(&user).map_err(|e| Failure::new(1, e.to_string()))?;
-    Ok(format!("{id} {}", level.label()))
+    let (uid, now) = (cli_uid(), Utc::now());
+    decide(db, |_| {
+        let entry =
+            Entry { uid, at: now, by: "cli".into(), what: What::Risk { id: id.into(), level }, note: None };
+        Ok((entry, Ok(format!("{id} {}", level.label()))))
+    })
+}
+
+/// `chokepoint pin ITEM --catalyst ID | --risk ID` (or `unpin`): keeps an archived headline
+/// (by its id or link, as `search` prints them) as evidence for a catalyst or risk.
+pub fn pin(
+    config: &Config,
+    db: &mut Db,
+    item: &str,
+    thesis: (&str, &str),
+    unpin: bool,
+) -> Result<String, Failure> {
+    let (prefix, id) = thesis;
+    let list = if prefix == "c:" { &config.catalysts } else { &config.risks };
+    known(list, if prefix == "c:" { "catalyst" } else { "risk" }, id)?;
+    let headline = db.headline(item).map_err(|e| Failure::new(1, e.to_string()))?.ok_or_else(|| {
+        Failure::new(
+            2,
+            format!(
+                "no archived headline has the id or link `{}` (`chokepoint search` prints them)",
+                crate::sanitize::clean_capped(item, 200)
+            ),
+        )
+    })?;
+    let target = format!("{prefix}{id}");
+    let (uid, now) = (cli_uid(), Utc::now());
+    decide(db, |user| {
+        let pinned = user.pinned(&target, &headline.id);
+        let what = match (unpin, pinned) {
+            (false, true) => return Err(Ok(format!("already pinned to {target}: {}", headline.title))),
+            (true, false) => {
+                return Err(Err(Failure::new(2, format!("not pinned to {target}: {}", headline.title))));
+            }
+            (false, false) => {
+                What::Pin { thesis: target.clone(), item: headline.id.clone(), title: headline.title.clone() }
+            }
+            (true, true) => What::Unpin { thesis: target.clone(), item: headline.id.clone() },
+        };
+        let said =
+            format!("{} {target}: {}", if unpin { "unpinned from" } else { "pinned to" }, headline.title);
+        Ok((Entry { uid, at: now, by: "cli".into(), what, note: None }, Ok(said)))
+    })
+}
+
+/// `chokepoint search QUERY [--json] [--limit N] [--since D]`: archived headlines matching the
+/// filter language, newest first. `since` is a duration (`90d`) or a date (`2026-06-01`).
+pub fn search(
+    db: &Db,
+    query: &str,
+    since: Option<&str>,
+    limit: usize,
+    json: bool,
+) -> Result<String, Failure> {
+    let now = Utc::now();
+    let mut text = query.to_string();
+    let mut cutoff = None;
+    if let Some(since) = since {
+        match chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d") {
+            Ok(date) => {
+                let at = date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now);
+                let days = (now - at).num_days().max(0) + 1;
+                text.push_str(&format!(" since:{days}d"));
+                cutoff = Some(at);
+            }
+            Err(_) => text.push_str(&format!(" since:{since}")),
+        }
+    }
+    let q = crate::filter::parse(&text).map_err(|e| Failure::new(2, format!("search: {e}")))?;
+    let found = db.search(&q, now, limit).map_err(|e| Failure::new(1, e.to_string()))?;
+    let user = db.load_user().map_err(|e| Failure::new(1, e.to_string()))?;
+    let items: Vec<&crate::domain::NewsItem> =
+        found.items.iter().filter(|n| cutoff.is_none_or(|c| n.published.is_some_and(|p| p >= c))).collect();
+    if json {
+        let rows: Vec<Value> = items
+            .iter()
+            .map(|n| {
+                let pins: Vec<&str> = user.pins_of(&n.id).collect();
+                json!({"id": n.id, "title": n.title, "link": n.link, "source": n.source,
+                       "published": n.published.map(rfc3339), "summary": n.summary, "tickers": n.tickers,
+                       "catalysts": n.catalysts, "risks": n.risks, "pinned_to": pins})
+            })
+            .collect();
+        return serde_json::to_string_pretty(
+            &json!({"query": text.trim(), "matches": rows, "more": found.more}),
+        )
+        .map_err(|e| Failure::new(1, format!("json: {e}")));
+    }
+    if items.is_empty() {
+        return Err(Failure::new(1, format!("no archived headline matches `{}`", text.trim())));
+    }
+    use std::fmt::Write;
+    let mut out = String::new();
+    for n in &items {
+        let when = n.published.map_or("—".into(), |p| p.format("%Y-%m-%d %H:%M").to_string());
+        let tags: Vec<String> = n
+            .tickers
+            .iter()
+            .map(|t| format!("${t}"))
+            .chain(n.catalysts.iter().map(|c| format!("c:{c}")))
+            .chain(n.risks.iter().map(|r| format!("r:{r}")))
+            .collect();
+        let pins: Vec<&str> = user.pins_of(&n.id).collect();
+        let pinned = if pins.is_empty() { String::new() } else { format!("  pinned to {}", pins.join(", ")) };
+        let _ = writeln!(
+            out,
+            "{when}  {}  [{}]  {}{pinned}\n                  id: {}",
+            n.title,
+            n.source,
+            tags.join(" "),
+            n.id
+        );
+    }
+    if found.more {
+        let _ = writeln!(out, "(more matches than {limit}: narrow the query or raise --limit)");
+    }
+    Ok(out.trim_end().to_string())
 }
 
 /// Exit code of `snapshot` and `report` when nothing could be fetched or read from the cache.
@@ -370,7 +538,7 @@ pub const NO_DATA: i32 = 3;
 /// Why `snapshot` / `report` had nothing to show.
 pub fn no_data_message(state: &State, offline: bool) -> String {
     if offline {
-        return "nothing to show: no cached quotes or news yet (the cache is written by a run with \
+        return "nothing to show: no stored quotes or news yet (the store is filled by a run with \
                 network; try without --offline)"
             .into();
     }

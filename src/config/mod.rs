@@ -103,11 +103,13 @@ type RawQuotes = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 #[serde(deny_unknown_fields, default)]
 struct RawNews {
     history_cap: Spanned<usize>,
+    /// Days of headlines the archive keeps; 0 (the default) keeps every one.
+    archive_days: Spanned<i64>,
 }
 
 impl Default for RawNews {
     fn default() -> Self {
-        RawNews { history_cap: Spanned::new(0..0, 5000) }
+        RawNews { history_cap: Spanned::new(0..0, 5000), archive_days: Spanned::new(0..0, 0) }
     }
 }
 
@@ -155,6 +157,13 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
     if !(100..=1_000_000).contains(&cap) {
         errors
             .push(at(raw.news.history_cap.span(), "news.history_cap must be between 100 and 1000000".into()));
+    }
+    let days = *raw.news.archive_days.get_ref();
+    if !(0..=36_500).contains(&days) {
+        errors.push(at(
+            raw.news.archive_days.span(),
+            "news.archive_days must be between 0 (keep every headline) and 36500".into(),
+        ));
     }
 
     if raw.tickers.is_empty() && !broken.contains("tickers") {
@@ -242,6 +251,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         news_every: Duration::from_secs(*raw.refresh.news_secs.get_ref()),
         quote_sources,
         history_cap: cap,
+        archive_keep: (days > 0).then(|| chrono::TimeDelta::days(days)),
         tickers: raw
             .tickers
             .into_iter()

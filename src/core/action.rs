@@ -132,16 +132,40 @@ pub enum Action {
     Loaded(Loaded),
     /// Last session's data from the cache, shown as stale until refreshed.
     Restore(Cache),
-    /// The persisted state could not be written.
-    SaveFailed(String),
+    /// The store wrote every change up to `through`, or failed with `error` (they are kept and
+    /// written again).
+    Stored {
+        through: u64,
+        error: Option<String>,
+    },
+    /// Another process changed the store: the user's state as it is there now.
+    StoreChanged(Box<crate::core::domain::UserState>),
+    /// Evidence counts over the whole archive, per `c:ID` / `r:ID`.
+    ArchiveCounts(std::collections::BTreeMap<String, usize>),
+    /// An archive search's answer: the matches newest first, and whether there were more.
+    Searched {
+        req: u64,
+        result: Result<(Vec<NewsItem>, bool), String>,
+    },
+    /// Search the archive instead of the window (and back).
+    ToggleArchive,
+    /// Pin the selected headline: open the chooser of catalysts and risks.
+    PinStart,
+    /// Move in the pin chooser.
+    PinMove(i32),
+    /// Pin to (or unpin from) the chosen catalyst or risk.
+    PinAccept,
+    PinCancel,
     /// The link could not be opened.
     OpenFailed(String),
     // environment
-    /// The runtime's view of where it runs: whether the state file is ours to write, and the
-    /// zone times are shown in.
+    /// The runtime's view of where it runs: whether there is no store to write to, and the zone
+    /// times are shown in.
     Environment {
         read_only: bool,
         zone: crate::core::state::Zone,
+        /// Unique to this process: the uids of its journal entries start with it.
+        session: String,
     },
     /// The slow clock: the current time.
     Tick(DateTime<Utc>),

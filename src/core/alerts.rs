@@ -5,6 +5,7 @@
 
 use crate::core::domain::{NewsItem, Quote, ThesisItem, TickerSpec, UserState};
 use crate::core::evidence::Kind;
+use crate::core::journal::Change;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -128,9 +129,15 @@ pub(crate) fn rules(
     (out, errors)
 }
 
-/// Checks fresh quotes against the ticker rules; returns how many alerts fired.
-pub fn check_quotes(rules: &[Rule], quotes: &[Quote], user: &mut UserState, now: DateTime<Utc>) -> usize {
-    let mut fired = 0;
+/// Checks fresh quotes against the ticker rules, applying what changed (alerts fired, level
+/// sides) to `user`; returns those changes, for the store.
+pub fn check_quotes(
+    rules: &[Rule],
+    quotes: &[Quote],
+    user: &mut UserState,
+    now: DateTime<Utc>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
     for rule in rules {
         let (Rule::Move { ticker, .. } | Rule::Above { ticker, .. } | Rule::Below { ticker, .. }) = rule
         else {
@@ -147,7 +154,12 @@ pub fn check_quotes(rules: &[Rule], quotes: &[Quote], user: &mut UserState, now:
                 let up = matches!(rule, Rule::Above { .. });
                 let side_key = format!("{ticker}|{}|{level}", if up { "above" } else { "below" });
                 let now_beyond = if up { q.price > *level } else { q.price < *level };
-                let was_beyond = user.level_sides.insert(side_key.clone(), now_beyond);
+                let was_beyond = user.level_sides.get(&side_key).copied();
+                if was_beyond != Some(now_beyond) {
+                    let side = Change::Side { key: side_key.clone(), beyond: now_beyond };
+                    user.apply(&side);
+                    out.push(side);
+                }
                 // Only a change of side fires; the first reading just records the side.
                 (was_beyond == Some(false) && now_beyond).then(|| {
                     let dir = if up { "above" } else { "below" };
@@ -158,20 +170,21 @@ pub fn check_quotes(rules: &[Rule], quotes: &[Quote], user: &mut UserState, now:
             Rule::Headline { .. } => None,
         };
         if let Some((key, text)) = event {
-            fired += usize::from(fire(user, key, text, Some(ticker.clone()), None, now));
+            out.extend(fire(user, key, text, Some(ticker.clone()), None, now));
         }
     }
-    fired
+    out
 }
 
-/// Checks headlines that just entered the history; returns how many alerts fired.
+/// Checks headlines that just entered the history, applying the alerts fired to `user`; returns
+/// them as changes, for the store.
 pub fn check_headlines<'a>(
     rules: &[Rule],
     items: impl IntoIterator<Item = &'a NewsItem>,
     user: &mut UserState,
     now: DateTime<Utc>,
-) -> usize {
-    let mut fired = 0;
+) -> Vec<Change> {
+    let mut out = Vec::new();
     for item in items {
         let Some(published) = item.published.filter(|p| *p > now - HEADLINE_WINDOW) else { continue };
         for rule in rules {
@@ -183,13 +196,13 @@ pub fn check_headlines<'a>(
             let thesis = format!("{}{id}", kind.prefix());
             let key = format!("{}|headline|{thesis}|{}", published.format("%Y-%m-%d"), item.id);
             let text = format!("{thesis}: {}", item.title);
-            fired += usize::from(fire(user, key, text, None, Some(thesis), now));
+            out.extend(fire(user, key, text, None, Some(thesis), now));
         }
     }
-    fired
+    out
 }
 
-/// Records an event unless its key is known; returns whether it fired.
+/// Fires an event unless its key is known: the change, applied to `user`.
 fn fire(
     user: &mut UserState,
     key: String,
@@ -197,24 +210,14 @@ fn fire(
     ticker: Option<String>,
     thesis: Option<String>,
     now: DateTime<Utc>,
-) -> bool {
-    if !user.alert_keys.insert(key.clone()) {
-        return false;
+) -> Option<Change> {
+    if user.alert_keys.contains(&key) {
+        return None;
     }
-    while user.alert_keys.len() > MAX_KEYS {
-        user.alert_keys.pop_first();
-    }
-    user.alerts.push(Alert {
-        key,
-        text: crate::core::sanitize::clean_capped(&text, 200),
-        at: now,
-        ticker,
-        thesis,
-    });
-    if user.alerts.len() > MAX_ACTIVE {
-        user.alerts.remove(0);
-    }
-    true
+    let text = crate::core::sanitize::clean_capped(&text, 200);
+    let change = Change::Fired(Alert { key, text, at: now, ticker, thesis });
+    user.apply(&change);
+    Some(change)
 }
 
 #[cfg(test)]
@@ -222,6 +225,24 @@ mod tests {
     use super::*;
     use crate::core::domain::MarketState;
     use chrono::TimeZone;
+
+    /// How many alerts fired (the tests count them; the store gets the changes).
+    fn fired(changes: Vec<Change>) -> usize {
+        changes.iter().filter(|c| matches!(c, Change::Fired(_))).count()
+    }
+
+    fn check_quotes(rules: &[Rule], quotes: &[Quote], user: &mut UserState, now: DateTime<Utc>) -> usize {
+        fired(super::check_quotes(rules, quotes, user, now))
+    }
+
+    fn check_headlines(
+        rules: &[Rule],
+        items: &[NewsItem],
+        user: &mut UserState,
+        now: DateTime<Utc>,
+    ) -> usize {
+        fired(super::check_headlines(rules, items, user, now))
+    }
 
     fn at(h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 20, h, 0, 0).unwrap()
@@ -254,6 +275,7 @@ mod tests {
             title: format!("headline {id}"),
             link: String::new(),
             source: String::new(),
+            summary: String::new(),
             published: Some(published),
             tickers: vec![],
             catalysts: catalysts.iter().map(|s| s.to_string()).collect(),

@@ -198,6 +198,9 @@ pub struct NewsItem {
     pub link: String,
     /// Feed / publisher name.
     pub source: String,
+    /// The feed's summary as plain text, capped; kept in the archive (the window drops it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
     pub published: Option<DateTime<Utc>>,
     /// Display symbols of tickers mentioned.
     pub tickers: Vec<String>,
@@ -206,6 +209,9 @@ pub struct NewsItem {
     /// Risk ids whose keywords match.
     pub risks: Vec<String>,
 }
+
+/// Longest summary kept with a headline, in characters.
+pub const SUMMARY_MAX: usize = 600;
 
 /// Level of a thesis risk, cycled by the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, PartialOrd, Ord)]
@@ -288,6 +294,13 @@ pub struct UserState {
     /// For crossing alerts: whether the price was beyond the level at the last reading.
     #[serde(default)]
     pub level_sides: BTreeMap<String, bool>,
+    /// Every user change, oldest first (the store's journal; `catalysts`, `risks` and `pins` are
+    /// derived from it by [`UserState::derive`]).
+    #[serde(skip)]
+    pub journal: Vec<crate::core::journal::Entry>,
+    /// Headlines pinned per catalyst (`c:ID`) or risk (`r:ID`), oldest first.
+    #[serde(skip)]
+    pub pins: BTreeMap<String, Vec<crate::core::journal::Pin>>,
 }
 
 impl Default for UserState {
@@ -301,6 +314,8 @@ impl Default for UserState {
             alerts: Vec::new(),
             alert_keys: BTreeSet::new(),
             level_sides: BTreeMap::new(),
+            journal: Vec::new(),
+            pins: BTreeMap::new(),
         }
     }
 }
@@ -309,34 +324,6 @@ impl UserState {
     pub const VERSION: u32 = 1;
     fn version() -> u32 {
         Self::VERSION
-    }
-
-    /// Marks catalyst `id` done or open at `at`, recording who (`tui`, `cli`) and an optional
-    /// note in its history. The one rule for a toggle, for the TUI and the CLI alike. Returns the
-    /// record as it was, for undo.
-    pub fn set_catalyst(
-        &mut self,
-        id: &str,
-        done: bool,
-        at: DateTime<Utc>,
-        by: &str,
-        note: Option<String>,
-    ) -> CatalystRecord {
-        let rec = self.catalysts.entry(id.to_string()).or_default();
-        let prev = rec.clone();
-        rec.done = done;
-        rec.done_at = done.then_some(at);
-        rec.history.push(ToggleEvent { done, at, by: by.into(), note });
-        prev
-    }
-
-    /// Sets (or with blank text removes) the note on catalyst `id`'s last change. Returns the
-    /// record as it was, or `None` when the catalyst has no change to note.
-    pub fn note_last_change(&mut self, id: &str, text: &str) -> Option<CatalystRecord> {
-        let rec = self.catalysts.get_mut(id)?;
-        let prev = rec.clone();
-        rec.history.last_mut()?.note = clean_note(text);
-        Some(prev)
     }
 }
 

@@ -1,7 +1,9 @@
 //! Effect: what the runtime must do on behalf of `update` (all I/O lives behind these).
 
 use crate::core::action::SourceId;
-use crate::core::domain::UserState;
+use crate::core::domain::{NewsItem, Quote};
+use crate::core::journal::Change;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -20,10 +22,26 @@ pub enum Effect {
         after: Duration,
         generation: u64,
     },
-    /// Write the user state atomically.
-    Save(UserState),
-    /// Write the current quotes and news to the cache.
-    SaveCache,
+    /// Write these changes to the store; answer with `Action::Stored` carrying `seq` (the
+    /// highest `seq` written so far, or the error).
+    Record {
+        seq: u64,
+        changes: Vec<Change>,
+    },
+    /// Keep a feed's headlines in the archive, and that the feed (its URL) answered at `at`.
+    Archive {
+        feed: String,
+        at: DateTime<Utc>,
+        items: Vec<NewsItem>,
+    },
+    /// Keep quotes (with each one's session day) as the latest and in the price history.
+    StoreQuotes(Vec<(Quote, NaiveDate)>),
+    /// Search the archive with the filter `query`; answer with `Action::Searched` carrying `req`.
+    Search {
+        req: u64,
+        query: String,
+        limit: usize,
+    },
     /// Open an http(s) link in the browser (already validated).
     OpenUrl(String),
     /// Ring the terminal bell once (alerts fired).

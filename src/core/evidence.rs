@@ -105,6 +105,7 @@ mod tests {
             title: id.into(),
             link: String::new(),
             source: String::new(),
+            summary: String::new(),
             published,
             tickers: vec![],
             catalysts: catalysts.iter().map(|s| s.to_string()).collect(),

@@ -74,6 +74,23 @@ enum Kind {
     },
 }
 
+/// See [`Query::index_terms`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexTerms {
+    pub words: Vec<String>,
+    pub sources: Vec<String>,
+    pub tags: Vec<String>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The tag an index keeps for a ticker, catalyst or risk id (`t:aaoi`, `c:amd-lta`), folded as
+/// the filter folds its needles.
+pub fn tag(prefix: &str, id: &str) -> String {
+    let mut out = String::from(prefix);
+    fold_into(id, &mut out);
+    out
+}
+
 /// A case-folded search string, prepared once.
 #[derive(Debug)]
 struct Needle {
@@ -232,6 +249,36 @@ impl Query {
     /// them), so a keystroke over 10,000 items is a plain substring search per item.
     pub fn matches_folded(&self, item: &NewsItem, folded: &Folded, now: DateTime<Utc>) -> bool {
         self.terms.iter().all(|t| t.kind.matches(item, folded, now) != t.negated)
+    }
+
+    /// What an index can narrow the query by, for a search of the archive: every positive word
+    /// or phrase (folded) must occur in the title or source, every positive `src:` value in the
+    /// source, every positive tag (`t:aaoi`, `c:id`, `r:id`, folded) be on the item, and the
+    /// item be dated at or after `since`. A superset of the matches: each candidate is then
+    /// checked with [`Query::matches`], so the archive answers exactly as the window does.
+    pub fn index_terms(&self, now: DateTime<Utc>) -> IndexTerms {
+        let mut out = IndexTerms::default();
+        for term in self.terms.iter().filter(|t| !t.negated) {
+            match &term.kind {
+                Kind::Text(n) => out.words.push(n.text.to_string()),
+                Kind::Source(n) => out.sources.push(n.text.to_string()),
+                Kind::Ticker { needle, .. } => out.tags.push(format!("t:{}", needle.text)),
+                Kind::Catalyst(n) => out.tags.push(format!("c:{}", n.text)),
+                Kind::Risk(n) => out.tags.push(format!("r:{}", n.text)),
+                Kind::Since(delta) => {
+                    if let Some(cutoff) = now.checked_sub_signed(*delta) {
+                        out.since = Some(out.since.map_or(cutoff, |s: DateTime<Utc>| s.max(cutoff)));
+                    }
+                }
+                Kind::Regex(_) | Kind::DollarWord { .. } => {}
+            }
+        }
+        out
+    }
+
+    /// The oldest publication time this query can match, if it is bounded by `since:`.
+    pub fn since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.index_terms(now).since
     }
 
     /// True when every item this query matches is also matched by `wider`: same terms (plus
@@ -455,6 +502,7 @@ mod tests {
             title: title.to_string(),
             link: String::new(),
             source: source.to_string(),
+            summary: String::new(),
             published: None,
             tickers: Vec::new(),
             catalysts: Vec::new(),

@@ -234,6 +234,7 @@ mod tests {
             title: title.into(),
             link: link.into(),
             source: source.into(),
+            summary: String::new(),
             published,
             tickers: Vec::new(),
             catalysts: Vec::new(),

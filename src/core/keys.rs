@@ -89,10 +89,12 @@ pub enum Command {
     Sources,
     Note,
     Alerts,
+    Archive,
+    Pin,
 }
 
 impl Command {
-    pub const ALL: [Command; 24] = [
+    pub const ALL: [Command; 26] = [
         Command::Quit,
         Command::Help,
         Command::FocusNext,
@@ -117,6 +119,8 @@ impl Command {
         Command::Sources,
         Command::Note,
         Command::Alerts,
+        Command::Archive,
+        Command::Pin,
     ];
 
     pub fn name(self) -> &'static str {
@@ -156,6 +160,10 @@ impl Command {
             Command::Sources => ("sources", "show every source's health, age and next retry"),
             Command::Note => ("note", "add a one-line note to the selected catalyst's last change"),
             Command::Alerts => ("alerts", "alert list: x acknowledges one, X all"),
+            Command::Archive => {
+                ("archive", "News: search every archived headline, not only the newest (again: back)")
+            }
+            Command::Pin => ("pin", "pin the selected headline to a catalyst or risk (or unpin it)"),
         }
     }
 
@@ -189,6 +197,8 @@ impl Command {
             Command::Sources => Action::ToggleSources,
             Command::Note => Action::NoteStart,
             Command::Alerts => Action::ToggleAlerts,
+            Command::Archive => Action::ToggleArchive,
+            Command::Pin => Action::PinStart,
         }
     }
 }
@@ -317,6 +327,8 @@ pub enum Mode {
     NoteEdit,
     /// Alert list open: movement keys select, toggle/open keys acknowledge, `X` all, others close.
     Alerts,
+    /// Pin chooser open: movement keys select, toggle/open keys pin, others close.
+    Pin,
 }
 
 /// Bindings for normal mode. Ctrl-C always quits and is not remappable.
@@ -360,6 +372,8 @@ impl Default for Keymap {
             (Key::ch('s'), C::Sources),
             (Key::ch('n'), C::Note),
             (Key::ch('a'), C::Alerts),
+            (Key::ch('A'), C::Archive),
+            (Key::ch('p'), C::Pin),
         ];
         Keymap { bindings }
     }
@@ -437,6 +451,12 @@ impl Keymap {
                 (Some(Command::Toggle | Command::Open), _) => Some(Action::AckAlert),
                 (_, KeyCode::Char('X')) => Some(Action::AckAllAlerts),
                 _ => Some(Action::ToggleAlerts),
+            },
+            Mode::Pin => match self.command(ev) {
+                Some(Command::Up) => Some(Action::PinMove(-1)),
+                Some(Command::Down) => Some(Action::PinMove(1)),
+                Some(Command::Toggle | Command::Open | Command::Pin) => Some(Action::PinAccept),
+                _ => Some(Action::PinCancel),
             },
             Mode::FilterEdit => match ev.code {
                 KeyCode::Enter => Some(Action::FilterAccept),

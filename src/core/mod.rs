@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod filter;
 pub mod history;
 pub mod hours;
+pub mod journal;
 pub mod keys;
 pub mod sanitize;
 pub mod settings;

@@ -27,6 +27,8 @@ pub struct Config {
     /// The quote sources, in the order they are tried for each ticker.
     pub quote_sources: Vec<QuoteSourceSpec>,
     pub history_cap: usize,
+    /// How long the archive keeps a headline (`[news] archive_days`); `None` keeps every one.
+    pub archive_keep: Option<chrono::TimeDelta>,
     pub tickers: Vec<TickerSpec>,
     pub catalysts: Vec<ThesisItem>,
     pub risks: Vec<ThesisItem>,

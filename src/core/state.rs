@@ -1,9 +1,7 @@
 //! State: everything the screen shows. Only `update` changes it; `now` is stored, render never reads a clock.
 
 use crate::core::action::{Pane, SourceId};
-use crate::core::domain::{
-    Cache, CatalystRecord, FetchStatus, NewsItem, Quote, RiskLevel, ThesisItem, TickerSpec, UserState,
-};
+use crate::core::domain::{FetchStatus, NewsItem, Quote, RiskLevel, ThesisItem, TickerSpec, UserState};
 use crate::core::evidence;
 use crate::core::filter::Query;
 use crate::core::history::History;
@@ -167,22 +165,50 @@ pub struct NoteDraft {
     pub input: Input,
 }
 
-/// One undoable change.
+/// One undoable change: the journal entry this process wrote, and where it shows.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Undo {
-    Catalyst {
-        id: String,
-        prev: CatalystRecord,
-    },
-    /// A note written on the catalyst's last change (the record before it).
-    Note {
-        id: String,
-        prev: CatalystRecord,
-    },
-    Risk {
-        id: String,
-        prev: RiskLevel,
-    },
+pub struct Undo {
+    pub uid: String,
+    /// What `u` says it undid ("toggle of amd-lta").
+    pub label: String,
+    /// The row to put the cursor on.
+    pub pane: Pane,
+    pub id: String,
+}
+
+/// A change handed to the store and not confirmed yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub seq: u64,
+    pub change: crate::core::journal::Change,
+    /// For a decision: what to confirm once it is written ("amd-lta hit").
+    pub label: Option<String>,
+}
+
+/// The News pane's view of the archive: on with its key, or when a `since:` reaches past the
+/// window.
+#[derive(Debug, Clone, Default)]
+pub struct ArchiveView {
+    /// The toggle (the key): search the whole archive.
+    pub on: bool,
+    /// The filter text the results (or the search in flight) are for; `None` = none asked.
+    pub asked: Option<String>,
+    /// The search in flight.
+    pub req: Option<u64>,
+    /// The matches, newest first.
+    pub items: Vec<NewsItem>,
+    /// More matched than are shown.
+    pub more: bool,
+    pub error: Option<String>,
+}
+
+/// The chooser that pins a headline to a catalyst or risk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PinChooser {
+    pub item: String,
+    pub title: String,
+    /// Row: catalysts first, then risks.
+    pub selected: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +257,18 @@ pub struct State {
     pub(crate) bell: bool,
     /// Selected row of the alert list.
     pub(crate) alert_selected: usize,
+    /// Changes handed to the store, not confirmed yet (re-applied over a reload).
+    pub(crate) pending: Vec<Pending>,
+    pub(crate) next_seq: u64,
+    /// Why the last write failed, until one succeeds.
+    pub(crate) save_error: Option<String>,
+    /// This process's prefix for journal uids, and the next number after it.
+    pub(crate) session: String,
+    pub(crate) next_uid: u64,
+    pub(crate) archive: ArchiveView,
+    /// Evidence counts over the whole archive (`c:ID` / `r:ID`), once the store has said.
+    pub(crate) archive_counts: Option<BTreeMap<String, usize>>,
+    pub(crate) pin: Option<PinChooser>,
 }
 
 /// Read access for everything outside the crate (the CLI binary, tests, benches): the fields are
@@ -369,6 +407,67 @@ impl State {
     pub fn alert_selected(&self) -> usize {
         self.alert_selected
     }
+
+    pub fn pending(&self) -> &[Pending] {
+        &self.pending
+    }
+
+    pub fn save_error(&self) -> Option<&str> {
+        self.save_error.as_deref()
+    }
+
+    pub fn archive(&self) -> &ArchiveView {
+        &self.archive
+    }
+
+    pub fn pin_chooser(&self) -> Option<&PinChooser> {
+        self.pin.as_ref()
+    }
+
+    /// Decisions not written yet: there is no store, or writing failed (the store retries).
+    pub fn unsaved(&self) -> usize {
+        if self.read_only || self.save_error.is_some() {
+            self.pending.iter().filter(|p| p.change.is_decision()).count()
+        } else {
+            0
+        }
+    }
+
+    /// Whether the catalyst or risk `id`'s last change is among the unsaved ones.
+    pub fn unsaved_row(&self, id: &str) -> bool {
+        use crate::core::journal::{Change, What};
+        self.unsaved() > 0
+            && self.pending.iter().any(|p| match &p.change {
+                Change::Journal(e) => match &e.what {
+                    What::Catalyst { id: x, .. } | What::Note { id: x } | What::Risk { id: x, .. } => x == id,
+                    _ => false,
+                },
+                _ => false,
+            })
+    }
+
+    /// How many headlines back a catalyst or risk: over the whole archive once the store has
+    /// counted, else over the window.
+    pub fn evidence_count(&self, kind: evidence::Kind, id: &str) -> usize {
+        let window = self.evidence.get(kind, id).count;
+        match &self.archive_counts {
+            Some(counts) => {
+                counts.get(&crate::core::filter::tag(kind.prefix(), id)).copied().unwrap_or(0).max(window)
+            }
+            None => window,
+        }
+    }
+
+    /// Whether the News pane shows archive search results rather than the window: the archive
+    /// key is on, or the filter's `since:` reaches past the oldest headline of a full window.
+    pub fn archive_mode(&self) -> bool {
+        if self.archive.on {
+            return true;
+        }
+        let Some(since) = self.filter.query.as_ref().and_then(|q| q.since(self.now)) else { return false };
+        let oldest = self.news.iter().rev().find_map(|n| n.published);
+        self.news.len() >= self.history_cap && oldest.is_some_and(|o| since < o)
+    }
 }
 
 impl State {
@@ -420,13 +519,23 @@ impl State {
             alert_rules: config.alerts.clone(),
             bell: config.bell,
             alert_selected: 0,
+            pending: Vec::new(),
+            next_seq: 1,
+            save_error: None,
+            session: "local".into(),
+            next_uid: 1,
+            archive: ArchiveView::default(),
+            archive_counts: None,
+            pin: None,
         };
         state.refilter();
         state
     }
 
     pub fn mode(&self) -> Mode {
-        if self.overlay == Some(Overlay::Alerts) {
+        if self.pin.is_some() {
+            Mode::Pin
+        } else if self.overlay == Some(Overlay::Alerts) {
             Mode::Alerts
         } else if self.overlay.is_some() {
             Mode::Help
@@ -457,7 +566,17 @@ impl State {
             Pane::Tickers => self.tickers.len(),
             Pane::Catalysts => self.catalysts.len(),
             Pane::Risks => self.risks.len(),
+            Pane::News if self.archive_mode() => self.archive.items.len(),
             Pane::News => self.filter.visible.len(),
+        }
+    }
+
+    /// The headlines the News pane lists: archive results, or the filtered window.
+    pub fn news_rows(&self) -> Box<dyn Iterator<Item = &NewsItem> + '_> {
+        if self.archive_mode() {
+            Box::new(self.archive.items.iter())
+        } else {
+            Box::new(self.filter.visible.iter().filter_map(|&i| self.news.get(i)))
         }
     }
 
@@ -467,25 +586,30 @@ impl State {
 
     /// The news item under the cursor, if any.
     pub fn selected_news(&self) -> Option<&NewsItem> {
+        if self.archive_mode() {
+            return self.archive.items.get(self.selected(Pane::News));
+        }
         self.filter.visible.get(self.selected(Pane::News)).and_then(|&i| self.news.get(i))
     }
 
     /// Merges headlines into the history, then rebuilds what derives from it (evidence, the
     /// filtered list), keeping the selected item under the cursor. An item dated in the future
     /// (a feed's clock or typo) is dated when it arrived, now, and sorts as such: it cannot pin
-    /// itself to the top of the list. Returns whether read marks were pruned (the user state
-    /// changed and wants saving).
-    pub fn merge_news(&mut self, mut items: Vec<NewsItem>) -> bool {
+    /// itself to the top of the list. The window keeps no summaries (the archive does).
+    pub fn merge_news(&mut self, mut items: Vec<NewsItem>) {
         self.date_future_items(&mut items);
+        for item in &mut items {
+            item.summary = String::new();
+        }
         let keep = self.selected_news().map(|n| n.id.clone());
         self.news.merge(items, self.history_cap);
-        self.news_changed(keep)
+        self.news_changed(keep);
     }
 
     /// Last session's headlines into an empty history: they were deduplicated when they arrived,
     /// so only the order (newest first, undated last) and the cap are checked, which keeps the
     /// start-up restore of a full history cheap. Otherwise as [`State::merge_news`].
-    pub fn restore_news(&mut self, mut items: Vec<NewsItem>) -> bool {
+    pub fn restore_news(&mut self, mut items: Vec<NewsItem>) {
         if !self.news.is_empty() {
             return self.merge_news(items);
         }
@@ -493,7 +617,7 @@ impl State {
         items.sort_by(crate::core::history::newest_first);
         items.truncate(self.history_cap);
         self.news = History::from_items(items);
-        self.news_changed(None)
+        self.news_changed(None);
     }
 
     /// An item dated after now is dated now (when it arrived).
@@ -506,24 +630,10 @@ impl State {
     }
 
     /// Rebuilds what derives from the history (evidence, the filtered list, keeping `keep`
-    /// selected) and prunes read marks; whether the user state changed.
-    fn news_changed(&mut self, keep: Option<String>) -> bool {
+    /// selected).
+    fn news_changed(&mut self, keep: Option<String>) {
         self.evidence = evidence::Index::build(&self.news);
         self.refilter_keeping(keep);
-        self.prune_read_marks()
-    }
-
-    /// Read marks follow the history: once it is full, a mark whose headline is no longer in it
-    /// (pushed out by newer ones) is dropped, so the set never outgrows the history. A history
-    /// that is not full yet (a first start, a lost cache) drops nothing.
-    fn prune_read_marks(&mut self) -> bool {
-        if self.user.read.is_empty() || self.news.len() < self.history_cap {
-            return false;
-        }
-        let kept: std::collections::HashSet<&str> = self.news.iter().map(|n| n.id.as_str()).collect();
-        let before = self.user.read.len();
-        self.user.read.retain(|id| kept.contains(id.as_str()));
-        self.user.read.len() != before
     }
 
     /// Local time of `t` for display, in [`State::zone`]. The offset is that of `t` itself, worked
@@ -579,6 +689,9 @@ impl State {
     }
 
     fn keep_selection(&mut self, keep: Option<String>) {
+        if self.archive_mode() {
+            return;
+        }
         let pos = keep.and_then(|id| self.filter.visible.iter().position(|&i| self.news[i].id == id));
         let idx = Pane::News.index();
         self.selected[idx] =
@@ -635,18 +748,6 @@ impl State {
             }
             _ => t.listing().status(self.now).open,
         }
-    }
-
-    /// The data worth keeping across restarts: the configured tickers' quotes and the history.
-    pub fn cache_snapshot(&self) -> Cache {
-        let quotes = self.tickers.iter().filter_map(|t| self.quotes.get(&t.symbol)).cloned().collect();
-        let fetched = self
-            .sources
-            .iter()
-            .filter(|s| matches!(s.id, SourceId::Feed(_)))
-            .filter_map(|s| Some((s.key.clone(), s.last_ok?)))
-            .collect();
-        Cache { version: Cache::VERSION, saved_at: Some(self.now), quotes, news: self.news.to_vec(), fetched }
     }
 
     /// Sources currently failing, for the status line.

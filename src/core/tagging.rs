@@ -389,6 +389,7 @@ mod tests {
             title: title.into(),
             link: String::new(),
             source: "src".into(),
+            summary: String::new(),
             published: None,
             tickers: vec!["STALE".into()],
             catalysts: vec!["stale".into()],

@@ -3,15 +3,16 @@
 mod intel;
 mod paste;
 mod sources;
+mod store;
 
 pub use paste::FILTER_MAX;
 pub use sources::{STUCK, backoff};
 
 use crate::core::action::{Action, Pane, SourceId};
-use crate::core::domain::CatalystRecord;
 use crate::core::effect::Effect;
 use crate::core::evidence;
 use crate::core::filter;
+use crate::core::journal::{Change, What};
 use crate::core::state::{Level, Notice, Overlay, State, Undo};
 use sources::{fetch, on_loaded, restore};
 
@@ -36,9 +37,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             return fx;
         }
         Action::Resize(w, h) => state.size = (w, h),
-        Action::Environment { read_only, zone } => {
+        Action::Environment { read_only, zone, session } => {
             state.read_only = read_only;
             state.zone = zone;
+            state.session = session;
         }
         Action::Quit => {
             state.quit = true;
@@ -141,9 +143,18 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Loaded(loaded) => on_loaded(state, loaded, &mut fx),
         Action::Restore(cache) => restore(state, cache),
-        Action::SaveFailed(msg) => notify(state, Level::Error, format!("state not saved: {msg}"), false),
+        Action::Stored { through, error } => store::stored(state, through, error),
+        Action::StoreChanged(user) => store::changed(state, *user),
+        Action::ArchiveCounts(counts) => state.archive_counts = Some(counts),
+        Action::Searched { req, result } => store::searched(state, req, result),
+        Action::ToggleArchive => store::toggle_archive(state),
+        Action::PinStart => store::pin_start(state),
+        Action::PinMove(d) => store::pin_move(state, d),
+        Action::PinAccept => store::pin_accept(state, &mut fx),
+        Action::PinCancel => state.pin = None,
         Action::OpenFailed(msg) => notify(state, Level::Error, format!("cannot open link: {msg}"), false),
     }
+    store::sync_archive(state, &mut fx);
     if state.rev == before {
         state.rev += 1;
     }
@@ -189,10 +200,9 @@ fn toggle_catalyst(state: &mut State, fx: &mut Vec<Effect>) {
         );
     }
     let Some(id) = state.catalysts.get(state.selected(Pane::Catalysts)).map(|c| c.id.clone()) else { return };
-    let done = !state.catalyst_done(&id);
-    let prev = state.user.set_catalyst(&id, done, state.now, "tui", None);
-    push_undo(state, Undo::Catalyst { id, prev });
-    save(state, fx);
+    let what = What::Catalyst { id: id.clone(), done: !state.catalyst_done(&id) };
+    let label = format!("{} (u undoes)", what.describe());
+    decide(state, fx, what, None, label, (Pane::Catalysts, id, "toggle of"));
 }
 
 fn cycle_risk(state: &mut State, fx: &mut Vec<Effect>) {
@@ -202,11 +212,27 @@ fn cycle_risk(state: &mut State, fx: &mut Vec<Effect>) {
     }
     let Some(id) = state.risks.get(state.selected(Pane::Risks)).map(|r| r.id.clone()) else { return };
     let prev = state.risk_level(&id);
-    state.user.risks.insert(id.clone(), prev.next());
-    let text = format!("{id}: {} → {} (u undoes)", prev.label(), prev.next().label());
-    push_undo(state, Undo::Risk { id, prev });
-    notify(state, Level::Info, text, false);
-    save(state, fx);
+    let label = format!("{id}: {} → {} (u undoes)", prev.label(), prev.next().label());
+    let what = What::Risk { id: id.clone(), level: prev.next() };
+    decide(state, fx, what, None, label, (Pane::Risks, id, "level change of"));
+}
+
+/// A user's decision: a journal entry of this process, applied and handed to the store, said on
+/// the status line (and confirmed there once written), and undoable with `u` (`undo` names the
+/// row it is on and what `u` will say it undid).
+fn decide(
+    state: &mut State,
+    fx: &mut Vec<Effect>,
+    what: What,
+    note: Option<String>,
+    label: String,
+    undo: (Pane, String, &str),
+) {
+    let entry = store::entry(state, what, note);
+    let (pane, id, verb) = undo;
+    push_undo(state, Undo { uid: entry.uid.clone(), label: format!("{verb} {id}"), pane, id });
+    notify(state, Level::Info, label.clone(), false);
+    store::record(state, fx, vec![Change::Journal(entry)], Some(label));
 }
 
 fn push_undo(state: &mut State, entry: Undo) {
@@ -216,39 +242,16 @@ fn push_undo(state: &mut State, entry: Undo) {
     }
 }
 
+/// `u`: the last change this process made no longer counts (an undo entry in the journal).
 fn undo(state: &mut State, fx: &mut Vec<Effect>) {
-    match state.undo.pop() {
-        None => notify(state, Level::Info, "nothing to undo".into(), false),
-        Some(Undo::Catalyst { id, prev }) => {
-            let text = format!("undid toggle of {id}");
-            restore_catalyst(state, &id, prev);
-            focus_row(state, Pane::Catalysts, &id);
-            notify(state, Level::Info, text, false);
-            save(state, fx);
-        }
-        Some(Undo::Note { id, prev }) => {
-            let text = format!("undid note on {id}");
-            restore_catalyst(state, &id, prev);
-            focus_row(state, Pane::Catalysts, &id);
-            notify(state, Level::Info, text, false);
-            save(state, fx);
-        }
-        Some(Undo::Risk { id, prev }) => {
-            let text = format!("undid level change of {id}");
-            state.user.risks.insert(id.clone(), prev);
-            focus_row(state, Pane::Risks, &id);
-            notify(state, Level::Info, text, false);
-            save(state, fx);
-        }
-    }
-}
-
-fn restore_catalyst(state: &mut State, id: &str, prev: CatalystRecord) {
-    if prev == CatalystRecord::default() {
-        state.user.catalysts.remove(id);
-    } else {
-        state.user.catalysts.insert(id.to_string(), prev);
-    }
+    let Some(last) = state.undo.pop() else {
+        return notify(state, Level::Info, "nothing to undo".into(), false);
+    };
+    let text = format!("undid {}", last.label);
+    let entry = store::entry(state, What::Undo { uid: last.uid }, None);
+    focus_row(state, last.pane, &last.id);
+    notify(state, Level::Info, text.clone(), false);
+    store::record(state, fx, vec![Change::Journal(entry)], Some(text));
 }
 
 fn focus_row(state: &mut State, pane: Pane, id: &str) {
@@ -256,22 +259,6 @@ fn focus_row(state: &mut State, pane: Pane, id: &str) {
     if let Some(i) = list.iter().position(|c| c.id == id) {
         state.focus = pane;
         state.selected[pane.index()] = i;
-    }
-}
-
-/// Saves without the read-only warning, for changes the user did not ask to keep (a "seen" mark,
-/// alert bookkeeping); a read-only instance simply keeps them in memory.
-fn save_quietly(state: &State, fx: &mut Vec<Effect>) {
-    if !state.read_only {
-        fx.push(Effect::Save(state.user.clone()));
-    }
-}
-
-fn save(state: &mut State, fx: &mut Vec<Effect>) {
-    if state.read_only {
-        notify(state, Level::Warn, "read-only: this change will not be saved".into(), false);
-    } else {
-        fx.push(Effect::Save(state.user.clone()));
     }
 }
 
@@ -311,8 +298,8 @@ fn filter_by_selection(state: &mut State, fx: &mut Vec<Effect>) {
     }
     // Looking at the evidence clears its "new evidence" mark.
     if let Some(key) = seen {
-        state.user.evidence_seen.insert(key, state.now);
-        save_quietly(state, fx);
+        let at = state.now;
+        store::record(state, fx, vec![Change::Seen { key, at }], None);
     }
 }
 
@@ -338,7 +325,8 @@ fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
         return notify(state, Level::Warn, format!("refused to open non-http(s) link `{shown}`"), false);
     }
     fx.push(Effect::OpenUrl(link));
-    if state.user.read.insert(id) {
-        save(state, fx);
+    if !state.user.read.contains(&id) {
+        let at = state.now;
+        store::record(state, fx, vec![Change::Read { item: id, at }], None);
     }
 }

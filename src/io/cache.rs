@@ -1,5 +1,5 @@
-//! Cache: the last good quotes and news in `<cache_dir>/cache.json`, so a restart offline shows
-//! them at once (marked stale) instead of an empty screen.
+//! The `cache.json` of versions before the database (quotes, headlines, feed times), read once
+//! to import it, and the cleaning of cached text wherever it is read back.
 
 use std::path::{Path, PathBuf};
 
@@ -9,10 +9,8 @@ pub fn file(dir: &Path) -> PathBuf {
     dir.join("cache.json")
 }
 
-/// Missing -> `Ok(None)`; unreadable or from another format version -> `Err` with a message (the
-/// cache is only a cache: the next save replaces it).
-pub fn load(dir: &Path) -> Result<Option<Cache>, String> {
-    let path = file(dir);
+/// Missing -> `Ok(None)`; unreadable or from another format version -> `Err` with a message.
+pub fn load(path: &Path) -> Result<Option<Cache>, String> {
     let bytes = match crate::store::read_own(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -29,7 +27,7 @@ pub fn load(dir: &Path) -> Result<Option<Cache>, String> {
 impl Cache {
     /// The cache is a file anyone with our permissions could have edited: every text field is
     /// cleaned again here, where it is read, before it can reach the screen or stdout.
-    fn sanitized(mut self) -> Cache {
+    pub(crate) fn sanitized(mut self) -> Cache {
         let c = |text: &str| crate::sanitize::clean_stored(text, crate::sanitize::STORED_MAX);
         for q in &mut self.quotes {
             for text in
@@ -51,37 +49,30 @@ impl Cache {
     }
 }
 
-pub fn save(dir: &Path, cache: &Cache) -> Result<(), String> {
-    let path = file(dir);
-    crate::store::create_private_dir(dir).map_err(|e| format!("cache dir {}: {e}", dir.display()))?;
-    let bytes = serde_json::to_vec(cache).map_err(|e| e.to_string())?;
-    crate::store::write_atomic(&path, &bytes).map_err(|e| format!("cache {}: {e}", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
-    fn the_cache_is_0600_and_a_symlink_there_is_refused_naming_the_path() {
+    fn a_legacy_cache_is_read_cleaned_and_a_symlink_there_is_refused_naming_the_path() {
         let tmp = tempfile::tempdir().unwrap();
-        let cache = Cache { version: Cache::VERSION, ..Cache::default() };
-        save(tmp.path(), &cache).unwrap();
-        let mode = std::fs::metadata(file(tmp.path())).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(load(tmp.path()).unwrap(), Some(cache.clone()));
+        let mut cache = Cache { version: Cache::VERSION, ..Cache::default() };
+        let path = file(tmp.path());
+        assert_eq!(load(&path).unwrap(), None);
+        crate::store::write_atomic(&path, &serde_json::to_vec(&cache).unwrap()).unwrap();
+        assert_eq!(load(&path).unwrap(), Some(cache.clone()));
+        cache.version = 99;
+        crate::store::write_atomic(&path, &serde_json::to_vec(&cache).unwrap()).unwrap();
+        assert!(load(&path).unwrap_err().contains("format 99"));
 
         let other = tempfile::tempdir().unwrap();
         let target = tmp.path().join("target.json");
         std::fs::write(&target, serde_json::to_vec(&cache).unwrap()).unwrap();
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o777)).unwrap();
-        std::os::unix::fs::symlink(&target, file(other.path())).unwrap();
-        let path = file(other.path()).display().to_string();
-        let err = load(other.path()).unwrap_err();
-        assert!(err.contains(&path) && err.contains("symbolic link"), "{err}");
-        let err = save(other.path(), &cache).unwrap_err();
-        assert!(err.contains(&path) && err.contains("symbolic link"), "{err}");
-        assert!(std::fs::symlink_metadata(file(other.path())).unwrap().file_type().is_symlink());
+        let linked = file(other.path());
+        std::os::unix::fs::symlink(&target, &linked).unwrap();
+        let err = load(&linked).unwrap_err();
+        assert!(err.contains(&linked.display().to_string()) && err.contains("symbolic link"), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 //! demo data), the state file, the cache and the platform paths.
 
 pub mod cache;
+pub mod db;
 pub mod paths;
 pub mod providers;
 pub mod store;

@@ -1,4 +1,5 @@
-//! Where files live: config, state, cache and log under the platform dirs (XDG_* on Linux).
+//! Where files live: config, the store, caches and the log under the platform dirs (XDG_* on
+//! Linux).
 
 use directories::ProjectDirs;
 use std::path::PathBuf;
@@ -21,9 +22,21 @@ impl Paths {
         })
     }
 
-    /// `state.json`, or `demo-state.json` for `--demo` so the demo never touches real decisions.
+    /// The store: `chokepoint.db`, or `demo.db` for `--demo` so the demo never touches real
+    /// decisions.
+    pub fn db_file(&self, demo: bool) -> PathBuf {
+        self.data_dir.join(if demo { "demo.db" } else { "chokepoint.db" })
+    }
+
+    /// Where versions before the store kept the user's state (`state.json`, `demo-state.json`),
+    /// imported once.
     pub fn state_file(&self, demo: bool) -> PathBuf {
         self.data_dir.join(if demo { "demo-state.json" } else { "state.json" })
+    }
+
+    /// Where versions before the store cached quotes and news (none for the demo).
+    pub fn legacy_cache(&self, demo: bool) -> Option<PathBuf> {
+        (!demo).then(|| self.cache_dir.join("cache.json"))
     }
 
     pub fn log_file(&self) -> PathBuf {

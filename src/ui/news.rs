@@ -220,6 +220,7 @@ mod tests {
             title: title.into(),
             link: String::new(),
             source: source.into(),
+            summary: String::new(),
             published: None,
             tickers: tickers.iter().map(|t| t.to_string()).collect(),
             catalysts: Vec::new(),

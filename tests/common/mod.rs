@@ -48,6 +48,7 @@ pub fn news(id: &str, title: &str, hours_ago: i64) -> NewsItem {
         title: title.into(),
         link: format!("https://example.com/{id}"),
         source: "Example Wire".into(),
+        summary: String::new(),
         published: Some(now() - chrono::Duration::hours(hours_ago)),
         tickers: Vec::new(),
         catalysts: Vec::new(),

@@ -1,10 +1,11 @@
 //! Notes on catalyst changes and the alert list.
 
-use super::{Level, notify, push_undo, save};
+use super::{Level, notify, store};
 use crate::core::action::Pane;
 use crate::core::domain::NOTE_MAX;
 use crate::core::effect::Effect;
-use crate::core::state::{NoteDraft, State, Undo};
+use crate::core::journal::{Change, What};
+use crate::core::state::{NoteDraft, State};
 use tui_input::InputRequest;
 
 /// `n` on a catalyst: type a note for its last change (prefilled with the note it has).
@@ -44,20 +45,16 @@ pub(super) fn note_edit(state: &mut State, req: InputRequest) {
 /// Enter: the note replaces the last change's note (an empty one removes it); `u` undoes it.
 pub(super) fn note_accept(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(draft) = state.note.take() else { return };
-    let Some(prev) = state.user.note_last_change(&draft.catalyst, draft.input.value()) else { return };
-    let noted = state
-        .user
-        .catalysts
-        .get(&draft.catalyst)
-        .and_then(|r| r.history.last())
-        .and_then(|e| e.note.as_ref());
-    let text = match noted {
-        Some(_) => format!("note saved on {} (u undoes)", draft.catalyst),
-        None => format!("note removed from {} (u undoes)", draft.catalyst),
+    let id = draft.catalyst;
+    let note = crate::core::domain::clean_note(draft.input.value());
+    if !state.user.catalysts.get(&id).is_some_and(|r| !r.history.is_empty()) {
+        return;
+    }
+    let label = match note {
+        Some(_) => format!("note saved on {id} (u undoes)"),
+        None => format!("note removed from {id} (u undoes)"),
     };
-    push_undo(state, Undo::Note { id: draft.catalyst, prev });
-    notify(state, Level::Info, text, false);
-    save(state, fx);
+    super::decide(state, fx, What::Note { id: id.clone() }, note, label, (Pane::Catalysts, id, "note on"));
 }
 
 pub(super) fn move_alert(state: &mut State, delta: i32) {
@@ -72,12 +69,13 @@ pub(super) fn ack(state: &mut State, fx: &mut Vec<Effect>, all: bool) {
     if n == 0 {
         return;
     }
-    if all {
-        state.user.alerts.clear();
+    let keys: Vec<String> = if all {
+        state.user.alerts.iter().map(|a| a.key.clone()).collect()
     } else {
         let i = n - 1 - state.alert_selected.min(n - 1);
-        state.user.alerts.remove(i);
-    }
+        vec![state.user.alerts[i].key.clone()]
+    };
+    let at = state.now;
+    store::record(state, fx, vec![Change::Acked { keys, at }], None);
     state.alert_selected = state.alert_selected.min(state.user.alerts.len().saturating_sub(1));
-    save(state, fx);
 }

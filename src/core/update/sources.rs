@@ -6,6 +6,7 @@ use crate::core::alerts;
 use crate::core::domain::Cache;
 use crate::core::domain::{ErrorKind, FetchStatus};
 use crate::core::effect::Effect;
+use crate::core::journal::Change;
 use crate::core::state::{SourceTry, State};
 use std::time::Duration;
 
@@ -126,10 +127,8 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
                 None => FetchStatus::Ok { at: loaded.at },
             };
             src.last_ok = Some(loaded.at);
-            apply_payload(state, payload, fx);
-            if !state.demo {
-                fx.push(Effect::SaveCache);
-            }
+            let key = src.key.clone();
+            apply_payload(state, payload, key, loaded.at, fx);
         }
         Err(e) => src.status = FetchStatus::Error { message: e.message, at: loaded.at },
     }
@@ -185,8 +184,16 @@ pub(super) fn on_loaded(state: &mut State, loaded: Loaded, fx: &mut Vec<Effect>)
     fx.push(Effect::Schedule { source: loaded.source, after, generation: src.schedule });
 }
 
-fn apply_payload(state: &mut State, payload: Payload, fx: &mut Vec<Effect>) {
-    let fired = match &payload {
+/// Fresh data in: alerts checked, quotes shown and kept in the price history, headlines merged
+/// into the window and kept in the archive (with when the feed, `key`, answered).
+fn apply_payload(
+    state: &mut State,
+    payload: Payload,
+    key: String,
+    at: chrono::DateTime<chrono::Utc>,
+    fx: &mut Vec<Effect>,
+) {
+    let changes = match &payload {
         Payload::Quotes(quotes) => {
             alerts::check_quotes(&state.alert_rules, quotes, &mut state.user, state.now)
         }
@@ -194,25 +201,33 @@ fn apply_payload(state: &mut State, payload: Payload, fx: &mut Vec<Effect>) {
             alerts::check_headlines(&state.alert_rules, items, &mut state.user, state.now)
         }
     };
-    if fired > 0 && state.bell {
+    if state.bell && changes.iter().any(|c| matches!(c, Change::Fired(_))) {
         fx.push(Effect::Bell);
     }
-    let pruned = match payload {
+    // Fired events are remembered at once, so a restart never fires them again.
+    super::store::record(state, fx, changes, None);
+    match payload {
         Payload::Quotes(quotes) => {
+            let mut kept = Vec::with_capacity(quotes.len());
             for q in quotes {
+                let zone = state.tickers.iter().find(|t| t.symbol == q.symbol).map(|t| t.listing().tz());
+                let day = zone.map_or(q.as_of.date_naive(), |tz| q.as_of.with_timezone(&tz).date_naive());
+                kept.push((q.clone(), day));
                 state.quotes.insert(q.symbol.clone(), q);
             }
-            false
+            if !state.read_only && !kept.is_empty() {
+                fx.push(Effect::StoreQuotes(kept));
+            }
         }
         Payload::News(items) => {
             state.stale_news = false;
-            state.merge_news(items)
+            if !state.read_only {
+                fx.push(Effect::Archive { feed: key, at, items: items.clone() });
+                // Archive results may change with the new headlines: ask again.
+                state.archive.asked = None;
+            }
+            state.merge_news(items);
         }
-    };
-    // Fired events are remembered at once, so a restart never fires them again; pruned read
-    // marks too. One save, of the state after both.
-    if fired > 0 || pruned {
-        super::save_quietly(state, fx);
     }
 }
 
@@ -240,7 +255,6 @@ pub(super) fn restore(state: &mut State, cache: Cache) {
         }
     }
     if !cache.news.is_empty() && state.news.is_empty() {
-        // Pruned read marks are saved with the next change.
         state.restore_news(cache.news);
         state.stale_news = !all_young;
     }

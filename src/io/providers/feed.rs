@@ -144,11 +144,17 @@ fn parse_text(raw: String, source_name: &str) -> Result<Vec<NewsItem>, FeedError
             normalize_title(&title, &source)
         };
         let published = entry.published.or(entry.updated);
+        // What the feed says about it, as plain text (a body the repair pass cut is only `…`).
+        let body = entry.summary.as_ref().map(|t| t.content.as_str());
+        let body = body.or_else(|| entry.content.as_ref().and_then(|c| c.body.as_deref()));
+        let summary =
+            body.map(|b| sanitize::clean_capped(b, SUMMARY_MAX)).filter(|s| s != "…").unwrap_or_default();
         items.push(NewsItem {
             id,
             title,
             link,
             source,
+            summary,
             published,
             tickers: Vec::new(),
             catalysts: Vec::new(),
@@ -159,6 +165,7 @@ fn parse_text(raw: String, source_name: &str) -> Result<Vec<NewsItem>, FeedError
 }
 
 pub use crate::core::history::{normalize_title, strip_publisher};
+use crate::domain::SUMMARY_MAX;
 
 fn parse(text: &str) -> Result<feed_rs::model::Feed, ParseFeedError> {
     // An empty generated id tells us the document had none, so we can fall back to link/title.

@@ -1,0 +1,229 @@
+//! The store's thread: owns the database connection, writes what `update` hands it (the user's
+//! changes, headlines for the archive, quotes), answers archive searches, and on every clock tick
+//! checks whether another process wrote (`PRAGMA data_version`, a read of a counter in shared
+//! memory). The UI never waits on the disk.
+//!
+//! A write that fails (a full disk, a lock held too long) is kept and tried again on the next
+//! job or tick; the UI marks those changes unsaved until then.
+
+use crate::action::Action;
+use crate::db::Db;
+use crate::domain::{NewsItem, Quote};
+use crate::journal::Change;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::mpsc as std_mpsc;
+use std::thread::JoinHandle;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Rows indexed for search per transaction (the write lock is held that long at most).
+const INDEX_BATCH: usize = 500;
+
+/// Work for the store's thread.
+pub(super) enum Job {
+    Record {
+        seq: u64,
+        changes: Vec<Change>,
+    },
+    Archive {
+        feed: String,
+        at: DateTime<Utc>,
+        items: Vec<NewsItem>,
+    },
+    Quotes(Vec<(Quote, NaiveDate)>),
+    Search {
+        req: u64,
+        query: String,
+        limit: usize,
+        now: DateTime<Utc>,
+    },
+    /// The clock ticked: check for other processes' writes, retry what failed.
+    Poll,
+}
+
+/// Handle on the store's thread; without a database, jobs go nowhere.
+pub(super) struct Worker {
+    tx: Option<std_mpsc::Sender<Job>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// What the thread keeps between jobs.
+struct Store {
+    db: Db,
+    actions: UnboundedSender<Action>,
+    /// Changes not written yet (a failed write), with the highest seq among them.
+    waiting: Vec<Change>,
+    through: u64,
+    version: Option<i64>,
+    /// `archive_days`: headlines older than this are dropped (pinned ones kept).
+    retention: Option<chrono::TimeDelta>,
+    pruned: Option<DateTime<Utc>>,
+}
+
+impl Worker {
+    pub(super) fn spawn(
+        db: Option<Db>,
+        retention: Option<chrono::TimeDelta>,
+        actions: UnboundedSender<Action>,
+    ) -> std::io::Result<Worker> {
+        let Some(db) = db else { return Ok(Worker { tx: None, handle: None }) };
+        let (tx, rx) = std_mpsc::channel::<Job>();
+        let handle = std::thread::Builder::new().name("chokepoint-store".into()).spawn(move || {
+            let version = db.data_version().ok();
+            let mut store =
+                Store { db, actions, waiting: Vec::new(), through: 0, version, retention, pruned: None };
+            store.catch_up();
+            while let Ok(first) = rx.recv() {
+                let mut poll = false;
+                for job in std::iter::once(first).chain(rx.try_iter()) {
+                    match job {
+                        Job::Record { seq, changes } => {
+                            store.waiting.extend(changes);
+                            store.through = store.through.max(seq);
+                        }
+                        Job::Poll => poll = true,
+                        other => {
+                            store.flush();
+                            store.run(other);
+                        }
+                    }
+                }
+                store.flush();
+                if poll {
+                    store.poll();
+                }
+            }
+            store.flush();
+        })?;
+        Ok(Worker { tx: Some(tx), handle: Some(handle) })
+    }
+
+    pub(super) fn send(&self, job: Job) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(job);
+        }
+    }
+
+    /// Writes what is pending and waits for the thread.
+    pub(super) fn finish(&mut self) {
+        self.tx.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl Store {
+    /// At start: index rows a crash left unindexed, drop what retention says, count evidence.
+    fn catch_up(&mut self) {
+        self.index();
+        self.prune(Utc::now());
+        self.send_counts();
+    }
+
+    fn send(&self, action: Action) {
+        let _ = self.actions.send(action);
+    }
+
+    /// Writes the waiting changes in one transaction and says how it went.
+    fn flush(&mut self) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        match self.db.record(&self.waiting) {
+            Ok(()) => {
+                self.waiting.clear();
+                self.send(Action::Stored { through: self.through, error: None });
+            }
+            Err(e) => {
+                tracing::error!("writing changes: {e}");
+                self.send(Action::Stored { through: 0, error: Some(e.to_string()) });
+            }
+        }
+    }
+
+    fn run(&mut self, job: Job) {
+        match job {
+            Job::Archive { feed, at, items } => {
+                match self.db.archive(&items, at) {
+                    Ok(0) => {}
+                    Ok(_) => {
+                        self.index();
+                        self.send_counts();
+                    }
+                    Err(e) => tracing::warn!("archiving {} headlines: {e}", items.len()),
+                }
+                if let Err(e) = self.db.set_fetched(&feed, at) {
+                    tracing::warn!("recording the fetch of a feed: {e}");
+                }
+            }
+            Job::Quotes(quotes) => {
+                if let Err(e) = self.db.store_quotes(&quotes) {
+                    tracing::warn!("keeping {} quotes: {e}", quotes.len());
+                }
+            }
+            Job::Search { req, query, limit, now } => {
+                let result = crate::filter::parse(&query)
+                    .map_err(|e| e.to_string())
+                    .and_then(|q| self.db.search(&q, now, limit).map_err(|e| e.to_string()))
+                    .map(|found| (found.items, found.more));
+                self.send(Action::Searched { req, result });
+            }
+            Job::Record { .. } | Job::Poll => {}
+        }
+    }
+
+    /// Fills the search index for rows archived but not indexed yet, a batch per transaction.
+    fn index(&mut self) {
+        loop {
+            match self.db.index_pending(INDEX_BATCH) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!("indexing headlines for search: {e}");
+                    break;
+                }
+            }
+        }
+    }
+
+    fn send_counts(&self) {
+        match self.db.evidence_counts() {
+            Ok(counts) => self.send(Action::ArchiveCounts(counts)),
+            Err(e) => tracing::warn!("counting evidence: {e}"),
+        }
+    }
+
+    /// Another process wrote: read the user's state again (and the counts, if it archived).
+    fn poll(&mut self) {
+        let now = Utc::now();
+        if self.pruned.is_none_or(|t| now - t > chrono::TimeDelta::hours(24)) {
+            self.prune(now);
+        }
+        let Ok(version) = self.db.data_version() else { return };
+        if self.version == Some(version) {
+            return;
+        }
+        self.version = Some(version);
+        match self.db.load_user() {
+            Ok(user) => self.send(Action::StoreChanged(Box::new(user))),
+            Err(e) => tracing::warn!("reading changes made elsewhere: {e}"),
+        }
+        self.send_counts();
+    }
+
+    fn prune(&mut self, now: DateTime<Utc>) {
+        self.pruned = Some(now);
+        let Some(keep) = self.retention else { return };
+        match self.db.prune(now - keep) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("archive: dropped {n} headlines older than the retention"),
+            Err(e) => tracing::warn!("archive retention: {e}"),
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Schema versions: `PRAGMA user_version` is the number of steps applied. Each step runs in
+//! its own transaction with the version bump, so a crash leaves the database at a whole version.
+//! Steps are only ever appended; a database from a newer chokepoint is refused, not touched.
+
+use rusqlite::Connection;
+
+/// The steps, in order: step `i` brings version `i` to `i + 1`.
+pub const STEPS: &[&str] = &[
+    // 1: the journal and the user's marks; the archive of headlines with its search index and
+    // tags; quotes, their history, and when each feed last answered.
+    r#"
+    CREATE TABLE journal(
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        at INTEGER NOT NULL,
+        by TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        value TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        note TEXT
+    );
+    CREATE INDEX journal_at ON journal(at, id);
+    CREATE TABLE read_marks(item TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE seen(key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE alerts(
+        key TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        ticker TEXT,
+        thesis TEXT,
+        acked_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE level_sides(key TEXT PRIMARY KEY, beyond INTEGER NOT NULL) WITHOUT ROWID;
+
+    CREATE TABLE news(
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        link TEXT NOT NULL,
+        title_key INTEGER,
+        title TEXT NOT NULL,
+        source TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        published INTEGER,
+        first_seen INTEGER NOT NULL,
+        tickers TEXT NOT NULL DEFAULT '',
+        catalysts TEXT NOT NULL DEFAULT '',
+        risks TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX news_link ON news(link) WHERE link <> '';
+    CREATE INDEX news_title_key ON news(title_key) WHERE title_key IS NOT NULL;
+    CREATE TABLE news_tag(tag TEXT NOT NULL, news INTEGER NOT NULL, PRIMARY KEY(tag, news)) WITHOUT ROWID;
+    CREATE INDEX news_tag_news ON news_tag(news);
+    CREATE TABLE tag_count(tag TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TRIGGER news_tag_counted AFTER INSERT ON news_tag BEGIN
+        INSERT INTO tag_count(tag, n) VALUES (new.tag, 1)
+            ON CONFLICT(tag) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER news_tag_uncounted AFTER DELETE ON news_tag BEGIN
+        UPDATE tag_count SET n = n - 1 WHERE tag = old.tag;
+    END;
+    CREATE TRIGGER news_deleted AFTER DELETE ON news BEGIN
+        DELETE FROM news_tag WHERE news = old.id;
+        INSERT INTO news_fts(news_fts, rowid, title, source, summary)
+            SELECT 'delete', old.id, old.title, old.source, old.summary
+            WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE news = old.id);
+        DELETE FROM fts_pending WHERE news = old.id;
+    END;
+    CREATE VIRTUAL TABLE news_fts USING fts5(
+        title, source, summary,
+        content = 'news', content_rowid = 'id',
+        tokenize = 'trigram remove_diacritics 1',
+        columnsize = 0
+    );
+    CREATE TABLE fts_pending(news INTEGER PRIMARY KEY);
+
+    CREATE TABLE quotes(symbol TEXT PRIMARY KEY, json TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE quote_ticks(
+        symbol TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        price REAL NOT NULL,
+        PRIMARY KEY(symbol, at)
+    ) WITHOUT ROWID;
+    CREATE TABLE daily_close(
+        symbol TEXT NOT NULL,
+        day TEXT NOT NULL,
+        close REAL NOT NULL,
+        final INTEGER NOT NULL,
+        PRIMARY KEY(symbol, day)
+    ) WITHOUT ROWID;
+    CREATE TABLE feed_fetched(url TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    "#,
+];
+
+/// The version a fully migrated database has.
+pub const LATEST: i64 = STEPS.len() as i64;
+
+#[derive(Debug)]
+pub enum Error {
+    Newer { found: i64, known: i64 },
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        Error::Sqlite(e)
+    }
+}
+
+/// Applies the steps this database has not had yet.
+pub fn migrate(conn: &mut Connection) -> Result<(), Error> {
+    migrate_to(conn, LATEST)
+}
+
+/// Applies steps up to version `target` (tests build older versions with it).
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Error> {
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Read inside the write transaction: two processes starting at once apply a step once.
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > LATEST {
+            return Err(Error::Newer { found: version, known: LATEST });
+        }
+        if version >= target {
+            return Ok(());
+        }
+        tx.execute_batch(STEPS[version as usize])?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;
+        tx.commit()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every version upgrades to the latest with what it held intact: a database is built at
+    /// each older version, given data, and opened by the current code.
+    #[test]
+    fn every_version_upgrades_to_the_latest_keeping_its_data() {
+        for from in 0..LATEST {
+            let tmp = tempfile::tempdir().unwrap();
+            let path = tmp.path().join("chokepoint.db");
+            let mut conn = Connection::open(&path).unwrap();
+            migrate_to(&mut conn, from).unwrap();
+            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+            assert_eq!(version, from);
+            if from >= 1 {
+                conn.execute(
+                    "INSERT INTO journal(uid, at, by, kind, target, value) VALUES ('u1', 1, 'cli', 'catalyst', 'amd', 'done')",
+                    [],
+                )
+                .unwrap();
+            }
+            drop(conn);
+            let opened = super::super::Db::open(&path).unwrap();
+            assert_eq!(opened.db.schema_version().unwrap(), LATEST);
+            assert_eq!(opened.db.integrity().unwrap(), "ok");
+            if from >= 1 {
+                let user = opened.db.load_user().unwrap();
+                assert!(user.catalysts["amd"].done, "upgrade from {from} kept the journal");
+            }
+        }
+    }
+
+    #[test]
+    fn two_openers_apply_each_step_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("chokepoint.db");
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    super::super::Db::open(&path).map(|o| o.db.schema_version().unwrap())
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().unwrap(), LATEST);
+        }
+    }
+}
