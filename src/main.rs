@@ -254,8 +254,15 @@ fn collect_state(
     offline: bool,
 ) -> Result<chokepoint::state::State, Failure> {
     let config = cli::load_config(explicit, paths, demo)?;
-    let mut db: Option<Db> = match paths {
-        Some(p) => Some(cli::command_store(p, demo)?),
+    // What is fetched is printed even when the store cannot be opened (it is only not kept).
+    let mut db: Option<Db> = match paths.map(|p| cli::command_store(p, demo)) {
+        Some(Ok(db)) => Some(db),
+        Some(Err(f)) if !offline => {
+            let why = chokepoint::sanitize::clean_multiline(&f.message);
+            let _ = writeln!(std::io::stderr(), "chokepoint: warning: {why}; going on without the store");
+            None
+        }
+        Some(Err(f)) => return Err(f),
         None => None,
     };
     let rt = runtime_builder()?;

@@ -194,25 +194,43 @@ fn scripted_changes_reject_unknown_ids_and_levels() {
 }
 
 #[test]
-fn scripted_changes_refuse_while_the_state_is_locked() {
+fn scripted_changes_land_while_another_process_has_the_store_open() {
     let home = tempfile::tempdir().unwrap();
-    let state = home.path().join("data/chokepoint/state.json");
-    let held = chokepoint::store::Store::open(&state).unwrap();
-    assert!(!held.store.is_read_only());
+    let path = home.path().join("data/chokepoint/chokepoint.db");
+    // A running TUI: the store open, its change counter read.
+    let held = chokepoint::db::Db::open(&path).unwrap().db;
+    let before = held.data_version().unwrap();
+    let o = run(home.path(), &["catalyst", "done", "amd-lta", "--note", "signed"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "amd-lta done");
+    // The other process notices (as the TUI does on its clock tick) and reads the change.
+    assert_ne!(held.data_version().unwrap(), before);
+    let user = held.load_user().unwrap();
+    let last = user.catalysts["amd-lta"].history.last().unwrap();
+    assert_eq!((last.by.as_str(), last.note.as_deref()), ("cli", Some("signed")));
+    // A second run agrees it is done; the store says so to every process.
     let o = run(home.path(), &["catalyst", "done", "amd-lta"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("another chokepoint"), "{}", stderr(&o));
-    drop(held);
-    // Other tests in this binary fork children at any moment, and a child holds a copy of our lock
-    // descriptor until it execs; so the lock may outlive `drop` by a few milliseconds.
-    let ok = (0..20).any(|_| {
-        let done = run(home.path(), &["catalyst", "done", "amd-lta"]).status.success();
-        if !done {
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        done
+    assert_eq!(stdout(&o).trim(), "amd-lta already done");
+}
+
+#[test]
+fn a_write_waits_for_another_processs_transaction_instead_of_failing() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("data/chokepoint/chokepoint.db");
+    drop(chokepoint::db::Db::open(&path).unwrap());
+    // Another process holds the write lock for a moment (a big refresh being written).
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE; INSERT INTO meta(key, value) VALUES ('busy', '1');").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        conn.execute_batch("COMMIT").unwrap();
     });
-    assert!(ok, "the lock was released when the holder dropped it");
+    let started = std::time::Instant::now();
+    let o = run(home.path(), &["risk", "level", "lpo", "elevated"]);
+    release.join().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300), "it waited for the lock");
+    assert_eq!(stdout(&o).trim(), "lpo elevated");
 }
 
 #[test]
@@ -279,10 +297,8 @@ fn a_note_on_a_done_catalyst_is_kept_and_can_be_changed() {
     assert!(report.contains("note: 8-K filed"), "{report}");
     assert!(ok(&["--demo", "catalyst", "note", "amd-lta", ""]).contains("note cleared"));
     assert_eq!(catalyst(&snapshot(home.path(), &[]), "amd-lta")["note"], Value::Null);
-    let state: Value =
-        serde_json::from_slice(&std::fs::read(home.path().join("data/chokepoint/demo-state.json")).unwrap())
-            .unwrap();
-    assert_eq!(state["catalysts"]["amd-lta"]["history"].as_array().unwrap().len(), 1);
+    let db = chokepoint::db::Db::open(&home.path().join("data/chokepoint/demo.db")).unwrap().db;
+    assert_eq!(db.load_user().unwrap().catalysts["amd-lta"].history.len(), 1);
     // Nothing to note on a catalyst never changed; unknown ids are refused.
     let o = run(home.path(), &["--demo", "catalyst", "note", "luxnet-volume", "x"]);
     assert_eq!(o.status.code(), Some(2));
@@ -352,11 +368,11 @@ fn report_names_failed_sources_and_exits_3_when_there_is_nothing_at_all() {
     let o = run(home.path(), &["report", "--offline"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("No data: nothing could be fetched or read from the cache"),
+        stdout(&o).contains("No data: nothing could be fetched or read from the store"),
         "{}",
         stdout(&o)
     );
-    assert!(stderr(&o).contains("no cached quotes or news"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no stored quotes or news"), "{}", stderr(&o));
     let o = run(home.path(), &["snapshot", "--offline", "--json"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(serde_json::from_slice::<Value>(&o.stdout).is_ok(), "the output is still printed");
@@ -389,23 +405,31 @@ fn report_names_failed_sources_and_exits_3_when_there_is_nothing_at_all() {
 }
 
 #[test]
-fn a_symlink_where_the_state_file_should_be_is_refused_naming_it() {
+fn a_symlink_where_the_database_should_be_is_refused_naming_it() {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("data/chokepoint");
     std::fs::create_dir_all(&dir).unwrap();
-    let target = home.path().join("target.json");
-    std::fs::write(&target, "{\"version\": 1}").unwrap();
+    let target = home.path().join("target.bin");
+    std::fs::write(&target, "precious").unwrap();
+    for name in ["chokepoint.db", "chokepoint.db-wal", "chokepoint.db-shm"] {
+        let link = dir.join(name);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let o = run(home.path(), &["catalyst", "done", "amd-lta"]);
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let err = stderr(&o);
+        assert!(err.contains(&link.display().to_string()) && err.contains("symbolic link"), "{err}");
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
+        std::fs::remove_file(&link).unwrap();
+    }
+    // A symlinked legacy state file is never read through: it is moved aside, its target kept.
     let state = dir.join("state.json");
     std::os::unix::fs::symlink(&target, &state).unwrap();
     let o = run(home.path(), &["catalyst", "done", "amd-lta"]);
-    assert_eq!(o.status.code(), Some(1));
-    let err = stderr(&o);
-    assert!(err.contains(&state.display().to_string()) && err.contains("symbolic link"), "{err}");
-    assert!(std::fs::symlink_metadata(&state).unwrap().file_type().is_symlink());
-    assert_eq!(std::fs::read_to_string(&target).unwrap(), "{\"version\": 1}");
-    // Without the link the file is created 0600.
-    std::fs::remove_file(&state).unwrap();
-    assert!(run(home.path(), &["catalyst", "done", "amd-lta"]).status.success());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("symbolic link") && stderr(&o).contains("not imported"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
+    // Without a link the database is created 0600.
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&state).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(dir.join("chokepoint.db")).unwrap().permissions().mode() & 0o777, 0o600);
 }

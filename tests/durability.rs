@@ -1,35 +1,24 @@
-//! Durability of the real binary and the state store: SIGKILL at random moments never leaves a torn
-//! state file; every unparsable state file is moved aside byte for byte with a notice; a data dir
-//! that cannot be created makes the TUI read-only (not a crash) and the CLI fail cleanly; and a
-//! terminal that vanishes under the TUI makes it exit promptly without spinning.
+//! Durability of the real binary and the store: SIGKILLs during writes from a TUI and a CLI at
+//! once never cost an acknowledged change or the database's integrity; an unreadable legacy
+//! state file or a database that is not one is moved aside byte for byte with a notice; a full
+//! disk is said and the TUI keeps going with its changes marked unsaved; a data dir that cannot
+//! be created leaves the TUI running without a database (not a crash) and the CLI failing
+//! cleanly; and a terminal that vanishes under the TUI makes it exit promptly without spinning.
 
 mod common;
 
-use chokepoint::domain::UserState;
-use chokepoint::store::Store;
 use common::pty::App;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::num::NonZeroU16;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_chokepoint");
-
-/// The catalyst ids of the example config, in order.
-const CATALYSTS: [&str; 7] = [
-    "cpo-adoption",
-    "amd-lta",
-    "aaoi-texas",
-    "aaoi-env-review",
-    "sivers-position",
-    "luxnet-volume",
-    "hyperscaler-lta",
-];
 
 fn cli(home: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
@@ -51,144 +40,124 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// The state file as JSON: `None` when absent; panics (with the bytes) when it does not parse as
-/// an object holding a `catalysts` object.
-fn read_state(path: &Path) -> Option<serde_json::Value> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => panic!("cannot read {}: {e}", path.display()),
-    };
-    let v: serde_json::Value = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|e| panic!("torn state file ({e}): {:?}", text(&bytes)));
-    assert!(v["catalysts"].is_object(), "no catalysts object: {v}");
-    // It must also be state the app itself accepts.
-    serde_json::from_value::<UserState>(v.clone()).unwrap_or_else(|e| panic!("not UserState ({e}): {v}"));
-    Some(v)
+/// `PRAGMA integrity_check` through a connection of its own, as any process would open it.
+fn integrity(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
 }
 
-/// Done flags per catalyst id (missing = not done).
-fn done_flags(v: Option<&serde_json::Value>) -> BTreeMap<String, bool> {
-    CATALYSTS
-        .iter()
-        .map(|id| {
-            let done = v.and_then(|v| v["catalysts"][*id]["done"].as_bool()).unwrap_or(false);
-            (id.to_string(), done)
-        })
-        .collect()
+/// Journal entries written by `by` (of `kind`, when given).
+fn entries(db: &Path, by: &str, kind: &str) -> u32 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    conn.query_row("SELECT count(*) FROM journal WHERE by = ?1 AND kind = ?2", [by, kind], |r| r.get(0)).unwrap()
 }
 
-/// Runs `catalyst done|undo` once to completion; returns how long it took.
-fn timed_run(home: &Path, op: &str, id: &str) -> Duration {
-    let started = Instant::now();
-    let o = run(cli(home, &["--demo", "catalyst", op, id]).stdout(Stdio::null()));
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    started.elapsed()
+fn sigkill(pid: u32) {
+    // SAFETY: kill(2) on a child we spawned and have not reaped (a no-op if it already exited).
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+    }
 }
 
+/// A TUI and a CLI writing at once, each killed (SIGKILL) at random moments, at least 200 kills in
+/// all: after every kill the database passes `PRAGMA integrity_check`, and every change that was
+/// acknowledged (the TUI's "· saved", a CLI's exit 0) is in it.
 #[test]
-fn sigkill_at_random_moments_never_leaves_a_torn_state_file() {
+fn sigkills_during_writes_from_a_tui_and_a_cli_never_lose_an_acknowledged_change() {
     let home = tempfile::tempdir().unwrap();
-    let dir = home.path().join("data/chokepoint");
-    let file = dir.join("demo-state.json");
-
-    // Calibrate: how long one full, writing run takes here (debug build, shared cores).
-    let mut runs: Vec<Duration> = (0..6)
-        .map(|i| timed_run(home.path(), if i % 2 == 0 { "done" } else { "undo" }, "luxnet-volume"))
-        .collect();
-    runs.sort();
-    let typical = runs[runs.len() / 2];
-    // Delays from 0 to 15 ms, stretched when a run takes longer than ~7 ms, so that some kills land
-    // before the write and some runs finish.
-    let max_delay_us = 15_000u64.max(2 * typical.as_micros() as u64);
-
-    let mut rng = fastrand::Rng::with_seed(0x5eed_c0de);
-    let (mut killed, mut finished) = (0u32, 0u32);
-    let mut before = read_state(&file);
-    assert!(before.is_some(), "the calibration runs wrote the file");
-    const ITERATIONS: usize = 240;
-    for i in 0..ITERATIONS {
-        let id = CATALYSTS[i % CATALYSTS.len()];
-        let flags = done_flags(before.as_ref());
-        // Always the opposite of what is on disk, so every run has something to write.
-        let want = !flags[id];
-        let op = if want { "done" } else { "undo" };
-        let delay = Duration::from_micros(rng.u64(0..=max_delay_us));
-        let mut child = cli(home.path(), &["--demo", "catalyst", op, id])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        // SIGKILL (a no-op if it already exited; the status tells which happened).
-        let _ = child.kill();
-        let out = child.wait_with_output().unwrap();
-        let was_killed = out.status.signal() == Some(9);
-        if was_killed {
-            killed += 1;
-        } else {
-            finished += 1;
-            assert!(out.status.success(), "iteration {i}: {op} {id} failed: {}", text(&out.stderr));
-        }
-
-        let after = read_state(&file);
-        assert!(after.is_some(), "iteration {i}: the state file vanished");
-        let now = done_flags(after.as_ref());
-        for (other, was) in &flags {
-            if other != id {
-                assert_eq!(now[other], *was, "iteration {i}: {other} changed by `{op} {id}`");
-            }
-        }
-        if !was_killed {
-            assert_eq!(now[id], want, "iteration {i}: a finished `{op} {id}` did not land");
-        }
-        // Leftover temp files (a kill between create and rename) are dot-files, never the state.
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-            assert!(
-                name == "demo-state.json"
-                    || name == "demo-state.json.lock"
-                    || name.starts_with(".demo-state.json."),
-                "iteration {i}: unexpected file {name}"
-            );
-        }
-        before = after;
-    }
-    assert!(killed >= 10, "only {killed} of {ITERATIONS} runs were killed (typical run {typical:?})");
-    assert!(finished >= 10, "only {finished} of {ITERATIONS} runs finished (typical run {typical:?})");
-
-    // A final run to completion lands, whatever the kills left behind.
-    let target = "hyperscaler-lta";
-    let flags = done_flags(before.as_ref());
-    let o = run(&mut cli(home.path(), &["--demo", "catalyst", "done", target]));
+    let db = home.path().join("data/chokepoint/demo.db");
+    // The store exists before the writers race for it.
+    let o = run(cli(home.path(), &["--demo", "risk", "level", "lpo", "watch"]).stdout(Stdio::null()));
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let last = read_state(&file).unwrap();
-    assert_eq!(last["catalysts"][target]["done"], true, "{last}");
-    let now = done_flags(Some(&last));
-    for (other, was) in &flags {
-        if other != target {
-            assert_eq!(now[other], *was, "{other} changed by the final run");
-        }
+
+    // The CLI side: `risk level` writes an entry every run; each run is killed at a random moment
+    // within about its own length, so kills land before, during and after its write.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (cli_acked, cli_killed) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    let writer = {
+        let (home, db) = (home.path().to_path_buf(), db.clone());
+        let (stop, acked, killed) = (stop.clone(), cli_acked.clone(), cli_killed.clone());
+        std::thread::spawn(move || {
+            let typical = {
+                let t = Instant::now();
+                run(cli(&home, &["--demo", "risk", "level", "lpo", "elevated"]).stdout(Stdio::null()));
+                t.elapsed()
+            };
+            let mut rng = fastrand::Rng::with_seed(0xc11);
+            let levels = ["watch", "elevated", "materialized"];
+            while !stop.load(Ordering::Relaxed) {
+                let level = levels[rng.usize(0..3)];
+                let child = cli(&home, &["--demo", "risk", "level", "lpo", level])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                std::thread::sleep(typical.mul_f64(rng.f64() * 1.3));
+                sigkill(child.id());
+                let out = child.wait_with_output().unwrap();
+                if out.status.signal() == Some(9) {
+                    killed.fetch_add(1, Ordering::SeqCst);
+                    assert_eq!(integrity(&db), "ok", "after a CLI was killed");
+                } else {
+                    assert!(out.status.success(), "{}", text(&out.stderr));
+                    acked.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        })
+    };
+
+    // The TUI side: a toggle acknowledged on screen, then another killed mid-write.
+    let mut rng = fastrand::Rng::with_seed(0x7e1);
+    let (mut tui_acked, mut tui_killed) = (0u32, 0u32);
+    let started = Instant::now();
+    while tui_killed < 100 || tui_killed + cli_killed.load(Ordering::SeqCst) < 200 {
+        assert!(started.elapsed() < Duration::from_secs(600), "the kill loop took too long");
+        let mut app = App::start(home.path(), &["--demo"]);
+        app.wait_for("Catalysts");
+        app.send("2");
+        app.send(" ");
+        app.wait_for(" · saved");
+        tui_acked += 1;
+        app.send(" ");
+        std::thread::sleep(Duration::from_micros(rng.u64(0..15_000)));
+        sigkill(app.child.process_id().unwrap());
+        let _ = app.wait_exit();
+        tui_killed += 1;
+        assert_eq!(integrity(&db), "ok", "after the TUI was killed ({tui_killed})");
+        // Read the count after the acknowledgements: everything acknowledged so far is there.
+        let acked = cli_acked.load(Ordering::SeqCst);
+        assert!(entries(&db, "tui", "catalyst") >= tui_acked, "a change the TUI said was saved is lost");
+        assert!(entries(&db, "cli", "risk") >= acked, "a change a CLI exited 0 for is lost");
     }
-    // And the TUI's store opens it cleanly, writable, without notices.
-    let opened = Store::open(&file).unwrap();
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    let (acked, killed) = (cli_acked.load(Ordering::SeqCst), cli_killed.load(Ordering::SeqCst));
+    assert!(killed >= 20 && acked >= 20, "CLI runs: {killed} killed, {acked} finished");
+    assert!(tui_killed + killed >= 200);
+    assert_eq!(integrity(&db), "ok");
+    assert!(entries(&db, "cli", "risk") >= acked && entries(&db, "tui", "catalyst") >= tui_acked);
+    // And it opens cleanly afterwards, with no notice.
+    let opened = chokepoint::db::Db::open(&db).unwrap();
     assert!(opened.notices.is_empty(), "{:?}", opened.notices);
-    assert!(!opened.store.is_read_only());
-    assert!(opened.state.catalysts[target].done);
 }
 
-fn corrupt_files(dir: &Path, name: &str) -> Vec<PathBuf> {
+fn aside_files(dir: &Path, name: &str) -> Vec<PathBuf> {
     let prefix = format!("{name}.corrupt-");
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&prefix))
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy().into_owned();
+            n.starts_with(&prefix) && !n.ends_with("-wal") && !n.ends_with("-shm")
+        })
         .collect();
     v.sort();
     v
 }
 
-/// Unparsable contents beyond the truncated / garbage cases the store's unit tests cover.
+/// Unparsable contents beyond the truncated / garbage cases the unit tests cover.
 fn bad_contents() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("empty file", Vec::new()),
@@ -207,67 +176,71 @@ fn bad_contents() -> Vec<(&'static str, Vec<u8>)> {
 }
 
 #[test]
-fn every_unparsable_state_file_is_moved_aside_byte_for_byte() {
+fn every_unparsable_legacy_state_file_is_moved_aside_byte_for_byte_not_imported() {
     for (what, bytes) in bad_contents() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("state.json");
         std::fs::write(&path, &bytes).unwrap();
-        let opened = Store::open(&path).unwrap_or_else(|e| panic!("{what}: open failed: {e}"));
-        assert!(!opened.store.is_read_only(), "{what}: {:?}", opened.notices);
-        assert_eq!(opened.state, UserState::default(), "{what}: starts fresh");
-        let moved = corrupt_files(tmp.path(), "state.json");
+        let mut db = chokepoint::db::Db::open(&tmp.path().join("chokepoint.db")).unwrap().db;
+        let done = db.import_legacy(&path, None, chrono::Utc::now());
+        let moved = aside_files(tmp.path(), "state.json");
         assert_eq!(moved.len(), 1, "{what}: moved aside once");
         assert_eq!(std::fs::read(&moved[0]).unwrap(), bytes, "{what}: kept byte for byte");
         assert!(!path.exists(), "{what}: the bad file is not left in place");
-        let [notice] = opened.notices.as_slice() else { panic!("{what}: {:?}", opened.notices) };
+        let [notice] = done.notices.as_slice() else { panic!("{what}: {:?}", done.notices) };
         assert!(notice.contains(&moved[0].display().to_string()), "{what}: names the file: {notice}");
-        assert!(
-            !notice.chars().any(|c| c.is_control()),
-            "{what}: the notice carries no control characters: {notice:?}"
-        );
-        // Saving afterwards writes a fresh file and never touches the moved one.
-        opened.store.save(&UserState::default()).unwrap();
-        assert!(read_state(&path).is_some(), "{what}");
-        assert_eq!(std::fs::read(&moved[0]).unwrap(), bytes, "{what}: still intact after a save");
-        drop(opened);
-        // The CLI refuses such a file instead of moving it.
-        std::fs::write(&path, &bytes).unwrap();
-        let err = chokepoint::store::open_exclusive(&path).unwrap_err().to_string();
-        assert!(err.contains("not valid chokepoint state"), "{what}: {err}");
-        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{what}: the CLI moves nothing");
+        assert!(notice.contains("not imported"), "{what}: {notice}");
+        assert!(!notice.chars().any(|c| c.is_control()), "{what}: no control characters: {notice:?}");
+        assert_eq!(db.journal_count().unwrap(), 0, "{what}: nothing imported");
     }
 }
 
 #[test]
-fn the_tui_names_a_moved_aside_json_array_and_keeps_its_bytes() {
+fn the_tui_names_what_it_moved_aside_and_keeps_the_bytes() {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("data/chokepoint");
     std::fs::create_dir_all(&dir).unwrap();
-    let bytes = b"[\"not\", \"state\"]\n".to_vec();
-    std::fs::write(dir.join("demo-state.json"), &bytes).unwrap();
+    // A legacy state file it cannot read, and a database file that is not a database.
+    let state = b"[\"not\", \"state\"]\n".to_vec();
+    std::fs::write(dir.join("demo-state.json"), &state).unwrap();
+    let garbage = b"these are someone's notes, not a database\n".repeat(100);
+    std::fs::write(dir.join("demo.db"), &garbage).unwrap();
     let mut app = App::start(home.path(), &["--demo"]);
-    let s = app.wait_for("could not be read");
-    assert!(s.contains("demo-state.json.corrupt-"), "the notice names where it went: {s}");
+    let s = app.wait_for("demo-state.json.corrupt-");
+    assert!(s.contains("not imported"), "{s}");
+    app.wait_for("demo.db.corrupt-");
     app.wait_for("Catalysts 0/7");
     app.send("2");
-    app.press(" ", "Catalysts 1/7"); // writable: the toggle is saved to a fresh file
+    app.press(" ", "Catalysts 1/7");
+    app.wait_for_within(" · saved", common::pty::RESPONSIVE); // the fresh database takes it
     app.keys("q");
     assert!(app.wait_exit().success());
-    let moved = corrupt_files(&dir, "demo-state.json");
-    assert_eq!(moved.len(), 1);
-    assert_eq!(std::fs::read(&moved[0]).unwrap(), bytes, "the bad file is kept byte for byte");
-    let state = read_state(&dir.join("demo-state.json")).unwrap();
-    assert_eq!(state["catalysts"]["cpo-adoption"]["done"], true, "{state}");
-    // An empty file too, in the same home: moved aside under a second name.
-    std::fs::write(dir.join("demo-state.json"), b"").unwrap();
-    let mut app = App::start(home.path(), &["--demo"]);
-    app.wait_for("could not be read");
+    let moved = aside_files(&dir, "demo-state.json");
+    assert_eq!(std::fs::read(&moved[0]).unwrap(), state, "the bad state file is kept byte for byte");
+    let moved = aside_files(&dir, "demo.db");
+    assert_eq!(std::fs::read(&moved[0]).unwrap(), garbage, "the bad database file is kept byte for byte");
+    let user = chokepoint::db::Db::open(&dir.join("demo.db")).unwrap().db.load_user().unwrap();
+    assert!(user.catalysts["cpo-adoption"].done);
+}
+
+/// A full disk (SQLite's SQLITE_FULL, the database held at its size by a debug-build hook): the
+/// change shows, is marked unsaved with a clear error, and the TUI keeps answering keys.
+#[test]
+fn a_full_disk_is_said_and_the_change_kept_marked_unsaved() {
+    let home = tempfile::tempdir().unwrap();
+    let mut app = App::start_with_env(home.path(), &["--demo"], &[("CHOKEPOINT_TEST_DB_FULL", "1")]);
+    app.wait_for("Catalysts 0/7");
+    app.send("2");
+    let s = app.press(" ", "unsaved");
+    assert!(s.contains("Catalysts 1/7"), "the change shows:\n{s}");
+    let s = app.wait_for_within("disk is full", common::pty::RESPONSIVE);
+    assert!(s.contains("● 1 unsaved"), "{s}");
+    // Still answering keys.
+    app.press("j", "amd-lta");
+    app.press("?", "Keys");
+    app.keys("q");
     app.keys("q");
     assert!(app.wait_exit().success());
-    let moved = corrupt_files(&dir, "demo-state.json");
-    assert_eq!(moved.len(), 2, "{moved:?}");
-    assert!(moved.iter().any(|p| std::fs::read(p).unwrap().is_empty()));
-    assert!(moved.iter().any(|p| std::fs::read(p).unwrap() == bytes));
 }
 
 /// A home whose XDG_DATA_HOME is a regular file, so the data dir cannot be created.
@@ -285,24 +258,25 @@ fn no_panic_text(s: &str) {
 }
 
 #[test]
-fn an_uncreatable_data_dir_makes_the_tui_read_only_not_a_crash() {
+fn an_uncreatable_data_dir_runs_the_tui_without_a_database_not_a_crash() {
     let (home, blocker) = home_with_data_under_a_file();
     let mut app =
         App::start_with_env(home.path(), &["--demo"], &[("XDG_DATA_HOME", blocker.to_str().unwrap())]);
-    app.wait_for("READ-ONLY");
+    app.wait_for("NO DATABASE");
     let s = app.wait_for("could not create data dir");
-    assert!(s.contains("read-only"), "{s}");
+    assert!(s.contains("running without a database"), "{s}");
     app.wait_for("Catalysts 0/7");
     app.send("2");
     let s = app.press(" ", "Catalysts 1/7");
     assert!(s.contains("[x] CPO adoption accelerates"), "toggling still works on screen:\n{s}");
-    app.wait_for_within("will not be saved", common::pty::RESPONSIVE);
+    app.wait_for_within("lasts until you quit", common::pty::RESPONSIVE);
+    app.wait_for_within("1 unsaved", common::pty::RESPONSIVE);
     app.send("u");
     app.wait_for_within("Catalysts 0/7", common::pty::RESPONSIVE);
     no_panic_text(&app.screen());
     app.keys("q");
     let status = app.wait_exit();
-    assert!(status.success(), "quitting a read-only TUI exits 0: {status:?}");
+    assert!(status.success(), "quitting exits 0: {status:?}");
     std::thread::sleep(Duration::from_millis(200));
     no_panic_text(&app.screen());
     assert!(blocker.is_file(), "the blocking file is left alone");
@@ -316,6 +290,7 @@ fn an_uncreatable_data_dir_makes_the_cli_fail_cleanly() {
         &["--demo", "catalyst", "done", "amd-lta"][..],
         &["catalyst", "undo", "amd-lta"],
         &["risk", "level", "lpo", "elevated"],
+        &["search", "laser"],
     ] {
         let o = run(cli(home.path(), args).env("XDG_DATA_HOME", &blocker));
         let err = text(&o.stderr);
@@ -326,10 +301,11 @@ fn an_uncreatable_data_dir_makes_the_cli_fail_cleanly() {
         no_panic_text(&err);
         assert!(o.stdout.is_empty(), "{args:?}: {}", text(&o.stdout));
     }
-    // Reading needs no data dir: the snapshot still works.
+    // A snapshot needs no store: it says so and prints what it fetched.
     let o = run(cli(home.path(), &["snapshot", "--demo"]).env("XDG_DATA_HOME", &blocker));
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("CATALYSTS 0/7"), "{}", text(&o.stdout));
+    assert!(text(&o.stderr).contains("without the store"), "{}", text(&o.stderr));
     assert!(blocker.is_file());
 }
 

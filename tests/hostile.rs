@@ -555,7 +555,7 @@ fn opening_a_non_http_link_is_refused_with_a_notice() {
         apply(&mut s, [Action::Focus(Pane::News), Action::Top]);
         let fx = update(&mut s, Action::OpenLink);
         assert!(!fx.iter().any(|e| matches!(e, Effect::OpenUrl(_))), "{link:?}: {fx:?}");
-        assert!(!fx.iter().any(|e| matches!(e, Effect::Save(_))), "{link:?}: nothing to save: {fx:?}");
+        assert!(!fx.iter().any(|e| matches!(e, Effect::Record { .. })), "{link:?}: nothing to save: {fx:?}");
         assert!(s.user().read.is_empty(), "{link:?}: not marked read");
         let notice = s.notices().last().unwrap_or_else(|| panic!("{link:?}: no notice"));
         assert!(notice.text.contains("refused"), "{link:?}: {}", notice.text);
@@ -1010,24 +1010,24 @@ fn a_tampered_cache_and_state_file_reach_no_output_raw() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("note: signed Tuesday") && out.contains("AAOI moved 12%"), "{out}");
 
-    // The TUI reads both files through the same two functions.
-    let cache = chokepoint::cache::load(&cache_dir).unwrap().unwrap();
+    // The first command imported both files; the TUI reads the store through the same functions.
+    assert!(data_dir.join("state.json.imported").exists() && cache_dir.join("cache.json.imported").exists());
+    let db = chokepoint::db::Db::open(&data_dir.join("chokepoint.db")).unwrap().db;
+    let cache = db.cached(100).unwrap();
     let n = &cache.news[0];
     for text in [&n.id, &n.title, &n.link, &n.source, &n.tickers[0]] {
-        assert_clean("cached news", text);
+        assert_clean("stored news", text);
     }
     assert_eq!(n.link, "https://example.com/x");
     let q = &cache.quotes[0];
     for text in [&q.provider_symbol, &q.currency, &q.exchange, &q.source] {
-        assert_clean("cached quote", text);
+        assert_clean("stored quote", text);
     }
     assert_eq!(q.currency, "USD");
-    let user = chokepoint::store::peek(&data_dir.join("state.json")).unwrap();
+    let user = db.load_user().unwrap();
     let event = &user.catalysts["amd-lta"].history[0];
     assert_eq!(event.note.as_deref(), Some("signed Tuesday"));
     assert_clean("who", &event.by);
     assert_clean("alert", &user.alerts[0].text);
     assert_clean("alert row", user.alerts[0].ticker.as_deref().unwrap());
-    let opened = chokepoint::store::Store::open(&data_dir.join("state.json")).unwrap();
-    assert_eq!(opened.state, user);
 }

@@ -12,7 +12,8 @@ use chokepoint::providers::feed;
 use chokepoint::state::State;
 use chokepoint::tagging::Tagger;
 use chokepoint::update::update;
-use common::{apply, deliver, news, now, screen};
+use chokepoint::journal::Change;
+use common::{apply, deliver, entries, news, now, recorded, screen};
 use tui_input::InputRequest;
 
 fn tagged(cfg: &Config, mut items: Vec<NewsItem>) -> Vec<NewsItem> {
@@ -139,9 +140,7 @@ fn catalysts_count_their_evidence_and_mark_it_new_until_shown() {
     assert_eq!(s.focus(), Pane::News);
     assert_eq!(s.filter().input.value(), "c:cpo-adoption");
     assert_eq!(s.filter().visible.len(), 2);
-    assert!(
-        fx.iter().any(|e| matches!(e, Effect::Save(u) if u.evidence_seen.contains_key("c:cpo-adoption")))
-    );
+    assert!(recorded(&fx).iter().any(|c| matches!(c, Change::Seen { key, .. } if key == "c:cpo-adoption")));
     let after = screen(&s, 120, 40);
     assert!(after.contains("[ ] CPO adoption accelerates  2 news "), "{after}");
     assert!(!after.contains("CPO adoption accelerates  2 news  new evidence"), "{after}");
@@ -199,7 +198,7 @@ fn a_note_goes_on_the_last_change_shows_and_undoes() {
     let fx = update(&mut s, Action::NoteAccept);
     let rec = &s.user().catalysts["amd-lta"];
     assert_eq!(rec.history.last().unwrap().note.as_deref(), Some("AMD 8-K[31m filed"));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Save(_))));
+    assert!(matches!(&entries(&fx)[..], [e] if e.note.as_deref() == Some("AMD 8-K[31m filed")));
     let text = screen(&s, 120, 40);
     assert!(text.contains("amd-lta: hit 2026-11-23 14:00 tui “AMD 8-K[31m filed”"), "{text}");
 
@@ -299,7 +298,7 @@ fn alerts_fire_ring_once_list_and_acknowledge() {
     );
     assert_eq!(s.user().alerts.len(), 1);
     assert_eq!(fx.iter().filter(|e| **e == Effect::Bell).count(), 1, "{fx:?}");
-    assert!(fx.iter().any(|e| matches!(e, Effect::Save(u) if u.alert_keys.len() == 1)));
+    assert_eq!(recorded(&fx).iter().filter(|c| matches!(c, Change::Fired(_))).count(), 1, "{fx:?}");
 
     // LITE crosses 140; AAOI's move is the same event as before.
     let later = s.now() + chrono::TimeDelta::minutes(1);
@@ -337,7 +336,7 @@ fn alerts_fire_ring_once_list_and_acknowledge() {
     let fx = update(&mut s, Action::AckAlert);
     assert_eq!(s.user().alerts.len(), 2);
     assert!(s.user().alerts.iter().all(|a| !a.text.contains("TSMC")));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Save(_))));
+    assert!(matches!(&recorded(&fx)[..], [Change::Acked { keys, .. }] if keys.len() == 1));
     update(&mut s, Action::AckAllAlerts);
     assert!(s.user().alerts.is_empty());
     assert_eq!(s.user().alert_keys.len(), 3);
@@ -350,27 +349,26 @@ fn alerts_do_not_fire_again_after_a_restart() {
     let cfg = alert_config(true);
     let mut s = State::new(&cfg, UserState::default(), now(), false);
     let items = tagged(&cfg, vec![news("h1", "TSMC: co-packaged optics in volume", 1)]);
-    deliver(
+    let mut recorded_so_far = recorded(&deliver(
         &mut s,
         SourceId::Quote(0),
         Payload::Quotes(vec![quote("AAOI", 30.0, -9.3), quote("LITE", 139.0, 1.0)]),
-    );
-    deliver(
+    ));
+    recorded_so_far.extend(recorded(&deliver(
         &mut s,
         SourceId::Quote(0),
         Payload::Quotes(vec![quote("AAOI", 30.0, -9.3), quote("LITE", 141.0, 1.0)]),
-    );
-    deliver(&mut s, SourceId::Feed(0), Payload::News(items.clone()));
+    )));
+    recorded_so_far.extend(recorded(&deliver(&mut s, SourceId::Feed(0), Payload::News(items.clone()))));
     assert_eq!(s.user().alerts.len(), 3);
     let fired = s.user().alerts.clone();
 
-    // The state file round trip, as a restart does it.
+    // Through the store, as a restart does it: what was recorded, written and read back.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.json");
-    let (store, _) = chokepoint::store::open_exclusive(&path).unwrap();
-    store.save(s.user()).unwrap();
-    drop(store);
-    let (_, user) = chokepoint::store::open_exclusive(&path).unwrap();
+    let mut db = chokepoint::db::Db::open(&dir.path().join("chokepoint.db")).unwrap().db;
+    db.record(&recorded_so_far).unwrap();
+    let user = db.load_user().unwrap();
+    assert_eq!(user.alert_keys, s.user().alert_keys);
     let mut again = State::new(&cfg, user, now(), false);
     let fx = deliver(
         &mut again,

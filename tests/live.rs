@@ -11,7 +11,6 @@
 mod common;
 
 use chokepoint::action::{Action, Loaded, Payload, SourceId};
-use chokepoint::cache;
 use chokepoint::config::{self, Config};
 use chokepoint::domain::{FetchStatus, NewsItem, Quote, UserState};
 use chokepoint::effect::Effect;
@@ -383,7 +382,7 @@ async fn yahoo_chart_for_a_us_and_a_stockholm_symbol() {
         assert!(matches!(status, FetchStatus::Ok { .. }), "{status:?}");
     }
     assert_eq!(h.state.quotes()["SIVE"].currency, "SEK");
-    assert!(fx.contains(&Effect::SaveCache), "{fx:?}");
+    assert!(fx.iter().any(|e| matches!(e, Effect::StoreQuotes(_))), "kept in the store: {fx:?}");
     let first = scheduled(&fx, SourceId::Quote(0));
     assert!(
         [config.quotes_every, config.quotes_closed_every].contains(&first),
@@ -484,7 +483,7 @@ async fn http_and_body_errors_become_readable_statuses_retried_by_kind() {
         assert_eq!(loaded.retry_after, None, "{case}");
         assert_eq!(h.error(SourceId::Quote(0)), msg, "{case}: the status shows the fetch error");
         assert!(h.state.quotes().is_empty(), "{case}");
-        assert!(!fx.contains(&Effect::SaveCache), "{case}: nothing to cache");
+        assert!(!fx.iter().any(|e| matches!(e, Effect::StoreQuotes(_))), "{case}: nothing to keep");
         assert_eq!(h.failures(SourceId::Quote(0)), 1, "{case}");
         let kind = match &loaded.result {
             Err(e) => e.kind,
@@ -571,7 +570,7 @@ async fn yahoo_failing_a_us_ticker_falls_back_to_nasdaq_with_its_after_hours_tra
     assert_eq!((q.day_low, q.day_high), (Some(38.31), Some(39.78)));
     assert_eq!(q.series.len(), 497);
     assert!(matches!(h.status(SourceId::Quote(0)), FetchStatus::Ok { .. }));
-    assert!(fx.contains(&Effect::SaveCache));
+    assert!(fx.iter().any(|e| matches!(e, Effect::StoreQuotes(_))));
     // Yahoo's 429 is remembered for this ticker: the next refresh goes straight to Nasdaq.
     let yahoo = &h.state.sources()[0].via[0];
     assert!(yahoo.error.as_ref().is_some_and(|e| e.message.contains("429")) && yahoo.not_before.is_some());
@@ -874,17 +873,21 @@ async fn cache_round_trip_restores_quotes_and_news_as_stale() {
     }
     assert_eq!((h.state.quotes().len(), h.state.news().len()), (2, 7));
 
+    // Kept in the store as the runtime keeps them: the quotes, the headlines, when feeds answered.
     let dir = tempfile::tempdir().unwrap();
-    let saved = h.state.cache_snapshot();
-    cache::save(dir.path(), &saved).expect("cache saved");
-    let loaded = cache::load(dir.path()).expect("cache readable").expect("cache present");
-    assert_eq!((loaded.version, loaded.saved_at), (saved.version, saved.saved_at));
-    assert_eq!(loaded.news, saved.news);
-    assert_eq!(loaded.quotes.len(), saved.quotes.len());
-    for (l, s) in loaded.quotes.iter().zip(&saved.quotes) {
-        assert_same_quote(l, s);
+    let mut db = chokepoint::db::Db::open(&dir.path().join("chokepoint.db")).unwrap().db;
+    let quotes: Vec<_> = h.state.quotes().values().map(|q| (q.clone(), q.as_of.date_naive())).collect();
+    db.store_quotes(&quotes).unwrap();
+    db.archive(h.state.news(), Utc::now()).unwrap();
+    for s in h.state.sources().iter().filter(|s| matches!(s.id, SourceId::Feed(_))) {
+        db.set_fetched(&s.key, s.last_ok.unwrap()).unwrap();
     }
-    assert_eq!(cache::load(&dir.path().join("missing")), Ok(None));
+    let loaded = db.cached(config.history_cap).unwrap();
+    assert_eq!(loaded.news, h.state.news().to_vec());
+    assert_eq!(loaded.quotes.len(), 2);
+    for l in &loaded.quotes {
+        assert_same_quote(l, &h.state.quotes()[&l.symbol]);
+    }
 
     let mut fresh = State::new(&config, UserState::default(), Utc::now(), false);
     update(&mut fresh, Action::Restore(loaded));
@@ -950,12 +953,10 @@ fn assert_same_quote(a: &Quote, b: &Quote) {
     assert_eq!(strip(a), strip(b));
 }
 
-/// Known bug, ignored until fixed: `serde_json` is built without its `float_roundtrip` feature, so
-/// a price can come back from `cache.json` one bit off (SIVE's change 0.40000000000000036 is read
-/// back as 0.4000000000000003). Harmless on screen; fixed by `serde_json = { version = "1",
-/// features = ["float_roundtrip"] }`.
+/// A price comes back from the store bit for bit (SIVE's change 0.40000000000000036 is not read
+/// back as 0.4000000000000003: serde_json's `float_roundtrip`).
 #[test]
-fn cache_round_trips_floats_bit_for_bit() {
+fn the_store_round_trips_floats_bit_for_bit() {
     let dir = tempfile::tempdir().unwrap();
     let change = 8.4_f64 - 8.0;
     assert_eq!(change.to_string(), "0.40000000000000036");
@@ -977,15 +978,9 @@ fn cache_round_trips_floats_bit_for_bit() {
         source: "yahoo".into(),
         extended: None,
     };
-    let saved = cache::Cache {
-        version: cache::Cache::VERSION,
-        saved_at: None,
-        quotes: vec![q],
-        news: vec![],
-        fetched: Default::default(),
-    };
-    cache::save(dir.path(), &saved).unwrap();
-    assert_eq!(cache::load(dir.path()).unwrap().unwrap(), saved);
+    let mut db = chokepoint::db::Db::open(&dir.path().join("chokepoint.db")).unwrap().db;
+    db.store_quotes(&[(q.clone(), q.as_of.date_naive())]).unwrap();
+    assert_eq!(db.cached(10).unwrap().quotes, [q]);
 }
 
 /// Known bug, ignored until fixed: when every feed has failed (here: connection refused), the

@@ -15,7 +15,7 @@ use common::*;
 use std::time::{Duration, Instant};
 
 fn no_saves(fx: &[Effect]) -> bool {
-    !fx.iter().any(|e| matches!(e, Effect::Save(_)))
+    !fx.iter().any(|e| matches!(e, Effect::Record { .. }))
 }
 
 #[test]

@@ -9,7 +9,8 @@ use chokepoint::domain::{CatalystRecord, NewsItem, Quote, RiskLevel, TickerSpec,
 use chokepoint::filter;
 use chokepoint::providers::{feed, nasdaq, yahoo};
 use chokepoint::sanitize;
-use chokepoint::store::{self, Store};
+use chokepoint::db::Db;
+use chokepoint::store;
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
@@ -1019,7 +1020,10 @@ fn derived_numbers_stay_finite_for_extreme_prices() -> Result<(), TestCaseError>
 // ---------------------------------------------------------------------------------------------
 
 fn user_state(when: BoxedStrategy<DateTime<Utc>>) -> impl Strategy<Value = UserState> {
-    let key = prop_oneof![3 => "[a-z0-9-]{1,12}", 1 => any::<String>()];
+    user_state_with(prop_oneof![3 => "[a-z0-9-]{1,12}", 1 => any::<String>()].boxed(), when)
+}
+
+fn user_state_with(key: BoxedStrategy<String>, when: BoxedStrategy<DateTime<Utc>>) -> impl Strategy<Value = UserState> {
     let event = (any::<bool>(), when.clone(), "[a-z]{0,4}", prop::option::of("\\PC{0,8}"))
         .prop_map(|(done, at, by, note)| ToggleEvent { done, at, by, note });
     let record = (any::<bool>(), prop::option::of(when.clone()), prop::collection::vec(event, 0..3))
@@ -1046,6 +1050,7 @@ fn user_state(when: BoxedStrategy<DateTime<Utc>>) -> impl Strategy<Value = UserS
             alerts,
             alert_keys,
             level_sides,
+            ..UserState::default()
         })
 }
 
@@ -1068,33 +1073,76 @@ fn corrupt_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn check_open(bytes: &[u8]) -> Result<(), TestCaseError> {
+/// The import of a `state.json` holding `bytes`: state it understands comes in and the file is
+/// kept byte for byte as `state.json.imported`; anything else is moved aside byte for byte to a
+/// `corrupt-*` file a notice names, and nothing is imported. The file is never lost.
+fn check_import(bytes: &[u8]) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
     std::fs::write(&path, bytes).unwrap();
-    let opened = Store::open(&path).map_err(|e| TestCaseError::fail(format!("open failed: {e}")))?;
+    let mut db = Db::open(&dir.path().join("chokepoint.db")).map_err(|e| TestCaseError::fail(e.to_string()))?.db;
+    let done = db.import_legacy(&path, None, Utc::now());
     let aside = corrupt_files(dir.path());
+    prop_assert!(!path.exists(), "state.json still in place: {:?}", done);
     match expected(bytes) {
         Some(state) => {
-            prop_assert_eq!(&opened.state, &state);
             prop_assert!(aside.is_empty(), "valid state moved aside: {aside:?}");
-            prop_assert_eq!(std::fs::read(&path).unwrap(), bytes, "state.json changed by open");
-            prop_assert!(!opened.store.is_read_only(), "notices: {:?}", opened.notices);
+            let kept = dir.path().join("state.json.imported");
+            prop_assert_eq!(std::fs::read(&kept).unwrap(), bytes, "the imported file changed");
+            let user = db.load_user().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&user.read, &state.read);
+            prop_assert_eq!(&user.level_sides, &state.level_sides);
         }
         None => {
             prop_assert_eq!(aside.len(), 1, "expected one corrupt-* file, found {:?}", aside);
             prop_assert_eq!(std::fs::read(&aside[0]).unwrap(), bytes, "moved-aside bytes differ");
             let name = aside[0].file_name().unwrap().to_string_lossy().into_owned();
-            prop_assert!(
-                opened.notices.iter().any(|n| n.contains(&name)),
-                "no notice names {name}: {:?}",
-                opened.notices
-            );
-            prop_assert_eq!(opened.state.clone(), UserState::default());
-            prop_assert!(!path.exists(), "corrupt state.json still in place");
+            prop_assert!(done.notices.iter().any(|n| n.contains(&name)), "no notice names {name}: {:?}", done.notices);
+            prop_assert_eq!(db.journal_count().unwrap(), 0);
         }
     }
     Ok(())
+}
+
+/// What the store holds after importing `state`: the catalysts as their histories say (a record
+/// without one, marked done, becomes one change by the TUI), every fired alert key, the open
+/// alerts (in time order), the rest as it was.
+fn imported(state: &UserState, now: DateTime<Utc>) -> UserState {
+    // Times are kept to the millisecond.
+    let ms = |t: DateTime<Utc>| DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap();
+    let mut out = state.clone();
+    out.evidence_seen.values_mut().for_each(|t| *t = ms(*t));
+    out.catalysts = state
+        .catalysts
+        .iter()
+        .filter_map(|(id, rec)| {
+            let mut history = rec.history.clone();
+            if history.is_empty() && rec.done {
+                history.push(ToggleEvent { done: true, at: rec.done_at.unwrap_or(now), by: "tui".into(), note: None });
+            }
+            // Ordered as the store orders changes: by time (stable, so equal times keep theirs).
+            history.sort_by_key(|e| e.at.timestamp_millis());
+            for e in &mut history {
+                e.at = ms(e.at);
+                if e.by.is_empty() {
+                    e.by = "tui".into();
+                }
+                e.note = e.note.as_deref().and_then(chokepoint::domain::clean_note);
+            }
+            let last = history.last()?.clone();
+            Some((id.clone(), CatalystRecord { done: last.done, done_at: last.done.then_some(last.at), history }))
+        })
+        .collect();
+    out.alert_keys.extend(state.alerts.iter().map(|a| a.key.clone()));
+    let mut alerts: Vec<_> = state.alerts.iter().rev().fold(Vec::new(), |mut seen: Vec<chokepoint::alerts::Alert>, a| {
+        if !seen.iter().any(|b| b.key == a.key) {
+            seen.push(a.clone());
+        }
+        seen
+    });
+    alerts.sort_by(|a, b| a.at.cmp(&b.at).then(a.key.cmp(&b.key)));
+    out.alerts = alerts;
+    out
 }
 
 fn state_bytes() -> impl Strategy<Value = Bytes> {
@@ -1125,39 +1173,32 @@ proptest! {
     #![proptest_config(config(64))]
 
     #[test]
-    fn store_open_never_loses_the_file(b in state_bytes()) {
-        check_open(&b.0)?;
+    fn importing_never_loses_the_state_file(b in state_bytes()) {
+        check_import(&b.0)?;
     }
 
+    /// A state of plain ids (what the app writes) comes in whole: every catalyst change with its
+    /// time, author and note, levels, marks, alerts.
     #[test]
-    fn store_saved_state_reloads_equal(state in user_state(realistic_datetime().boxed())) {
+    fn an_imported_state_reloads_equal(
+        state in user_state_with("[a-z0-9-]{1,12}".boxed(), realistic_datetime().boxed())
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
-        {
-            let opened = Store::open(&path).unwrap();
-            opened.store.save(&state).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        }
-        let reopened = Store::open(&path).unwrap();
-        let state = store::sanitized(state);
-        prop_assert_eq!(&reopened.state, &state, "notices: {:?}", reopened.notices);
-        prop_assert!(corrupt_files(dir.path()).is_empty());
-        prop_assert_eq!(store::peek(&path).map_err(|e| TestCaseError::fail(e.to_string()))?, state);
-    }
-}
-
-proptest! {
-    #![proptest_config(config(64))]
-
-    /// Any state `save` accepts reloads, whatever dates it holds.
-    #[test]
-    fn store_saved_state_with_any_dates_reloads_equal(state in user_state(datetime().boxed())) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.json");
-        {
-            let opened = Store::open(&path).unwrap();
-            opened.store.save(&state).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        }
-        let reopened = Store::open(&path).unwrap();
-        prop_assert_eq!(&reopened.state, &store::sanitized(state), "notices: {:?}", reopened.notices);
+        std::fs::write(&path, serde_json::to_vec(&state).unwrap()).unwrap();
+        let mut db = Db::open(&dir.path().join("chokepoint.db")).unwrap().db;
+        let now = Utc::now();
+        let done = db.import_legacy(&path, None, now);
+        prop_assert_eq!(done.renamed.len(), 1, "{:?}", done.notices);
+        let user = db.load_user().unwrap();
+        let want = imported(&store::sanitized(state), now);
+        prop_assert_eq!(&user.catalysts, &want.catalysts);
+        prop_assert_eq!(&user.risks, &want.risks);
+        prop_assert_eq!(&user.read, &want.read);
+        prop_assert_eq!(&user.evidence_seen, &want.evidence_seen);
+        prop_assert_eq!(&user.alert_keys, &want.alert_keys);
+        prop_assert_eq!(&user.level_sides, &want.level_sides);
+        let texts = |a: &[chokepoint::alerts::Alert]| a.iter().map(|a| (a.key.clone(), a.text.clone())).collect::<std::collections::BTreeSet<_>>();
+        prop_assert_eq!(texts(&user.alerts), texts(&want.alerts));
     }
 }

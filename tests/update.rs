@@ -6,6 +6,7 @@ mod common;
 use chokepoint::action::{Action, Pane, Payload, SourceId};
 use chokepoint::domain::{FetchStatus, RiskLevel};
 use chokepoint::effect::Effect;
+use chokepoint::journal::{Change, What};
 use chokepoint::update::update;
 use common::*;
 
@@ -53,8 +54,15 @@ fn toggle_records_when_saves_and_undoes() {
     let rec = &s.user().catalysts[id];
     assert_eq!(rec.done_at, Some(now()));
     assert_eq!(rec.history.len(), 1);
-    assert!(matches!(&fx[..], [Effect::Save(u)] if u.catalysts[id].done));
+    let [entry] = entries(&fx).try_into().unwrap();
+    assert_eq!(entry.what, What::Catalyst { id: id.into(), done: true });
+    assert_eq!((entry.at, entry.by.as_str()), (now(), "tui"));
     assert_eq!(s.done_count(), 1);
+    // Written: the change is confirmed on the status line.
+    let Effect::Record { seq, .. } = fx[0].clone() else { panic!("{fx:?}") };
+    update(&mut s, Action::Stored { through: seq, error: None });
+    assert_eq!(s.notices().last().unwrap().text, "amd-lta hit (u undoes) · saved");
+    assert!(s.pending().is_empty());
 
     // toggle back off, then undo restores "done"
     update(&mut s, Action::ToggleCatalyst);
@@ -62,7 +70,7 @@ fn toggle_records_when_saves_and_undoes() {
     assert_eq!(s.user().catalysts[id].done_at, None);
     let fx = update(&mut s, Action::Undo);
     assert!(s.catalyst_done(id));
-    assert!(matches!(&fx[..], [Effect::Save(_)]));
+    assert!(matches!(&entries(&fx)[..], [e] if matches!(&e.what, What::Undo { .. })));
     // undo again: back to never touched
     update(&mut s, Action::Undo);
     assert!(!s.user().catalysts.contains_key(id));
@@ -100,7 +108,7 @@ fn risk_levels_cycle_and_undo() {
     assert_eq!(s.risk_level(&id), RiskLevel::Watch);
     let fx = update(&mut s, Action::CycleRisk);
     assert_eq!(s.risk_level(&id), RiskLevel::Elevated);
-    assert!(matches!(&fx[..], [Effect::Save(_)]));
+    assert!(matches!(&entries(&fx)[..], [e] if e.what == What::Risk { id: id.clone(), level: RiskLevel::Elevated }));
     update(&mut s, Action::CycleRisk);
     assert_eq!(s.risk_level(&id), RiskLevel::Materialized);
     update(&mut s, Action::CycleRisk);
@@ -110,13 +118,15 @@ fn risk_levels_cycle_and_undo() {
 }
 
 #[test]
-fn read_only_state_does_not_emit_saves() {
+fn without_a_store_changes_last_the_session_and_are_marked_unsaved() {
     let mut s = state();
-    update(&mut s, Action::Environment { read_only: true, zone: chokepoint::state::Zone::Utc });
+    update(&mut s, environment(true, chokepoint::state::Zone::Utc));
     let fx = apply(&mut s, [Action::Focus(Pane::Catalysts), Action::ToggleCatalyst]);
     assert!(fx.is_empty());
     assert!(s.catalyst_done("cpo-adoption"), "the change still shows for this session");
-    assert!(s.notices().last().unwrap().text.contains("read-only"));
+    assert!(s.notices().last().unwrap().text.contains("no database"));
+    assert_eq!(s.unsaved(), 1);
+    assert!(s.unsaved_row("cpo-adoption"));
 }
 
 fn with_news(s: &mut chokepoint::state::State) {
@@ -204,9 +214,9 @@ fn open_link_marks_read_and_refuses_other_schemes() {
     with_news(&mut s);
     update(&mut s, Action::Focus(Pane::News));
     let fx = update(&mut s, Action::OpenLink);
-    assert!(
-        matches!(&fx[..], [Effect::OpenUrl(u), Effect::Save(user)] if u == "https://example.com/a" && user.read.contains("a"))
-    );
+    assert!(matches!(&fx[..], [Effect::OpenUrl(u), Effect::Record { .. }] if u == "https://example.com/a"));
+    assert!(matches!(&recorded(&fx)[..], [Change::Read { item, .. }] if item == "a"));
+    assert!(s.user().read.contains("a"));
     // opening again: no second save
     let fx = update(&mut s, Action::OpenLink);
     assert_eq!(fx.len(), 1);
@@ -511,7 +521,7 @@ fn a_500_storm_backs_off_to_the_refresh_interval() {
 }
 
 #[test]
-fn read_marks_are_pruned_with_the_history() {
+fn read_marks_outlive_the_window() {
     let mut state = state_with_cap(3);
     let first: Vec<_> =
         (0..3).map(|i| news(&format!("old{i}"), &format!("Old headline {i}"), 10 + i)).collect();
@@ -519,17 +529,10 @@ fn read_marks_are_pruned_with_the_history() {
     update(&mut state, Action::Focus(Pane::News));
     update(&mut state, Action::Bottom);
     update(&mut state, Action::OpenLink); // marks old2, the oldest, read
-    assert!(state.user().read.contains("old2"), "{:?}", state.user().read);
-    update(&mut state, Action::Top);
-    update(&mut state, Action::OpenLink); // old0
-    // Two newer headlines push old1 and old2 out of the full history: old2's mark goes with it.
+    // Newer headlines push it out of the window; the archive keeps it, and its mark stays.
     let fresh = vec![news("new0", "New headline 0", 1), news("new1", "New headline 1", 2)];
-    let fx = deliver(&mut state, SourceId::Feed(0), Payload::News(fresh));
-    assert_eq!(state.user().read.iter().collect::<Vec<_>>(), ["old0"]);
-    assert!(
-        fx.iter().any(|e| matches!(e, Effect::Save(u) if !u.read.contains("old2"))),
-        "pruned marks are saved"
-    );
+    deliver(&mut state, SourceId::Feed(0), Payload::News(fresh));
+    assert!(state.user().read.contains("old2"));
 }
 
 #[test]
@@ -727,7 +730,7 @@ fn local_times_follow_daylight_saving_changes_during_a_session() {
     use chrono::TimeZone;
     let at = |d, h, m| chrono::Utc.with_ymd_and_hms(2026, 10, d, h, m, 0).unwrap();
     let mut s = state();
-    update(&mut s, Action::Environment { read_only: false, zone: Zone::Named(chrono_tz::Europe::Stockholm) });
+    update(&mut s, environment(false, Zone::Named(chrono_tz::Europe::Stockholm)));
     update(&mut s, Action::Tick(at(25, 0, 30)));
     update(&mut s, Action::Resize(120, 40));
     assert_eq!(s.local(s.now()).format("%H:%M").to_string(), "02:30", "CEST, UTC+2");
@@ -738,7 +741,7 @@ fn local_times_follow_daylight_saving_changes_during_a_session() {
     assert!(screen(&s, 120, 40).lines().next().unwrap().contains("Sun 03:30"));
 
     let nov = |h, m| chrono::Utc.with_ymd_and_hms(2026, 11, 1, h, m, 0).unwrap();
-    update(&mut s, Action::Environment { read_only: false, zone: Zone::Named(chrono_tz::America::New_York) });
+    update(&mut s, environment(false, Zone::Named(chrono_tz::America::New_York)));
     update(&mut s, Action::Tick(nov(5, 30)));
     assert_eq!(s.local(s.now()).format("%H:%M %z").to_string(), "01:30 -0400", "EDT");
     update(&mut s, Action::Tick(nov(6, 30)));
@@ -749,12 +752,12 @@ fn local_times_follow_daylight_saving_changes_during_a_session() {
 }
 
 #[test]
-fn the_runtime_sets_read_only_through_an_action() {
+fn the_runtime_says_there_is_no_store_through_an_action() {
     let mut s = state();
-    update(&mut s, Action::Environment { read_only: true, zone: chokepoint::state::Zone::Utc });
+    update(&mut s, environment(true, chokepoint::state::Zone::Utc));
     assert!(s.read_only());
     let fx = apply(&mut s, [Action::Focus(Pane::Catalysts), Action::ToggleCatalyst]);
-    assert!(!fx.iter().any(|e| matches!(e, Effect::Save(_))), "{fx:?}");
+    assert!(recorded(&fx).is_empty(), "{fx:?}");
 }
 
 #[test]

@@ -532,7 +532,7 @@ pub fn search(
     Ok(out.trim_end().to_string())
 }
 
-/// Exit code of `snapshot` and `report` when nothing could be fetched or read from the cache.
+/// Exit code of `snapshot` and `report` when nothing could be fetched or read from the store.
 pub const NO_DATA: i32 = 3;
 
 /// Why `snapshot` / `report` had nothing to show.
@@ -551,7 +551,7 @@ pub fn no_data_message(state: &State, offline: bool) -> String {
             FetchStatus::Idle | FetchStatus::Loading => format!("  {}: not fetched", s.name),
         })
         .collect();
-    format!("nothing could be fetched or read from the cache:\n{}", failed.join("\n"))
+    format!("nothing could be fetched or read from the store:\n{}", failed.join("\n"))
 }
 
 /// Which sources a snapshot could not fetch (for the exit message).

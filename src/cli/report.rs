@@ -19,17 +19,19 @@ pub struct Report {
     pub generated_at: String,
     /// Recorded sample data (`--demo`), not live.
     pub demo: bool,
-    /// Quotes or news come from the cache, not a refresh.
+    /// Quotes or news come from the store, not a refresh.
     pub stale: bool,
     pub quotes: Vec<QuoteRow>,
     pub catalysts_hit: usize,
     pub catalysts: Vec<CatalystRow>,
     pub risks: Vec<RiskRow>,
     pub alerts: Vec<AlertRow>,
+    /// The journal, newest first: every change made, by whom and when.
+    pub timeline: Vec<TimelineRow>,
     pub headlines: Vec<Headline>,
     /// Sources whose fetch failed in this run, with why.
     pub failed_sources: Vec<SourceFailure>,
-    /// Nothing was fetched or read from the cache: the tables are empty for that reason.
+    /// Nothing was fetched or read from the store: the tables are empty for that reason.
     pub no_data: bool,
 }
 
@@ -68,6 +70,7 @@ pub struct CatalystRow {
     pub changes: Vec<Change>,
     pub evidence_count: usize,
     pub evidence: Vec<Headline>,
+    pub pinned: Vec<PinRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,6 +80,26 @@ pub struct RiskRow {
     pub level: RiskLevel,
     pub evidence_count: usize,
     pub signals: Vec<Headline>,
+    pub pinned: Vec<PinRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimelineRow {
+    pub at: String,
+    pub by: String,
+    pub what: String,
+    pub note: Option<String>,
+    /// Undone since (by an undo entry).
+    pub undone: bool,
+}
+
+/// A headline pinned as evidence.
+#[derive(Debug, Serialize)]
+pub struct PinRow {
+    pub item: String,
+    pub title: String,
+    pub pinned_at: String,
+    pub by: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -106,6 +129,45 @@ fn headline(n: &NewsItem) -> Headline {
         catalysts: n.catalysts.clone(),
         risks: n.risks.clone(),
     }
+}
+
+/// Entries listed in the report's timeline, newest first.
+pub const TIMELINE_SHOWN: usize = 30;
+
+fn pins(state: &State, kind: Kind, id: &str) -> Vec<PinRow> {
+    let list = state.user.pins.get(&evidence::seen_key(kind, id));
+    list.into_iter()
+        .flatten()
+        .map(|p| PinRow { item: p.item.clone(), title: p.title.clone(), pinned_at: rfc3339(p.at), by: p.by.clone() })
+        .collect()
+}
+
+fn timeline(state: &State) -> Vec<TimelineRow> {
+    use crate::journal::What;
+    let undone: std::collections::HashSet<&str> = state
+        .user
+        .journal
+        .iter()
+        .filter_map(|e| match &e.what {
+            What::Undo { uid } => Some(uid.as_str()),
+            _ => None,
+        })
+        .collect();
+    state
+        .user
+        .journal
+        .iter()
+        .rev()
+        .filter(|e| !matches!(e.what, What::Undo { .. }))
+        .take(TIMELINE_SHOWN)
+        .map(|e| TimelineRow {
+            at: rfc3339(e.at),
+            by: e.by.clone(),
+            what: e.what.describe(),
+            note: e.note.clone(),
+            undone: undone.contains(e.uid.as_str()),
+        })
+        .collect()
 }
 
 fn linked(state: &State, kind: Kind, id: &str) -> Vec<Headline> {
@@ -154,8 +216,9 @@ pub fn build(state: &State) -> Report {
                             .collect()
                     })
                     .unwrap_or_default(),
-                evidence_count: state.evidence.get(Kind::Catalyst, &c.id).count,
+                evidence_count: state.evidence_count(Kind::Catalyst, &c.id),
                 evidence: linked(state, Kind::Catalyst, &c.id),
+                pinned: pins(state, Kind::Catalyst, &c.id),
             }
         })
         .collect();
@@ -166,8 +229,9 @@ pub fn build(state: &State) -> Report {
             id: r.id.clone(),
             title: r.title.clone(),
             level: state.risk_level(&r.id),
-            evidence_count: state.evidence.get(Kind::Risk, &r.id).count,
+            evidence_count: state.evidence_count(Kind::Risk, &r.id),
             signals: linked(state, Kind::Risk, &r.id),
+            pinned: pins(state, Kind::Risk, &r.id),
         })
         .collect();
     Report {
@@ -185,6 +249,7 @@ pub fn build(state: &State) -> Report {
             .rev()
             .map(|a| AlertRow { at: rfc3339(a.at), text: a.text.clone() })
             .collect(),
+        timeline: timeline(state),
         headlines: state.news.iter().take(HEADLINES_SHOWN).map(headline).collect(),
         failed_sources: state
             .sources
@@ -200,7 +265,7 @@ pub fn build(state: &State) -> Report {
     }
 }
 
-/// True when there is at least one quote or headline (fetched now or read from the cache).
+/// True when there is at least one quote or headline (fetched now or read from the store).
 pub fn has_data(state: &State) -> bool {
     !state.quotes.is_empty() || !state.news.is_empty()
 }
@@ -266,12 +331,12 @@ pub fn markdown(r: &Report) -> String {
         meta.push_str(" **Recorded sample data, not live.**");
     }
     if r.stale {
-        meta.push_str(" Some data is from the cache, not a fresh refresh.");
+        meta.push_str(" Some data is from the store, not a fresh refresh.");
     }
     line(meta);
     line(String::new());
     if r.no_data {
-        line("**No data: nothing could be fetched or read from the cache.**".into());
+        line("**No data: nothing could be fetched or read from the store.**".into());
         line(String::new());
     }
     if !r.failed_sources.is_empty() {
@@ -315,6 +380,9 @@ pub fn markdown(r: &Report) -> String {
         if let Some(note) = c.changes.last().and_then(|e| e.note.as_ref()) {
             line(format!("  - note: {}", esc(note)));
         }
+        for p in &c.pinned {
+            line(format!("  - pinned: {}", esc(&p.title)));
+        }
         for h in &c.evidence {
             line(format!("  - {}", headline_md(h)));
         }
@@ -325,6 +393,9 @@ pub fn markdown(r: &Report) -> String {
     for risk in &r.risks {
         let (level, title) = (risk.level.label(), esc(&risk.title));
         line(format!("- **{level}**: {title} (`{}`), {}", risk.id, linked_count(risk.evidence_count)));
+        for p in &risk.pinned {
+            line(format!("  - pinned: {}", esc(&p.title)));
+        }
         for h in &risk.signals {
             line(format!("  - {}", headline_md(h)));
         }
@@ -335,6 +406,16 @@ pub fn markdown(r: &Report) -> String {
         line(String::new());
         for a in &r.alerts {
             line(format!("- {} {}", a.at.get(..16).unwrap_or(&a.at), esc(&a.text)));
+        }
+    }
+    if !r.timeline.is_empty() {
+        line(String::new());
+        line("## Timeline".into());
+        line(String::new());
+        for t in &r.timeline {
+            let note = t.note.as_ref().map(|n| format!(" “{}”", esc(n))).unwrap_or_default();
+            let undone = if t.undone { " (undone)" } else { "" };
+            line(format!("- {} {}: {}{note}{undone}", t.at.get(..16).unwrap_or(&t.at), esc(&t.by), esc(&t.what)));
         }
     }
     line(String::new());

@@ -6,6 +6,7 @@ mod sources;
 mod store;
 
 pub use paste::FILTER_MAX;
+pub use store::{ARCHIVE_LIMIT, choices as pin_choices};
 pub use sources::{STUCK, backoff};
 
 use crate::core::action::{Action, Pane, SourceId};

@@ -103,7 +103,7 @@ pub fn peek(path: &Path) -> Result<Option<UserState>, StoreError> {
 
 /// The text in a state file that is ever shown (notes, who made a change, alert texts and their
 /// row keys), cleaned again; clean text (all the app writes) passes unchanged.
-fn sanitized(mut state: UserState) -> UserState {
+pub fn sanitized(mut state: UserState) -> UserState {
     use crate::sanitize::{STORED_MAX, clean_stored};
     for event in state.catalysts.values_mut().flat_map(|r| r.history.iter_mut()) {
         event.by = clean_stored(&event.by, STORED_MAX);

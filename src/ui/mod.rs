@@ -4,6 +4,7 @@ mod alerts;
 mod fmt;
 mod help;
 mod news;
+mod pin;
 mod sources;
 mod status;
 mod thesis;
@@ -50,6 +51,9 @@ pub fn render(state: &State, frame: &mut Frame) {
         Some(Overlay::Sources) => sources::render(state, frame, area),
         Some(Overlay::Alerts) => alerts::render(state, frame, area),
         None => {}
+    }
+    if state.pin_chooser().is_some() {
+        pin::render(state, frame, area);
     }
 }
 

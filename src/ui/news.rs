@@ -14,10 +14,27 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let f = &state.filter;
-    let mut extra = vec![Span::styled(
-        format!(" {}/{}", f.visible.len(), state.news.len()),
-        Style::new().fg(Color::Green),
-    )];
+    let archive = state.archive_mode();
+    let mut extra = if archive {
+        let a = &state.archive;
+        let found = if a.req.is_some() && a.items.is_empty() {
+            "searching…".to_string()
+        } else {
+            format!("{}{} found", a.items.len(), if a.more { "+" } else { "" })
+        };
+        let why = if a.on {
+            format!(" ({} back)", state.keymap.hint(Command::Archive))
+        } else {
+            " (since: reaches past the window)".into()
+        };
+        vec![
+            Span::styled(" ARCHIVE ", Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD)),
+            Span::styled(format!(" {found}"), Style::new().fg(Color::Green)),
+            Span::styled(why, Style::new().fg(Color::DarkGray)),
+        ]
+    } else {
+        vec![Span::styled(format!(" {}/{}", f.visible.len(), state.news.len()), Style::new().fg(Color::Green))]
+    };
     let text = f.input.value();
     if !text.is_empty() && !f.editing {
         extra.push(Span::styled(" filter: ", Style::new().fg(Color::DarkGray)));
@@ -37,7 +54,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     } else {
         [inner, Rect::default()]
     };
-    if f.visible.is_empty() {
+    if archive && state.archive.items.is_empty() {
+        let msg = match (&state.archive.error, state.archive.req) {
+            (Some(e), _) => format!("archive search failed: {e}"),
+            (None, Some(_)) => "searching the archive…".to_string(),
+            (None, None) if text.is_empty() => "the archive is empty: headlines are kept as feeds bring them".into(),
+            (None, None) => format!("no archived headline matches `{text}`"),
+        };
+        frame.render_widget(Paragraph::new(Span::styled(msg, Style::new().fg(Color::DarkGray))), list_area);
+    } else if !archive && f.visible.is_empty() {
         let feeds = state.sources.iter().filter(|s| matches!(s.id, crate::action::SourceId::Feed(_)));
         let (mut waiting, mut failed, mut total) = (0, 0, 0);
         for s in feeds {
@@ -81,10 +106,10 @@ fn table(state: &State, frame: &mut Frame, area: Rect) {
     let sel = state.selected(Pane::News);
     let offset = scroll_offset(sel, h);
     let query = state.filter.query.as_ref();
-    let shown: Vec<&NewsItem> =
-        state.filter.visible.iter().skip(offset).take(h.max(1)).filter_map(|&i| state.news.get(i)).collect();
-    let cols = Columns::fit(&shown, area.width);
-    let rows = shown.iter().map(|n| {
+    let shown: Vec<&NewsItem> = state.news_rows().skip(offset).take(h.max(1)).collect();
+    let tag_text: Vec<String> = shown.iter().map(|n| tags(state, n)).collect();
+    let cols = Columns::fit(&shown, &tag_text, area.width);
+    let rows = shown.iter().zip(&tag_text).map(|(n, tag_text)| {
         let read = state.user.read.contains(&n.id);
         let base = if read { Style::new().fg(Color::DarkGray) } else { Style::new() };
         let age = n.published.map(|p| fmt::age(state.now, p)).unwrap_or_else(|| "—".into());
@@ -98,7 +123,7 @@ fn table(state: &State, frame: &mut Frame, area: Rect) {
         cells.push(Cell::from(highlighted(&fmt::truncate(&n.title, cols.title.into()), query, base)));
         if cols.tags > 0 {
             cells.push(Cell::from(Span::styled(
-                fmt::truncate(&tags(n), cols.tags.into()),
+                fmt::truncate(tag_text, cols.tags.into()),
                 Style::new().fg(Color::Cyan),
             )));
         }
@@ -130,10 +155,10 @@ struct Columns {
 }
 
 impl Columns {
-    fn fit(rows: &[&NewsItem], w: u16) -> Columns {
+    fn fit(rows: &[&NewsItem], tags: &[String], w: u16) -> Columns {
         let width = |s: &str| unicode_width::UnicodeWidthStr::width(s) as u16;
         let src_want = rows.iter().map(|n| width(&n.source)).max().unwrap_or(0).min(48);
-        let tags_want = rows.iter().map(|n| width(&tags(n))).max().unwrap_or(0).min(64);
+        let tags_want = tags.iter().map(|t| width(t)).max().unwrap_or(0).min(64);
         let title_want = rows.iter().map(|n| width(&n.title)).max().unwrap_or(0);
         let show_src = w >= 60 && src_want > 0;
         let show_tags = w >= 90 && tags_want > 0;
@@ -167,10 +192,16 @@ fn share(room: u16, a_want: u16, b_want: u16) -> (u16, u16) {
 }
 
 /// Tickers first, then catalyst and risk ids, e.g. `AAOI c:aaoi-texas r:supply-slip`.
-fn tags(n: &NewsItem) -> String {
-    let mut parts: Vec<String> = n.tickers.clone();
-    parts.extend(n.catalysts.iter().map(|c| format!("c:{c}")));
-    parts.extend(n.risks.iter().map(|r| format!("r:{r}")));
+/// The row's tags: pins first (`◆c:amd-lta`), then tickers, catalysts and risks.
+fn tags(state: &State, n: &NewsItem) -> String {
+    tags_with(&state.user.pins_of(&n.id).collect::<Vec<_>>(), n)
+}
+
+fn tags_with(pins: &[&str], n: &NewsItem) -> String {
+    let mut parts: Vec<String> = pins.iter().map(|p| format!("◆{p}")).collect();
+    parts.extend(n.tickers.iter().cloned());
+    let tagged = n.catalysts.iter().map(|c| format!("c:{c}")).chain(n.risks.iter().map(|r| format!("r:{r}")));
+    parts.extend(tagged.filter(|t| !pins.contains(&t.as_str())));
     parts.join(" ")
 }
 
@@ -214,6 +245,12 @@ fn input_line(state: &State, frame: &mut Frame, area: Rect) {
 mod tests {
     use super::*;
 
+    fn fit(rows: &[&NewsItem], w: u16) -> Columns {
+        let tags: Vec<String> = rows.iter().map(|n| tags_with(&[], n)).collect();
+        Columns::fit(rows, &tags, w)
+    }
+
+
     fn item(source: &str, title: &str, tickers: &[&str]) -> NewsItem {
         NewsItem {
             id: title.into(),
@@ -234,20 +271,20 @@ mod tests {
         let items = [item(long_src, &"t".repeat(70), &["AAOI", "LITE"]), item("Reuters", "short", &[])];
         let rows: Vec<&NewsItem> = items.iter().collect();
         // Wide: everything whole, the title as long as the longest, the rest to the tags.
-        let c = Columns::fit(&rows, 198);
+        let c = fit(&rows, 198);
         assert_eq!((c.src, c.title), (37, 70));
         assert_eq!(3 + 1 + c.src + 1 + c.title + 1 + c.tags, 198);
         // 120 columns: the title keeps 60 %, the source a share of the rest (not 16 cells).
-        let c = Columns::fit(&rows, 118);
+        let c = fit(&rows, 118);
         assert_eq!((c.src, c.title), (28, 70), "all fits: the source capped at a quarter");
         let longer = [item(long_src, &"t".repeat(100), &["AAOI", "LITE"])];
-        let c = Columns::fit(&longer.iter().collect::<Vec<_>>(), 118);
+        let c = fit(&longer.iter().collect::<Vec<_>>(), 118);
         assert_eq!((c.src, c.title, c.tags), (28, 75, 9), "the title keeps 60 %, cut with …");
         // Narrow: no tags; the source at most a quarter.
-        let c = Columns::fit(&rows, 78);
+        let c = fit(&rows, 78);
         assert_eq!((c.src, c.tags), (18, 0));
         // Very narrow: the title only.
-        assert_eq!(Columns::fit(&rows, 50), Columns { src: 0, title: 46, tags: 0 });
+        assert_eq!(fit(&rows, 50), Columns { src: 0, title: 46, tags: 0 });
     }
 
     #[test]

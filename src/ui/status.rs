@@ -30,7 +30,7 @@ pub fn header(state: &State, frame: &mut Frame, area: Rect) {
     }
     if state.read_only {
         spans.push(Span::styled(
-            " READ-ONLY ",
+            " NO DATABASE ",
             Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD),
         ));
         spans.push(Span::raw(" "));
@@ -176,6 +176,16 @@ fn level_style(level: Level) -> Style {
 fn source_summary(state: &State) -> Vec<Span<'static>> {
     let dim = Style::new().fg(Color::DarkGray);
     let mut parts: Vec<Span<'static>> = Vec::new();
+    // Decisions not written yet (no database, or a write failing: a full disk) come first.
+    let unsaved = state.unsaved();
+    if unsaved > 0 {
+        let why = if state.read_only { "no database" } else { "retrying" };
+        parts.push(Span::styled(
+            format!("● {unsaved} unsaved ({why})"),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ));
+        parts.push(Span::styled(" · ", dim));
+    }
     let tickers: Vec<_> = state.sources.iter().filter(|s| matches!(s.id, SourceId::Quote(_))).collect();
     if !tickers.is_empty() {
         let ok: Vec<_> = tickers

@@ -4,7 +4,7 @@ use super::status::ALERT;
 use super::{pane_block, pane_title, scroll_offset, selected_style};
 use crate::action::Pane;
 use crate::domain::{RiskLevel, ThesisItem};
-use crate::evidence::{Evidence, Kind, seen_key};
+use crate::evidence::{Kind, seen_key};
 use crate::state::State;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -44,11 +44,15 @@ pub fn render_catalysts(state: &State, frame: &mut Frame, area: Rect) {
                 Style::new().fg(Color::DarkGray),
             ));
         }
-        after.extend(evidence_spans(ev, new));
+        let count = state.evidence_count(Kind::Catalyst, &c.id);
+        after.extend(evidence_spans(count, new, state.unsaved_row(&c.id)));
         row(spans, &c.title, style, after, inner.width)
     });
-    let timeline =
-        state.catalysts.get(state.selected(Pane::Catalysts)).and_then(|c| last_change(state, &c.id));
+    let timeline = state.catalysts.get(state.selected(Pane::Catalysts)).and_then(|c| {
+        let parts: Vec<String> =
+            [last_change(state, &c.id), pinned(state, Kind::Catalyst, &c.id)].into_iter().flatten().collect();
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    });
     list_with_detail(state, frame, inner, Pane::Catalysts, items.collect(), &state.catalysts, timeline);
 }
 
@@ -68,8 +72,8 @@ pub fn render_risks(state: &State, frame: &mut Frame, area: Rect) {
         .risks
         .iter()
         .map(|r| {
-            let ev = state.evidence.get(Kind::Risk, &r.id);
-            Line::from(evidence_spans(ev, true)).width() + r.title.width() + 2
+            let count = state.evidence_count(Kind::Risk, &r.id);
+            Line::from(evidence_spans(count, true, false)).width() + r.title.width() + 2
         })
         .max()
         .unwrap_or(0);
@@ -86,7 +90,8 @@ pub fn render_risks(state: &State, frame: &mut Frame, area: Rect) {
             spans.push(Span::raw(" "));
         }
         let title_style = if level == RiskLevel::Watch { Style::new() } else { style };
-        row(spans, &r.title, title_style, evidence_spans(ev, new), inner.width)
+        let count = state.evidence_count(Kind::Risk, &r.id);
+        row(spans, &r.title, title_style, evidence_spans(count, new, state.unsaved_row(&r.id)), inner.width)
     });
     if !wide && area.height > 2 {
         let legend = Line::from(vec![
@@ -103,11 +108,11 @@ pub fn render_risks(state: &State, frame: &mut Frame, area: Rect) {
             frame.render_widget(Paragraph::new(legend.right_aligned()), bottom);
         }
     }
-    let level = state
-        .risks
-        .get(state.selected(Pane::Risks))
-        .map(|r| state.risk_level(&r.id).label().to_string())
-        .filter(|_| !wide);
+    let level = state.risks.get(state.selected(Pane::Risks)).and_then(|r| {
+        let level = Some(state.risk_level(&r.id).label().to_string()).filter(|_| !wide);
+        let parts: Vec<String> = [level, pinned(state, Kind::Risk, &r.id)].into_iter().flatten().collect();
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    });
     list_with_detail(state, frame, inner, Pane::Risks, items.collect(), &state.risks, level);
 }
 
@@ -144,6 +149,15 @@ fn last_change(state: &State, id: &str) -> Option<String> {
     Some(text)
 }
 
+/// The headlines pinned to a catalyst or risk, for its detail line: `2 pinned: “…”, “…”`.
+fn pinned(state: &State, kind: Kind, id: &str) -> Option<String> {
+    let list = state.user.pins.get(&seen_key(kind, id))?;
+    let titles: Vec<String> =
+        list.iter().rev().take(3).map(|p| format!("“{}”", super::fmt::truncate(&p.title, 48))).collect();
+    let more = if list.len() > 3 { format!(" and {} more", list.len() - 3) } else { String::new() };
+    Some(format!("{} pinned: {}{more}", list.len(), titles.join(", ")))
+}
+
 /// A headline alert for this catalyst or risk waits in the alert list.
 fn alerted(state: &State, kind: Kind, id: &str) -> bool {
     let key = seen_key(kind, id);
@@ -153,13 +167,16 @@ fn alerted(state: &State, kind: Kind, id: &str) -> bool {
 const NEW: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
 
 /// "  3 news" and, when some of it is new to the user, "new evidence" (Enter shows it).
-fn evidence_spans(ev: Evidence, new: bool) -> Vec<Span<'static>> {
+fn evidence_spans(count: usize, new: bool, unsaved: bool) -> Vec<Span<'static>> {
     let mut out = Vec::new();
-    if ev.count > 0 {
-        out.push(Span::styled(format!("  {} news", ev.count), Style::new().fg(Color::DarkGray)));
+    if count > 0 {
+        out.push(Span::styled(format!("  {count} news"), Style::new().fg(Color::DarkGray)));
     }
     if new {
         out.push(Span::styled("  new evidence", NEW));
+    }
+    if unsaved {
+        out.push(Span::styled("  unsaved", Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)));
     }
     out
 }

@@ -100,6 +100,36 @@ pub fn deliver(state: &mut State, source: SourceId, payload: Payload) -> Vec<Eff
     update(state, Action::Loaded(loaded(source, req_id, Ok(payload))))
 }
 
+/// The changes `fx` hands to the store, in order.
+#[allow(dead_code)]
+pub fn recorded(fx: &[Effect]) -> Vec<chokepoint::journal::Change> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Record { changes, .. } => Some(changes.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The journal entries among the changes `fx` hands to the store.
+#[allow(dead_code)]
+pub fn entries(fx: &[Effect]) -> Vec<chokepoint::journal::Entry> {
+    recorded(fx)
+        .into_iter()
+        .filter_map(|c| match c {
+            chokepoint::journal::Change::Journal(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The runtime's environment action as a test sets it: `no_store` true runs without a database.
+#[allow(dead_code)]
+pub fn environment(no_store: bool, zone: chokepoint::state::Zone) -> Action {
+    Action::Environment { read_only: no_store, zone, session: "test".into() }
+}
+
 pub fn apply(state: &mut State, actions: impl IntoIterator<Item = Action>) -> Vec<Effect> {
     actions.into_iter().flat_map(|a| update(state, a)).collect()
 }

@@ -68,6 +68,9 @@ impl DbError {
 pub struct Db {
     conn: Connection,
     path: PathBuf,
+    /// Debug builds, `CHOKEPOINT_TEST_DB_FULL` set: every write fails as on a full disk, so the
+    /// tests can drive the real binary through it.
+    full: bool,
 }
 
 impl std::fmt::Debug for Db {
@@ -126,7 +129,8 @@ impl Db {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| DbError::sqlite(path, e))?;
-        let mut db = Db { conn, path: path.to_path_buf() };
+        let full = cfg!(debug_assertions) && std::env::var_os("CHOKEPOINT_TEST_DB_FULL").is_some();
+        let mut db = Db { conn, path: path.to_path_buf(), full: false };
         db.configure()?;
         migrate::migrate(&mut db.conn).map_err(|e| match e {
             migrate::Error::Newer { found, known } => {
@@ -134,6 +138,7 @@ impl Db {
             }
             migrate::Error::Sqlite(e) => DbError::sqlite(path, e),
         })?;
+        db.full = full;
         Ok(db)
     }
 
@@ -191,6 +196,9 @@ impl Db {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, DbError> {
         let path = self.path.clone();
+        if self.full {
+            return Err(DbError::Full { path });
+        }
         let e = |e| DbError::sqlite(&path, e);
         if durable {
             self.conn.execute_batch("PRAGMA synchronous = FULL").map_err(e)?;
@@ -331,6 +339,22 @@ mod tests {
             assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");
             assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         }
+    }
+
+    #[test]
+    fn a_full_disk_is_a_clear_error_and_nothing_half_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut db = Db::open(&tmp.path().join("c.db")).unwrap().db;
+        db.limit_growth(0).unwrap();
+        let at = chrono::Utc::now();
+        let changes: Vec<crate::journal::Change> = (0..5000)
+            .map(|i| crate::journal::Change::Read { item: format!("https://example.com/news/{i}"), at })
+            .collect();
+        let err = db.record(&changes).unwrap_err();
+        assert!(matches!(err, DbError::Full { .. }), "{err}");
+        assert!(err.to_string().contains("the disk is full") && err.to_string().contains("nothing was lost"));
+        assert!(db.load_user().unwrap().read.is_empty(), "the transaction was rolled back whole");
+        assert_eq!(db.integrity().unwrap(), "ok");
     }
 
     #[test]
