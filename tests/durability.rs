@@ -117,8 +117,19 @@ fn sigkills_during_writes_from_a_tui_and_a_cli_never_lose_an_acknowledged_change
         let mut app = App::start(home.path(), &["--demo"]);
         app.wait_for("Catalysts");
         app.send("2");
+        // The detail line counts the catalyst's changes and says "saving…" until the store has
+        // written the last one: one more change, and no "saving…", is the acknowledgement.
+        let before = changes(&app.wait_for("cpo-adoption: "));
         app.send(" ");
-        app.wait_for(" · saved");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = app.screen();
+            if changes(&s) == before + 1 && !s.contains("saving…") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "never saved ({before} changes before):\n{s}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
         tui_acked += 1;
         app.send(" ");
         std::thread::sleep(Duration::from_micros(rng.u64(0..15_000)));
@@ -141,6 +152,16 @@ fn sigkills_during_writes_from_a_tui_and_a_cli_never_lose_an_acknowledged_change
     // And it opens cleanly afterwards, with no notice.
     let opened = chokepoint::db::Db::open(&db).unwrap();
     assert!(opened.notices.is_empty(), "{:?}", opened.notices);
+}
+
+/// The change count on the selected catalyst's detail line (`(3 changes)`; 1 for one change, 0 for
+/// none).
+fn changes(screen: &str) -> u32 {
+    if let Some(at) = screen.find(" changes)") {
+        let digits: String = screen[..at].chars().rev().take_while(|c| c.is_ascii_digit()).collect();
+        return digits.chars().rev().collect::<String>().parse().unwrap();
+    }
+    u32::from(screen.contains("cpo-adoption: hit") || screen.contains("cpo-adoption: reopened"))
 }
 
 fn aside_files(dir: &Path, name: &str) -> Vec<PathBuf> {
@@ -206,9 +227,10 @@ fn the_tui_names_what_it_moved_aside_and_keeps_the_bytes() {
     let garbage = b"these are someone's notes, not a database\n".repeat(100);
     std::fs::write(dir.join("demo.db"), &garbage).unwrap();
     let mut app = App::start(home.path(), &["--demo"]);
-    let s = app.wait_for("demo-state.json.corrupt-");
-    assert!(s.contains("not imported"), "{s}");
-    app.wait_for("demo.db.corrupt-");
+    let s = app.wait_for_wrapped("demo-state.json.corrupt-");
+    assert!(s.contains("(not imported)"), "{s}");
+    let s = app.wait_for_wrapped("demo.db.corrupt-");
+    assert!(s.contains("started a fresh one"), "{s}");
     app.wait_for("Catalysts 0/7");
     app.send("2");
     app.press(" ", "Catalysts 1/7");
@@ -263,8 +285,8 @@ fn an_uncreatable_data_dir_runs_the_tui_without_a_database_not_a_crash() {
     let mut app =
         App::start_with_env(home.path(), &["--demo"], &[("XDG_DATA_HOME", blocker.to_str().unwrap())]);
     app.wait_for("NO DATABASE");
-    let s = app.wait_for("could not create data dir");
-    assert!(s.contains("running without a database"), "{s}");
+    let s = app.wait_for_wrapped("could not create data dir");
+    assert!(s.contains("running without a database, changes last until you quit"), "{s}");
     app.wait_for("Catalysts 0/7");
     app.send("2");
     let s = app.press(" ", "Catalysts 1/7");

@@ -22,9 +22,10 @@ fn toggle_persists_across_restart() {
     std::thread::sleep(Duration::from_millis(200));
     assert!(!app.alternate_screen(), "terminal left the alternate screen on quit");
 
-    let state = std::fs::read_to_string(home.path().join("data/chokepoint/demo-state.json")).unwrap();
-    assert!(state.contains("cpo-adoption"), "{state}");
-    assert!(!home.path().join("data/chokepoint/state.json").exists(), "demo keeps its own state file");
+    let db = chokepoint::db::Db::open(&home.path().join("data/chokepoint/demo.db")).unwrap().db;
+    assert!(db.load_user().unwrap().catalysts["cpo-adoption"].done);
+    drop(db);
+    assert!(!home.path().join("data/chokepoint/chokepoint.db").exists(), "demo keeps its own database");
 
     let mut app = App::start(home.path(), &["--demo"]);
     app.wait_for("Catalysts 1/7");
@@ -39,23 +40,37 @@ fn toggle_persists_across_restart() {
     assert!(app.wait_exit().success());
 }
 
+/// Two windows on the same store, both writable: each toggles a different catalyst at the same
+/// time, neither change is lost, and each window shows the other's within a second.
 #[test]
-fn second_instance_is_read_only_and_says_so() {
+fn two_windows_write_at_once_and_each_sees_the_others_change() {
     let home = tempfile::tempdir().unwrap();
     let mut first = App::start(home.path(), &["--demo"]);
     first.wait_for("Catalysts 0/7");
     let mut second = App::start(home.path(), &["--demo"]);
-    second.wait_for("READ-ONLY");
-    second.wait_for("read-only, changes will not be saved");
-    second.keys("2 ");
-    second.wait_for("Catalysts 1/7");
-    second.keys("q");
-    second.wait_exit();
+    second.wait_for("Catalysts 0/7");
+    assert!(!second.screen().contains("NO DATABASE") && !second.screen().contains("read-only"));
+    first.send("2");
+    second.send("2j");
+    second.wait_for("amd-lta: ");
+    first.send(" ");
+    second.send(" ");
+    // Each shows both: its own at once, the other's from the store's change counter.
+    let within = Duration::from_millis(1500);
+    first.wait_for_within("Catalysts 2/7", within);
+    second.wait_for_within("Catalysts 2/7", within);
+    for app in [&first, &second] {
+        let s = app.screen();
+        assert!(s.contains("[x] CPO adoption accelerates") && s.contains("[x] AMD long-term supply"), "{s}");
+    }
+    second.wait_for_wrapped("cpo-adoption hit by tui");
     first.keys("q");
+    second.keys("q");
     first.wait_exit();
-    let state =
-        std::fs::read_to_string(home.path().join("data/chokepoint/demo-state.json")).unwrap_or_default();
-    assert!(!state.contains("\"done\": true"), "the read-only instance must not write: {state}");
+    second.wait_exit();
+    let db = chokepoint::db::Db::open(&home.path().join("data/chokepoint/demo.db")).unwrap().db;
+    let user = db.load_user().unwrap();
+    assert!(user.catalysts["cpo-adoption"].done && user.catalysts["amd-lta"].done, "nothing lost");
 }
 
 #[test]
@@ -118,11 +133,11 @@ fn a_corrupt_state_file_is_moved_aside_with_a_notice() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("demo-state.json"), b"{\"catalysts\": {\"cpo-adoption\": {\"done\": tr").unwrap();
     let mut app = App::start(home.path(), &["--demo"]);
-    let s = app.wait_for("could not be read");
+    let s = app.wait_for_wrapped("is not valid chokepoint state");
     assert!(s.contains("demo-state.json.corrupt-"), "the notice names where it went: {s}");
     app.keys("\x1b"); // Esc dismisses it
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!app.screen().contains("could not be read"), "{}", app.screen());
+    assert!(!app.screen().contains("is not valid"), "{}", app.screen());
     app.keys("q");
     app.wait_exit();
     let moved: Vec<_> = std::fs::read_dir(&dir)

@@ -435,9 +435,13 @@ impl State {
 
     /// Whether the catalyst or risk `id`'s last change is among the unsaved ones.
     pub fn unsaved_row(&self, id: &str) -> bool {
+        self.unsaved() > 0 && self.pending_row(id)
+    }
+
+    /// Whether a change of the catalyst or risk `id` waits for the store to confirm it.
+    pub fn pending_row(&self, id: &str) -> bool {
         use crate::core::journal::{Change, What};
-        self.unsaved() > 0
-            && self.pending.iter().any(|p| match &p.change {
+        self.pending.iter().any(|p| match &p.change {
                 Change::Journal(e) => match &e.what {
                     What::Catalyst { id: x, .. } | What::Note { id: x } | What::Risk { id: x, .. } => x == id,
                     _ => false,

@@ -146,6 +146,9 @@ fn last_change(state: &State, id: &str) -> Option<String> {
     if history.len() > 1 {
         text.push_str(&format!(" ({} changes)", history.len()));
     }
+    if state.pending_row(id) && !state.unsaved_row(id) {
+        text.push_str(" · saving…");
+    }
     Some(text)
 }
 

@@ -80,6 +80,21 @@ impl App {
         }
     }
 
+    /// Waits (up to 30 s) until `needle` is on screen, wrapped or not: the screen's rows joined,
+    /// each run of whitespace one space (for long notices that wrap).
+    #[allow(dead_code)]
+    pub fn wait_for_wrapped(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let flat = self.screen().split_whitespace().collect::<Vec<_>>().join(" ");
+            if flat.contains(needle) {
+                return flat;
+            }
+            assert!(Instant::now() < deadline, "{needle:?} not on screen within 30 s; screen:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits until `needle` is gone from the screen, failing after `within`.
     pub fn wait_gone(&self, needle: &str, within: Duration) {
         let deadline = Instant::now() + within;
