@@ -8,11 +8,11 @@ use chokepoint::action::{Action, Pane, Payload, SourceId};
 use chokepoint::config::{self, Config};
 use chokepoint::domain::{MarketState, NewsItem, Quote, UserState};
 use chokepoint::effect::Effect;
+use chokepoint::journal::Change;
 use chokepoint::providers::feed;
 use chokepoint::state::State;
 use chokepoint::tagging::Tagger;
 use chokepoint::update::update;
-use chokepoint::journal::Change;
 use common::{apply, deliver, entries, news, now, recorded, screen};
 use tui_input::InputRequest;
 
@@ -235,8 +235,8 @@ fn notes_are_capped_and_the_cli_takes_one_too() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let file = home.path().join("data/chokepoint/demo-state.json");
-    let user: UserState = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let db = chokepoint::db::Db::open(&home.path().join("data/chokepoint/demo.db")).unwrap().db;
+    let user = db.load_user().unwrap();
     let last = user.catalysts["luxnet-volume"].history.last().unwrap();
     assert_eq!((last.by.as_str(), last.note.as_deref()), ("cli", Some("first volume PO")));
 }

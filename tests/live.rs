@@ -1064,7 +1064,7 @@ fn snapshot_binary_live_then_offline_from_cache_then_with_the_server_down() {
             .iter()
             .any(|n| n["title"] == "Sivers Semiconductors signs CW-laser deal in Zürich")
     );
-    assert!(home.path().join("cache/chokepoint/cache.json").exists(), "the snapshot wrote the cache");
+    assert!(home.path().join("data/chokepoint/chokepoint.db").exists(), "the snapshot filled the store");
     let hits = rt.block_on(server.received_requests()).unwrap().len();
     assert_eq!(hits, 4, "2 charts + 2 feeds, nothing else");
 
@@ -1076,7 +1076,7 @@ fn snapshot_binary_live_then_offline_from_cache_then_with_the_server_down() {
         std::thread::sleep(Duration::from_millis(20));
     }
 
-    // Offline: the cached data, marked stale.
+    // Offline: the stored data, marked stale.
     let offline = snapshot(home.path(), &config_path, &["--offline"]);
     let aaoi = json_quote(&offline, "AAOI");
     assert_eq!(aaoi["price"].as_f64(), Some(31.25));
@@ -1092,7 +1092,7 @@ fn snapshot_binary_live_then_offline_from_cache_then_with_the_server_down() {
         assert_readable(e);
         assert!(e.contains("connection"), "{e}");
     }
-    // A failed refresh does not wipe the cache.
+    // A failed refresh does not wipe the store.
     let again = snapshot(home.path(), &config_path, &["--offline"]);
     assert_eq!(arr(&again, "quotes").len(), 2, "{again:#}");
     assert_eq!(arr(&again, "news").len(), 7);

@@ -102,8 +102,9 @@ fn the_ui_keeps_answering_keys_while_every_source_hangs() {
     );
     std::thread::sleep(Duration::from_millis(200));
     assert!(!app.alternate_screen(), "terminal left in the alternate screen");
-    let state = std::fs::read_to_string(home.path().join("data/chokepoint/state.json")).unwrap();
-    assert!(state.contains("cpo-adoption"), "the toggle was saved while fetches hung: {state}");
+    let db = chokepoint::db::Db::open(&home.path().join("data/chokepoint/chokepoint.db")).unwrap().db;
+    let user = db.load_user().unwrap();
+    assert!(user.catalysts["cpo-adoption"].done, "the toggle was saved while fetches hung");
 }
 
 #[test]

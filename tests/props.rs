@@ -5,11 +5,11 @@
 //! a deeper run. Failures are not persisted (no `proptest-regressions/` dir is written).
 //! The same entry points are fuzzed with cargo-fuzz in `fuzz/`.
 
+use chokepoint::db::Db;
 use chokepoint::domain::{CatalystRecord, NewsItem, Quote, RiskLevel, TickerSpec, ToggleEvent, UserState};
 use chokepoint::filter;
 use chokepoint::providers::{feed, nasdaq, yahoo};
 use chokepoint::sanitize;
-use chokepoint::db::Db;
 use chokepoint::store;
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
@@ -1023,7 +1023,10 @@ fn user_state(when: BoxedStrategy<DateTime<Utc>>) -> impl Strategy<Value = UserS
     user_state_with(prop_oneof![3 => "[a-z0-9-]{1,12}", 1 => any::<String>()].boxed(), when)
 }
 
-fn user_state_with(key: BoxedStrategy<String>, when: BoxedStrategy<DateTime<Utc>>) -> impl Strategy<Value = UserState> {
+fn user_state_with(
+    key: BoxedStrategy<String>,
+    when: BoxedStrategy<DateTime<Utc>>,
+) -> impl Strategy<Value = UserState> {
     let event = (any::<bool>(), when.clone(), "[a-z]{0,4}", prop::option::of("\\PC{0,8}"))
         .prop_map(|(done, at, by, note)| ToggleEvent { done, at, by, note });
     let record = (any::<bool>(), prop::option::of(when.clone()), prop::collection::vec(event, 0..3))
@@ -1080,7 +1083,8 @@ fn check_import(bytes: &[u8]) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
     std::fs::write(&path, bytes).unwrap();
-    let mut db = Db::open(&dir.path().join("chokepoint.db")).map_err(|e| TestCaseError::fail(e.to_string()))?.db;
+    let mut db =
+        Db::open(&dir.path().join("chokepoint.db")).map_err(|e| TestCaseError::fail(e.to_string()))?.db;
     let done = db.import_legacy(&path, None, Utc::now());
     let aside = corrupt_files(dir.path());
     prop_assert!(!path.exists(), "state.json still in place: {:?}", done);
@@ -1097,7 +1101,11 @@ fn check_import(bytes: &[u8]) -> Result<(), TestCaseError> {
             prop_assert_eq!(aside.len(), 1, "expected one corrupt-* file, found {:?}", aside);
             prop_assert_eq!(std::fs::read(&aside[0]).unwrap(), bytes, "moved-aside bytes differ");
             let name = aside[0].file_name().unwrap().to_string_lossy().into_owned();
-            prop_assert!(done.notices.iter().any(|n| n.contains(&name)), "no notice names {name}: {:?}", done.notices);
+            prop_assert!(
+                done.notices.iter().any(|n| n.contains(&name)),
+                "no notice names {name}: {:?}",
+                done.notices
+            );
             prop_assert_eq!(db.journal_count().unwrap(), 0);
         }
     }
@@ -1118,7 +1126,12 @@ fn imported(state: &UserState, now: DateTime<Utc>) -> UserState {
         .filter_map(|(id, rec)| {
             let mut history = rec.history.clone();
             if history.is_empty() && rec.done {
-                history.push(ToggleEvent { done: true, at: rec.done_at.unwrap_or(now), by: "tui".into(), note: None });
+                history.push(ToggleEvent {
+                    done: true,
+                    at: rec.done_at.unwrap_or(now),
+                    by: "tui".into(),
+                    note: None,
+                });
             }
             // Ordered as the store orders changes: by time (stable, so equal times keep theirs).
             history.sort_by_key(|e| e.at.timestamp_millis());
@@ -1130,16 +1143,20 @@ fn imported(state: &UserState, now: DateTime<Utc>) -> UserState {
                 e.note = e.note.as_deref().and_then(chokepoint::domain::clean_note);
             }
             let last = history.last()?.clone();
-            Some((id.clone(), CatalystRecord { done: last.done, done_at: last.done.then_some(last.at), history }))
+            Some((
+                id.clone(),
+                CatalystRecord { done: last.done, done_at: last.done.then_some(last.at), history },
+            ))
         })
         .collect();
     out.alert_keys.extend(state.alerts.iter().map(|a| a.key.clone()));
-    let mut alerts: Vec<_> = state.alerts.iter().rev().fold(Vec::new(), |mut seen: Vec<chokepoint::alerts::Alert>, a| {
-        if !seen.iter().any(|b| b.key == a.key) {
-            seen.push(a.clone());
-        }
-        seen
-    });
+    let mut alerts: Vec<_> =
+        state.alerts.iter().rev().fold(Vec::new(), |mut seen: Vec<chokepoint::alerts::Alert>, a| {
+            if !seen.iter().any(|b| b.key == a.key) {
+                seen.push(a.clone());
+            }
+            seen
+        });
     alerts.sort_by(|a, b| a.at.cmp(&b.at).then(a.key.cmp(&b.key)));
     out.alerts = alerts;
     out

@@ -108,7 +108,9 @@ fn risk_levels_cycle_and_undo() {
     assert_eq!(s.risk_level(&id), RiskLevel::Watch);
     let fx = update(&mut s, Action::CycleRisk);
     assert_eq!(s.risk_level(&id), RiskLevel::Elevated);
-    assert!(matches!(&entries(&fx)[..], [e] if e.what == What::Risk { id: id.clone(), level: RiskLevel::Elevated }));
+    assert!(
+        matches!(&entries(&fx)[..], [e] if e.what == What::Risk { id: id.clone(), level: RiskLevel::Elevated })
+    );
     update(&mut s, Action::CycleRisk);
     assert_eq!(s.risk_level(&id), RiskLevel::Materialized);
     update(&mut s, Action::CycleRisk);

@@ -138,7 +138,12 @@ fn pins(state: &State, kind: Kind, id: &str) -> Vec<PinRow> {
     let list = state.user.pins.get(&evidence::seen_key(kind, id));
     list.into_iter()
         .flatten()
-        .map(|p| PinRow { item: p.item.clone(), title: p.title.clone(), pinned_at: rfc3339(p.at), by: p.by.clone() })
+        .map(|p| PinRow {
+            item: p.item.clone(),
+            title: p.title.clone(),
+            pinned_at: rfc3339(p.at),
+            by: p.by.clone(),
+        })
         .collect()
 }
 
@@ -415,7 +420,12 @@ pub fn markdown(r: &Report) -> String {
         for t in &r.timeline {
             let note = t.note.as_ref().map(|n| format!(" “{}”", esc(n))).unwrap_or_default();
             let undone = if t.undone { " (undone)" } else { "" };
-            line(format!("- {} {}: {}{note}{undone}", t.at.get(..16).unwrap_or(&t.at), esc(&t.by), esc(&t.what)));
+            line(format!(
+                "- {} {}: {}{note}{undone}",
+                t.at.get(..16).unwrap_or(&t.at),
+                esc(&t.by),
+                esc(&t.what)
+            ));
         }
     }
     line(String::new());

@@ -134,6 +134,11 @@ impl UserState {
                 *seen = (*seen).max(*at);
             }
             Change::Fired(alert) => {
+                // Known by its key, or still listed (its key may have been trimmed from the
+                // oldest end of the remembered keys since).
+                if self.alerts.iter().any(|a| a.key == alert.key) {
+                    return;
+                }
                 if self.alert_keys.insert(alert.key.clone()) {
                     while self.alert_keys.len() > MAX_KEYS {
                         self.alert_keys.pop_first();

@@ -442,12 +442,12 @@ impl State {
     pub fn pending_row(&self, id: &str) -> bool {
         use crate::core::journal::{Change, What};
         self.pending.iter().any(|p| match &p.change {
-                Change::Journal(e) => match &e.what {
-                    What::Catalyst { id: x, .. } | What::Note { id: x } | What::Risk { id: x, .. } => x == id,
-                    _ => false,
-                },
+            Change::Journal(e) => match &e.what {
+                What::Catalyst { id: x, .. } | What::Note { id: x } | What::Risk { id: x, .. } => x == id,
                 _ => false,
-            })
+            },
+            _ => false,
+        })
     }
 
     /// How many headlines back a catalyst or risk: over the whole archive once the store has

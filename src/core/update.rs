@@ -6,8 +6,8 @@ mod sources;
 mod store;
 
 pub use paste::FILTER_MAX;
-pub use store::{ARCHIVE_LIMIT, choices as pin_choices};
 pub use sources::{STUCK, backoff};
+pub use store::{ARCHIVE_LIMIT, choices as pin_choices};
 
 use crate::core::action::{Action, Pane, SourceId};
 use crate::core::effect::Effect;

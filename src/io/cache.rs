@@ -11,7 +11,7 @@ pub fn file(dir: &Path) -> PathBuf {
 
 /// Missing -> `Ok(None)`; unreadable or from another format version -> `Err` with a message.
 pub fn load(path: &Path) -> Result<Option<Cache>, String> {
-    let bytes = match crate::store::read_own(&path) {
+    let bytes = match crate::store::read_own(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cache {}: {e}", path.display())),

@@ -16,7 +16,7 @@ const FILTER_HELP: &[(&str, &str)] = &[
     ("$AAOI  t:AAOI", "tagged with a ticker"),
     ("c:ID  r:ID", "linked to a catalyst / risk"),
     ("src:name", "from a source"),
-    ("since:2d  since:6h", "newer than"),
+    ("since:2d  since:6h", "newer than; reaching past the newest headlines, it searches the archive"),
     ("/regex/", "regular expression"),
 ];
 

@@ -28,12 +28,18 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             " (since: reaches past the window)".into()
         };
         vec![
-            Span::styled(" ARCHIVE ", Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                " ARCHIVE ",
+                Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
+            ),
             Span::styled(format!(" {found}"), Style::new().fg(Color::Green)),
             Span::styled(why, Style::new().fg(Color::DarkGray)),
         ]
     } else {
-        vec![Span::styled(format!(" {}/{}", f.visible.len(), state.news.len()), Style::new().fg(Color::Green))]
+        vec![Span::styled(
+            format!(" {}/{}", f.visible.len(), state.news.len()),
+            Style::new().fg(Color::Green),
+        )]
     };
     let text = f.input.value();
     if !text.is_empty() && !f.editing {
@@ -58,7 +64,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let msg = match (&state.archive.error, state.archive.req) {
             (Some(e), _) => format!("archive search failed: {e}"),
             (None, Some(_)) => "searching the archive…".to_string(),
-            (None, None) if text.is_empty() => "the archive is empty: headlines are kept as feeds bring them".into(),
+            (None, None) if text.is_empty() => {
+                "the archive is empty: headlines are kept as feeds bring them".into()
+            }
             (None, None) => format!("no archived headline matches `{text}`"),
         };
         frame.render_widget(Paragraph::new(Span::styled(msg, Style::new().fg(Color::DarkGray))), list_area);
@@ -249,7 +257,6 @@ mod tests {
         let tags: Vec<String> = rows.iter().map(|n| tags_with(&[], n)).collect();
         Columns::fit(rows, &tags, w)
     }
-
 
     fn item(source: &str, title: &str, tickers: &[&str]) -> NewsItem {
         NewsItem {

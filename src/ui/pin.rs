@@ -20,7 +20,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         k(Command::Toggle)
     );
     let mut lines = vec![
-        Line::from(Span::styled(super::fmt::truncate(&pin.title, usize::from(area.width.saturating_sub(8))), Style::new().add_modifier(Modifier::BOLD))),
+        Line::from(Span::styled(
+            super::fmt::truncate(&pin.title, usize::from(area.width.saturating_sub(8))),
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
         Line::from(Span::styled(hint, dim)),
     ];
     let titles = state.catalysts().iter().chain(state.risks()).map(|t| t.title.as_str());

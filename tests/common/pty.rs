@@ -90,7 +90,11 @@ impl App {
             if flat.contains(needle) {
                 return flat;
             }
-            assert!(Instant::now() < deadline, "{needle:?} not on screen within 30 s; screen:\n{}", self.screen());
+            assert!(
+                Instant::now() < deadline,
+                "{needle:?} not on screen within 30 s; screen:\n{}",
+                self.screen()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

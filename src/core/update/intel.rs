@@ -47,7 +47,7 @@ pub(super) fn note_accept(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(draft) = state.note.take() else { return };
     let id = draft.catalyst;
     let note = crate::core::domain::clean_note(draft.input.value());
-    if !state.user.catalysts.get(&id).is_some_and(|r| !r.history.is_empty()) {
+    if state.user.catalysts.get(&id).is_none_or(|r| r.history.is_empty()) {
         return;
     }
     let label = match note {

@@ -66,8 +66,7 @@ pub(super) fn stored(state: &mut State, through: u64, error: Option<String>) {
             state.save_error = Some(e);
         }
         None => {
-            let label =
-                state.pending.iter().filter(|p| p.seq <= through).filter_map(|p| p.label.clone()).last();
+            let label = state.pending.iter().rev().filter(|p| p.seq <= through).find_map(|p| p.label.clone());
             state.pending.retain(|p| p.seq > through);
             if state.save_error.take().is_some() {
                 notify(state, Level::Info, "saved: the changes that were waiting are written".into(), false);

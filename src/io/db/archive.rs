@@ -92,7 +92,7 @@ impl Db {
         })
     }
 
-    /// The newest `limit` headlines, newest first (the News pane's window at start).
+    /// The newest `limit` headlines in the News pane's order (the window at start).
     pub fn window(&self, limit: usize) -> Result<Vec<NewsItem>, DbError> {
         let sql = format!("SELECT {COLUMNS} FROM news n ORDER BY n.id DESC LIMIT ?1");
         let run = || -> rusqlite::Result<Vec<NewsItem>> {
@@ -107,7 +107,10 @@ impl Db {
             })
             .collect()
         };
-        run().map_err(|e| self.err(e))
+        let mut items = run().map_err(|e| self.err(e))?;
+        // The News pane's order: newest first, undated last.
+        items.sort_by(crate::history::newest_first);
+        Ok(items)
     }
 
     /// Headlines matching `query` (the filter language, evaluated exactly as on the window),
@@ -171,7 +174,7 @@ impl Db {
                     found.push((id, item));
                 }
             }
-            found.sort_by(|a, b| b.0.cmp(&a.0));
+            found.sort_by_key(|f| std::cmp::Reverse(f.0));
             if found.len() > limit {
                 found.truncate(limit);
                 more = true;

@@ -30,7 +30,7 @@ pub const STEPS: &[&str] = &[
         ticker TEXT,
         thesis TEXT,
         acked_at INTEGER
-    ) WITHOUT ROWID;
+    );
     CREATE TABLE level_sides(key TEXT PRIMARY KEY, beyond INTEGER NOT NULL) WITHOUT ROWID;
 
     CREATE TABLE news(

@@ -33,7 +33,8 @@ impl Db {
     /// What the last session left: the latest quotes, the newest `window` headlines and when
     /// each feed answered, all cleaned again as from any file.
     pub fn cached(&self, window: usize) -> Result<Cache, DbError> {
-        let run = || -> rusqlite::Result<(Vec<Quote>, BTreeMap<String, DateTime<Utc>>)> {
+        type Kept = (Vec<Quote>, BTreeMap<String, DateTime<Utc>>);
+        let run = || -> rusqlite::Result<Kept> {
             let mut st = self.conn.prepare_cached("SELECT json FROM quotes ORDER BY symbol")?;
             let quotes = st
                 .query_map([], |r| r.get::<_, String>(0))?

@@ -31,8 +31,8 @@ impl Db {
         user.alert_keys = st.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
         let mut st = self.conn.prepare_cached(
             "SELECT key, text, at, ticker, thesis FROM
-               (SELECT * FROM alerts WHERE acked_at IS NULL ORDER BY at DESC, key DESC LIMIT ?1)
-             ORDER BY at, key",
+               (SELECT rowid AS n, * FROM alerts WHERE acked_at IS NULL ORDER BY at DESC, n DESC LIMIT ?1)
+             ORDER BY at, n",
         )?;
         let active = st.query_map([crate::alerts::MAX_ACTIVE as i64], |r| {
             Ok(Alert {
