@@ -5,7 +5,7 @@
 //! `cargo bench --bench app`. Not part of `cargo test`: no timing is asserted anywhere.
 //!
 //! `CHOKEPOINT_BENCH_IDLE_SECS` shortens the idle window (default 60) for a quick look, and
-//! `CHOKEPOINT_BENCH_ONLY=startup,idle,rss,keys,hostile,criterion,day,faults,sources,feedrss`
+//! `CHOKEPOINT_BENCH_ONLY=startup,idle,rss,keys,hostile,criterion,day,faults,sources,feedrss,store`
 //! picks figures; `CHOKEPOINT_BENCH_LIMIT_SECS` shortens the rate-limited run (default 180) and
 //! `CHOKEPOINT_BENCH_REFETCHES` the 4 MB feed's refetches (default 4, 30 s apart).
 
@@ -88,6 +88,9 @@ fn main() {
     if run("faults") {
         let faults = rt.block_on(fault_servers());
         rows.push(keys_under_faults(&faults));
+    }
+    if run("store") {
+        rows.extend(store_figures(&base));
     }
     drop(server);
 
@@ -1109,4 +1112,242 @@ async fn feed_rss() -> Row {
         format!("{:.1} MiB steady, {:.1} MiB peak ({ratio:.2}x)", mib(steady), mib(peak)),
         Some(ratio <= 1.25),
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store (issue 12)
+// ---------------------------------------------------------------------------------------------
+
+/// Headlines in the archive for the store figures.
+const ARCHIVED: usize = 200_000;
+
+/// `n` generated, tagged headlines, one every five minutes back from the bench's now (200,000
+/// span about two years), newest first.
+fn dated_items(n: usize, seed: u64) -> Vec<chokepoint::domain::NewsItem> {
+    let config = support::config(5_000);
+    let mut items = support::items(&config, n, seed);
+    for (i, it) in items.iter_mut().enumerate() {
+        it.published = Some(support::now() - chrono::TimeDelta::minutes(5 * i as i64));
+        it.id = format!("{seed}-{i}-{}", it.id);
+        it.link = format!("{}?s={seed}", it.link);
+        it.summary = format!("{} — a summary as a feed sends it, a sentence or two of plain text.", it.title);
+    }
+    items
+}
+
+fn store_figures(base: &str) -> Vec<Row> {
+    let home = Home::new(&support::config_text(5_000, base), 5_000, 0);
+    let path = home.dir.path().join("data/chokepoint/chokepoint.db");
+    let items = dated_items(ARCHIVED, 7);
+    let started = Instant::now();
+    home.archive(&items);
+    let built = started.elapsed();
+    let marker: String = items[0].title.chars().take(16).collect();
+    drop(items);
+    let size = {
+        let conn = match rusqlite::Connection::open(&path) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+    };
+    let mut rows = vec![row(
+        "database size per 100,000 archived headlines (title, link, source, tags, summary, search index)",
+        "reported",
+        format!(
+            "{:.1} MB ({:.1} MB for 200,000; written and indexed in {:.1} s)",
+            size as f64 / 2.0 / 1e6,
+            size as f64 / 1e6,
+            built.as_secs_f64()
+        ),
+        None,
+    )];
+
+    // What the start reads from the store, in-process (median of 5).
+    let mut parts: Vec<(&str, Vec<Duration>)> =
+        vec![("open", Vec::new()), ("user", Vec::new()), ("window", Vec::new()), ("counts", Vec::new())];
+    for _ in 0..5 {
+        let t = Instant::now();
+        let db = match chokepoint::db::Db::open(&path) {
+            Ok(o) => o.db,
+            Err(e) => panic!("{e}"),
+        };
+        parts[0].1.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(db.load_user().map(|u| u.journal.len()).unwrap_or(0));
+        parts[1].1.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(db.cached(5_000).map(|c| c.news.len()).unwrap_or(0));
+        parts[2].1.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(db.evidence_counts().map(|c| c.len()).unwrap_or(0));
+        parts[3].1.push(t.elapsed());
+    }
+    let said: Vec<String> = parts
+        .iter_mut()
+        .map(|(name, times)| {
+            times.sort();
+            format!("{name} {}", ms(percentile(times, 0.5)))
+        })
+        .collect();
+    rows.push(row("… of which reading the store at start (in-process)", "reported", said.join(", "), None));
+
+    // Start to the first full frame, the window's newest headline on it.
+    let mut times = Vec::new();
+    for _ in 0..11 {
+        let mut app = Pty::spawn(&home, 160, 45);
+        match app.until(Duration::from_secs(10), |s| s.contains(&marker) && s.contains("News")) {
+            Some(at) => times.push(at - app.started),
+            None => panic!("no first frame with {marker:?}:\n{}", app.parser.screen().contents()),
+        }
+        app.quit();
+    }
+    times.sort();
+    let median = percentile(&times, 0.5);
+    rows.push(row(
+        "start to first full frame, 200,000 archived headlines (window 5,000)",
+        "under 40 ms",
+        format!("{} (median of 11; min {}, max {})", ms(median), ms(times[0]), ms(times[times.len() - 1])),
+        Some(median < Duration::from_millis(40)),
+    ));
+
+    // Resident memory with the archive open and the window shown.
+    let mut app = Pty::spawn(&home, 160, 45);
+    if app.until(Duration::from_secs(10), |s| s.contains(&marker)).is_none() {
+        panic!("the window was not shown");
+    }
+    app.collect(Duration::from_secs(3));
+    let pid = app.pid().to_string();
+    let (rss, hwm) = (status_kib(&pid, "VmRSS"), status_kib(&pid, "VmHWM"));
+    app.quit();
+    rows.push(row(
+        "resident memory, 200,000 archived headlines (window 5,000)",
+        "under 30 MB",
+        format!("{:.1} MiB = {:.1} MB (peak {:.1} MiB)", mib(rss), rss as f64 * 1024.0 / 1e6, mib(hwm)),
+        Some((rss as f64 * 1024.0) < 30e6),
+    ));
+
+    rows.push(search_figure(&path));
+    rows.extend(insert_figures(&path));
+    rows
+}
+
+/// Archive search over 200,000 headlines, in-process (what the store's thread does per query).
+fn search_figure(path: &Path) -> Row {
+    let db = match chokepoint::db::Db::open(path) {
+        Ok(o) => o.db,
+        Err(e) => panic!("{e}"),
+    };
+    let now = support::now();
+    let queries = [
+        "laser",
+        "hyperscaler",
+        "\"co-packaged optics\"",
+        "\"InP substrate shortage\"",
+        "c:amd-lta",
+        "r:lpo",
+        "$AAOI",
+        "$SIVE laser",
+        "since:30d",
+        "since:90d supply",
+        "yield -capex",
+        "src:reuters wafer",
+    ];
+    let mut all = Vec::new();
+    let mut worst = (Duration::ZERO, "");
+    for q in queries {
+        let query = match chokepoint::filter::parse(q) {
+            Ok(q) => q,
+            Err(e) => panic!("{q}: {e}"),
+        };
+        let mut times = Vec::new();
+        for round in 0..53 {
+            let t = Instant::now();
+            let found = match db.search(&query, now, chokepoint::update::ARCHIVE_LIMIT) {
+                Ok(f) => f,
+                Err(e) => panic!("{q}: {e}"),
+            };
+            let took = t.elapsed();
+            std::hint::black_box(found.items.len());
+            if round >= 3 {
+                times.push(took);
+            }
+        }
+        times.sort();
+        let p99 = percentile(&times, 0.99);
+        if p99 > worst.0 {
+            worst = (p99, q);
+        }
+        all.extend(times);
+    }
+    all.sort();
+    let p99 = percentile(&all, 0.99);
+    row(
+        "archive search over 200,000 headlines (words, phrases, c:/r:/$SYM, since:, 500 newest matches)",
+        "under 20 ms p99",
+        format!(
+            "{} p99, {} median over {} searches of {} queries (slowest: `{}` at {} p99)",
+            ms(p99),
+            ms(percentile(&all, 0.5)),
+            all.len(),
+            queries.len(),
+            worst.1,
+            ms(worst.0)
+        ),
+        Some(p99 < Duration::from_millis(20)),
+    )
+}
+
+/// A refresh that brings 500 new headlines: the transaction that keeps them, and the search
+/// index's catch-up after it (a second transaction on the store's thread; the screen waits on
+/// neither).
+fn insert_figures(path: &Path) -> Vec<Row> {
+    let mut db = match chokepoint::db::Db::open(path) {
+        Ok(o) => o.db,
+        Err(e) => panic!("{e}"),
+    };
+    // As the TUI's store thread runs: the log is copied back after a refresh, not inside it.
+    if let Err(e) = db.defer_checkpoints() {
+        panic!("{e}");
+    }
+    let (mut commits, mut indexes) = (Vec::new(), Vec::new());
+    for batch in 0..21u64 {
+        // Seeds far from the archive's (its chunks are seeded 7 ^ start): other titles.
+        let mut items = dated_items(500, (1 << 24) + batch);
+        for it in &mut items {
+            it.published = it.published.map(|p| p + chrono::TimeDelta::days(1));
+        }
+        let t = Instant::now();
+        match db.archive(&items, support::now() + chrono::TimeDelta::days(2)) {
+            Ok(n) if n == 500 => {}
+            Ok(n) => panic!("only {n} of 500 were new"),
+            Err(e) => panic!("{e}"),
+        }
+        let commit = t.elapsed();
+        let t = Instant::now();
+        while db.index_pending(500).unwrap_or(0) > 0 {}
+        let _ = db.checkpoint();
+        let index = t.elapsed();
+        if batch > 0 {
+            commits.push(commit);
+            indexes.push(index);
+        }
+    }
+    commits.sort();
+    indexes.sort();
+    vec![
+        row(
+            "a refresh inserting 500 headlines: its commit (rows, tags, counts), 200,000 archived",
+            "under 10 ms",
+            format!("{} median, {} max of 20", ms(percentile(&commits, 0.5)), ms(commits[commits.len() - 1])),
+            Some(percentile(&commits, 0.5) < Duration::from_millis(10)),
+        ),
+        row(
+            "… then the search index taking those 500 in and the log checkpointed (the store thread, after the commit)",
+            "reported",
+            format!("{} median, {} max of 20", ms(percentile(&indexes, 0.5)), ms(indexes[indexes.len() - 1])),
+            None,
+        ),
+    ]
 }

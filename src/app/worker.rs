@@ -69,6 +69,9 @@ impl Worker {
         let (tx, rx) = std_mpsc::channel::<Job>();
         let handle = std::thread::Builder::new().name("chokepoint-store".into()).spawn(move || {
             let version = db.data_version().ok();
+            if let Err(e) = db.defer_checkpoints() {
+                tracing::warn!("{e}");
+            }
             let mut store =
                 Store { db, actions, waiting: Vec::new(), through: 0, version, retention, pruned: None };
             store.catch_up();
@@ -155,6 +158,7 @@ impl Store {
                     Ok(_) => {
                         self.index();
                         self.send_counts();
+                        self.checkpoint();
                     }
                     Err(e) => tracing::warn!("archiving {} headlines: {e}", items.len()),
                 }
@@ -189,6 +193,15 @@ impl Store {
                     break;
                 }
             }
+        }
+    }
+
+    /// Copies the write-ahead log back into the database, as far as no reader holds it, after
+    /// the refresh's commits rather than inside one (this connection does not checkpoint on
+    /// its own: see `Db::defer_checkpoints`).
+    fn checkpoint(&self) {
+        if let Err(e) = self.db.checkpoint() {
+            tracing::warn!("checkpoint: {e}");
         }
     }
 

@@ -102,6 +102,13 @@ fn already_clean(text: &str, max_chars: usize) -> bool {
     if text.starts_with(' ') || text.ends_with(' ') || text.len() > max_chars * 4 {
         return false;
     }
+    if text.is_ascii() {
+        // Printable ASCII, no double space: the common case, checked a byte at a time.
+        let bytes = text.as_bytes();
+        return bytes.len() <= max_chars
+            && bytes.iter().all(|b| (0x20..0x7f).contains(b))
+            && !bytes.windows(2).any(|w| w == b"  ");
+    }
     let mut prev_space = false;
     let mut count = 0;
     for c in text.chars() {

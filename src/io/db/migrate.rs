@@ -35,20 +35,23 @@ pub const STEPS: &[&str] = &[
 
     CREATE TABLE news(
         id INTEGER PRIMARY KEY,
-        key TEXT NOT NULL UNIQUE,
+        key TEXT NOT NULL,
+        key_hash INTEGER NOT NULL,
         link TEXT NOT NULL,
+        link_hash INTEGER,
         title_key INTEGER,
         title TEXT NOT NULL,
         source TEXT NOT NULL,
-        summary TEXT NOT NULL DEFAULT '',
         published INTEGER,
         first_seen INTEGER NOT NULL,
         tickers TEXT NOT NULL DEFAULT '',
         catalysts TEXT NOT NULL DEFAULT '',
         risks TEXT NOT NULL DEFAULT ''
     );
-    CREATE INDEX news_link ON news(link) WHERE link <> '';
-    CREATE INDEX news_title_key ON news(title_key) WHERE title_key IS NOT NULL;
+    -- Looked up by 8-byte hashes (the text compared after): small indexes stay in the cache.
+    CREATE INDEX news_key ON news(key_hash);
+    CREATE INDEX news_link ON news(link_hash) WHERE link_hash IS NOT NULL;
+    CREATE INDEX news_title_key ON news(title_key, id);
     CREATE TABLE news_tag(tag TEXT NOT NULL, news INTEGER NOT NULL, PRIMARY KEY(tag, news)) WITHOUT ROWID;
     CREATE INDEX news_tag_news ON news_tag(news);
     CREATE TABLE tag_count(tag TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
@@ -60,18 +63,31 @@ pub const STEPS: &[&str] = &[
         UPDATE tag_count SET n = n - 1 WHERE tag = old.tag;
     END;
     CREATE TRIGGER news_deleted AFTER DELETE ON news BEGIN
+        UPDATE tag_count SET n = n - 1 WHERE tag = '*';
         DELETE FROM news_tag WHERE news = old.id;
         INSERT INTO news_fts(news_fts, rowid, title, source, summary)
-            SELECT 'delete', old.id, old.title, old.source, old.summary
+            SELECT 'delete', old.id, old.title, old.source,
+                   coalesce((SELECT summary FROM news_text WHERE id = old.id), '')
             WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE news = old.id);
         DELETE FROM fts_pending WHERE news = old.id;
+        DELETE FROM news_text WHERE id = old.id;
     END;
+    -- Summaries apart, so the rows a search or the window walks stay small.
+    CREATE TABLE news_text(id INTEGER PRIMARY KEY, summary TEXT NOT NULL);
+    CREATE VIEW news_content AS
+        SELECT n.id AS id, n.title AS title, n.source AS source, coalesce(t.summary, '') AS summary
+        FROM news n LEFT JOIN news_text t ON t.id = n.id;
     CREATE VIRTUAL TABLE news_fts USING fts5(
         title, source, summary,
-        content = 'news', content_rowid = 'id',
+        content = 'news_content', content_rowid = 'id',
         tokenize = 'trigram remove_diacritics 1',
+        detail = none,
         columnsize = 0
     );
+    CREATE VIRTUAL TABLE news_vocab USING fts5vocab(news_fts, 'row');
+    CREATE TRIGGER news_counted AFTER INSERT ON news BEGIN
+        INSERT INTO tag_count(tag, n) VALUES ('*', 1) ON CONFLICT(tag) DO UPDATE SET n = n + 1;
+    END;
     CREATE TABLE fts_pending(news INTEGER PRIMARY KEY);
 
     CREATE TABLE quotes(symbol TEXT PRIMARY KEY, json TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;

@@ -154,9 +154,12 @@ impl Db {
         }
         // In WAL mode NORMAL survives any crash of the process; a user's decision is written
         // with FULL (see `user::record`), so it survives a power cut too.
+        // 8 MiB of page cache (the default is 2): a refresh's index updates and a search's row
+        // lookups land on pages the archive's size would otherwise evict.
         self.conn
             .execute_batch(
-                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;",
+                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;
+                 PRAGMA cache_size = -8192;",
             )
             .map_err(e)?;
         self.conn.set_prepared_statement_cache_capacity(64);
@@ -172,6 +175,18 @@ impl Db {
     /// a write by another process.
     pub fn data_version(&self) -> Result<i64, DbError> {
         self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+
+    /// Stops this connection from copying the write-ahead log back at a commit that pushes it
+    /// past 1,000 pages (SQLite's default, which puts the copy and its fsync inside whichever
+    /// commit crosses the line); the owner calls [`Db::checkpoint`] between writes instead.
+    pub fn defer_checkpoints(&self) -> Result<(), DbError> {
+        self.conn.query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(())).map_err(|e| self.err(e))
+    }
+
+    /// A passive checkpoint: the log's pages no reader needs go back into the database.
+    pub fn checkpoint(&self) -> Result<(), DbError> {
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).map_err(|e| self.err(e))
     }
 
     /// `PRAGMA integrity_check`'s first line (`ok` when sound).

@@ -47,9 +47,10 @@ impl Db {
             Ok((quotes, fetched))
         };
         let (quotes, fetched) = run().map_err(|e| self.err(e))?;
-        let news = self.window(window)?;
-        let cache = Cache { version: Cache::VERSION, saved_at: None, quotes, news, fetched };
-        Ok(cache.sanitized())
+        // The window's text is cleaned as it is read; the quotes' here.
+        let cleaned =
+            Cache { version: Cache::VERSION, saved_at: None, quotes, news: Vec::new(), fetched }.sanitized();
+        Ok(Cache { news: self.window(window)?, ..cleaned })
     }
 
     /// Ticker `symbol`'s closes, oldest first.
