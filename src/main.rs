@@ -326,7 +326,12 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
         Ok((db.load_user()?, db.cached(config.history_cap)?, db.evidence_counts()?))
     };
     let (user, cached, counts) = match db.as_ref().map(load).transpose() {
-        Ok(Some((user, cached, counts))) => (user, Some(cached), Some(counts)),
+        Ok(Some((user, cached, counts))) => {
+            if let Some(db) = &db {
+                db.release_memory();
+            }
+            (user, Some(cached), Some(counts))
+        }
         Ok(None) => Default::default(),
         Err(e) => return Err(Failure::new(1, format!("reading the store: {e}"))),
     };

@@ -31,6 +31,16 @@ fn check_accepts_the_builtin_thesis() {
     let o = run(home.path(), &["check"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("5 tickers, 7 catalysts, 6 risks"), "{}", stdout(&o));
+    // It reads the store, never creates it.
+    assert!(stdout(&o).contains("chokepoint.db (not created yet"), "{}", stdout(&o));
+    assert!(!home.path().join("data/chokepoint/chokepoint.db").exists());
+    assert!(run(home.path(), &["catalyst", "done", "amd-lta"]).status.success());
+    let o = run(home.path(), &["check"]);
+    assert!(
+        stdout(&o).contains("schema 1, 0 archived headlines, 1 journal entries, check ok"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]

@@ -55,6 +55,20 @@ pub fn check(explicit: Option<&Path>, paths: Option<&Paths>) -> Result<String, F
     };
     let mut out: String = c.warnings.iter().map(|w| format!("warning: {w}\n")).collect();
     let order = c.quote_order().join(" → ");
+    // The store, read only: `check` never creates or upgrades it.
+    if let Some(p) = paths {
+        let path = p.db_file(false);
+        let said = if path.exists() {
+            match Db::open_read_only(&path).and_then(|db| db.summary()) {
+                Ok(summary) => format!("store: {summary}"),
+                Err(e) => format!("store: {e}"),
+            }
+        } else {
+            format!("store: {} (not created yet: the first run creates it)", path.display())
+        };
+        out.push_str(&crate::sanitize::clean_multiline(&said));
+        out.push('\n');
+    }
     out.push_str(&format!(
         "ok: {from}: {}, {}, {}, {}; quotes from {order}",
         count(c.tickers.len(), "ticker"),

@@ -112,6 +112,18 @@ impl Db {
         }
     }
 
+    /// Opens an existing store to read it, changing nothing (no schema upgrade, no file made);
+    /// a symlink at its paths is refused.
+    pub fn open_read_only(path: &Path) -> Result<Db, DbError> {
+        refuse_symlinks(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| DbError::sqlite(path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| DbError::sqlite(path, e))?;
+        Ok(Db { conn, path: path.to_path_buf(), full: false })
+    }
+
     fn open_once(path: &Path) -> Result<Db, DbError> {
         if let Some(dir) = path.parent() {
             create_private_dir(dir).map_err(|source| DbError::Io {
@@ -154,12 +166,9 @@ impl Db {
         }
         // In WAL mode NORMAL survives any crash of the process; a user's decision is written
         // with FULL (see `user::record`), so it survives a power cut too.
-        // 8 MiB of page cache (the default is 2): a refresh's index updates and a search's row
-        // lookups land on pages the archive's size would otherwise evict.
         self.conn
             .execute_batch(
-                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;
-                 PRAGMA cache_size = -8192;",
+                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;",
             )
             .map_err(e)?;
         self.conn.set_prepared_statement_cache_capacity(64);
@@ -187,6 +196,26 @@ impl Db {
     /// A passive checkpoint: the log's pages no reader needs go back into the database.
     pub fn checkpoint(&self) -> Result<(), DbError> {
         self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).map_err(|e| self.err(e))
+    }
+
+    /// Hands the page cache's memory back (after the start-up reads, which filled it).
+    pub fn release_memory(&self) {
+        let _ = self.conn.execute_batch("PRAGMA shrink_memory");
+    }
+
+    /// What `check` says about the store: its schema, how much it holds, and `PRAGMA quick_check`.
+    pub fn summary(&self) -> Result<String, DbError> {
+        let run = || -> rusqlite::Result<String> {
+            let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let news: i64 = self.conn.query_row("SELECT count(*) FROM news", [], |r| r.get(0))?;
+            let journal: i64 = self.conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0))?;
+            let check: String = self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+            Ok(format!(
+                "{}: schema {version}, {news} archived headlines, {journal} journal entries, check {check}",
+                self.path.display()
+            ))
+        };
+        run().map_err(|e| self.err(e))
     }
 
     /// `PRAGMA integrity_check`'s first line (`ok` when sound).
