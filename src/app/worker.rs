@@ -127,6 +127,7 @@ impl Store {
         self.index();
         self.prune(Utc::now());
         self.send_counts();
+        self.db.release_memory();
     }
 
     fn send(&self, action: Action) {
