@@ -270,7 +270,8 @@ pub struct CatalystRecord {
     pub history: Vec<ToggleEvent>,
 }
 
-/// Everything the user decided, persisted to `state.json`.
+/// Everything the user decided, as the store derives it from its journal and marks (and as
+/// `state.json` held it before the store; that file is read once, to import it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserState {
     #[serde(default = "UserState::version")]
@@ -350,7 +351,8 @@ pub fn clean_note(text: &str) -> Option<String> {
     Some(crate::core::sanitize::clean_capped(text.trim(), NOTE_MAX)).filter(|n| !n.is_empty())
 }
 
-/// The last good quotes and news, kept across restarts (the io layer stores it as `cache.json`).
+/// The last good quotes and news, as the store hands them to a starting app (and as `cache.json`
+/// held them before the store; read once, to import it).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Cache {
     #[serde(default)]
