@@ -15,17 +15,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_chokepoint");
-
 fn cli(home: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null());
+    let mut cmd = common::chokepoint_cmd(home);
+    cmd.args(args).stdin(Stdio::null());
     cmd
 }
 
@@ -227,7 +219,7 @@ fn start_then_close_the_terminal(
     let pair = native_pty_system()
         .openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 })
         .unwrap();
-    let mut cmd = CommandBuilder::new(BIN);
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_chokepoint"));
     cmd.arg("--demo");
     cmd.env("HOME", home);
     cmd.env("XDG_CONFIG_HOME", home.join("config"));

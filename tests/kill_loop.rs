@@ -12,17 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_chokepoint");
-
 fn cli(home: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null());
+    let mut cmd = common::chokepoint_cmd(home);
+    cmd.args(args).stdin(Stdio::null());
     cmd
 }
 
