@@ -7,27 +7,13 @@
 mod common;
 
 use common::pty::App;
+use common::{cli, run, text};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::Read;
 use std::num::NonZeroU16;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-fn cli(home: &Path, args: &[&str]) -> Command {
-    let mut cmd = common::chokepoint_cmd(home);
-    cmd.args(args).stdin(Stdio::null());
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn aside_files(dir: &Path, name: &str) -> Vec<PathBuf> {
     let prefix = format!("{name}.corrupt-");

@@ -5,26 +5,13 @@
 mod common;
 
 use common::pty::App;
+use common::{cli, run, text};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-
-fn cli(home: &Path, args: &[&str]) -> Command {
-    let mut cmd = common::chokepoint_cmd(home);
-    cmd.args(args).stdin(Stdio::null());
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// `PRAGMA integrity_check` through a connection of its own, as any process would open it.
 fn integrity(db: &Path) -> String {

@@ -8,6 +8,23 @@ pub mod pty;
 pub const PROXY_VARS: [&str; 6] =
     ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"];
 
+/// [`chokepoint_cmd`] with `args` and no stdin.
+pub fn cli(home: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = chokepoint_cmd(home);
+    cmd.args(args).stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// Runs `cmd` to the end.
+pub fn run(cmd: &mut std::process::Command) -> std::process::Output {
+    cmd.output().unwrap()
+}
+
+/// Output bytes as text, lossily.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// The real binary with its config, data and cache dirs under `home`, no proxies, no backtraces.
 pub fn chokepoint_cmd(home: &std::path::Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_chokepoint"));
