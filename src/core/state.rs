@@ -202,6 +202,13 @@ pub struct ArchiveView {
     pub error: Option<String>,
 }
 
+impl ArchiveView {
+    /// Forgets the results and any search in flight; the toggle stays as it is.
+    pub fn forget(&mut self) {
+        *self = ArchiveView { on: self.on, ..ArchiveView::default() };
+    }
+}
+
 /// The chooser that pins a headline to a catalyst or risk.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PinChooser {

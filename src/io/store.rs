@@ -23,7 +23,7 @@ pub enum StoreError {
 }
 
 /// `path` with `suffix` appended to its file name (`state.json` -> `state.json<suffix>`).
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name: OsString = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
@@ -38,7 +38,7 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// The error for a symlink where one of our files should be; callers name the path.
-fn symlink_refused() -> io::Error {
+pub fn symlink_refused() -> io::Error {
     io::Error::new(
         ErrorKind::InvalidInput,
         "it is a symbolic link: refusing to follow or replace it (move it away to continue)",

@@ -104,12 +104,10 @@ pub(super) fn changed(state: &mut State, mut user: UserState) {
 /// The archive key: search every archived headline with the filter, or back to the window.
 pub(super) fn toggle_archive(state: &mut State) {
     state.archive.on = !state.archive.on;
-    state.archive.asked = None;
+    state.archive.forget();
     state.focus = Pane::News;
     state.selected[Pane::News.index()] = 0;
     if !state.archive.on {
-        state.archive.items = Vec::new();
-        state.archive.error = None;
         state.refilter();
     }
 }
@@ -119,11 +117,7 @@ pub(super) fn toggle_archive(state: &mut State) {
 pub(super) fn sync_archive(state: &mut State, fx: &mut Vec<Effect>) {
     if !state.archive_mode() {
         if state.archive.asked.is_some() {
-            state.archive.asked = None;
-            state.archive.items = Vec::new();
-            state.archive.req = None;
-            state.archive.more = false;
-            state.archive.error = None;
+            state.archive.forget();
         }
         return;
     }

@@ -25,7 +25,7 @@ pub mod user;
 use crate::store::{create_private_dir, open_own};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::fs::{self, OpenOptions};
-use std::io::{self, ErrorKind};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -279,25 +279,13 @@ fn refuse_symlinks(path: &Path) -> Result<(), DbError> {
     paths.extend(COMPANIONS.iter().map(|s| with_suffix(path, s)));
     for p in paths {
         if fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(DbError::Io {
-                action: "open",
-                path: p,
-                source: io::Error::new(
-                    ErrorKind::InvalidInput,
-                    "it is a symbolic link: refusing to follow or replace it (move it away to continue)",
-                ),
-            });
+            return Err(DbError::Io { action: "open", path: p, source: crate::store::symlink_refused() });
         }
     }
     Ok(())
 }
 
-/// `path` with `suffix` appended to its file name.
-pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
+pub use crate::store::with_suffix;
 
 /// Moves the database (and its companions, which belong to it) to `<name>.corrupt-<stamp>`.
 fn move_aside(path: &Path) -> Result<PathBuf, DbError> {

@@ -5,7 +5,7 @@ use super::{Db, DbError, ms, shown, time};
 use crate::alerts::{Alert, MAX_KEYS};
 use crate::domain::{RiskLevel, UserState};
 use crate::journal::{Change, Entry, What};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 
 /// Longest journal text kept (ids, notes, titles are far shorter).
 const TEXT_MAX: usize = 1024;
@@ -72,26 +72,19 @@ impl Db {
         &mut self,
         check: impl FnOnce(&UserState) -> Result<(Entry, T), T>,
     ) -> Result<Result<T, T>, DbError> {
-        let path = self.path.clone();
-        self.conn.execute_batch("PRAGMA synchronous = FULL").map_err(|e| DbError::sqlite(&path, e))?;
-        let result = (|| {
-            let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        self.write(true, |tx| {
             // Read inside the transaction, through the same connection: what was checked is
             // what is written against.
-            let mut user = UserState { journal: read_journal(&tx)?, ..UserState::default() };
+            let mut user = UserState { journal: read_journal(tx)?, ..UserState::default() };
             user.derive();
-            let out = match check(&user) {
+            Ok(match check(&user) {
                 Ok((entry, answer)) => {
-                    write_change(&tx, &Change::Journal(entry))?;
+                    write_change(tx, &Change::Journal(entry))?;
                     Ok(answer)
                 }
                 Err(refusal) => Err(refusal),
-            };
-            tx.commit()?;
-            Ok(out)
-        })();
-        let _ = self.conn.execute_batch("PRAGMA synchronous = NORMAL");
-        result.map_err(|e| DbError::sqlite(&path, e))
+            })
+        })
     }
 }
 
@@ -219,17 +212,8 @@ pub(super) fn write_change(tx: &Transaction<'_>, change: &Change) -> rusqlite::R
     Ok(())
 }
 
-/// Whether a journal entry with `uid` exists (tests and the reliability check).
 impl Db {
-    pub fn has_entry(&self, uid: &str) -> Result<bool, DbError> {
-        self.conn
-            .query_row("SELECT 1 FROM journal WHERE uid = ?1", [uid], |_| Ok(()))
-            .optional()
-            .map(|r| r.is_some())
-            .map_err(|e| self.err(e))
-    }
-
-    /// Journal entries, newest first, at most `limit` (the report's timeline, `chokepoint log`).
+    /// How many entries the journal holds.
     pub fn journal_count(&self) -> Result<i64, DbError> {
         self.conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0)).map_err(|e| self.err(e))
     }
