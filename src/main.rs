@@ -83,7 +83,8 @@ enum Command {
 }
 
 #[derive(clap::Args)]
-#[group(id = "target", required = true, multiple = false, args = ["catalyst", "risk"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["catalyst", "risk"])))]
 struct PinArgs {
     /// The headline's id or link.
     item: String,

@@ -443,3 +443,64 @@ fn a_symlink_where_the_database_should_be_is_refused_naming_it() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(dir.join("chokepoint.db")).unwrap().permissions().mode() & 0o777, 0o600);
 }
+
+#[test]
+fn search_pin_and_unpin_work_on_the_archive_from_scripts() {
+    let home = tempfile::tempdir().unwrap();
+    assert!(run(home.path(), &["--demo", "snapshot"]).status.success(), "fills the demo archive");
+    let o = run(home.path(), &["--demo", "search", "laser", "--limit", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(
+        out.matches("\n                  id: ").count() + usize::from(out.starts_with("id: ")),
+        2,
+        "{out}"
+    );
+    assert!(out.contains("more matches than 2"), "{out}");
+    let all: Value =
+        serde_json::from_str(&stdout(&run(home.path(), &["--demo", "search", "laser", "--json"]))).unwrap();
+    let matches = all["matches"].as_array().unwrap();
+    assert!(matches.len() > 2 && all["more"] == false, "{all}");
+    let newest = chrono::DateTime::parse_from_rfc3339(matches[0]["published"].as_str().unwrap()).unwrap();
+    let oldest =
+        chrono::DateTime::parse_from_rfc3339(matches[matches.len() - 1]["published"].as_str().unwrap())
+            .unwrap();
+    assert!(newest >= oldest, "newest first");
+    // --since a date: every match from that day on, none before.
+    let day = newest.date_naive();
+    let since: Value = serde_json::from_str(&stdout(&run(
+        home.path(),
+        &["--demo", "search", "laser", "--json", "--since", &day.to_string()],
+    )))
+    .unwrap();
+    let want =
+        matches.iter().filter(|m| m["published"].as_str().unwrap() >= day.to_string().as_str()).count();
+    assert_eq!(since["matches"].as_array().unwrap().len(), want, "{since}");
+    // Nothing matches: exit 1, said on stderr.
+    let o = run(home.path(), &["--demo", "search", "zzzqqq"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no archived headline matches"), "{}", stderr(&o));
+
+    // Pin the newest to a risk by its id; report and search show it; unpin.
+    let id = matches[0]["id"].as_str().unwrap();
+    let o = run(home.path(), &["--demo", "pin", id, "--risk", "lpo"]);
+    assert!(
+        o.status.success() && stdout(&o).starts_with("pinned to r:lpo: "),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = run(home.path(), &["--demo", "pin", id, "--risk", "lpo"]);
+    assert!(stdout(&o).starts_with("already pinned"), "{}", stdout(&o));
+    let report = stdout(&run(home.path(), &["--demo", "report", "--offline"]));
+    assert!(report.contains("  - pinned: "), "{report}");
+    let again: Value =
+        serde_json::from_str(&stdout(&run(home.path(), &["--demo", "search", "laser", "--json"]))).unwrap();
+    assert_eq!(again["matches"][0]["pinned_to"], serde_json::json!(["r:lpo"]));
+    assert!(run(home.path(), &["--demo", "unpin", id, "--risk", "lpo"]).status.success());
+    let o = run(home.path(), &["--demo", "unpin", id, "--risk", "lpo"]);
+    assert_eq!(o.status.code(), Some(2), "not pinned any more");
+    let o = run(home.path(), &["--demo", "pin", "no-such-headline", "--catalyst", "amd-lta"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no archived headline"), "{}", stderr(&o));
+}

@@ -487,9 +487,11 @@ pub fn search(
     if let Some(since) = since {
         match chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d") {
             Ok(date) => {
+                // To the minute (the filter's finest unit), rounded back so nothing after the
+                // date is left out; the seconds before it are dropped below.
                 let at = date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now);
-                let days = (now - at).num_days().max(0) + 1;
-                text.push_str(&format!(" since:{days}d"));
+                let minutes = ((now - at).num_seconds().max(0) + 59) / 60;
+                text.push_str(&format!(" since:{minutes}m"));
                 cutoff = Some(at);
             }
             Err(_) => text.push_str(&format!(" since:{since}")),
