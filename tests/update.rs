@@ -802,3 +802,70 @@ fn state_with_cap(cap: usize) -> chokepoint::state::State {
     cfg.history_cap = cap;
     chokepoint::state::State::new(&cfg, chokepoint::domain::UserState::default(), now(), false)
 }
+
+#[test]
+fn a_headline_is_pinned_through_the_chooser_and_unpinned_the_same_way() {
+    let mut s = state();
+    with_news(&mut s);
+    // Not on a headline: said, nothing opened.
+    update(&mut s, Action::PinStart);
+    assert!(s.pin_chooser().is_none());
+    apply(&mut s, [Action::Focus(Pane::News), Action::Top]);
+    update(&mut s, Action::PinStart);
+    let chooser = s.pin_chooser().unwrap().clone();
+    assert_eq!(chooser.item, "a");
+    // It starts on the catalyst the headline is tagged with (aaoi-env-review, row 3).
+    assert_eq!(chooser.selected, 3);
+    update(&mut s, Action::PinMove(-1));
+    let fx = update(&mut s, Action::PinAccept);
+    let [entry] = entries(&fx).try_into().unwrap();
+    assert_eq!(
+        entry.what,
+        What::Pin { thesis: "c:aaoi-texas".into(), item: "a".into(), title: "AAOI wins Texas permit".into() }
+    );
+    assert!(s.user().pinned("c:aaoi-texas", "a") && s.pin_chooser().is_none());
+    // Again on the same one: it starts there and unpins; `u` brings the pin back.
+    update(&mut s, Action::PinStart);
+    assert_eq!(s.pin_chooser().unwrap().selected, 2);
+    let fx = update(&mut s, Action::PinAccept);
+    assert!(matches!(&entries(&fx)[..], [e] if matches!(e.what, What::Unpin { .. })));
+    assert!(!s.user().pinned("c:aaoi-texas", "a"));
+    update(&mut s, Action::Undo);
+    assert!(s.user().pinned("c:aaoi-texas", "a"));
+    update(&mut s, Action::PinStart);
+    update(&mut s, Action::PinCancel);
+    assert!(s.pin_chooser().is_none());
+}
+
+#[test]
+fn the_archive_key_searches_the_store_and_drops_stale_answers() {
+    let mut s = state();
+    with_news(&mut s);
+    let fx = update(&mut s, Action::ToggleArchive);
+    let Some(Effect::Search { req, query, .. }) =
+        fx.iter().find(|e| matches!(e, Effect::Search { .. })).cloned()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(query, "");
+    assert!(s.archive_mode() && s.rows(Pane::News) == 0, "nothing shown until the store answers");
+    // Typing asks again; the first answer comes late and is dropped.
+    update(&mut s, Action::FilterStart);
+    let fx = update(&mut s, Action::FilterEdit(tui_input::InputRequest::InsertChar('x')));
+    let Some(Effect::Search { req: newer, query, .. }) =
+        fx.into_iter().find(|e| matches!(e, Effect::Search { .. }))
+    else {
+        panic!("no new search")
+    };
+    assert_eq!(query, "x");
+    let old = news("old", "A headline from months ago", 24 * 200);
+    update(&mut s, Action::Searched { req, result: Ok((vec![old.clone()], false)) });
+    assert_eq!(s.rows(Pane::News), 0, "a stale answer is dropped");
+    update(&mut s, Action::Searched { req: newer, result: Ok((vec![old], true)) });
+    assert_eq!(s.rows(Pane::News), 1);
+    assert_eq!(s.selected_news().unwrap().id, "old");
+    // Back to the window.
+    update(&mut s, Action::FilterCancel);
+    update(&mut s, Action::ToggleArchive);
+    assert!(!s.archive_mode() && s.rows(Pane::News) == 3);
+}
