@@ -188,6 +188,7 @@ pub async fn collect(
     }
     if let (true, Some(d)) = (archived, db) {
         while d.index_pending(2_000).map_err(store_err)? > 0 {}
+        d.settle().map_err(store_err)?;
         update(&mut state, Action::ArchiveCounts(d.evidence_counts().map_err(store_err)?));
     }
     Ok(state)

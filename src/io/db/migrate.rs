@@ -107,6 +107,55 @@ pub const STEPS: &[&str] = &[
     CREATE TABLE feed_fetched(url TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     "#,
+    // 2: a search index read newest first (its rowid is minus the row's id, so a search streams
+    // in its natural order and stops at the limit), with column filters (detail=column) and the
+    // tags in it; the keys a refresh de-duplicates by in two tiers, a small recent one its
+    // inserts stay in and a settled one maintenance folds them into (three hash indexes on
+    // `news` dirtied pages all over the file per refresh); tags counted by the code, per
+    // refresh, instead of a row per tag and a trigger per row. The old index is rebuilt from
+    // the rows in the background, batch by batch, as after any refresh.
+    r#"
+    DROP TRIGGER news_deleted;
+    DROP TRIGGER news_counted;
+    DROP TRIGGER news_tag_counted;
+    DROP TRIGGER news_tag_uncounted;
+    DROP TABLE news_vocab;
+    DROP TABLE news_fts;
+    DROP VIEW news_content;
+    DROP TABLE news_tag;
+    DROP INDEX news_key;
+    DROP INDEX news_link;
+    DROP INDEX news_title_key;
+    CREATE VIRTUAL TABLE news_find USING fts5(
+        title, source, summary, tags,
+        content = '',
+        tokenize = 'trigram remove_diacritics 1',
+        detail = column,
+        columnsize = 0
+    );
+    -- (hash of a key, a link or a normalized title; the row): looked up, then checked on the row.
+    CREATE TABLE seen_new(h INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY(h, id)) WITHOUT ROWID;
+    CREATE TABLE seen_old(h INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY(h, id)) WITHOUT ROWID;
+    INSERT OR IGNORE INTO seen_old(h, id)
+        SELECT h, id FROM (
+            SELECT key_hash AS h, id FROM news
+            UNION ALL SELECT link_hash, id FROM news WHERE link_hash IS NOT NULL
+            UNION ALL SELECT title_key, id FROM news WHERE title_key IS NOT NULL)
+        ORDER BY h, id;
+    INSERT OR IGNORE INTO fts_pending(news) SELECT id FROM news;
+    CREATE TRIGGER news_deleted AFTER DELETE ON news BEGIN
+        INSERT INTO news_find(news_find, rowid, title, source, summary, tags)
+            SELECT 'delete', -old.id, old.title, old.source,
+                   coalesce((SELECT summary FROM news_text WHERE id = old.id), ''),
+                   ' ' || trim(
+                       (CASE WHEN old.tickers = '' THEN '' ELSE 't:' || replace(old.tickers, ' ', ' t:') END) || ' ' ||
+                       (CASE WHEN old.catalysts = '' THEN '' ELSE 'c:' || replace(old.catalysts, ' ', ' c:') END) || ' ' ||
+                       (CASE WHEN old.risks = '' THEN '' ELSE 'r:' || replace(old.risks, ' ', ' r:') END)) || ' '
+            WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE news = old.id);
+        DELETE FROM fts_pending WHERE news = old.id;
+        DELETE FROM news_text WHERE id = old.id;
+    END;
+    "#,
 ];
 
 /// The version a fully migrated database has.
@@ -169,6 +218,34 @@ mod tests {
                 )
                 .unwrap();
             }
+            if from == 1 {
+                // A headline as version 1 kept it: row, tag, search index entry.
+                use crate::db::archive::stable_hash;
+                let (key, link) = ("g1", "https://example.com/a");
+                let title_key = stable_hash(&crate::history::normalize_title("CW laser order", "Wire")) as i64;
+                conn.execute(
+                    "INSERT INTO news(id, key, key_hash, link, link_hash, title_key, title, source, published,
+                                      first_seen, catalysts)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'CW laser order', 'Wire', ?7, ?7, 'cpo')",
+                    rusqlite::params![
+                        1_700_000_000_i64 << 20,
+                        key,
+                        stable_hash(key) as i64,
+                        link,
+                        stable_hash(link) as i64,
+                        title_key,
+                        1_700_000_000_000_i64
+                    ],
+                )
+                .unwrap();
+                conn.execute("INSERT INTO news_tag(tag, news) VALUES ('c:cpo', ?1)", [1_700_000_000_i64 << 20])
+                    .unwrap();
+                conn.execute(
+                    "INSERT INTO news_fts(rowid, title, source, summary) VALUES (?1, 'CW laser order', 'Wire', '')",
+                    [1_700_000_000_i64 << 20],
+                )
+                .unwrap();
+            }
             drop(conn);
             let opened = super::super::Db::open(&path).unwrap();
             assert_eq!(opened.db.schema_version().unwrap(), LATEST);
@@ -176,6 +253,32 @@ mod tests {
             if from >= 1 {
                 let user = opened.db.load_user().unwrap();
                 assert!(user.catalysts["amd"].done, "upgrade from {from} kept the journal");
+            }
+            if from == 1 {
+                // The headline is kept, counted, found by its key and link, known when it comes
+                // again, and searchable once the index has taken the old rows in again.
+                let mut db = opened.db;
+                assert_eq!(db.evidence_counts().unwrap()["c:cpo"], 1);
+                assert!(db.headline("g1").unwrap().is_some() && db.headline("https://example.com/a").unwrap().is_some());
+                let now = chrono::DateTime::from_timestamp(1_700_000_100, 0).unwrap();
+                let again = crate::domain::NewsItem {
+                    id: "g1".into(),
+                    title: "CW laser order".into(),
+                    link: "https://example.com/a".into(),
+                    source: "Wire".into(),
+                    summary: String::new(),
+                    published: chrono::DateTime::from_timestamp(1_700_000_000, 0),
+                    tickers: Vec::new(),
+                    catalysts: vec!["cpo".into()],
+                    risks: Vec::new(),
+                };
+                assert_eq!(db.archive(&[again], now).unwrap(), 0);
+                assert_eq!(db.index_pending(100).unwrap(), 1);
+                for q in ["laser", "c:cpo", "src:wire"] {
+                    let found = db.search(&crate::filter::parse(q).unwrap(), now, 10).unwrap();
+                    assert_eq!(found.items.len(), 1, "{q} after the upgrade");
+                }
+                assert_eq!(db.integrity().unwrap(), "ok");
             }
         }
     }
