@@ -1330,7 +1330,8 @@ fn insert_figures(path: &Path) -> Vec<Row> {
         if let Err(e) = db.defer_checkpoints() {
             panic!("{e}");
         }
-        let (mut looks, mut commits, mut after, mut settles) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut looks, mut commits, mut after, mut settles) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for batch in 0..41u64 {
             // Seeds far from the archive's (its chunks are seeded 7 ^ start): other titles.
             let mut items = dated_items(500, (1 << 24) + batch);
@@ -1371,7 +1372,9 @@ fn insert_figures(path: &Path) -> Vec<Row> {
         for v in [&mut looks, &mut commits, &mut after] {
             v.sort();
         }
-        let spread = |v: &[Duration]| format!("{} median, {} max of {}", ms(percentile(v, 0.5)), ms(v[v.len() - 1]), v.len());
+        let spread = |v: &[Duration]| {
+            format!("{} median, {} max of {}", ms(percentile(v, 0.5)), ms(v[v.len() - 1]), v.len())
+        };
         if interleaved {
             rows.push(row(
                 "… the same, every batch into the same two days (interleaved with the earlier batches)",

@@ -324,7 +324,11 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
     };
     notices.extend(found);
     let load = |db: &Db| -> Result<_, chokepoint::db::DbError> {
-        Ok((db.load_user()?, db.cached(config.history_cap)?, db.evidence_counts()?))
+        Ok((
+            db.load_user()?,
+            db.cached(runtime::FIRST_SCREEN.min(config.history_cap))?,
+            db.evidence_counts()?,
+        ))
     };
     let (user, cached, counts) = match db.as_ref().map(load).transpose() {
         Ok(Some((user, cached, counts))) => {
@@ -346,7 +350,14 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
         )),
     }
     let cache_dir = (!demo).then(|| paths.cache_dir.clone());
-    let launch = runtime::Launch { config, demo, cache_dir, db, user, cached, counts, notices };
+    // A full screenful read: the window's older headlines follow from the store's thread.
+    let older = match &cached {
+        Some(c) if c.news.len() == runtime::FIRST_SCREEN => {
+            config.history_cap.saturating_sub(runtime::FIRST_SCREEN)
+        }
+        _ => 0,
+    };
+    let launch = runtime::Launch { config, demo, cache_dir, db, user, cached, older, counts, notices };
     let rt = runtime_builder()?;
     let result = rt.block_on(runtime::run(launch));
     // Quit means quit: fetches, timers and feed parses still running are abandoned, not waited

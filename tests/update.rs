@@ -783,6 +783,49 @@ fn a_restored_cache_is_shown_newest_first_and_capped_even_if_edited() {
     assert!(s.stale_news());
 }
 
+/// The start shows a screenful read from the store; the rest of the window arrives from the
+/// store's thread a moment later. It lands in order (undated last), under the cap, without
+/// duplicating what the first screenful (or a fetch in between) brought, and the selection and
+/// the filter hold.
+#[test]
+fn the_rest_of_the_window_follows_the_first_screenful() {
+    let mut s = state_with_cap(5);
+    let mut undated = news("u", "Undated laser note", 0);
+    undated.published = None;
+    let first = vec![news("a", "One hour laser", 1), undated];
+    update(
+        &mut s,
+        Action::Restore(chokepoint::domain::Cache {
+            news: first,
+            saved_at: Some(now()),
+            ..Default::default()
+        }),
+    );
+    update(&mut s, Action::FilterStart);
+    type_text(&mut s, "laser");
+    update(&mut s, Action::FilterAccept);
+    assert_eq!(s.selected_news().map(|n| n.id.as_str()), Some("a"));
+    // A fetch lands first, with one of the older headlines in it.
+    let fetched = vec![news("n", "Newest laser", 0), news("c", "Three hours laser", 3)];
+    deliver(&mut s, SourceId::Feed(0), Payload::News(fetched));
+    let older = vec![
+        news("b", "Two hours laser", 2),
+        news("c", "Three hours laser", 3),
+        news("d", "Four hours", 4),
+        news("e", "Five hours laser", 5),
+    ];
+    update(&mut s, Action::RestoreOlder(older));
+    let ids: Vec<&str> = s.news().iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["n", "a", "b", "c", "d"],
+        "newest first, once each, capped (the undated one went last, then off)"
+    );
+    let visible: Vec<&str> = s.filter().visible.iter().map(|&i| s.news()[i].id.as_str()).collect();
+    assert_eq!(visible, ["n", "a", "b", "c"]);
+    assert_eq!(s.selected_news().map(|n| n.id.as_str()), Some("a"), "the selection stays on its headline");
+}
+
 #[test]
 fn an_unchanged_feed_keeps_the_publishers_it_had() {
     let mut s = state();

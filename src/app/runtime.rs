@@ -33,12 +33,20 @@ pub struct Launch {
     /// The store (`None`: it could not be opened, changes last until quit).
     pub db: Option<Db>,
     pub user: UserState,
-    /// The last session's quotes and newest headlines, from the store.
+    /// The last session's quotes and newest headlines (a screenful: [`FIRST_SCREEN`]), from
+    /// the store.
     pub cached: Option<Cache>,
+    /// How many older headlines the window may still take: the store's thread reads them while
+    /// the first frame is drawn.
+    pub older: usize,
     /// Evidence counts over the archive.
     pub counts: Option<BTreeMap<String, usize>>,
     pub notices: Vec<String>,
 }
+
+/// Headlines read before the first frame: more than any News pane shows at once. The rest of
+/// the window (up to `history_cap`) follows from the store's thread moments later.
+pub const FIRST_SCREEN: usize = 300;
 
 /// A process-unique prefix for the uids of this session's journal entries.
 pub fn session_id() -> String {
@@ -47,7 +55,7 @@ pub fn session_id() -> String {
 
 /// Runs the TUI until quit, a signal, or the terminal going away.
 pub async fn run(launch: Launch) -> io::Result<()> {
-    let Launch { config, demo, cache_dir, db, user, cached, counts, notices } = launch;
+    let Launch { config, demo, cache_dir, db, user, cached, older, counts, notices } = launch;
     let mut state = State::new(&config, user, Utc::now(), demo);
     let environment =
         Action::Environment { read_only: db.is_none(), zone: Zone::System, session: session_id() };
@@ -64,7 +72,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
         update(&mut state, Action::ArchiveCounts(counts));
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
-    let mut worker = Worker::spawn(db, config.archive_keep, tx.clone())?;
+    let mut worker = Worker::spawn(db, config.archive_keep, older, tx.clone())?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
 

@@ -17,6 +17,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 /// Rows indexed for search per transaction (the write lock is held that long at most).
 const INDEX_BATCH: usize = 500;
+/// Batches indexed before the thread looks for jobs again.
+const INDEX_BATCHES_PER_TURN: usize = 4;
 
 /// Work for the store's thread.
 pub(super) enum Job {
@@ -57,25 +59,68 @@ struct Store {
     /// `archive_days`: headlines older than this are dropped (pinned ones kept).
     retention: Option<chrono::TimeDelta>,
     pruned: Option<DateTime<Utc>>,
+    /// More rows wait for the search index than one turn takes in.
+    backlog: bool,
 }
 
 impl Worker {
+    /// `older`: headlines the window still takes after the first screenful (read first).
     pub(super) fn spawn(
         db: Option<Db>,
         retention: Option<chrono::TimeDelta>,
+        older: usize,
         actions: UnboundedSender<Action>,
     ) -> std::io::Result<Worker> {
         let Some(db) = db else { return Ok(Worker { tx: None, handle: None }) };
         let (tx, rx) = std_mpsc::channel::<Job>();
         let handle = std::thread::Builder::new().name("chokepoint-store".into()).spawn(move || {
+            if older > 0 {
+                match db.window_page(crate::runtime::FIRST_SCREEN, older) {
+                    Ok(items) if items.is_empty() => {}
+                    Ok(items) => {
+                        let _ = actions.send(Action::RestoreOlder(items));
+                    }
+                    Err(e) => tracing::warn!("reading the older headlines: {e}"),
+                }
+            }
             let version = db.data_version().ok();
             if let Err(e) = db.defer_checkpoints() {
                 tracing::warn!("{e}");
             }
-            let mut store =
-                Store { db, actions, waiting: Vec::new(), through: 0, version, retention, pruned: None };
+            let mut store = Store {
+                db,
+                actions,
+                waiting: Vec::new(),
+                through: 0,
+                version,
+                retention,
+                pruned: None,
+                backlog: false,
+            };
             store.catch_up();
-            while let Ok(first) = rx.recv() {
+            loop {
+                // A backlog of rows to index (after an upgrade or a big import) is worked off
+                // between jobs, a few batches at a time, so changes and searches never wait
+                // behind all of it.
+                let first = if store.backlog {
+                    match rx.try_recv() {
+                        Ok(job) => job,
+                        Err(std_mpsc::TryRecvError::Empty) => {
+                            store.index();
+                            if !store.backlog {
+                                store.settle();
+                            }
+                            store.checkpoint();
+                            continue;
+                        }
+                        Err(std_mpsc::TryRecvError::Disconnected) => break,
+                    }
+                } else {
+                    match rx.recv() {
+                        Ok(job) => job,
+                        Err(_) => break,
+                    }
+                };
                 let mut poll = false;
                 for job in std::iter::once(first).chain(rx.try_iter()) {
                     match job {
@@ -125,6 +170,7 @@ impl Store {
     /// At start: index rows a crash left unindexed, drop what retention says, count evidence.
     fn catch_up(&mut self) {
         self.index();
+        self.settle();
         self.prune(Utc::now());
         self.send_counts();
         self.db.release_memory();
@@ -158,6 +204,7 @@ impl Store {
                     Ok(0) => {}
                     Ok(_) => {
                         self.index();
+                        self.settle();
                         self.send_counts();
                         self.checkpoint();
                     }
@@ -183,17 +230,31 @@ impl Store {
         }
     }
 
-    /// Fills the search index for rows archived but not indexed yet, a batch per transaction.
+    /// Fills the search index for rows archived but not indexed yet, a batch per transaction,
+    /// at most [`INDEX_BATCHES_PER_TURN`] batches; `backlog` says whether more wait.
     fn index(&mut self) {
-        loop {
+        self.backlog = false;
+        for _ in 0..INDEX_BATCHES_PER_TURN {
             match self.db.index_pending(INDEX_BATCH) {
-                Ok(0) => break,
-                Ok(_) => {}
+                Ok(n) if n == INDEX_BATCH => self.backlog = true,
+                Ok(_) => {
+                    self.backlog = false;
+                    return;
+                }
                 Err(e) => {
                     tracing::warn!("indexing headlines for search: {e}");
-                    break;
+                    self.backlog = false;
+                    return;
                 }
             }
+        }
+    }
+
+    /// Folds the recent de-duplication keys into the settled ones once there are many (see
+    /// `Db::settle`).
+    fn settle(&mut self) {
+        if let Err(e) = self.db.settle() {
+            tracing::warn!("settling the archive's keys: {e}");
         }
     }
 

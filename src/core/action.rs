@@ -132,6 +132,9 @@ pub enum Action {
     Loaded(Loaded),
     /// Last session's data from the cache, shown as stale until refreshed.
     Restore(Cache),
+    /// The rest of last session's headlines, older than the first screenful [`Action::Restore`]
+    /// brought (read on the store's thread while the first frame is drawn).
+    RestoreOlder(Vec<NewsItem>),
     /// The store wrote every change up to `through`, or failed with `error` (they are kept and
     /// written again).
     Stored {

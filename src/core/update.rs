@@ -144,6 +144,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Loaded(loaded) => on_loaded(state, loaded, &mut fx),
         Action::Restore(cache) => restore(state, cache),
+        Action::RestoreOlder(items) => state.merge_news(items),
         Action::Stored { through, error } => store::stored(state, through, error),
         Action::StoreChanged(user) => store::changed(state, *user),
         Action::ArchiveCounts(counts) => state.archive_counts = Some(counts),

@@ -381,7 +381,8 @@ fn index_query(terms: &crate::filter::IndexTerms) -> Option<String> {
     let mut group = |columns: &str, needle: &str| {
         let grams = trigrams(needle);
         if !grams.is_empty() {
-            let quoted: Vec<String> = grams.iter().map(|g| format!("\"{}\"", g.replace('"', "\"\""))).collect();
+            let quoted: Vec<String> =
+                grams.iter().map(|g| format!("\"{}\"", g.replace('"', "\"\""))).collect();
             parts.push(format!("{columns} : ({})", quoted.join(" AND ")));
         }
     };
@@ -470,7 +471,11 @@ impl Keys {
 
 /// Which of `items` are not archived yet (by id, link or normalized title), nor repeated earlier
 /// in `items`: their indexes. Reads only, so it may run before the write lock is taken.
-fn fresh_items(conn: &rusqlite::Connection, items: &[NewsItem], now: DateTime<Utc>) -> rusqlite::Result<Vec<usize>> {
+fn fresh_items(
+    conn: &rusqlite::Connection,
+    items: &[NewsItem],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<usize>> {
     // Each tier answers on its own primary key; the row is then compared, so a hash collision
     // costs a lookup, never a headline.
     let lookup = |tier: &str, check: &str| {
@@ -492,7 +497,9 @@ fn fresh_items(conn: &rusqlite::Connection, items: &[NewsItem], now: DateTime<Ut
         let (lo, hi) = keys.title_span();
         let mut known = batch_keys.contains(&(false, item.id.as_str()))
             || (keys.link.is_some() && batch_keys.contains(&(true, item.link.as_str())))
-            || keys.title.is_some_and(|t| batch_titles.iter().any(|&(h, at)| h == t && (lo..=hi).contains(&at)));
+            || keys
+                .title
+                .is_some_and(|t| batch_titles.iter().any(|&(h, at)| h == t && (lo..=hi).contains(&at)));
         for (by_key, by_link, by_title) in &mut tiers {
             if known {
                 break;
@@ -674,7 +681,8 @@ mod tests {
     fn both_tiers_of_keys_find_duplicates_and_pruning_takes_keys_along() {
         let (_tmp, mut db) = open();
         let keys = |db: &Db| -> (i64, i64) {
-            let n = |t: &str| db.conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap();
+            let n =
+                |t: &str| db.conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap();
             (n("seen_new"), n("seen_old"))
         };
         let first = [item("a", "Laser order one", 30), item("b", "Laser order two", 400)];
@@ -688,7 +696,11 @@ mod tests {
         title_later.link = "https://elsewhere/2".into();
         for tiered in [false, true] {
             assert_eq!(db.archive(&first, now()).unwrap(), 0, "settled: {tiered}");
-            assert_eq!(db.archive(&[by_link.clone(), by_title.clone()], now()).unwrap(), 0, "settled: {tiered}");
+            assert_eq!(
+                db.archive(&[by_link.clone(), by_title.clone()], now()).unwrap(),
+                0,
+                "settled: {tiered}"
+            );
             assert_eq!(db.headline("b").unwrap().map(|i| i.title), Some("Laser order two".into()));
             if !tiered {
                 assert_eq!(db.settle().unwrap(), 0, "few keys stay recent");
@@ -701,7 +713,11 @@ mod tests {
         assert_eq!(keys(&db), (3, 6));
         assert_eq!(db.prune(now() - chrono::Duration::days(365)).unwrap(), 1);
         assert_eq!(keys(&db), (3, 3));
-        assert_eq!(db.archive(&[item("b", "Laser order two", 400)], now()).unwrap(), 1, "pruned, so new again");
+        assert_eq!(
+            db.archive(&[item("b", "Laser order two", 400)], now()).unwrap(),
+            1,
+            "pruned, so new again"
+        );
         assert_eq!(db.integrity().unwrap(), "ok");
     }
 
@@ -717,7 +733,8 @@ mod tests {
         assert_eq!(db.keep(&items, fresh, now()).unwrap(), 1);
         assert_eq!(db.archived().unwrap(), 2);
         assert_eq!(db.evidence_counts().unwrap(), BTreeMap::new());
-        let total: i64 = db.conn.query_row("SELECT n FROM tag_count WHERE tag = '*'", [], |r| r.get(0)).unwrap();
+        let total: i64 =
+            db.conn.query_row("SELECT n FROM tag_count WHERE tag = '*'", [], |r| r.get(0)).unwrap();
         assert_eq!(total, 2);
     }
 
@@ -772,7 +789,9 @@ mod tests {
         db.index_pending(10).unwrap();
         db.conn.execute("DELETE FROM journal", []).unwrap();
         assert_eq!(db.prune(now() + chrono::Duration::days(1)).unwrap(), 3);
-        db.conn.execute_batch("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, news_find, 'row')").unwrap();
+        db.conn
+            .execute_batch("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, news_find, 'row')")
+            .unwrap();
         let left: i64 = db.conn.query_row("SELECT count(*) FROM temp.terms", [], |r| r.get(0)).unwrap();
         assert_eq!(left, 0, "terms left in the search index");
         assert_eq!(db.evidence_counts().unwrap(), BTreeMap::new());
@@ -796,7 +815,8 @@ mod tests {
             }
             // Text the index folds its own way: case, diacritics (precomposed and not), Greek
             // final sigma, the Kelvin sign, dotted capital I, CJK.
-            let odd = ["ZÜRICH", "Zu\u{308}rich", "Σχέδιος", "5 \u{212A}m", "İstanbul", "共封装光学", "Ⅻ Ωmega"];
+            let odd =
+                ["ZÜRICH", "Zu\u{308}rich", "Σχέδιος", "5 \u{212A}m", "İstanbul", "共封装光学", "Ⅻ Ωmega"];
             if i % 7 == 0 {
                 title.push(odd[(i / 7) as usize % odd.len()]);
             }

@@ -222,7 +222,8 @@ mod tests {
                 // A headline as version 1 kept it: row, tag, search index entry.
                 use crate::db::archive::stable_hash;
                 let (key, link) = ("g1", "https://example.com/a");
-                let title_key = stable_hash(&crate::history::normalize_title("CW laser order", "Wire")) as i64;
+                let title_key =
+                    stable_hash(&crate::history::normalize_title("CW laser order", "Wire")) as i64;
                 conn.execute(
                     "INSERT INTO news(id, key, key_hash, link, link_hash, title_key, title, source, published,
                                       first_seen, catalysts)
@@ -238,8 +239,11 @@ mod tests {
                     ],
                 )
                 .unwrap();
-                conn.execute("INSERT INTO news_tag(tag, news) VALUES ('c:cpo', ?1)", [1_700_000_000_i64 << 20])
-                    .unwrap();
+                conn.execute(
+                    "INSERT INTO news_tag(tag, news) VALUES ('c:cpo', ?1)",
+                    [1_700_000_000_i64 << 20],
+                )
+                .unwrap();
                 conn.execute(
                     "INSERT INTO news_fts(rowid, title, source, summary) VALUES (?1, 'CW laser order', 'Wire', '')",
                     [1_700_000_000_i64 << 20],
@@ -259,7 +263,10 @@ mod tests {
                 // again, and searchable once the index has taken the old rows in again.
                 let mut db = opened.db;
                 assert_eq!(db.evidence_counts().unwrap()["c:cpo"], 1);
-                assert!(db.headline("g1").unwrap().is_some() && db.headline("https://example.com/a").unwrap().is_some());
+                assert!(
+                    db.headline("g1").unwrap().is_some()
+                        && db.headline("https://example.com/a").unwrap().is_some()
+                );
                 let now = chrono::DateTime::from_timestamp(1_700_000_100, 0).unwrap();
                 let again = crate::domain::NewsItem {
                     id: "g1".into(),
