@@ -143,8 +143,14 @@ pub async fn run(launch: Launch) -> io::Result<()> {
         // The clock first, so toggles are stamped with the time of the key press.
         update(&mut state, Action::Tick(Utc::now()));
         let mut fx = Vec::new();
+        // The rest of the window replaces the first screenful's history: the old one's memory
+        // goes back, as after the restore.
+        let restored = actions.iter().any(|a| matches!(a, Action::RestoreOlder(_)));
         for action in actions {
             fx.extend(update(&mut state, action));
+        }
+        if restored {
+            release_freed_memory();
         }
         perform(fx, &providers, &tx, &worker, &mut inflight);
     }

@@ -82,6 +82,7 @@ impl Worker {
                     }
                     Err(e) => tracing::warn!("reading the older headlines: {e}"),
                 }
+                db.release_memory();
             }
             let version = db.data_version().ok();
             if let Err(e) = db.defer_checkpoints() {
@@ -300,5 +301,65 @@ impl Store {
             Ok(n) => tracing::info!("archive: dropped {n} headlines older than the retention"),
             Err(e) => tracing::warn!("archive retention: {e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(path: &std::path::Path) -> i64 {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.query_row("SELECT count(*) FROM fts_pending", [], |r| r.get(0)).unwrap()
+    }
+
+    /// A backlog for the search index (an upgrade re-indexes every row) is worked off between
+    /// jobs: a change the user makes meanwhile is written after one turn, not after all of it,
+    /// and the rest is indexed with no job asking.
+    #[test]
+    fn a_change_does_not_wait_behind_an_index_backlog() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("c.db");
+        let mut db = Db::open(&path).unwrap().db;
+        let now = Utc::now();
+        let items: Vec<NewsItem> = (0..6_000)
+            .map(|i| NewsItem {
+                id: format!("g{i}"),
+                title: format!("Headline number {i} about lasers"),
+                link: format!("https://example.com/{i}"),
+                source: "Wire".into(),
+                summary: String::new(),
+                published: Some(now - chrono::TimeDelta::minutes(i)),
+                tickers: Vec::new(),
+                catalysts: Vec::new(),
+                risks: Vec::new(),
+            })
+            .collect();
+        assert_eq!(db.archive(&items, now).unwrap(), 6_000);
+        assert_eq!(pending(&path), 6_000);
+
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut worker = Worker::spawn(Some(db), None, 0, tx).unwrap();
+        worker.send(Job::Record { seq: 1, changes: vec![Change::Read { item: "g1".into(), at: now }] });
+        loop {
+            match rx.blocking_recv() {
+                Some(Action::Stored { through: 1, error: None }) => break,
+                Some(Action::Stored { error: Some(e), .. }) => panic!("{e}"),
+                Some(_) => {}
+                None => panic!("the worker stopped"),
+            }
+        }
+        let left = pending(&path);
+        assert!(left > 0 && left < 6_000, "written after a turn of indexing, not after all of it ({left} left)");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while pending(&path) > 0 {
+            assert!(std::time::Instant::now() < until, "the backlog was not worked off");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        worker.finish();
+        let db = Db::open(&path).unwrap().db;
+        assert!(db.load_user().unwrap().read.contains("g1"));
+        let found = db.search(&crate::filter::parse("lasers").unwrap(), now, 10).unwrap();
+        assert!(found.more && found.items.len() == 10);
     }
 }
