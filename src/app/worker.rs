@@ -123,8 +123,12 @@ impl Worker {
                     }
                 };
                 let mut poll = false;
-                for job in std::iter::once(first).chain(rx.try_iter()) {
+                let jobs: Vec<Job> = std::iter::once(first).chain(rx.try_iter()).collect();
+                // A search typed over by a newer one is not run: the UI drops its answer anyway.
+                let newest_search = jobs.iter().rposition(|j| matches!(j, Job::Search { .. }));
+                for (i, job) in jobs.into_iter().enumerate() {
                     match job {
+                        Job::Search { .. } if Some(i) != newest_search => {}
                         Job::Record { seq, changes } => {
                             store.waiting.extend(changes);
                             store.through = store.through.max(seq);
@@ -341,16 +345,29 @@ mod tests {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut worker = Worker::spawn(Some(db), None, 0, tx).unwrap();
         worker.send(Job::Record { seq: 1, changes: vec![Change::Read { item: "g1".into(), at: now }] });
-        loop {
+        // Three keystrokes' searches while the thread is busy: only the newest is run.
+        for (req, query) in [(1, "la"), (2, "las"), (3, "number 12 ")] {
+            worker.send(Job::Search { req, query: query.into(), limit: 50, now });
+        }
+        let (mut stored, mut searched) = (None, Vec::new());
+        while stored.is_none() || searched.is_empty() {
             match rx.blocking_recv() {
-                Some(Action::Stored { through: 1, error: None }) => break,
+                Some(Action::Stored { through: 1, error: None }) => stored = Some(pending(&path)),
                 Some(Action::Stored { error: Some(e), .. }) => panic!("{e}"),
+                Some(Action::Searched { req, result }) => {
+                    searched.push((req, result.map(|(items, _)| items.len())))
+                }
                 Some(_) => {}
                 None => panic!("the worker stopped"),
             }
         }
-        let left = pending(&path);
-        assert!(left > 0 && left < 6_000, "written after a turn of indexing, not after all of it ({left} left)");
+        let left = stored.unwrap_or_default();
+        assert!(
+            left > 0 && left < 6_000,
+            "written after a turn of indexing, not after all of it ({left} left)"
+        );
+        // "number 12 " is 12 and 120-129, 1200-1299: 111, the newest 50 of them.
+        assert_eq!(searched, [(3, Ok(50))], "the superseded searches were not run");
         let until = std::time::Instant::now() + std::time::Duration::from_secs(120);
         while pending(&path) > 0 {
             assert!(std::time::Instant::now() < until, "the backlog was not worked off");
