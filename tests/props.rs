@@ -1150,8 +1150,9 @@ fn imported(state: &UserState, now: DateTime<Utc>) -> UserState {
         })
         .collect();
     out.alert_keys.extend(state.alerts.iter().map(|a| a.key.clone()));
+    // An alert key fires once: of two listed with one key, the first listed is kept.
     let mut alerts: Vec<_> =
-        state.alerts.iter().rev().fold(Vec::new(), |mut seen: Vec<chokepoint::alerts::Alert>, a| {
+        state.alerts.iter().fold(Vec::new(), |mut seen: Vec<chokepoint::alerts::Alert>, a| {
             if !seen.iter().any(|b| b.key == a.key) {
                 seen.push(a.clone());
             }

@@ -237,6 +237,21 @@ mod tests {
         user
     }
 
+    /// A hand-edited file listing one alert key twice: it fired once, the first listed.
+    #[test]
+    fn an_alert_listed_twice_comes_in_once_the_first_listed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = tmp.path().join("state.json");
+        let mut user = legacy();
+        let mut again = user.alerts[0].clone();
+        again.text = "listed again".into();
+        user.alerts.push(again);
+        std::fs::write(&state, serde_json::to_vec(&user).unwrap()).unwrap();
+        let mut db = Db::open(&tmp.path().join("chokepoint.db")).unwrap().db;
+        assert_eq!(db.import_legacy(&state, None, now()).renamed.len(), 1);
+        assert_eq!(db.load_user().unwrap().alerts, legacy().alerts);
+    }
+
     fn files(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
