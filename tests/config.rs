@@ -253,3 +253,41 @@ keywords = ["AMD & supply agreement", "AMD & ", " "]
     assert!(shown.iter().any(|e| e.contains("keyword ` ` is empty")), "{shown:?}");
     assert!(!shown.iter().any(|e| e.contains("supply agreement")), "{shown:?}");
 }
+
+#[test]
+fn the_thesis_calendar_and_benchmark_are_read_and_checked() {
+    let c = config::embedded().unwrap();
+    assert_eq!(c.thesis_started, chrono::NaiveDate::from_ymd_opt(2025, 12, 1));
+    assert_eq!(c.benchmark.as_ref().map(|b| b.symbol.as_str()), Some("SOXX"));
+    let texas = c.catalysts.iter().find(|x| x.id == "aaoi-texas").unwrap();
+    assert_eq!(texas.expected.as_ref().map(|w| w.label.as_str()), Some("2027-H1"));
+    assert_eq!(
+        (texas.slips.as_deref(), texas.tickers.as_slice()),
+        (Some("supply-slip"), &["AAOI".to_string()][..])
+    );
+    assert!(c.risks.iter().any(|r| r.id == "cpo-delay" && r.expected.is_some()));
+
+    // Ids as the config defines them, whatever case the reference used.
+    let ok = format!(
+        "{MIN}[thesis]\nbenchmark = \"soxx\"\n[[catalysts]]\nid = \"c1\"\ntitle = \"t\"\nexpected = [\"2026-03-01\", \"2026-09-30\"]\ntickers = [\"aaoi\", \"SOXX\"]\nslips = \"R1\"\n[[risks]]\nid = \"r1\"\ntitle = \"r\"\n"
+    );
+    let c = config::parse(&ok, "t.toml").unwrap();
+    assert_eq!(c.catalysts[0].tickers, ["AAOI", "SOXX"]);
+    assert_eq!(c.catalysts[0].slips.as_deref(), Some("r1"));
+    assert_eq!(c.catalysts[0].expected.as_ref().map(|w| w.label.as_str()), Some("2026-03-01 to 2026-09-30"));
+
+    let bad = format!(
+        "{MIN}[thesis]\nstarted = \"last year\"\n[[catalysts]]\nid = \"c1\"\ntitle = \"t\"\nslips = \"nope\"\ntickers = [\"ZZZ\"]\n[[risks]]\nid = \"r1\"\ntitle = \"r\"\nslips = \"r1\"\n"
+    );
+    let e = errors(&bad);
+    let has = |line: usize, needle: &str| e.iter().any(|e| e.line == line && e.message.contains(needle));
+    assert!(has(4, "thesis.started must be a date"), "{e:?}");
+    assert!(has(8, "slips names no risk (`nope`)"), "{e:?}");
+    assert!(has(9, "unknown ticker `ZZZ`"), "{e:?}");
+    assert!(has(10, "risk `r1`: `slips` is for catalysts"), "{e:?}");
+
+    let e = errors(&format!("{MIN}[[catalysts]]\nid = \"c1\"\ntitle = \"t\"\nexpected = \"2026-H3\"\n"));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].line, 6, "{}", e[0]);
+    assert!(e[0].message.contains("expected must be a year"), "{}", e[0]);
+}

@@ -912,3 +912,58 @@ fn the_archive_key_searches_the_store_and_drops_stale_answers() {
     update(&mut s, Action::ToggleArchive);
     assert!(!s.archive_mode() && s.rows(Pane::News) == 3);
 }
+
+/// An open catalyst past its expected window raises one alert, naming the risk it slips into,
+/// and that risk is marked for raising until it is raised or the catalyst lands; the alert
+/// never fires again (another tick, a restart with the saved keys).
+#[test]
+fn an_open_catalyst_past_its_window_alerts_once_and_suggests_its_risk() {
+    let mut s = state();
+    update(&mut s, environment(false, chokepoint::state::Zone::Utc));
+    assert!(s.suggested_raise("supply-slip").is_none());
+    // 2027-07-02: the Texas expansion (2027-H1) and the environmental review (2026-H2) are late.
+    let later = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 7, 2, 9, 0, 0).unwrap();
+    let fx = update(&mut s, Action::Tick(later));
+    let fired: Vec<chokepoint::alerts::Alert> = recorded(&fx)
+        .into_iter()
+        .filter_map(|c| match c {
+            chokepoint::journal::Change::Fired(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let keys: Vec<&str> = fired.iter().map(|a| a.key.as_str()).collect();
+    assert!(keys.contains(&"2027-06-30|overdue|aaoi-texas"), "{keys:?}");
+    assert!(keys.contains(&"2026-12-31|overdue|aaoi-env-review"), "{keys:?}");
+    let texas = fired.iter().find(|a| a.key.ends_with("aaoi-texas")).unwrap();
+    assert_eq!(
+        texas.text,
+        "AAOI Texas expansion delivered is past its window (2027-H1): consider raising “Expansion, yield or InP substrate shortage slips the timeline”"
+    );
+    assert_eq!(texas.thesis.as_deref(), Some("c:aaoi-texas"));
+    assert_eq!(s.suggested_raise("supply-slip").map(|c| c.id.as_str()), Some("aaoi-texas"));
+    assert!(s.suggested_raise("lpo").is_none());
+    // The report's calendar, soonest-ending first.
+    let report = chokepoint::report::build(&s);
+    let rows: Vec<(&str, &str)> =
+        report.calendar.iter().map(|c| (c.thesis.as_str(), c.stands.as_str())).collect();
+    assert_eq!(
+        &rows[..3],
+        [("c:aaoi-env-review", "overdue 6m"), ("c:amd-lta", "overdue 6m"), ("c:aaoi-texas", "overdue 2d")]
+    );
+    assert!(rows.contains(&("r:cpo-delay", "in window")), "{rows:?}");
+    assert!(chokepoint::report::markdown(&report).contains("- overdue 2d: **AAOI Texas expansion delivered** (`c:aaoi-texas`), expected 2027-H1 (2027-01-01 to 2027-06-30)"));
+
+    // Again a minute later: nothing new.
+    let fx = update(&mut s, Action::Tick(later + chrono::Duration::minutes(1)));
+    assert!(recorded(&fx).is_empty(), "{fx:?}");
+    // A restart with what was saved: nothing new either.
+    let mut again = chokepoint::state::State::new(&config(), s.user().clone(), later, false);
+    let fx = update(&mut again, Action::Start);
+    assert!(!recorded(&fx).iter().any(|c| matches!(c, chokepoint::journal::Change::Fired(_))), "{fx:?}");
+
+    // Raising the risk answers the suggestion.
+    let at = s.risks().iter().position(|r| r.id == "supply-slip").unwrap();
+    apply(&mut s, [Action::Focus(Pane::Risks), Action::Move(at as i32), Action::CycleRisk]);
+    assert_ne!(s.risk_level("supply-slip"), chokepoint::domain::RiskLevel::Watch);
+    assert!(s.suggested_raise("supply-slip").is_none());
+}

@@ -28,6 +28,8 @@ pub struct Report {
     pub alerts: Vec<AlertRow>,
     /// The journal, newest first: every change made, by whom and when.
     pub timeline: Vec<TimelineRow>,
+    /// Catalysts and risks with an expected window, the soonest-ending first.
+    pub calendar: Vec<CalendarRow>,
     pub headlines: Vec<Headline>,
     /// Sources whose fetch failed in this run, with why.
     pub failed_sources: Vec<SourceFailure>,
@@ -91,6 +93,20 @@ pub struct TimelineRow {
     pub note: Option<String>,
     /// Undone since (by an undo entry).
     pub undone: bool,
+}
+
+/// A catalyst or risk with an expected window, and where today stands.
+#[derive(Debug, Serialize)]
+pub struct CalendarRow {
+    /// `c:ID` or `r:ID`.
+    pub thesis: String,
+    pub title: String,
+    /// As the config wrote it (`2026-H2`).
+    pub expected: String,
+    pub start: String,
+    pub end: String,
+    /// "due in 3m", "in window", "overdue 2w"; "hit" for a catalyst that landed.
+    pub stands: String,
 }
 
 /// A headline pinned as evidence.
@@ -179,6 +195,35 @@ fn linked(state: &State, kind: Kind, id: &str) -> Vec<Headline> {
     evidence::items(&state.news, kind, id).take(EVIDENCE_SHOWN).map(headline).collect()
 }
 
+fn calendar(state: &State) -> Vec<CalendarRow> {
+    let items = state
+        .catalysts
+        .iter()
+        .map(|c| (Kind::Catalyst, c))
+        .chain(state.risks.iter().map(|r| (Kind::Risk, r)));
+    let mut rows: Vec<(chrono::NaiveDate, CalendarRow)> = items
+        .filter_map(|(kind, item)| {
+            let w = item.expected.as_ref()?;
+            let hit = kind == Kind::Catalyst && state.user.catalysts.get(&item.id).is_some_and(|r| r.done);
+            let stands = if hit { "hit".to_string() } else { state.window_stand(item)?.label() };
+            let prefix = if kind == Kind::Catalyst { "c" } else { "r" };
+            Some((
+                w.end,
+                CalendarRow {
+                    thesis: format!("{prefix}:{}", item.id),
+                    title: item.title.clone(),
+                    expected: w.label.clone(),
+                    start: w.start.format("%Y-%m-%d").to_string(),
+                    end: w.end.format("%Y-%m-%d").to_string(),
+                    stands,
+                },
+            ))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.thesis.cmp(&b.1.thesis)));
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
 pub fn build(state: &State) -> Report {
     let quotes = state
         .tickers
@@ -255,6 +300,7 @@ pub fn build(state: &State) -> Report {
             .map(|a| AlertRow { at: rfc3339(a.at), text: a.text.clone() })
             .collect(),
         timeline: timeline(state),
+        calendar: calendar(state),
         headlines: state.news.iter().take(HEADLINES_SHOWN).map(headline).collect(),
         failed_sources: state
             .sources
@@ -403,6 +449,22 @@ pub fn markdown(r: &Report) -> String {
         }
         for h in &risk.signals {
             line(format!("  - {}", headline_md(h)));
+        }
+    }
+    if !r.calendar.is_empty() {
+        line(String::new());
+        line("## Calendar".into());
+        line(String::new());
+        for c in &r.calendar {
+            line(format!(
+                "- {}: **{}** (`{}`), expected {} ({} to {})",
+                c.stands,
+                esc(&c.title),
+                c.thesis,
+                esc(&c.expected),
+                c.start,
+                c.end
+            ));
         }
     }
     if !r.alerts.is_empty() {

@@ -63,6 +63,17 @@ struct Raw {
     alerts: Vec<Spanned<RawAlert>>,
     #[serde(default)]
     notify: RawNotify,
+    #[serde(default)]
+    thesis: RawThesis,
+}
+
+/// `[thesis]`: when it started (charts' "since thesis start"), and the benchmark for relative
+/// strength and reactions.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawThesis {
+    started: Option<Spanned<String>>,
+    benchmark: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -198,8 +209,61 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
                     errors.push(at(span, format!("{kind} `{id}`: keyword `{keyword}` {problem}")));
                 }
             }
+            let it = item.get_ref();
+            if kind == "risk" {
+                for (set, key) in [(it.slips.is_some(), "slips"), (!it.tickers.is_empty(), "tickers")] {
+                    if set {
+                        errors.push(at(item.span(), format!("risk `{id}`: `{key}` is for catalysts")));
+                    }
+                }
+                continue;
+            }
+            if let Some(risk) = &it.slips
+                && !raw.risks.iter().any(|r| r.get_ref().id.eq_ignore_ascii_case(risk))
+            {
+                errors.push(at(
+                    field_span(text, item.span(), risk),
+                    format!("catalyst `{id}`: slips names no risk (`{}`)", crate::sanitize::clean(risk)),
+                ));
+            }
+            for t in &it.tickers {
+                let benchmark =
+                    raw.thesis.benchmark.as_ref().is_some_and(|b| b.get_ref().eq_ignore_ascii_case(t));
+                if !benchmark && !raw.tickers.iter().any(|s| s.get_ref().symbol.eq_ignore_ascii_case(t)) {
+                    errors.push(at(
+                        field_span(text, item.span(), t),
+                        format!("catalyst `{id}`: unknown ticker `{}` in tickers", crate::sanitize::clean(t)),
+                    ));
+                }
+            }
         }
     }
+    let started = raw.thesis.started.as_ref().and_then(|s| {
+        let day = chrono::NaiveDate::parse_from_str(s.get_ref().trim(), "%Y-%m-%d").ok();
+        if day.is_none() {
+            errors.push(at(s.span(), "thesis.started must be a date, YYYY-MM-DD".into()));
+        }
+        day
+    });
+    let benchmark = raw.thesis.benchmark.as_ref().and_then(|b| {
+        let sym = b.get_ref().trim();
+        if sym.is_empty() || sym.len() > 24 || !sym.chars().all(|c| c.is_ascii_graphic()) {
+            errors.push(at(b.span(), "thesis.benchmark must be a ticker symbol (\"SOXX\")".into()));
+            return None;
+        }
+        // A listed ticker is its own spec; else a US listing by its Yahoo symbol.
+        let listed = raw.tickers.iter().map(Spanned::get_ref).find(|t| t.symbol.eq_ignore_ascii_case(sym));
+        Some(listed.cloned().unwrap_or_else(|| TickerSpec {
+            symbol: sym.to_ascii_uppercase(),
+            provider_symbol: String::new(),
+            symbols: BTreeMap::new(),
+            exchange: String::new(),
+            name: "benchmark".into(),
+            currency: String::new(),
+            aliases: Vec::new(),
+            stooq_symbol: String::new(),
+        }))
+    });
     for feed in &raw.feeds {
         let f = feed.get_ref();
         if !is_http_url(&f.url) {
@@ -240,9 +304,20 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
     if !errors.is_empty() {
         return Err(located(text, label, errors));
     }
+    let risk_ids: Vec<String> = raw.risks.iter().map(|r| r.get_ref().id.clone()).collect();
+    let ticker_ids: Vec<String> = raw
+        .tickers
+        .iter()
+        .map(|t| t.get_ref().symbol.clone())
+        .chain(benchmark.iter().map(|b| b.symbol.clone()))
+        .collect();
+    let canonical = |list: &[String], id: &str| list.iter().find(|x| x.eq_ignore_ascii_case(id)).cloned();
     let clean_item = |mut t: ThesisItem| {
         t.title = crate::sanitize::clean(&t.title);
         t.why = crate::sanitize::clean(&t.why);
+        // Ids as the config spells them where they are defined.
+        t.slips = t.slips.and_then(|r| canonical(&risk_ids, &r));
+        t.tickers = t.tickers.iter().filter_map(|x| canonical(&ticker_ids, x)).collect();
         t
     };
     Ok(Config {
@@ -273,6 +348,8 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         keymap,
         alerts,
         bell: raw.notify.bell,
+        thesis_started: started,
+        benchmark,
         warnings: located(text, label, warnings).iter().map(ToString::to_string).collect(),
     })
 }
@@ -653,6 +730,7 @@ impl Raw {
             "news" => self.news = one.news,
             "keys" => self.keys = one.keys,
             "notify" => self.notify = one.notify,
+            "thesis" => self.thesis = one.thesis,
             "tickers" => self.tickers.extend(one.tickers),
             "catalysts" => self.catalysts.extend(one.catalysts),
             "risks" => self.risks.extend(one.risks),

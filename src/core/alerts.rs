@@ -202,6 +202,36 @@ pub fn check_headlines<'a>(
     out
 }
 
+/// Open catalysts past the end of their expected window: an alert each, once (the key names
+/// the window's end, so a window moved later in the config can fire again), naming the risk the
+/// catalyst `slips` into as the one to consider raising.
+pub fn check_windows(
+    catalysts: &[ThesisItem],
+    risks: &[ThesisItem],
+    user: &mut UserState,
+    today: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for c in catalysts {
+        let Some(w) = &c.expected else { continue };
+        let done = user.catalysts.get(&c.id).is_some_and(|r| r.done);
+        if done || !matches!(w.stand(today), crate::core::calendar::Stand::Overdue(_)) {
+            continue;
+        }
+        let key = format!("{}|overdue|{}", w.end.format("%Y-%m-%d"), c.id);
+        let raise = c.slips.as_ref().and_then(|id| risks.iter().find(|r| &r.id == id));
+        let text = match raise {
+            Some(r) => {
+                format!("{} is past its window ({}): consider raising “{}”", c.title, w.label, r.title)
+            }
+            None => format!("{} is past its window ({})", c.title, w.label),
+        };
+        out.extend(fire(user, key, text, None, Some(format!("c:{}", c.id)), now));
+    }
+    out
+}
+
 /// Fires an event unless its key is known: the change, applied to `user`.
 fn fire(
     user: &mut UserState,

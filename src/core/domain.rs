@@ -73,6 +73,15 @@ pub struct ThesisItem {
     /// Keywords (case-insensitive) that link a headline to this item.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// When it is expected (`"2026-H2"`, `"2027-Q1"`, `"2026-2028"`, two dates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<crate::core::calendar::Window>,
+    /// A catalyst's: the risk to raise if its window passes with the catalyst still open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slips: Option<String>,
+    /// A catalyst's: the tickers it moves (else those its evidence is tagged with).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tickers: Vec<String>,
 }
 
 /// Market session as reported by the quote source.

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod alerts;
+pub mod calendar;
 pub mod domain;
 pub mod effect;
 pub mod evidence;

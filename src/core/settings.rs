@@ -37,6 +37,11 @@ pub struct Config {
     pub alerts: Vec<Rule>,
     /// Ring the terminal bell once when alerts fire.
     pub bell: bool,
+    /// `[thesis] started`: where "since thesis start" charts and tables begin.
+    pub thesis_started: Option<chrono::NaiveDate>,
+    /// `[thesis] benchmark`: fetched like a ticker (a row only if also listed), for relative
+    /// strength and catalyst reactions.
+    pub benchmark: Option<TickerSpec>,
     /// What `check` and the TUI mention without refusing the file (an older key that still
     /// works, a removed source), located as `path:line:col: message`.
     pub warnings: Vec<String>,

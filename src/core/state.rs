@@ -631,6 +631,25 @@ impl State {
         self.news_changed(None);
     }
 
+    /// Where today (the local date) stands against a catalyst's or risk's expected window.
+    pub fn window_stand(&self, item: &ThesisItem) -> Option<crate::core::calendar::Stand> {
+        let today = self.local(self.now).date_naive();
+        item.expected.as_ref().map(|w| w.stand(today))
+    }
+
+    /// The open catalyst past its window that slips into risk `risk_id`, while that risk is
+    /// still at watch: the raise the overdue alert suggested.
+    pub fn suggested_raise(&self, risk_id: &str) -> Option<&ThesisItem> {
+        if self.risk_level(risk_id) != crate::core::domain::RiskLevel::Watch {
+            return None;
+        }
+        self.catalysts.iter().find(|c| {
+            c.slips.as_deref() == Some(risk_id)
+                && !self.user.catalysts.get(&c.id).is_some_and(|r| r.done)
+                && matches!(self.window_stand(c), Some(crate::core::calendar::Stand::Overdue(_)))
+        })
+    }
+
     /// An item dated after now is dated now (when it arrived).
     fn date_future_items(&self, items: &mut [NewsItem]) {
         for item in items {

@@ -360,6 +360,9 @@ mod tests {
             title: format!("title of {id}"),
             why: String::new(),
             keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            expected: None,
+            slips: None,
+            tickers: Vec::new(),
         }
     }
 

@@ -35,6 +35,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             if redraw {
                 state.rev += 1;
             }
+            if minute {
+                overdue_windows(state, &mut fx);
+            }
             return fx;
         }
         Action::Resize(w, h) => state.size = (w, h),
@@ -123,7 +126,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FilterBySelection => filter_by_selection(state, &mut fx),
         Action::OpenLink => open_link(state, &mut fx),
         Action::Paste(text) => paste::paste(state, &text),
-        Action::Start => sources::start(state, &mut fx),
+        Action::Start => {
+            sources::start(state, &mut fx);
+            overdue_windows(state, &mut fx);
+        }
         Action::RefreshAll => {
             let ids: Vec<SourceId> = state.sources.iter().map(|s| s.id).collect();
             let n = ids.len();
@@ -331,4 +337,20 @@ fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
         let at = state.now;
         store::record(state, fx, vec![Change::Read { item: id, at }], None);
     }
+}
+
+/// Open catalysts whose expected window has passed raise an alert, once (checked each minute:
+/// the day can turn at any local midnight).
+fn overdue_windows(state: &mut State, fx: &mut Vec<Effect>) {
+    let today = state.local(state.now).date_naive();
+    let changes =
+        crate::core::alerts::check_windows(&state.catalysts, &state.risks, &mut state.user, today, state.now);
+    if changes.is_empty() {
+        return;
+    }
+    if state.bell {
+        fx.push(Effect::Bell);
+    }
+    state.rev += 1;
+    store::record(state, fx, changes, None);
 }

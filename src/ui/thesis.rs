@@ -44,13 +44,17 @@ pub fn render_catalysts(state: &State, frame: &mut Frame, area: Rect) {
                 Style::new().fg(Color::DarkGray),
             ));
         }
+        let window = state.window_stand(c).filter(|_| !done).map(|s| window_span(s, Kind::Catalyst));
         let count = state.evidence_count(Kind::Catalyst, &c.id);
         after.extend(evidence_spans(count, new, state.unsaved_row(&c.id)));
-        row(spans, &c.title, style, after, inner.width)
+        row(spans, &c.title, style, window, after, inner.width)
     });
     let timeline = state.catalysts.get(state.selected(Pane::Catalysts)).and_then(|c| {
         let parts: Vec<String> =
-            [last_change(state, &c.id), pinned(state, Kind::Catalyst, &c.id)].into_iter().flatten().collect();
+            [expected(state, c), last_change(state, &c.id), pinned(state, Kind::Catalyst, &c.id)]
+                .into_iter()
+                .flatten()
+                .collect();
         (!parts.is_empty()).then(|| parts.join(" · "))
     });
     list_with_detail(state, frame, inner, Pane::Catalysts, items.collect(), &state.catalysts, timeline);
@@ -91,7 +95,16 @@ pub fn render_risks(state: &State, frame: &mut Frame, area: Rect) {
         }
         let title_style = if level == RiskLevel::Watch { Style::new() } else { style };
         let count = state.evidence_count(Kind::Risk, &r.id);
-        row(spans, &r.title, title_style, evidence_spans(count, new, state.unsaved_row(&r.id)), inner.width)
+        let mut after = Vec::new();
+        if state.suggested_raise(&r.id).is_some() {
+            after.push(Span::styled(
+                "  ⇡ raise?",
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ));
+        }
+        let window = state.window_stand(r).map(|s| window_span(s, Kind::Risk));
+        after.extend(evidence_spans(count, new, state.unsaved_row(&r.id)));
+        row(spans, &r.title, title_style, window, after, inner.width)
     });
     if !wide && area.height > 2 {
         let legend = Line::from(vec![
@@ -110,25 +123,58 @@ pub fn render_risks(state: &State, frame: &mut Frame, area: Rect) {
     }
     let level = state.risks.get(state.selected(Pane::Risks)).and_then(|r| {
         let level = Some(state.risk_level(&r.id).label().to_string()).filter(|_| !wide);
-        let parts: Vec<String> = [level, pinned(state, Kind::Risk, &r.id)].into_iter().flatten().collect();
+        let raise =
+            state.suggested_raise(&r.id).map(|c| format!("raise it? “{}” is past its window", c.title));
+        let parts: Vec<String> = [level, raise, expected(state, r), pinned(state, Kind::Risk, &r.id)]
+            .into_iter()
+            .flatten()
+            .collect();
         (!parts.is_empty()).then(|| parts.join(" · "))
     });
     list_with_detail(state, frame, inner, Pane::Risks, items.collect(), &state.risks, level);
 }
 
+/// Where today stands against an expected window: "due in 3m" (grey), "in window" (cyan),
+/// "overdue 2w" (red; for a risk, its window has simply passed).
+fn window_span(stand: crate::calendar::Stand, kind: Kind) -> Span<'static> {
+    use crate::calendar::Stand;
+    let (text, color) = match (stand, kind) {
+        (Stand::Due(_), _) => (stand.label(), Color::DarkGray),
+        (Stand::Open(_), _) => (stand.label(), Color::Cyan),
+        (Stand::Overdue(_), Kind::Catalyst) => (stand.label(), Color::Red),
+        (Stand::Overdue(days), Kind::Risk) => {
+            (format!("window passed {}", crate::calendar::span(days)), Color::DarkGray)
+        }
+    };
+    Span::styled(format!("  {text}"), Style::new().fg(color))
+}
+
+/// The detail line's "expected 2026-H2, in window".
+fn expected(state: &State, item: &ThesisItem) -> Option<String> {
+    let w = item.expected.as_ref()?;
+    let stand = state.window_stand(item)?;
+    Some(format!("expected {} ({})", w.label, stand.label()))
+}
+
 /// One list row: `before` (mark, flags), the title cut with `…` so that `after` (hit date,
 /// news count, new evidence) stays whole within `width` cells.
+/// `extra` (the expected window) goes after the title only where the whole title fits with it:
+/// the title comes first, and the detail line says the window anyway.
 fn row(
     before: Vec<Span<'static>>,
     title: &str,
     style: Style,
+    extra: Option<Span<'static>>,
     after: Vec<Span<'static>>,
     width: u16,
 ) -> ListItem<'static> {
     let fixed = Line::from(before.clone()).width() + Line::from(after.clone()).width();
     let room = (width as usize).saturating_sub(fixed);
+    let extra = extra.filter(|e| title.width() + e.width() <= room);
+    let room = room.saturating_sub(extra.as_ref().map_or(0, Span::width));
     let mut spans = before;
     spans.push(Span::styled(super::fmt::truncate(title, room.max(8)), style));
+    spans.extend(extra);
     spans.extend(after);
     ListItem::new(Line::from(spans))
 }
