@@ -16,7 +16,7 @@ pub use crate::app::runtime;
 pub use crate::cli::report;
 pub use crate::config::keymap;
 pub use crate::core::{
-    action, alerts, calendar, domain, effect, evidence, filter, history, hours, journal, sanitize, state,
-    tagging, update,
+    action, alerts, calendar, chart, domain, effect, evidence, filter, history, hours, journal, sanitize,
+    state, tagging, update,
 };
 pub use crate::io::{cache, db, paths, providers, store};

@@ -7,6 +7,7 @@
 pub mod action;
 pub mod alerts;
 pub mod calendar;
+pub mod chart;
 pub mod domain;
 pub mod effect;
 pub mod evidence;

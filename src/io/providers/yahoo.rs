@@ -3,9 +3,10 @@
 
 use super::http::Http;
 use super::quotes::{Context, Failure, QuoteSource};
+use crate::chart::{BARS_MAX, Bar, Series, Span};
 use crate::domain::{Extended, MarketState, Quote, SourceError, TickerSpec};
 use crate::sanitize::clean;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 /// Where the chart API is unless the config says otherwise.
@@ -30,6 +31,20 @@ impl Yahoo {
     pub async fn quote(&self, spec: &TickerSpec, now: DateTime<Utc>) -> Result<Quote, Failure> {
         let body = self.http.get(&chart_url(&self.base, spec.symbol_at("yahoo"))).await?;
         parse_chart(&body.bytes, spec, "yahoo", now).map_err(|e| chart_error(e).into())
+    }
+
+    /// A detail view's series for `span`.
+    pub async fn history(
+        &self,
+        spec: &TickerSpec,
+        span: Span,
+        started: Option<NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> Result<Series, Failure> {
+        let url = history_url(&self.base, spec.symbol_at("yahoo"), span, started, now);
+        let body = self.http.get(&url).await?;
+        let interval = span.interval(started, now.date_naive());
+        parse_history(&body.bytes, spec, span, interval, now).map_err(|e| chart_error(e).into())
     }
 }
 
@@ -88,22 +103,113 @@ pub fn parse_chart(
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<Quote, ChartError> {
+    build_quote(&chart_result(bytes)?, spec, source, now)
+}
+
+/// The first `chart.result` of a chart answer, or why there is none (an HTML page, bad JSON,
+/// Yahoo's own error object, nothing).
+fn chart_result(bytes: &[u8]) -> Result<Value, ChartError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.trim_ascii_start().starts_with(b"<") {
         return Err(ChartError::Html);
     }
-    let body: Value = serde_json::from_slice(bytes).map_err(json_error)?;
+    let mut body: Value = serde_json::from_slice(bytes).map_err(json_error)?;
     // Some Yahoo endpoints wrap their error in `finance` instead of `chart`.
-    let Some(chart) = body.get("chart").or_else(|| body.get("finance")) else {
+    let key = if body.get("chart").is_some() { "chart" } else { "finance" };
+    let Some(chart) = body.get_mut(key) else {
         return Err(ChartError::Empty);
     };
-    match chart.get("result").and_then(|results| results.get(0)) {
-        Some(result) if result.is_object() => build_quote(result, spec, source, now),
+    match chart.get_mut("result").and_then(|results| results.get_mut(0)) {
+        Some(result) if result.is_object() => Ok(result.take()),
         _ => Err(match chart.get("error").filter(|e| !e.is_null()) {
             Some(err) => api_error(err),
             None => ChartError::Empty,
         }),
     }
+}
+
+/// The chart request for a detail view's range: `range` and `interval` (pre- and post-market
+/// bars for the intraday ones), or for "since thesis start" `period1`/`period2` from that day
+/// (a year back when the config gives none).
+pub fn history_url(
+    base: &str,
+    provider_symbol: &str,
+    span: Span,
+    started: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> String {
+    let interval = span.interval(started, now.date_naive());
+    let query = match span {
+        Span::D1 | Span::D5 => format!("range={}&interval={interval}&includePrePost=true", span.key()),
+        Span::Thesis => {
+            let from = started.unwrap_or_else(|| now.date_naive() - chrono::TimeDelta::days(365));
+            let from = from.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
+            format!("period1={from}&period2={}&interval={interval}", now.timestamp())
+        }
+        _ => format!("range={}&interval={interval}", span.key()),
+    };
+    format!("{}{}?{query}", base.trim_end_matches('/'), chart_path(provider_symbol))
+}
+
+/// A chart answer as a detail view's series: every bar with a usable close (float32 noise
+/// rounded to 4 decimals), oldest first, at most [`BARS_MAX`] (the newest); the currency and
+/// 52-week range from `meta`.
+pub fn parse_history(
+    bytes: &[u8],
+    spec: &TickerSpec,
+    span: Span,
+    interval: &str,
+    now: DateTime<Utc>,
+) -> Result<Series, ChartError> {
+    let result = chart_result(bytes)?;
+    let meta = result.get("meta").unwrap_or(&Value::Null);
+    let quote = result
+        .get("indicators")
+        .and_then(|ind| ind.get("quote"))
+        .and_then(|quotes| quotes.get(0))
+        .unwrap_or(&Value::Null);
+    let column = |key: &str| -> Vec<Option<f64>> {
+        elements(quote, key).map(|v| v.as_f64().filter(|p| is_price(*p)).map(round4)).collect()
+    };
+    let (open, high, low, close) = (column("open"), column("high"), column("low"), column("close"));
+    let volume: Vec<Option<u64>> = elements(quote, "volume").map(to_volume).collect();
+    let at = |v: &Vec<Option<f64>>, i: usize| v.get(i).copied().flatten();
+    let mut bars: Vec<Bar> = elements(&result, "timestamp")
+        .enumerate()
+        .filter_map(|(i, ts)| {
+            Some(Bar {
+                t: ts.as_i64().and_then(timestamp)?,
+                close: at(&close, i)?,
+                open: at(&open, i),
+                high: at(&high, i),
+                low: at(&low, i),
+                volume: volume.get(i).copied().flatten(),
+            })
+        })
+        .collect();
+    bars.sort_by_key(|b| b.t);
+    bars.dedup_by_key(|b| b.t);
+    if bars.len() > BARS_MAX {
+        bars.drain(..bars.len() - BARS_MAX);
+    }
+    if bars.is_empty() {
+        return Err(ChartError::NoPrice);
+    }
+    let year_range = price_field(meta, "fiftyTwoWeekLow").zip(price_field(meta, "fiftyTwoWeekHigh"));
+    Ok(Series {
+        symbol: spec.symbol.clone(),
+        span,
+        interval: interval.to_string(),
+        currency: text(meta, "currency").unwrap_or_else(|| spec.currency.clone()),
+        bars,
+        fetched_at: now,
+        source: "yahoo".into(),
+        year_range,
+    })
+}
+
+fn round4(p: f64) -> f64 {
+    (p * 1e4).round() / 1e4
 }
 
 fn build_quote(
@@ -191,8 +297,7 @@ fn extended(result: &Value, meta: &Value, regular: f64, now: DateTime<Utc>) -> O
         .filter_map(|(ts, close)| Some((ts.as_i64()?, close.as_f64().filter(|p| is_price(*p))?)))
         .filter(|(ts, _)| (from..to).contains(ts))
         .last()?;
-    let price = (price * 1e4).round() / 1e4;
-    Some(Extended::new(session, price, regular, timestamp(at)?))
+    Some(Extended::new(session, round4(price), regular, timestamp(at)?))
 }
 
 /// Session at `now`: inside pre / regular / post (`start <= now < end`), else closed;
@@ -874,5 +979,86 @@ mod tests {
         // The unchanged us_body has no bars outside the regular session.
         assert_eq!(parse(&us_body(), post + 60).unwrap().extended, None);
         assert_eq!(parse(&us_body(), US_OPEN - 60).unwrap().extended, None);
+    }
+
+    // --- history (the ticker detail view) -------------------------------------------------------
+
+    const SIVE_1Y: &[u8] = include_bytes!("../../../tests/fixtures/quotes/yahoo-chart-SIVE.ST-1y.json");
+
+    #[test]
+    fn each_range_asks_for_its_interval() {
+        let now = at(1_796_228_992); // 2026-12-02
+        let url = |span, started| history_url("https://y.example/", "SIVE.ST", span, started, now);
+        assert_eq!(
+            url(Span::D1, None),
+            "https://y.example/v8/finance/chart/SIVE.ST?range=1d&interval=5m&includePrePost=true"
+        );
+        assert_eq!(
+            url(Span::D5, None),
+            "https://y.example/v8/finance/chart/SIVE.ST?range=5d&interval=15m&includePrePost=true"
+        );
+        assert_eq!(url(Span::M1, None), "https://y.example/v8/finance/chart/SIVE.ST?range=1mo&interval=1d");
+        assert_eq!(url(Span::M6, None), "https://y.example/v8/finance/chart/SIVE.ST?range=6mo&interval=1d");
+        assert_eq!(url(Span::Y1, None), "https://y.example/v8/finance/chart/SIVE.ST?range=1y&interval=1d");
+        assert_eq!(url(Span::Y5, None), "https://y.example/v8/finance/chart/SIVE.ST?range=5y&interval=1wk");
+        let started = NaiveDate::from_ymd_opt(2025, 12, 1);
+        assert_eq!(
+            url(Span::Thesis, started),
+            "https://y.example/v8/finance/chart/SIVE.ST?period1=1764547200&period2=1796228992&interval=1d"
+        );
+        assert!(url(Span::Thesis, NaiveDate::from_ymd_opt(2021, 1, 4)).ends_with("&interval=1wk"));
+        assert!(history_url("b", "^GSPC", Span::Y1, None, now).contains("/chart/%5EGSPC?"));
+    }
+
+    /// The recorded year of daily SIVE.ST bars: 250 of them, oldest first, stamped 09:00
+    /// Stockholm time, float32 noise rounded, SEK and the 52-week range from `meta`.
+    #[test]
+    fn a_year_of_daily_bars_is_read_whole() {
+        let sive = spec("SIVE", "SIVE.ST", "SEK");
+        let now = at(1_796_230_000);
+        let s = parse_history(SIVE_1Y, &sive, Span::Y1, "1d", now).unwrap();
+        assert_eq!((s.symbol.as_str(), s.currency.as_str(), s.interval.as_str()), ("SIVE", "SEK", "1d"));
+        assert_eq!(s.bars.len(), 250);
+        assert!(s.bars.windows(2).all(|w| w[0].t < w[1].t));
+        assert_eq!(s.bars[0].close, 8.21);
+        assert_eq!(s.bars[249].close, 11.46);
+        let stockholm = chrono_tz::Europe::Stockholm;
+        assert!(s.bars.iter().all(|b| b.t.with_timezone(&stockholm).format("%H:%M").to_string() == "09:00"));
+        assert_eq!(s.year_range, Some((7.94, 12.02)));
+        assert!(
+            s.bars.iter().all(|b| b.volume.is_some() && b.high >= Some(b.close) && b.low <= Some(b.close))
+        );
+        assert_eq!(s.fetched_at, now);
+    }
+
+    /// Hostile or broken answers: nulls and junk skipped, duplicate stamps once, an answer of
+    /// 20,000 bars cut to the newest [`BARS_MAX`], no bar at all an error, Yahoo's error object
+    /// and an HTML page said as such.
+    #[test]
+    fn bars_are_checked_one_by_one_and_bounded() {
+        let body = json!({"chart": {"result": [{
+            "meta": {"currency": "USD\u{1b}[31m"},
+            "timestamp": [100, 200, 200, 300, 400, "x", 500],
+            "indicators": {"quote": [{"close": [1.5, null, 2.0, -3.0, "NaN", 4.0, 39.11750030517578],
+                                      "volume": [10, 20, 30, -1, 5, 6, 1.5e30]}]}
+        }], "error": null}});
+        let s = parse_history(body.to_string().as_bytes(), &aaoi(), Span::D1, "5m", at(600)).unwrap();
+        let got: Vec<(i64, f64)> = s.bars.iter().map(|b| (b.t.timestamp(), b.close)).collect();
+        assert_eq!(got, [(100, 1.5), (200, 2.0), (500, 39.1175)]);
+        assert_eq!(s.currency, "USD", "escapes are cleaned");
+        let n = BARS_MAX * 4;
+        let big = json!({"chart": {"result": [{"meta": {}, "timestamp": (0..n).collect::<Vec<_>>(),
+            "indicators": {"quote": [{"close": vec![1.0; n]}]}}]}});
+        let s = parse_history(big.to_string().as_bytes(), &aaoi(), Span::Y5, "1wk", at(n as i64)).unwrap();
+        assert_eq!(s.bars.len(), BARS_MAX);
+        assert_eq!(s.bars[0].t.timestamp(), (n - BARS_MAX) as i64);
+        let none = json!({"chart": {"result": [{"meta": {}, "timestamp": [1], "indicators": {"quote": [{"close": [null]}]}}]}});
+        assert_eq!(
+            parse_history(none.to_string().as_bytes(), &aaoi(), Span::D1, "5m", at(9)),
+            Err(ChartError::NoPrice)
+        );
+        let unknown = include_bytes!("../../../tests/fixtures/quotes/yahoo-chart-unknown.json");
+        assert!(matches!(parse_history(unknown, &aaoi(), Span::Y1, "1d", at(9)), Err(ChartError::Api(_))));
+        assert_eq!(parse_history(b"<html>", &aaoi(), Span::Y1, "1d", at(9)), Err(ChartError::Html));
     }
 }
