@@ -142,8 +142,8 @@ fn catalysts_count_their_evidence_and_mark_it_new_until_shown() {
     assert_eq!(s.filter().visible.len(), 2);
     assert!(recorded(&fx).iter().any(|c| matches!(c, Change::Seen { key, .. } if key == "c:cpo-adoption")));
     let after = screen(&s, 120, 40);
-    assert!(after.contains("[ ] CPO adoption accelerates  2 news "), "{after}");
-    assert!(!after.contains("CPO adoption accelerates  2 news  new evidence"), "{after}");
+    assert!(after.contains("[ ] CPO adoption accelerates  in window  2 news "), "{after}");
+    assert!(!after.contains("CPO adoption accelerates  in window  2 news  new evidence"), "{after}");
 
     // A newer matching headline brings the mark back.
     let later = s.now() + chrono::TimeDelta::hours(1);

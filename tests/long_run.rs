@@ -112,6 +112,11 @@ impl Sim {
                     self.write();
                 }
                 Effect::Archive { .. } | Effect::StoreQuotes(_) | Effect::Search { .. } | Effect::Bell => {}
+                // A detail view opened by Enter on a ticker: its series is not simulated.
+                Effect::LoadSeries { .. }
+                | Effect::FetchSeries { .. }
+                | Effect::StoreSeries(_)
+                | Effect::ScheduleSeries { .. } => {}
                 Effect::OpenUrl(url) => {
                     let id = self.state.selected_news().map(|n| n.id.clone()).expect("a selected item");
                     assert_eq!(self.state.selected_news().unwrap().link, url);

@@ -460,3 +460,41 @@ fn a_feed_with_many_publishers_says_how_many_more() {
     assert!(out.contains("Publisher 11 · +3"), "{out}");
     assert!(!out.contains("· Publisher 12"), "{out}");
 }
+
+/// A ticker's detail view with the demo's recorded year: AAOI at 1Y (the toggled catalyst
+/// marked and in the legend) at 120x40 and 80x24, loading, and a failure said in place of the
+/// chart; no panic down to the smallest size.
+#[test]
+fn ticker_detail_view() {
+    use chokepoint::chart::Span;
+    let mut s = demo_with_progress();
+    let aaoi = s.tickers()[1].clone();
+    apply(&mut s, [Action::Focus(Pane::Tickers), Action::Move(1), Action::OpenLink]);
+    insta::assert_snapshot!("detail_loading_80x24", screen(&s, 80, 24));
+    let year = chokepoint::providers::demo::history(&aaoi, Span::Y1, None, s.now()).unwrap();
+    update_all(
+        &mut s,
+        [Action::SeriesStored { symbol: "AAOI".into(), span: Span::Y1, series: Some(Box::new(year)) }],
+    );
+    insta::assert_snapshot!("detail_1y_120x40", screen(&s, 120, 40));
+    insta::assert_snapshot!("detail_1y_80x24", screen(&s, 80, 24));
+    for (w, h) in [(40, 12), (41, 13), (60, 15), (200, 60)] {
+        render(&s, w, h);
+    }
+    // Five days with no copy anywhere: the failure is on screen.
+    update_all(&mut s, [Action::DetailRange(-1), Action::DetailRange(-1), Action::DetailRange(-1)]);
+    assert_eq!(s.detail().map(|d| d.span), Some(Span::D5));
+    update_all(&mut s, [Action::SeriesStored { symbol: "AAOI".into(), span: Span::D5, series: None }]);
+    let req = s.next_req() - 1;
+    update_all(
+        &mut s,
+        [Action::SeriesLoaded {
+            symbol: "AAOI".into(),
+            span: Span::D5,
+            req,
+            result: Err("yahoo: HTTP 429".into()),
+            retry_after: None,
+        }],
+    );
+    assert!(screen(&s, 120, 40).contains("no chart: yahoo: HTTP 429"), "{}", screen(&s, 120, 40));
+}

@@ -967,3 +967,116 @@ fn an_open_catalyst_past_its_window_alerts_once_and_suggests_its_risk() {
     assert_ne!(s.risk_level("supply-slip"), chokepoint::domain::RiskLevel::Watch);
     assert!(s.suggested_raise("supply-slip").is_none());
 }
+
+/// The detail view's series: the store is asked first (once), a stale or missing copy is
+/// fetched, the answer kept; a failure is shown and asked again after a backoff; an old
+/// request's answer is dropped; a fresh stored copy costs no request.
+#[test]
+fn the_detail_view_asks_the_store_then_the_sources_with_backoff() {
+    use chokepoint::chart::{Bar, Series, Span};
+    let mut s = state();
+    update(&mut s, environment(false, chokepoint::state::Zone::Utc));
+    let series = |span: Span, fetched_at| Series {
+        symbol: "AAOI".into(),
+        span,
+        interval: "1d".into(),
+        currency: "USD".into(),
+        bars: vec![Bar {
+            t: now() - chrono::Duration::days(1),
+            close: 30.0,
+            open: None,
+            high: None,
+            low: None,
+            volume: None,
+        }],
+        fetched_at,
+        source: "yahoo".into(),
+        year_range: None,
+    };
+    // Enter on AAOI (the second ticker).
+    let fx = apply(&mut s, [Action::Focus(Pane::Tickers), Action::Move(1), Action::OpenLink]);
+    assert_eq!(s.detail().map(|d| (d.symbol.as_str(), d.span)), Some(("AAOI", Span::Y1)));
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::LoadSeries { symbol, span: Span::Y1 } if symbol == "AAOI")),
+        "{fx:?}"
+    );
+    // The store has nothing: a fetch, by the ticker's sources in order.
+    let fx = update(&mut s, Action::SeriesStored { symbol: "AAOI".into(), span: Span::Y1, series: None });
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::FetchSeries { req, via, .. } => {
+                assert_eq!(via, &["yahoo".to_string(), "nasdaq".to_string()]);
+                Some(*req)
+            }
+            _ => None,
+        })
+        .expect("a fetch");
+    // It fails: shown, and asked again after the backoff.
+    let fx = update(
+        &mut s,
+        Action::SeriesLoaded {
+            symbol: "AAOI".into(),
+            span: Span::Y1,
+            req,
+            result: Err("yahoo: HTTP 429; nasdaq: timed out".into()),
+            retry_after: Some(std::time::Duration::from_secs(30)),
+        },
+    );
+    assert!(s.detail_slot().and_then(|x| x.error.as_deref()).is_some_and(|e| e.contains("429")));
+    let after = fx.iter().find_map(|e| match e {
+        Effect::ScheduleSeries { after, .. } => Some(*after),
+        _ => None,
+    });
+    assert!(after.is_some_and(|a| a >= std::time::Duration::from_secs(30)), "{fx:?}");
+    // Switching away and back inside the backoff asks nothing.
+    let fx = apply(&mut s, [Action::DetailRange(1), Action::DetailRange(-1)]);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::FetchSeries { span: Span::Y1, .. })), "{fx:?}");
+    // The backoff is over: asked again; that answer lands, and is kept.
+    update(&mut s, Action::Tick(now() + chrono::Duration::minutes(10)));
+    let fx = update(&mut s, Action::SeriesDue { symbol: "AAOI".into(), span: Span::Y1 });
+    let req2 = fx.iter().find_map(|e| match e {
+        Effect::FetchSeries { req, .. } => Some(*req),
+        _ => None,
+    });
+    let req2 = req2.expect("asked again");
+    let got = series(Span::Y1, now() + chrono::Duration::minutes(10));
+    // The first request's late answer is dropped.
+    update(
+        &mut s,
+        Action::SeriesLoaded {
+            symbol: "AAOI".into(),
+            span: Span::Y1,
+            req,
+            result: Ok(Box::new(got.clone())),
+            retry_after: None,
+        },
+    );
+    assert!(s.detail_slot().and_then(|x| x.series.as_ref()).is_none());
+    let fx = update(
+        &mut s,
+        Action::SeriesLoaded {
+            symbol: "AAOI".into(),
+            span: Span::Y1,
+            req: req2,
+            result: Ok(Box::new(got.clone())),
+            retry_after: None,
+        },
+    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::StoreSeries(x) if **x == got)), "{fx:?}");
+    assert_eq!(s.detail_slot().and_then(|x| x.series.as_ref()), Some(&got));
+    assert!(s.detail_slot().is_some_and(|x| x.error.is_none()));
+    // Another range whose stored copy is fresh (fetched after the last close): no request.
+    let fx = update(&mut s, Action::DetailRange(-1));
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadSeries { span: Span::M6, .. })));
+    let stored = series(Span::M6, now() + chrono::Duration::minutes(10));
+    let fx = update(
+        &mut s,
+        Action::SeriesStored { symbol: "AAOI".into(), span: Span::M6, series: Some(Box::new(stored)) },
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::FetchSeries { .. })), "{fx:?}");
+    assert_eq!(s.detail_slot().and_then(|x| x.series.as_ref()).map(|x| x.span), Some(Span::M6));
+    update(&mut s, Action::CloseDetail);
+    assert!(s.detail().is_none());
+    assert_eq!(s.mode(), chokepoint::keymap::Mode::Normal);
+}

@@ -115,6 +115,24 @@ pub(super) fn perform(
             Effect::Search { req, query, limit } => {
                 worker.send(Job::Search { req, query, limit, now: Utc::now() });
             }
+            Effect::LoadSeries { symbol, span } => worker.send(Job::LoadSeries { symbol, span }),
+            Effect::StoreSeries(series) => worker.send(Job::StoreSeries(series)),
+            Effect::FetchSeries { symbol, span, req, via, started } => {
+                let tx = tx.clone();
+                let providers = providers.clone();
+                tokio::spawn(async move {
+                    let (result, retry_after) = providers.history(&symbol, span, started, &via).await;
+                    let result = result.map(Box::new);
+                    let _ = tx.send(Action::SeriesLoaded { symbol, span, req, result, retry_after });
+                });
+            }
+            Effect::ScheduleSeries { symbol, span, after } => {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = tx.send(Action::SeriesDue { symbol, span });
+                });
+            }
             Effect::OpenUrl(url) => {
                 let tx = tx.clone();
                 tokio::task::spawn_blocking(move || {

@@ -38,6 +38,12 @@ pub(super) enum Job {
         limit: usize,
         now: DateTime<Utc>,
     },
+    /// Read a series; answer `Action::SeriesStored`.
+    LoadSeries {
+        symbol: String,
+        span: crate::chart::Span,
+    },
+    StoreSeries(Box<crate::chart::Series>),
     /// The clock ticked: check for other processes' writes, retry what failed.
     Poll,
 }
@@ -230,6 +236,18 @@ impl Store {
                     .and_then(|q| self.db.search(&q, now, limit).map_err(|e| e.to_string()))
                     .map(|found| (found.items, found.more));
                 self.send(Action::Searched { req, result });
+            }
+            Job::LoadSeries { symbol, span } => {
+                let series = self.db.series(&symbol, span).unwrap_or_else(|e| {
+                    tracing::warn!("reading the {symbol} {} series: {e}", span.key());
+                    None
+                });
+                self.send(Action::SeriesStored { symbol, span, series: series.map(Box::new) });
+            }
+            Job::StoreSeries(series) => {
+                if let Err(e) = self.db.store_series(&series) {
+                    tracing::warn!("keeping the {} {} series: {e}", series.symbol, series.span.key());
+                }
             }
             Job::Record { .. } | Job::Poll => {}
         }

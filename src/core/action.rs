@@ -1,5 +1,6 @@
 //! Action: everything that can change the state, user intents and data arrivals (owned data).
 
+use crate::core::chart::{Series, Span};
 use crate::core::domain::Cache;
 use crate::core::domain::{NewsItem, Quote, SourceError};
 use chrono::{DateTime, Utc};
@@ -132,6 +133,29 @@ pub enum Action {
     Loaded(Loaded),
     /// Last session's data from the cache, shown as stale until refreshed.
     Restore(Cache),
+    /// Open the selected ticker's detail view; close it; show the next or previous range.
+    OpenDetail,
+    CloseDetail,
+    DetailRange(i8),
+    /// The store's copy of a series (None: it has none).
+    SeriesStored {
+        symbol: String,
+        span: Span,
+        series: Option<Box<Series>>,
+    },
+    /// A source's answer for a series asked with `req`.
+    SeriesLoaded {
+        symbol: String,
+        span: Span,
+        req: u64,
+        result: Result<Box<Series>, String>,
+        retry_after: Option<Duration>,
+    },
+    /// The backoff after a failed series is over: ask again if it is still on screen.
+    SeriesDue {
+        symbol: String,
+        span: Span,
+    },
     /// The rest of last session's headlines, older than the first screenful [`Action::Restore`]
     /// brought (read on the store's thread while the first frame is drawn).
     RestoreOlder(Vec<NewsItem>),

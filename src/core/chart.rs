@@ -65,6 +65,20 @@ impl Span {
         }
     }
 
+    /// The first day a daily range covers (intraday ones: today).
+    pub fn start(self, started: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
+        let back = |days: i64| today - TimeDelta::days(days);
+        match self {
+            Span::D1 => today,
+            Span::D5 => back(7),
+            Span::M1 => back(31),
+            Span::M6 => back(183),
+            Span::Y1 => back(366),
+            Span::Y5 => back(5 * 366),
+            Span::Thesis => started.unwrap_or_else(|| back(366)),
+        }
+    }
+
     /// Bars within a day: they move while the market is open.
     pub fn intraday(self) -> bool {
         matches!(self, Span::D1 | Span::D5)
@@ -129,6 +143,81 @@ impl Series {
     }
 }
 
+/// Daily bars folded into weeks (ISO weeks in `tz`): the first open, the highest high, the
+/// lowest low, the last close, the volumes added; stamped with the week's first bar.
+pub fn weekly(bars: &[Bar], tz: chrono_tz::Tz) -> Vec<Bar> {
+    use chrono::Datelike;
+    let mut out: Vec<Bar> = Vec::new();
+    let mut week = None;
+    for b in bars {
+        let w = b.t.with_timezone(&tz).iso_week();
+        match out.last_mut() {
+            Some(last) if week == Some(w) => {
+                last.close = b.close;
+                last.high = match (last.high, b.high) {
+                    (Some(a), Some(c)) => Some(a.max(c)),
+                    (a, c) => a.or(c),
+                };
+                last.low = match (last.low, b.low) {
+                    (Some(a), Some(c)) => Some(a.min(c)),
+                    (a, c) => a.or(c),
+                };
+                last.volume = match (last.volume, b.volume) {
+                    (Some(a), Some(c)) => Some(a.saturating_add(c)),
+                    (a, c) => a.or(c),
+                };
+            }
+            _ => {
+                week = Some(w);
+                out.push(b.clone());
+            }
+        }
+    }
+    out
+}
+
+/// A ticker's move after an event, from the close before it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Move {
+    /// Percent, from the base close.
+    pub pct: f64,
+    /// The close it is measured to.
+    pub to: DateTime<Utc>,
+    /// Fewer trading days than asked have passed: measured to the latest close.
+    pub partial: bool,
+}
+
+/// A reaction: the close before the event, then the move to 1 and to 5 trading days after.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reaction {
+    pub base: f64,
+    pub base_at: DateTime<Utc>,
+    pub day1: Option<Move>,
+    pub day5: Option<Move>,
+}
+
+/// The reaction to an event at `at` in daily `bars` (oldest first) of a listing on `exchange`:
+/// the base is the last session that had closed by `at` (an event during a session or a holiday
+/// counts from the close before; one after the close, from that close); then the bars 1 and 5
+/// trading days on, or the latest when fewer have passed. None without a base or a later bar.
+pub fn reaction(bars: &[Bar], exchange: Exchange, at: DateTime<Utc>) -> Option<Reaction> {
+    let closed_by = |b: &Bar| {
+        let day = b.t.with_timezone(&exchange.tz()).date_naive();
+        exchange.session(day).is_some_and(|(_, close)| close <= at)
+    };
+    let base_i = bars.iter().rposition(closed_by)?;
+    let base = &bars[base_i];
+    let after = &bars[base_i + 1..];
+    let step = |n: usize| -> Option<Move> {
+        let (bar, partial) = match after.get(n - 1) {
+            Some(b) => (b, false),
+            None => (after.last()?, true),
+        };
+        Some(Move { pct: (bar.close / base.close - 1.0) * 100.0, to: bar.t, partial })
+    };
+    Some(Reaction { base: base.close, base_at: base.t, day1: step(1), day5: step(5) })
+}
+
 /// The end of the last regular session at or before `now` (looking back two weeks).
 pub fn last_close(exchange: Exchange, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let today = now.with_timezone(&exchange.tz()).date_naive();
@@ -172,6 +261,93 @@ mod tests {
             source: "yahoo".into(),
             year_range: None,
         }
+    }
+
+    /// Daily bars stamped at each session's open, one per trading day from `from`, closing at
+    /// 100, 101, 102, ….
+    fn days(exchange: Exchange, from: NaiveDate, n: usize) -> Vec<Bar> {
+        let mut out = Vec::new();
+        let mut d = from;
+        while out.len() < n {
+            if let Some((open, _)) = exchange.session(d) {
+                let close = 100.0 + out.len() as f64;
+                out.push(Bar { t: open, close, open: None, high: None, low: None, volume: None });
+            }
+            d = d.succ_opt().unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn reactions_count_trading_days_from_the_close_before() {
+        let ny = Exchange::Nasdaq;
+        // From Mon 2026-11-16: 16 (100) 17 (101) 18 (102) 19 (103) 20 (104) 23 (105) 24 (106)
+        // 25 (107) [26 Thanksgiving] 27 (108, early close) 30 (109) Dec 1 (110).
+        let bars = days(ny, NaiveDate::from_ymd_opt(2026, 11, 16).unwrap(), 11);
+        let pct = |m: Option<Move>| m.map(|m| (m.pct * 100.0).round() / 100.0);
+        // During Wednesday's session: from Tuesday's close (101) to Wednesday's and next Tuesday's.
+        let r = reaction(&bars, ny, at(2026, 11, 18, 17, 0)).unwrap();
+        assert_eq!((r.base, pct(r.day1), pct(r.day5)), (101.0, Some(0.99), Some(4.95)));
+        // Friday after the close: from Friday (104); +1 is Monday, +5 skips Thanksgiving.
+        let r = reaction(&bars, ny, at(2026, 11, 20, 23, 0)).unwrap();
+        assert_eq!(r.base, 104.0);
+        assert_eq!(r.day1.map(|m| m.to), Some(bars[5].t));
+        assert_eq!(
+            r.day5.map(|m| (m.to, m.partial)),
+            Some((bars[9].t, false)),
+            "23 24 25 27 30: Thanksgiving skipped"
+        );
+        // On Thanksgiving itself: from Wednesday's close.
+        assert_eq!(reaction(&bars, ny, at(2026, 11, 26, 15, 0)).unwrap().base, 107.0);
+        // Friday the 27th closes at 13:00: at 14:00 that close counts.
+        assert_eq!(reaction(&bars, ny, at(2026, 11, 27, 19, 0)).unwrap().base, 108.0);
+        // Fewer than five days since: to the latest close, said so.
+        let r = reaction(&bars, ny, at(2026, 11, 27, 19, 0)).unwrap();
+        assert_eq!(r.day5.map(|m| (m.to, m.partial)), Some((bars[10].t, true)));
+        // Nothing after the base yet, or no close before: no reaction (or no moves).
+        let r = reaction(&bars, ny, at(2026, 12, 2, 12, 0)).unwrap();
+        assert_eq!((r.base, r.day1), (110.0, None));
+        assert!(reaction(&bars, ny, at(2026, 11, 16, 15, 0)).is_none());
+        // Stockholm across the DST change (Sun 2026-10-25): Friday's close 17:30 CEST = 15:30 UTC,
+        // Monday's 17:30 CET = 16:30 UTC.
+        let sto = Exchange::Stockholm;
+        let bars = days(sto, NaiveDate::from_ymd_opt(2026, 10, 22).unwrap(), 4); // Thu Fri Mon Tue
+        assert_eq!(
+            reaction(&bars, sto, at(2026, 10, 23, 15, 45)).unwrap().base,
+            101.0,
+            "after Friday's close"
+        );
+        assert_eq!(
+            reaction(&bars, sto, at(2026, 10, 26, 16, 15)).unwrap().base,
+            101.0,
+            "Monday before its close"
+        );
+        assert_eq!(
+            reaction(&bars, sto, at(2026, 10, 26, 16, 45)).unwrap().base,
+            102.0,
+            "Monday after its close"
+        );
+    }
+
+    #[test]
+    fn daily_bars_fold_into_weeks() {
+        let bar = |d: u32, close: f64, vol: u64| Bar {
+            t: at(2026, 11, d, 14, 30),
+            close,
+            open: Some(close - 1.0),
+            high: Some(close + 1.0),
+            low: Some(close - 2.0),
+            volume: Some(vol),
+        };
+        // Mon 23 to Fri 27 November, then Mon 30.
+        let days = [bar(23, 10.0, 1), bar(24, 12.0, 2), bar(25, 9.0, 3), bar(27, 11.0, 4), bar(30, 13.0, 5)];
+        let w = weekly(&days, chrono_tz::America::New_York);
+        assert_eq!(w.len(), 2);
+        assert_eq!(
+            (w[0].t, w[0].open, w[0].high, w[0].low, w[0].close, w[0].volume),
+            (days[0].t, Some(9.0), Some(13.0), Some(7.0), 11.0, Some(10))
+        );
+        assert_eq!(w[1], days[4]);
     }
 
     #[test]

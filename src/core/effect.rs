@@ -1,6 +1,7 @@
 //! Effect: what the runtime must do on behalf of `update` (all I/O lives behind these).
 
 use crate::core::action::SourceId;
+use crate::core::chart::{Series, Span};
 use crate::core::domain::{NewsItem, Quote};
 use crate::core::journal::Change;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -41,6 +42,28 @@ pub enum Effect {
         req: u64,
         query: String,
         limit: usize,
+    },
+    /// Read a series from the store; answer with `Action::SeriesStored`.
+    LoadSeries {
+        symbol: String,
+        span: Span,
+    },
+    /// Fetch a series from the quote sources in `via`, in order (the same client and budget
+    /// as quotes); answer with `Action::SeriesLoaded` carrying `req`.
+    FetchSeries {
+        symbol: String,
+        span: Span,
+        req: u64,
+        via: Vec<String>,
+        started: Option<NaiveDate>,
+    },
+    /// Keep a fetched series in the store.
+    StoreSeries(Box<Series>),
+    /// Send `Action::SeriesDue` after `after`.
+    ScheduleSeries {
+        symbol: String,
+        span: Span,
+        after: Duration,
     },
     /// Open an http(s) link in the browser (already validated).
     OpenUrl(String),

@@ -91,10 +91,12 @@ pub enum Command {
     Alerts,
     Archive,
     Pin,
+    RangeNext,
+    RangePrev,
 }
 
 impl Command {
-    pub const ALL: [Command; 26] = [
+    pub const ALL: [Command; 28] = [
         Command::Quit,
         Command::Help,
         Command::FocusNext,
@@ -121,6 +123,8 @@ impl Command {
         Command::Alerts,
         Command::Archive,
         Command::Pin,
+        Command::RangeNext,
+        Command::RangePrev,
     ];
 
     pub fn name(self) -> &'static str {
@@ -155,7 +159,7 @@ impl Command {
             Command::FilterSelected => {
                 ("filter_selected", "filter news by the selected ticker/catalyst/risk")
             }
-            Command::Open => ("open", "open the headline's link; on a ticker, catalyst or risk: its news"),
+            Command::Open => ("open", "open the headline's link; a ticker's chart; a catalyst/risk's news"),
             Command::Refresh => ("refresh", "refresh all sources now"),
             Command::Sources => ("sources", "show every source's health, age and next retry"),
             Command::Note => ("note", "add a one-line note to the selected catalyst's last change"),
@@ -164,6 +168,8 @@ impl Command {
                 ("archive", "News: search every archived headline, not only the newest (again: back)")
             }
             Command::Pin => ("pin", "pin the selected headline to a catalyst or risk (or unpin it)"),
+            Command::RangeNext => ("range_next", "ticker detail: the next, longer chart range"),
+            Command::RangePrev => ("range_prev", "ticker detail: the previous, shorter chart range"),
         }
     }
 
@@ -199,6 +205,8 @@ impl Command {
             Command::Alerts => Action::ToggleAlerts,
             Command::Archive => Action::ToggleArchive,
             Command::Pin => Action::PinStart,
+            Command::RangeNext => Action::DetailRange(1),
+            Command::RangePrev => Action::DetailRange(-1),
         }
     }
 }
@@ -329,6 +337,8 @@ pub enum Mode {
     Alerts,
     /// Pin chooser open: movement keys select, toggle/open keys pin, others close.
     Pin,
+    /// A ticker's detail view: range keys switch the range, Esc goes back.
+    Detail,
 }
 
 /// Bindings for normal mode. Ctrl-C always quits and is not remappable.
@@ -374,6 +384,8 @@ impl Default for Keymap {
             (Key::ch('a'), C::Alerts),
             (Key::ch('A'), C::Archive),
             (Key::ch('p'), C::Pin),
+            (Key::ch(']'), C::RangeNext),
+            (Key::ch('['), C::RangePrev),
         ];
         Keymap { bindings }
     }
@@ -451,6 +463,15 @@ impl Keymap {
                 (Some(Command::Toggle | Command::Open), _) => Some(Action::AckAlert),
                 (_, KeyCode::Char('X')) => Some(Action::AckAllAlerts),
                 _ => Some(Action::ToggleAlerts),
+            },
+            Mode::Detail => match (self.command(ev), ev.code) {
+                (Some(Command::RangeNext), _) | (_, KeyCode::Right) => Some(Action::DetailRange(1)),
+                (Some(Command::RangePrev), _) | (_, KeyCode::Left) => Some(Action::DetailRange(-1)),
+                (Some(Command::Quit), _) => Some(Action::Quit),
+                (Some(Command::Help), _) => Some(Action::ToggleHelp),
+                (Some(Command::Refresh), _) => Some(Action::RefreshAll),
+                (_, KeyCode::Esc | KeyCode::Backspace) => Some(Action::CloseDetail),
+                _ => None,
             },
             Mode::Pin => match self.command(ev) {
                 Some(Command::Up) => Some(Action::PinMove(-1)),

@@ -1,6 +1,7 @@
 //! State: everything the screen shows. Only `update` changes it; `now` is stored, render never reads a clock.
 
 use crate::core::action::{Pane, SourceId};
+use crate::core::chart::{Series, Span};
 use crate::core::domain::{FetchStatus, NewsItem, Quote, RiskLevel, ThesisItem, TickerSpec, UserState};
 use crate::core::evidence;
 use crate::core::filter::Query;
@@ -276,6 +277,39 @@ pub struct State {
     /// Evidence counts over the whole archive (`c:ID` / `r:ID`), once the store has said.
     pub(crate) archive_counts: Option<BTreeMap<String, usize>>,
     pub(crate) pin: Option<PinChooser>,
+    /// The ticker detail view, when open.
+    pub(crate) detail: Option<Detail>,
+    /// Price series the detail view has shown, by symbol and range (at most [`SERIES_KEPT`]),
+    /// and how asking for each went.
+    pub(crate) series: BTreeMap<(String, Span), SeriesSlot>,
+    /// `[thesis] started` and the quotes' refresh interval (how long an intraday series lasts).
+    pub(crate) thesis_started: Option<chrono::NaiveDate>,
+    pub(crate) quotes_every: Duration,
+}
+
+/// Series kept in memory (each at most `BARS_MAX` bars): the ranges of a few tickers.
+pub const SERIES_KEPT: usize = 16;
+
+/// The ticker detail view: whose, which range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail {
+    pub symbol: String,
+    pub span: Span,
+}
+
+/// One series: what is known of it and how getting it goes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SeriesSlot {
+    pub series: Option<Series>,
+    /// The store was asked (once per session; its answer may be stale).
+    pub asked_store: bool,
+    /// The request in flight, if any.
+    pub fetching: Option<u64>,
+    /// The last failure, and how many in a row.
+    pub error: Option<String>,
+    pub failures: u32,
+    /// No request before this (backoff after a failure).
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 /// Read access for everything outside the crate (the CLI binary, tests, benches): the fields are
@@ -538,9 +572,27 @@ impl State {
             archive: ArchiveView::default(),
             archive_counts: None,
             pin: None,
+            detail: None,
+            series: BTreeMap::new(),
+            thesis_started: config.thesis_started,
+            quotes_every: config.quotes_every,
         };
         state.refilter();
         state
+    }
+
+    pub fn detail(&self) -> Option<&Detail> {
+        self.detail.as_ref()
+    }
+
+    /// The detail view's series slot.
+    pub fn detail_slot(&self) -> Option<&SeriesSlot> {
+        let d = self.detail.as_ref()?;
+        self.series.get(&(d.symbol.clone(), d.span))
+    }
+
+    pub fn thesis_started(&self) -> Option<chrono::NaiveDate> {
+        self.thesis_started
     }
 
     pub fn mode(&self) -> Mode {
@@ -554,6 +606,8 @@ impl State {
             Mode::NoteEdit
         } else if self.filter.editing {
             Mode::FilterEdit
+        } else if self.detail.is_some() {
+            Mode::Detail
         } else {
             Mode::Normal
         }

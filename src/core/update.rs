@@ -1,5 +1,6 @@
 //! update(&mut State, Action) -> Vec<Effect>: the only place the state changes.
 
+mod detail;
 mod intel;
 mod paste;
 mod sources;
@@ -131,6 +132,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             overdue_windows(state, &mut fx);
         }
         Action::RefreshAll => {
+            detail::refresh(state, &mut fx);
             let ids: Vec<SourceId> = state.sources.iter().map(|s| s.id).collect();
             let n = ids.len();
             let started = ids.into_iter().filter(|id| fetch(state, *id, &mut fx, true)).count();
@@ -151,6 +153,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Loaded(loaded) => on_loaded(state, loaded, &mut fx),
         Action::Restore(cache) => restore(state, cache),
         Action::RestoreOlder(items) => state.merge_news(items),
+        Action::OpenDetail => detail::open(state, &mut fx),
+        Action::CloseDetail => detail::close(state),
+        Action::DetailRange(by) => detail::shift(state, by, &mut fx),
+        Action::SeriesStored { symbol, span, series } => {
+            detail::stored(state, symbol, span, series.map(|s| *s), &mut fx);
+        }
+        Action::SeriesLoaded { symbol, span, req, result, retry_after } => {
+            detail::loaded(state, symbol, span, req, result.map(|s| *s), retry_after, &mut fx);
+        }
+        Action::SeriesDue { symbol, span } => detail::due(state, &symbol, span, &mut fx),
         Action::Stored { through, error } => store::stored(state, through, error),
         Action::StoreChanged(user) => store::changed(state, *user),
         Action::ArchiveCounts(counts) => state.archive_counts = Some(counts),
@@ -320,6 +332,9 @@ pub fn openable(link: &str) -> bool {
 
 /// Enter: a headline's link; on a ticker, catalyst or risk, the news linked to it.
 fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.focus == Pane::Tickers {
+        return detail::open(state, fx);
+    }
     if state.focus != Pane::News {
         return filter_by_selection(state, fx);
     }

@@ -1,6 +1,7 @@
 //! render(&State, &mut Frame): the screen as a pure function of the state, adapting to the terminal size.
 
 mod alerts;
+mod detail;
 mod fmt;
 mod help;
 mod news;
@@ -41,7 +42,9 @@ pub fn render(state: &State, frame: &mut Frame) {
     status::header(state, frame, header);
     status::banner(state, frame, banner);
     status::footer(state, frame, footer);
-    if area.width >= 80 && area.height >= 24 {
+    if state.detail().is_some() {
+        detail::render(state, frame, body);
+    } else if area.width >= 80 && area.height >= 24 {
         full(state, frame, body);
     } else {
         compact(state, frame, body);

@@ -51,7 +51,7 @@ pub fn render_catalysts(state: &State, frame: &mut Frame, area: Rect) {
     });
     let timeline = state.catalysts.get(state.selected(Pane::Catalysts)).and_then(|c| {
         let parts: Vec<String> =
-            [expected(state, c), last_change(state, &c.id), pinned(state, Kind::Catalyst, &c.id)]
+            [last_change(state, &c.id), expected(state, c), pinned(state, Kind::Catalyst, &c.id)]
                 .into_iter()
                 .flatten()
                 .collect();

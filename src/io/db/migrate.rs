@@ -156,6 +156,17 @@ pub const STEPS: &[&str] = &[
         DELETE FROM news_text WHERE id = old.id;
     END;
     "#,
+    // 3: price series of the ticker detail view, per symbol and range, as fetched (JSON: at
+    // most 5,000 bars), so re-opening a range after the last close asks no source.
+    r#"
+    CREATE TABLE series(
+        symbol TEXT NOT NULL,
+        span TEXT NOT NULL,
+        json TEXT NOT NULL,
+        fetched_at INTEGER NOT NULL,
+        PRIMARY KEY(symbol, span)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The version a fully migrated database has.

@@ -5,7 +5,7 @@
 use super::{Db, DbError, ms, time};
 use crate::domain::{Cache, Quote};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeMap;
 
 /// One day's closing price (the last price seen that day, `final` once the market closed).
@@ -127,6 +127,39 @@ pub(super) fn set_fetched_in(
     )?
     .execute(params![url, ms(at)])
     .map(drop)
+}
+
+impl Db {
+    /// Keeps a fetched series (the newest per symbol and range).
+    pub fn store_series(&mut self, series: &crate::chart::Series) -> Result<(), DbError> {
+        let json = serde_json::to_string(series)
+            .map_err(|e| self.err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+        self.write(false, |tx| {
+            tx.prepare_cached(
+                "INSERT INTO series(symbol, span, json, fetched_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(symbol, span) DO UPDATE SET json = excluded.json, fetched_at = excluded.fetched_at",
+            )?
+            .execute(rusqlite::params![series.symbol, series.span.key(), json, ms(series.fetched_at)])?;
+            Ok(())
+        })
+    }
+
+    /// The kept series of `symbol` over `span`, if any (one that does not read is none: it is
+    /// fetched again). The caller cleans its text as it would a source's.
+    pub fn series(
+        &self,
+        symbol: &str,
+        span: crate::chart::Span,
+    ) -> Result<Option<crate::chart::Series>, DbError> {
+        let json: Option<String> = self
+            .conn
+            .prepare_cached("SELECT json FROM series WHERE symbol = ?1 AND span = ?2")
+            .and_then(|mut st| st.query_row(rusqlite::params![symbol, span.key()], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))?;
+        Ok(json
+            .and_then(|j| serde_json::from_str::<crate::chart::Series>(&j).ok())
+            .filter(|s| s.span == span))
+    }
 }
 
 #[cfg(test)]

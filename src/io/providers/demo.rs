@@ -5,6 +5,7 @@
 
 use super::{feed, yahoo};
 use crate::action::Payload;
+use crate::chart::{Series, Span};
 use crate::config::FeedSpec;
 use crate::domain::{Quote, TickerSpec};
 use crate::hours::Exchange;
@@ -18,6 +19,17 @@ const CHARTS: &[(&str, &[u8])] = &[
     ("LITE", include_bytes!("../../../assets/demo/LITE.json")),
     ("COHR", include_bytes!("../../../assets/demo/COHR.json")),
     ("MTSI", include_bytes!("../../../assets/demo/MTSI.json")),
+];
+
+/// Recorded one-year daily charts (made up: `assets/demo/history/generate.py`), by provider symbol;
+/// SOXX is the example thesis's benchmark.
+const HISTORIES: &[(&str, &[u8])] = &[
+    ("SIVE.ST", include_bytes!("../../../assets/demo/history/SIVE.ST-1y.json")),
+    ("AAOI", include_bytes!("../../../assets/demo/history/AAOI-1y.json")),
+    ("LITE", include_bytes!("../../../assets/demo/history/LITE-1y.json")),
+    ("COHR", include_bytes!("../../../assets/demo/history/COHR-1y.json")),
+    ("MTSI", include_bytes!("../../../assets/demo/history/MTSI-1y.json")),
+    ("SOXX", include_bytes!("../../../assets/demo/history/SOXX-1y.json")),
 ];
 
 /// Recorded feeds: (source name, url shown as `demo:<file>`, bytes).
@@ -49,6 +61,57 @@ pub fn quote(spec: &TickerSpec, now: DateTime<Utc>) -> Result<Quote, String> {
     let mut q = yahoo::parse_chart(bytes, spec, "demo", now).map_err(|e| e.to_string())?;
     to_last_session(&mut q, now);
     Ok(q)
+}
+
+/// A recorded series for a detail view, moved in time as the quotes are: the daily bars onto
+/// the exchange's trading days up to its last closed session (stamped at each day's open), the
+/// intraday ones (the recorded day, for 1D and 5D) onto that session.
+pub fn history(
+    spec: &TickerSpec,
+    span: Span,
+    started: Option<chrono::NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<Series, String> {
+    let ex = spec.listing();
+    let last = last_session(ex, now).ok_or("no recent session")?;
+    let interval = span.interval(started, now.date_naive());
+    if span.intraday() {
+        let (_, bytes) = CHARTS.iter().find(|(sym, _)| *sym == spec.provider()).ok_or("no recording")?;
+        let mut s = yahoo::parse_history(bytes, spec, span, interval, now).map_err(|e| e.to_string())?;
+        let recorded = s.bars.last().map(|b| b.t.with_timezone(&ex.tz()).date_naive());
+        let shift = recorded.and_then(|d| ex.session(d)).zip(ex.session(last)).map(|((a, _), (b, _))| b - a);
+        for b in &mut s.bars {
+            b.t = shift.and_then(|d| b.t.checked_add_signed(d)).unwrap_or(b.t);
+        }
+        s.source = "demo".into();
+        return Ok(s);
+    }
+    let (_, bytes) =
+        HISTORIES.iter().find(|(sym, _)| *sym == spec.provider()).ok_or("no recorded history")?;
+    let mut s = yahoo::parse_history(bytes, spec, span, "1d", now).map_err(|e| e.to_string())?;
+    // The i-th bar from the end goes to the i-th trading day back from the last session.
+    let mut day = Some(last);
+    for b in s.bars.iter_mut().rev() {
+        let Some(d) = day else { break };
+        b.t = ex.session(d).map_or(b.t, |(open, _)| open);
+        day = (1..10).filter_map(|n| d.checked_sub_days(Days::new(n))).find(|x| ex.is_trading_day(*x));
+    }
+    let from = span.start(started, now.with_timezone(&ex.tz()).date_naive());
+    s.bars.retain(|b| b.t.with_timezone(&ex.tz()).date_naive() >= from);
+    if interval == "1wk" {
+        s.bars = crate::chart::weekly(&s.bars, ex.tz());
+    }
+    s.interval = interval.to_string();
+    s.source = "demo".into();
+    Ok(s)
+}
+
+/// The exchange's last session date that has closed by `now`.
+fn last_session(ex: Exchange, now: DateTime<Utc>) -> Option<chrono::NaiveDate> {
+    let today = now.with_timezone(&ex.tz()).date_naive();
+    (0..15)
+        .filter_map(|n| today.checked_sub_days(Days::new(n)))
+        .find(|d| ex.session(*d).is_some_and(|(_, close)| close <= now))
 }
 
 /// Parses one recorded feed (untagged; the caller tags), its dates moved so that the newest
@@ -150,5 +213,49 @@ mod tests {
         let after = all(monday).expect("demo quotes");
         let fri = chrono::NaiveDate::from_ymd_opt(2026, 12, 4);
         assert!(after.iter().all(|q| Some(q.as_of.date_naive()) == fri), "{after:?}");
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// Every ticker and the benchmark have a recorded year, moved onto the exchange's trading
+    /// days up to its last closed session; the shorter ranges are cut from it, five years fold
+    /// into weeks, and the intraday ranges show the recorded session moved to the last one.
+    #[test]
+    fn recorded_histories_end_at_the_last_closed_session() {
+        let config = crate::config::embedded().unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap();
+        let mut specs = config.tickers.clone();
+        specs.extend(config.benchmark.clone());
+        assert_eq!(specs.len(), 6);
+        for spec in &specs {
+            let ex = spec.listing();
+            let year = history(spec, Span::Y1, None, now).unwrap();
+            assert!(year.bars.len() >= 240, "{}: {}", spec.symbol, year.bars.len());
+            let last = year.bars.last().unwrap().t.with_timezone(&ex.tz()).date_naive();
+            assert_eq!(last.to_string(), "2026-12-02", "{}", spec.symbol);
+            assert!(year.bars.iter().all(|b| ex.is_trading_day(b.t.with_timezone(&ex.tz()).date_naive())));
+            let month = history(spec, Span::M1, None, now).unwrap();
+            assert!((19..=23).contains(&month.bars.len()), "{}: {}", spec.symbol, month.bars.len());
+            let five = history(spec, Span::Y5, None, now).unwrap();
+            assert_eq!(five.interval, "1wk");
+            assert!((50..=54).contains(&five.bars.len()), "{}: {}", spec.symbol, five.bars.len());
+            // The benchmark has no recorded day.
+            for span in [Span::D1, Span::D5].into_iter().filter(|_| spec.symbol != "SOXX") {
+                let day = history(spec, span, None, now).unwrap();
+                assert!(day.bars.len() > 70, "{}: {}", spec.symbol, day.bars.len());
+                assert!(
+                    day.bars.iter().all(|b| b.t.with_timezone(&ex.tz()).date_naive() == last),
+                    "{}",
+                    spec.symbol
+                );
+            }
+            let since = history(spec, Span::Thesis, config.thesis_started, now).unwrap();
+            let first = since.bars[0].t.with_timezone(&ex.tz()).date_naive();
+            assert!(first >= chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(), "{first}");
+        }
     }
 }

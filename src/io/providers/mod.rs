@@ -165,6 +165,38 @@ impl Providers {
         }
     }
 
+    /// A ticker's series over `span`, from the quote sources in `via`, in order, until one
+    /// answers; else every source's error, and the shortest wait a source asked for.
+    pub async fn history(
+        &self,
+        symbol: &str,
+        span: crate::chart::Span,
+        started: Option<chrono::NaiveDate>,
+        via: &[String],
+    ) -> (Result<crate::chart::Series, String>, Option<Duration>) {
+        let inner = &self.inner;
+        let Some(spec) = inner.tickers.iter().find(|t| t.symbol == symbol) else {
+            return (Err(format!("unknown ticker {symbol}")), None);
+        };
+        let mut errors = Vec::new();
+        let mut wait: Option<Duration> = None;
+        for name in via {
+            let Some(source) = inner.quote_sources.iter().find(|s| s.name() == name) else { continue };
+            match source.history(spec, span, started, Utc::now()).await {
+                Ok(series) => return (Ok(series), None),
+                Err(f) => {
+                    errors.push(format!("{name}: {}", f.error.message));
+                    wait = match (wait, f.retry_after) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
+        }
+        let message = if errors.is_empty() { "no source to ask".to_string() } else { errors.join("; ") };
+        (Err(message), wait)
+    }
+
     /// Fetches one source and packages the answer for `update`. A quote is asked of the sources
     /// in `via`, in order.
     pub async fn fetch(&self, source: SourceId, req_id: u64, via: &[String]) -> Loaded {

@@ -12,6 +12,7 @@
 
 use super::http::Http;
 use super::quotes::{Context, Failure, QuoteSource};
+use crate::chart::{BARS_MAX, Bar, Series, Span};
 use crate::core::hours::Exchange;
 use crate::domain::{Extended, MarketState, Quote, SourceError, TickerSpec, day_change, difference};
 use crate::sanitize::clean;
@@ -84,6 +85,74 @@ impl Nasdaq {
         }
     }
 
+    /// A detail view's daily series: US listings from `historical`, Stockholm from the dated
+    /// `chart`. Nasdaq has no intraday history beyond today's points, so 1D and 5D are
+    /// refused (Yahoo, asked first, has them); five years are folded into weeks as Yahoo's are.
+    pub async fn history(
+        &self,
+        spec: &TickerSpec,
+        span: Span,
+        started: Option<NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> Result<Series, Failure> {
+        if span.intraday() {
+            return Err(SourceError::permanent(format!(
+                "no {} history from Nasdaq (Yahoo has it)",
+                span.label()
+            ))
+            .into());
+        }
+        let today = now.date_naive();
+        let from = span.start(started, today).format("%Y-%m-%d");
+        let to = today.format("%Y-%m-%d");
+        let symbol = spec.symbol_at("nasdaq");
+        let exchange = spec.listing();
+        let bars = match exchange {
+            Exchange::Stockholm => {
+                let id = self.orderbook_id(spec, symbol).await?;
+                let url = format!(
+                    "{}/api/nordic/instruments/{}/chart?assetClass=SHARES&fromDate={from}&toDate={to}&lang=en",
+                    self.base,
+                    encode(&id)
+                );
+                parse_nordic_daily(&self.get(&url).await?, symbol)
+            }
+            Exchange::Nasdaq | Exchange::Nyse => {
+                let url = format!(
+                    "{}/api/quote/{}/historical?assetclass=stocks&fromdate={from}&todate={to}&limit=9999",
+                    self.base,
+                    encode(symbol)
+                );
+                parse_us_historical(&self.get(&url).await?, symbol)
+            }
+        }
+        .map_err(|e| e.into_source_error())?;
+        let interval = span.interval(started, today);
+        let bars = if interval == "1wk" { crate::chart::weekly(&bars, exchange.tz()) } else { bars };
+        Ok(Series {
+            symbol: spec.symbol.clone(),
+            span,
+            interval: interval.to_string(),
+            currency: spec.currency.clone(),
+            bars,
+            fetched_at: now,
+            source: "nasdaq".into(),
+            year_range: None,
+        })
+    }
+
+    /// The Nordic orderbook id of `symbol`, looked up once and kept.
+    async fn orderbook_id(&self, spec: &TickerSpec, symbol: &str) -> Result<String, Failure> {
+        if let Some(id) = self.ids.get(symbol, &spec.currency) {
+            return Ok(id);
+        }
+        let url = format!("{}/api/nordic/search?searchText={}", self.base, encode(symbol));
+        let id = parse_search(&self.get(&url).await?, symbol, &spec.currency)
+            .map_err(|e| e.into_source_error())?;
+        self.ids.put(symbol, &spec.currency, &id);
+        Ok(id)
+    }
+
     async fn get(&self, url: &str) -> Result<Vec<u8>, Failure> {
         Ok(self.http.get_with(url, HEADERS).await?.bytes)
     }
@@ -100,16 +169,7 @@ impl Nasdaq {
     }
 
     async fn nordic(&self, spec: &TickerSpec, symbol: &str, now: DateTime<Utc>) -> Result<Quote, Failure> {
-        let id = match self.ids.get(symbol, &spec.currency) {
-            Some(id) => id,
-            None => {
-                let url = format!("{}/api/nordic/search?searchText={}", self.base, encode(symbol));
-                let id = parse_search(&self.get(&url).await?, symbol, &spec.currency)
-                    .map_err(|e| e.into_source_error())?;
-                self.ids.put(symbol, &spec.currency, &id);
-                id
-            }
-        };
+        let id = self.orderbook_id(spec, symbol).await?;
         let at = |what: &str| {
             format!("{}/api/nordic/instruments/{}/{what}?assetClass=SHARES&lang=en", self.base, encode(&id))
         };
@@ -396,6 +456,64 @@ pub fn parse_us_info(bytes: &[u8], spec: &TickerSpec, now: DateTime<Utc>) -> Res
         source: "nasdaq".into(),
         extended,
     })
+}
+
+/// The daily bars of a US `historical` answer (`data.tradesTable.rows`, newest first, each
+/// `{date: "MM/DD/YYYY", close: "$39.12", open, high, low, volume: "1,234,567"}`), oldest first,
+/// stamped at the session's open (New York), at most `BARS_MAX`.
+pub fn parse_us_historical(bytes: &[u8], symbol: &str) -> Result<Vec<Bar>, NasdaqError> {
+    let body = json(bytes)?;
+    let rows = data(&body, symbol)?.pointer("/tradesTable/rows").and_then(Value::as_array);
+    let bars = rows.into_iter().flatten().take(BARS_MAX).filter_map(|r| {
+        let date = NaiveDate::parse_from_str(r.get("date")?.as_str()?.trim(), "%m/%d/%Y").ok()?;
+        daily_bar(Exchange::Nasdaq, date, |k| r.get(k))
+    });
+    finish(bars.collect())
+}
+
+/// The daily bars of a dated Nordic `chart` answer (`data.CP`, each `{x: UTC midnight in seconds
+/// or milliseconds, z: {open, high, low, close, volume}}`), oldest first, stamped at the
+/// Stockholm open, at most `BARS_MAX`.
+pub fn parse_nordic_daily(bytes: &[u8], symbol: &str) -> Result<Vec<Bar>, NasdaqError> {
+    let body = json(bytes)?;
+    let points = data(&body, symbol)?.get("CP").and_then(Value::as_array);
+    let bars = points.into_iter().flatten().take(BARS_MAX).filter_map(|p| {
+        let x = p.get("x")?.as_i64()?;
+        let secs = if x.abs() > 100_000_000_000 { x / 1000 } else { x };
+        let date = DateTime::from_timestamp(secs, 0)?.date_naive();
+        let z = p.get("z")?;
+        daily_bar(Exchange::Stockholm, date, |k| {
+            z.get(k).or_else(|| if k == "close" { p.get("y") } else { None })
+        })
+    });
+    finish(bars.collect())
+}
+
+/// One day's bar from its fields, stamped at the session's open (noon UTC on a day without one).
+fn daily_bar<'a>(
+    exchange: Exchange,
+    date: NaiveDate,
+    field: impl Fn(&str) -> Option<&'a Value>,
+) -> Option<Bar> {
+    let t = exchange
+        .session(date)
+        .map(|(open, _)| open)
+        .or_else(|| date.and_hms_opt(12, 0, 0).map(|d| d.and_utc()))?;
+    Some(Bar {
+        t,
+        close: price_of(field("close"))?,
+        open: price_of(field("open")),
+        high: price_of(field("high")),
+        low: price_of(field("low")),
+        volume: volume(field("volume")),
+    })
+}
+
+/// Oldest first, one bar per stamp; no bar at all is no price.
+fn finish(mut bars: Vec<Bar>) -> Result<Vec<Bar>, NasdaqError> {
+    bars.sort_by_key(|b| b.t);
+    bars.dedup_by_key(|b| b.t);
+    if bars.is_empty() { Err(NasdaqError::NoPrice) } else { Ok(bars) }
 }
 
 /// The intraday prices of a chart answer (US or Nordic), oldest first: numeric `y`, else the
@@ -1172,5 +1290,53 @@ mod tests {
             NasdaqError::NoPrice
         );
         assert_eq!(parse_nordic_chart(b" <html>", &sive(), read_at()).unwrap_err(), NasdaqError::Html);
+    }
+
+    // --- history -------------------------------------------------------------------------------
+
+    const US_HISTORICAL: &[u8] =
+        include_bytes!("../../../tests/fixtures/quotes/nasdaq-us-historical-AAOI.json");
+    const NORDIC_DAILY: &[u8] =
+        include_bytes!("../../../tests/fixtures/quotes/nasdaq-nordic-chart-daily-SIVE.json");
+
+    /// US daily rows come newest first with `$` and thousands commas: oldest first here, each at
+    /// the New York open of its day, a row without a close skipped.
+    #[test]
+    fn us_historical_rows_become_daily_bars() {
+        let bars = parse_us_historical(US_HISTORICAL, "AAOI").unwrap();
+        assert_eq!(bars.len(), 22, "23 rows, one without a close");
+        assert!(bars.windows(2).all(|w| w[0].t < w[1].t));
+        let last = bars.last().unwrap();
+        assert_eq!(last.close, 30.05);
+        // 2026-12-02 09:30 New York = 14:30 UTC.
+        assert_eq!(last.t, Utc.with_ymd_and_hms(2026, 12, 2, 14, 30, 0).unwrap());
+        assert!(last.volume.is_some_and(|v| v >= 800_000) && last.open.is_some());
+        let ny = chrono_tz::America::New_York;
+        assert!(!bars.iter().any(|b| b.t.with_timezone(&ny).date_naive().to_string() == "2026-11-26"));
+        let unknown = include_bytes!("../../../tests/fixtures/quotes/nasdaq-us-info-unknown.json");
+        assert!(matches!(parse_us_historical(unknown, "ZZZZ"), Err(NasdaqError::Unknown(_))));
+        assert!(matches!(
+            parse_us_historical(b"{\"data\": {\"tradesTable\": {\"rows\": []}}}", "AAOI"),
+            Err(NasdaqError::NoPrice)
+        ));
+    }
+
+    /// Nordic daily points: `x` at UTC midnight (seconds, or milliseconds), prices in `z`, each
+    /// bar at the Stockholm open of its day (09:00, 08:00 UTC in winter).
+    #[test]
+    fn nordic_daily_points_become_daily_bars() {
+        let bars = parse_nordic_daily(NORDIC_DAILY, "SIVE").unwrap();
+        assert_eq!(bars.len(), 22);
+        let last = bars.last().unwrap();
+        assert_eq!((last.close, last.t), (11.46, Utc.with_ymd_and_hms(2026, 12, 2, 8, 0, 0).unwrap()));
+        let mut body: Value = serde_json::from_slice(NORDIC_DAILY).unwrap();
+        for p in body["data"]["CP"].as_array_mut().unwrap() {
+            p["x"] = json!(p["x"].as_i64().unwrap() * 1000);
+        }
+        let again = parse_nordic_daily(body.to_string().as_bytes(), "SIVE").unwrap();
+        assert_eq!(
+            again.iter().map(|b| b.t.date_naive()).collect::<Vec<_>>(),
+            bars.iter().map(|b| b.t.date_naive()).collect::<Vec<_>>()
+        );
     }
 }

@@ -80,6 +80,25 @@ impl QuoteSource {
     }
 }
 
+impl QuoteSource {
+    /// One ticker's series over `span`, asked once.
+    pub async fn history(
+        &self,
+        spec: &TickerSpec,
+        span: crate::chart::Span,
+        started: Option<chrono::NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> Result<crate::chart::Series, Failure> {
+        match self {
+            QuoteSource::Yahoo(s) => s.history(spec, span, started, now).await,
+            QuoteSource::Nasdaq(s) => s.history(spec, span, started, now).await,
+            QuoteSource::Demo => {
+                demo::history(spec, span, started, now).map_err(|e| SourceError::permanent(e).into())
+            }
+        }
+    }
+}
+
 /// The sources of `specs`, in their order (names the registry does not know are skipped:
 /// `config` has refused them already).
 pub fn build(specs: &[QuoteSourceSpec], cx: &Context) -> Vec<QuoteSource> {

@@ -1,0 +1,178 @@
+//! The ticker detail view: which range is shown and where its series comes from. A series in
+//! memory that is still good is shown as it is; else the store is asked once per session (a
+//! series fetched after the last close costs no request until the next); else, or when the
+//! store's copy is stale, the quote sources are asked, with backoff after a failure. A stale
+//! copy stays on screen while a fresh one is fetched.
+
+use super::sources::backoff;
+use crate::core::action::Pane;
+use crate::core::chart::{self, Series, Span};
+use crate::core::effect::Effect;
+use crate::core::state::{Detail, SERIES_KEPT, SeriesSlot, State};
+use std::time::Duration;
+
+/// Backoff after a failed series: from 5 s up to 5 minutes (the view is in front of the user).
+const RETRY_BASE: Duration = Duration::from_secs(5);
+const RETRY_CAP: Duration = Duration::from_secs(300);
+
+/// Enter on a ticker: its detail view, at the last range shown (a year the first time).
+pub(super) fn open(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(t) = state.tickers.get(state.selected[Pane::Tickers as usize]) else { return };
+    let span = state.detail.as_ref().map_or(Span::Y1, |d| d.span);
+    state.detail = Some(Detail { symbol: t.symbol.clone(), span });
+    want(state, fx);
+}
+
+pub(super) fn close(state: &mut State) {
+    state.detail = None;
+}
+
+/// `]` / `[`: the next or previous range, wrapping.
+pub(super) fn shift(state: &mut State, by: i8, fx: &mut Vec<Effect>) {
+    let Some(d) = state.detail.as_mut() else { return };
+    let n = Span::ALL.len() as i32;
+    let at = Span::ALL.iter().position(|s| *s == d.span).unwrap_or(0) as i32;
+    d.span = Span::ALL[(at + i32::from(by)).rem_euclid(n) as usize];
+    want(state, fx);
+}
+
+/// The store's copy: shown, and fetched again if it is stale (or missing).
+pub(super) fn stored(
+    state: &mut State,
+    symbol: String,
+    span: Span,
+    series: Option<Series>,
+    fx: &mut Vec<Effect>,
+) {
+    let slot = state.series.entry((symbol, span)).or_default();
+    if slot.series.is_none() {
+        slot.series = series.map(sanitized);
+    }
+    want(state, fx);
+}
+
+/// A source's answer: kept (in memory and the store), or the failure shown and retried later.
+pub(super) fn loaded(
+    state: &mut State,
+    symbol: String,
+    span: Span,
+    req: u64,
+    result: Result<Series, String>,
+    retry_after: Option<Duration>,
+    fx: &mut Vec<Effect>,
+) {
+    let now = state.now;
+    let read_only = state.read_only;
+    let Some(slot) = state.series.get_mut(&(symbol.clone(), span)) else { return };
+    if slot.fetching != Some(req) {
+        return; // an older request's answer
+    }
+    slot.fetching = None;
+    match result {
+        Ok(series) => {
+            let series = sanitized(series);
+            if !read_only {
+                fx.push(Effect::StoreSeries(Box::new(series.clone())));
+            }
+            slot.series = Some(series);
+            slot.error = None;
+            slot.failures = 0;
+            slot.retry_at = None;
+        }
+        Err(e) => {
+            slot.failures = slot.failures.saturating_add(1);
+            let wait = backoff(slot.failures, RETRY_BASE, RETRY_CAP, fastrand::f64(), retry_after);
+            slot.retry_at = chrono::Duration::from_std(wait).ok().map(|w| now + w);
+            slot.error = Some(crate::core::sanitize::clean_capped(&e, 200));
+            fx.push(Effect::ScheduleSeries { symbol, span, after: wait });
+        }
+    }
+    trim(state);
+}
+
+/// The backoff is over: ask again if that series is still what the view shows.
+pub(super) fn due(state: &mut State, symbol: &str, span: Span, fx: &mut Vec<Effect>) {
+    if state.detail.as_ref().is_some_and(|d| d.symbol == symbol && d.span == span) {
+        want(state, fx);
+    }
+}
+
+/// `r` in the detail view: the shown series is asked again too (unless one is in flight).
+pub(super) fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(d) = state.detail.clone() else { return };
+    if let Some(slot) = state.series.get_mut(&(d.symbol, d.span)) {
+        slot.retry_at = None;
+        if let Some(s) = slot.series.as_mut() {
+            s.fetched_at = chrono::DateTime::<chrono::Utc>::MIN_UTC; // stale: ask
+        }
+    }
+    want(state, fx);
+}
+
+/// Makes sure the shown range's series is on its way: from memory, the store, or a source.
+fn want(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(d) = state.detail.clone() else { return };
+    let Some(spec) = state.tickers.iter().find(|t| t.symbol == d.symbol).cloned() else { return };
+    let (now, live) = (state.now, chrono::Duration::from_std(state.quotes_every).unwrap_or_default());
+    let via = state
+        .sources
+        .iter()
+        .find(|s| s.key == d.symbol)
+        .map(|s| s.via.iter().map(|v| v.name.clone()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let req = state.next_req;
+    let started = state.thesis_started;
+    let slot: &mut SeriesSlot = state.series.entry((d.symbol.clone(), d.span)).or_default();
+    if slot.fetching.is_some() {
+        return;
+    }
+    if slot.series.as_ref().is_some_and(|s| chart::fresh(s, spec.listing(), now, live)) {
+        return;
+    }
+    if !slot.asked_store && !state.read_only {
+        slot.asked_store = true;
+        fx.push(Effect::LoadSeries { symbol: d.symbol, span: d.span });
+        return;
+    }
+    if slot.retry_at.is_some_and(|t| now < t) {
+        return; // backing off: SeriesDue will ask
+    }
+    slot.fetching = Some(req);
+    state.next_req += 1;
+    fx.push(Effect::FetchSeries { symbol: d.symbol, span: d.span, req, via, started });
+}
+
+/// Text from a source or the store, cleaned as it enters; bars bounded and usable.
+fn sanitized(mut s: Series) -> Series {
+    use crate::core::sanitize::clean_capped;
+    s.symbol = clean_capped(&s.symbol, 24);
+    s.currency = clean_capped(&s.currency, 8);
+    s.interval = clean_capped(&s.interval, 8);
+    s.source = clean_capped(&s.source, 16);
+    let ok = |p: f64| p.is_finite() && p > 0.0;
+    s.bars.retain(|b| ok(b.close));
+    if s.bars.len() > chart::BARS_MAX {
+        s.bars.drain(..s.bars.len() - chart::BARS_MAX);
+    }
+    s.year_range = s.year_range.filter(|(lo, hi)| ok(*lo) && ok(*hi) && lo <= hi);
+    s
+}
+
+/// At most [`SERIES_KEPT`] series in memory: the oldest fetched go first (never the shown one).
+fn trim(state: &mut State) {
+    while state.series.len() > SERIES_KEPT {
+        let shown = state.detail.as_ref().map(|d| (d.symbol.clone(), d.span));
+        let oldest = state
+            .series
+            .iter()
+            .filter(|(k, v)| Some(*k) != shown.as_ref() && v.fetching.is_none())
+            .min_by_key(|(_, v)| v.series.as_ref().map(|s| s.fetched_at))
+            .map(|(k, _)| k.clone());
+        match oldest {
+            Some(k) => {
+                state.series.remove(&k);
+            }
+            None => break,
+        }
+    }
+}
