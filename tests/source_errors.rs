@@ -14,7 +14,7 @@ use chokepoint::providers::Providers;
 use chokepoint::update::update;
 use common::*;
 use std::time::Duration;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const YAHOO_429: &[u8] = include_bytes!("fixtures/quotes/yahoo-429.txt");
@@ -202,4 +202,80 @@ async fn an_unchanged_feed_answers_304_to_a_conditional_get_and_costs_no_parse()
     let second = providers.fetch(SourceId::Feed(0), 2, &[]).await;
     assert!(matches!(&second.result, Ok(Payload::News(n)) if n.is_empty()), "{:?}", second.result);
     // The expectations (one full answer, one 304) are checked when the server drops.
+}
+
+/// The detail view's series, on a loopback server: each range asks Yahoo for its own range and
+/// interval (the thesis range by its dates); with Yahoo rate-limited, a daily range comes from
+/// Nasdaq's history and the wait Yahoo asked for is kept; an intraday one says Nasdaq has none.
+#[tokio::test]
+async fn each_range_asks_for_its_own_series_and_falls_back_to_nasdaq() {
+    use chokepoint::chart::Span;
+    let server = MockServer::start().await;
+    let year = std::fs::read("tests/fixtures/quotes/yahoo-chart-SIVE.ST-1y.json").unwrap();
+    for (range, interval) in [("1d", "5m"), ("5d", "15m"), ("1mo", "1d"), ("6mo", "1d"), ("1y", "1d"), ("5y", "1wk")] {
+        Mock::given(method("GET"))
+            .and(path("/v8/finance/chart/AAOI"))
+            .and(query_param("range", range))
+            .and(query_param("interval", interval))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(year.clone()))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/v8/finance/chart/AAOI"))
+        .and(query_param("period1", "1764547200"))
+        .and(query_param("interval", "1d"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(year.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let text = format!(
+        "{}{}[thesis]\nstarted = \"2025-12-01\"\n",
+        quotes_section(&server.uri(), "\"yahoo\", \"nasdaq\""),
+        ticker("AAOI")
+    );
+    let cfg = config::parse(&text, "history.toml").expect("config");
+    let providers = Providers::new(&cfg, false, None).expect("providers");
+    let via = cfg.quote_order();
+    for span in Span::ALL {
+        let (got, _) = providers.history("AAOI", span, cfg.thesis_started, &via).await;
+        let series = got.unwrap_or_else(|e| panic!("{span:?}: {e}"));
+        assert_eq!((series.span, series.bars.len(), series.source.as_str()), (span, 250, "yahoo"));
+    }
+
+    // Yahoo answers 429 (a host of its own: a 429 pauses its host): the year comes from Nasdaq,
+    // an intraday day from nobody.
+    let limited = MockServer::start().await;
+    let nasdaq = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v8/finance/chart/AAOI"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "120").set_body_string("Too Many Requests"))
+        .mount(&limited)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/quote/AAOI/historical"))
+        .and(query_param("assetclass", "stocks"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_bytes(std::fs::read("tests/fixtures/quotes/nasdaq-us-historical-AAOI.json").unwrap()),
+        )
+        .expect(1)
+        .mount(&nasdaq)
+        .await;
+    let text = format!(
+        "[quotes]\norder = [\"yahoo\", \"nasdaq\"]\n[quotes.yahoo]\nbase_url = \"{}\"\n[quotes.nasdaq]\nbase_url = \"{}\"\n{}",
+        limited.uri(),
+        nasdaq.uri(),
+        ticker("AAOI")
+    );
+    let cfg = config::parse(&text, "history.toml").expect("config");
+    let providers = Providers::new(&cfg, false, None).expect("providers");
+    let (got, _) = providers.history("AAOI", Span::Y1, None, &cfg.quote_order()).await;
+    let series = got.expect("from nasdaq");
+    assert_eq!((series.source.as_str(), series.bars.len(), series.interval.as_str()), ("nasdaq", 22, "1d"));
+    let (got, wait) = providers.history("AAOI", Span::D1, None, &cfg.quote_order()).await;
+    let e = got.unwrap_err();
+    assert!(e.contains("yahoo: ") && e.contains("429") && e.contains("no 1D history from Nasdaq"), "{e}");
+    assert!(wait.is_some_and(|w| w >= std::time::Duration::from_secs(100)), "{wait:?}");
 }
