@@ -76,6 +76,20 @@ enum Command {
         #[arg(long, value_name = "D")]
         since: Option<String>,
     },
+    /// A ticker's price history: the stored series while it is good (until the next close),
+    /// else fetched from the quote sources and kept.
+    History {
+        /// A configured ticker or the `[thesis] benchmark`.
+        symbol: String,
+        /// 1d, 5d, 1m, 6m, 1y, 5y or start (since `[thesis] started`).
+        #[arg(long, default_value = "1y")]
+        range: String,
+        #[arg(long, value_enum, default_value_t = HistoryFormat::Csv)]
+        format: HistoryFormat,
+        /// Only what the store has; no request.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Pin an archived headline (its id or link, as `search` prints them) to a catalyst or risk.
     Pin(PinArgs),
     /// Remove a pin.
@@ -94,6 +108,12 @@ struct PinArgs {
     /// The risk to pin it to.
     #[arg(long, value_name = "ID")]
     risk: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum HistoryFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -204,6 +224,34 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
         Some(Command::Search { query, json, limit, since }) => {
             let db = cli::command_store(need_paths(paths.as_ref())?, cli.demo)?;
             cli::search(&db, &query, since.as_deref(), limit as usize, json).map(Some)
+        }
+        Some(Command::History { symbol, range, format, offline }) => {
+            let config = cli::load_config(explicit, paths.as_ref(), cli.demo)?;
+            let span = chokepoint::chart::Span::parse(&range).ok_or_else(|| {
+                Failure::new(
+                    2,
+                    format!(
+                        "unknown range `{}` (1d, 5d, 1m, 6m, 1y, 5y, start)",
+                        chokepoint::sanitize::clean(&range)
+                    ),
+                )
+            })?;
+            let mut db = cli::command_store(need_paths(paths.as_ref())?, cli.demo)?;
+            let rt = runtime_builder()?;
+            let cache_dir = paths.as_ref().filter(|_| !cli.demo).map(|p| p.cache_dir.clone());
+            let series = rt.block_on(cli::history(
+                &config,
+                &mut db,
+                &symbol,
+                span,
+                cli.demo,
+                offline,
+                cache_dir.as_deref(),
+            ))?;
+            match format {
+                HistoryFormat::Csv => Ok(Some(cli::history_csv(&series))),
+                HistoryFormat::Json => to_json(&series).map(Some),
+            }
         }
         Some(Command::Pin(args)) => pin(explicit, paths.as_ref(), cli.demo, args, false),
         Some(Command::Unpin(args)) => pin(explicit, paths.as_ref(), cli.demo, args, true),

@@ -507,3 +507,44 @@ fn search_pin_and_unpin_work_on_the_archive_from_scripts() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no archived headline"), "{}", stderr(&o));
 }
+
+/// `history`: the demo's recorded series as CSV or JSON, kept in the store so `--offline`
+/// prints it again; the benchmark works like a ticker; an unknown ticker or range is exit 2, an
+/// unstored one offline exit 1, each saying why.
+#[test]
+fn history_prints_a_series_and_keeps_it() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(home.path(), &["--demo", "history", "AAOI", "--range", "1m"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = stdout(&o);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("time,open,high,low,close,volume"));
+    let rows: Vec<&str> = lines.collect();
+    assert!((19..=23).contains(&rows.len()), "{csv}");
+    let bad: Vec<&&str> = rows
+        .iter()
+        .filter(|r| r.split(',').count() != 6 || !r.ends_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    let again = run(home.path(), &["--demo", "history", "aaoi", "--range", "1mo", "--offline"]);
+    assert_eq!(stdout(&again), csv, "the stored copy");
+    let o = run(home.path(), &["--demo", "history", "SOXX", "--range", "5y", "--format", "json"]);
+    let series: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (series["symbol"].as_str(), series["span"].as_str(), series["interval"].as_str()),
+        (Some("SOXX"), Some("5y"), Some("1wk"))
+    );
+    for (args, code, says) in [
+        (
+            &["--demo", "history", "ZZZ"][..],
+            2,
+            "unknown ticker `ZZZ` (known: SIVE, AAOI, LITE, COHR, MTSI, SOXX)",
+        ),
+        (&["--demo", "history", "AAOI", "--range", "2y"][..], 2, "unknown range `2y`"),
+        (&["--demo", "history", "LITE", "--range", "6m", "--offline"][..], 1, "no LITE 6mo series stored"),
+    ] {
+        let o = run(home.path(), args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+}

@@ -212,7 +212,9 @@ async fn each_range_asks_for_its_own_series_and_falls_back_to_nasdaq() {
     use chokepoint::chart::Span;
     let server = MockServer::start().await;
     let year = std::fs::read("tests/fixtures/quotes/yahoo-chart-SIVE.ST-1y.json").unwrap();
-    for (range, interval) in [("1d", "5m"), ("5d", "15m"), ("1mo", "1d"), ("6mo", "1d"), ("1y", "1d"), ("5y", "1wk")] {
+    for (range, interval) in
+        [("1d", "5m"), ("5d", "15m"), ("1mo", "1d"), ("6mo", "1d"), ("1y", "1d"), ("5y", "1wk")]
+    {
         Mock::given(method("GET"))
             .and(path("/v8/finance/chart/AAOI"))
             .and(query_param("range", range))
@@ -250,15 +252,20 @@ async fn each_range_asks_for_its_own_series_and_falls_back_to_nasdaq() {
     let nasdaq = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v8/finance/chart/AAOI"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "120").set_body_string("Too Many Requests"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "120")
+                .set_body_string("Too Many Requests"),
+        )
         .mount(&limited)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/quote/AAOI/historical"))
         .and(query_param("assetclass", "stocks"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_bytes(std::fs::read("tests/fixtures/quotes/nasdaq-us-historical-AAOI.json").unwrap()),
+            ResponseTemplate::new(200).set_body_bytes(
+                std::fs::read("tests/fixtures/quotes/nasdaq-us-historical-AAOI.json").unwrap(),
+            ),
         )
         .expect(1)
         .mount(&nasdaq)

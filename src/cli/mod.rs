@@ -130,6 +130,81 @@ pub fn command_store(paths: &Paths, demo: bool) -> Result<Db, Failure> {
     Ok(db)
 }
 
+/// `chokepoint history`: the store's series of `symbol` over `span` while it is good (fetched
+/// after the last close; an intraday one within the quote interval while the market trades),
+/// else the quote sources' (kept in the store). `offline`: the store's, whatever its age.
+pub async fn history(
+    config: &Config,
+    db: &mut crate::db::Db,
+    symbol: &str,
+    span: crate::chart::Span,
+    demo: bool,
+    offline: bool,
+    cache_dir: Option<&Path>,
+) -> Result<crate::chart::Series, Failure> {
+    let known =
+        config.tickers.iter().chain(config.benchmark.iter()).find(|t| t.symbol.eq_ignore_ascii_case(symbol));
+    let Some(spec) = known.cloned() else {
+        let names: Vec<&str> =
+            config.tickers.iter().chain(config.benchmark.iter()).map(|t| t.symbol.as_str()).collect();
+        return Err(Failure::new(
+            2,
+            format!("unknown ticker `{}` (known: {})", crate::sanitize::clean(symbol), names.join(", ")),
+        ));
+    };
+    let store_err = |e: crate::db::DbError| Failure::new(1, e.to_string());
+    let stored = db.series(&spec.symbol, span).map_err(store_err)?;
+    let now = Utc::now();
+    let live = chrono::Duration::from_std(config.quotes_every).unwrap_or_default();
+    match stored {
+        Some(s) if offline || crate::chart::fresh(&s, spec.listing(), now, live) => return Ok(s),
+        None if offline => {
+            return Err(Failure::new(
+                1,
+                format!(
+                    "no {} {} series stored (run without --offline to fetch it)",
+                    spec.symbol,
+                    span.key()
+                ),
+            ));
+        }
+        _ => {}
+    }
+    let mut with_spec = config.clone();
+    if !with_spec.tickers.iter().any(|t| t.symbol == spec.symbol) {
+        with_spec.tickers.push(spec.clone()); // the benchmark, fetched like a ticker
+    }
+    let providers = Providers::new(&with_spec, demo, cache_dir).map_err(|e| Failure::new(1, e))?;
+    let via = crate::providers::quotes::order(&with_spec, demo);
+    let (result, _) = providers.history(&spec.symbol, span, config.thesis_started, &via).await;
+    let series = result.map_err(|e| {
+        Failure::new(1, format!("{} {}: {}", spec.symbol, span.key(), crate::sanitize::clean(&e)))
+    })?;
+    if let Err(e) = db.store_series(&series) {
+        eprintln!("chokepoint: warning: not kept: {}", crate::sanitize::clean_multiline(&e.to_string()));
+    }
+    Ok(series)
+}
+
+/// A series as CSV: `date,open,high,low,close,volume` (RFC 3339 times, empty where unknown).
+pub fn history_csv(s: &crate::chart::Series) -> String {
+    let mut out = String::from("time,open,high,low,close,volume\n");
+    let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for b in &s.bars {
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            b.t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            num(b.open),
+            num(b.high),
+            num(b.low),
+            b.close,
+            b.volume.map(|v| v.to_string()).unwrap_or_default()
+        ));
+    }
+    out.pop(); // the caller ends the output with a newline
+    out
+}
+
 /// One refresh of every source, headless, through the same update path as the TUI; `offline`
 /// shows what the store holds instead (demo data needs no network either way). What was fetched
 /// is kept in the store (headlines archived, quotes in their history); alerts are left for the

@@ -9,13 +9,20 @@ use serde::{Deserialize, Serialize};
 /// A chart range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Span {
+    #[serde(rename = "1d")]
     D1,
+    #[serde(rename = "5d")]
     D5,
+    #[serde(rename = "1mo")]
     M1,
+    #[serde(rename = "6mo")]
     M6,
+    #[serde(rename = "1y")]
     Y1,
+    #[serde(rename = "5y")]
     Y5,
     /// Since `[thesis] started`.
+    #[serde(rename = "start")]
     Thesis,
 }
 
