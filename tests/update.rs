@@ -124,7 +124,8 @@ fn without_a_store_changes_last_the_session_and_are_marked_unsaved() {
     let mut s = state();
     update(&mut s, environment(true, chokepoint::state::Zone::Utc));
     let fx = apply(&mut s, [Action::Focus(Pane::Catalysts), Action::ToggleCatalyst]);
-    assert!(fx.is_empty());
+    // Nothing to write; only the hit catalyst's reactions ask for their tickers' bars.
+    assert!(fx.iter().all(|e| matches!(e, Effect::FetchSeries { .. })), "{fx:?}");
     assert!(s.catalyst_done("cpo-adoption"), "the change still shows for this session");
     assert!(s.notices().last().unwrap().text.contains("no database"));
     assert_eq!(s.unsaved(), 1);
@@ -1079,4 +1080,54 @@ fn the_detail_view_asks_the_store_then_the_sources_with_backoff() {
     update(&mut s, Action::CloseDetail);
     assert!(s.detail().is_none());
     assert_eq!(s.mode(), chokepoint::keymap::Mode::Normal);
+}
+
+/// A hit catalyst asks for its tickers' and the benchmark's year of daily bars (the store first)
+/// and, once they are in, its reactions: the move from the close before the hit to 1 and 5
+/// trading days after, for AAOI (its `tickers`) and SOXX (the benchmark).
+#[test]
+fn a_hit_catalyst_shows_how_its_tickers_and_the_benchmark_moved() {
+    use chokepoint::chart::Span;
+    let mut s = state();
+    update(&mut s, environment(false, chokepoint::state::Zone::Utc));
+    // Hit ten days ago, in the afternoon (New York's session).
+    let hit = now() - chrono::Duration::days(10);
+    update(&mut s, Action::Tick(hit));
+    let at = s.catalysts().iter().position(|c| c.id == "aaoi-texas").unwrap();
+    let fx = apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Move(at as i32), Action::ToggleCatalyst]);
+    let asked: Vec<&str> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LoadSeries { symbol, span: Span::Y1 } => Some(symbol.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, ["AAOI", "SOXX"]);
+    update(&mut s, Action::Tick(now()));
+    for spec in [s.tickers()[1].clone(), s.benchmark().unwrap().clone()] {
+        let year = chokepoint::providers::demo::history(&spec, Span::Y1, None, now()).unwrap();
+        let fx = update(
+            &mut s,
+            Action::SeriesStored {
+                symbol: spec.symbol.clone(),
+                span: Span::Y1,
+                series: Some(Box::new(year)),
+            },
+        );
+        assert!(!fx.iter().any(|e| matches!(e, Effect::FetchSeries { .. })), "fresh: no request {fx:?}");
+    }
+    let texas = s.catalysts()[at].clone();
+    let reactions = s.reactions(&texas);
+    let symbols: Vec<&str> = reactions.iter().map(|(sym, _)| sym.as_str()).collect();
+    assert_eq!(symbols, ["AAOI", "SOXX"]);
+    for (sym, r) in &reactions {
+        let (d1, d5) = (r.day1.unwrap(), r.day5.unwrap());
+        assert!(!d1.partial && !d5.partial && d1.to < d5.to && r.base_at < hit, "{sym}: {r:?}");
+    }
+    let screen = {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 45)).unwrap();
+        t.draw(|f| chokepoint::ui::render(&s, f)).unwrap();
+        t.backend().to_string()
+    };
+    assert!(screen.contains("since the hit: AAOI "), "{screen}");
 }

@@ -285,6 +285,9 @@ pub struct State {
     /// `[thesis] started` and the quotes' refresh interval (how long an intraday series lasts).
     pub(crate) thesis_started: Option<chrono::NaiveDate>,
     pub(crate) quotes_every: Duration,
+    /// `[thesis] benchmark`, and the quote sources in the order asked (for its series).
+    pub(crate) benchmark: Option<TickerSpec>,
+    pub(crate) quote_order: Vec<String>,
 }
 
 /// Series kept in memory (each at most `BARS_MAX` bars): the ranges of a few tickers.
@@ -301,8 +304,9 @@ pub struct Detail {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SeriesSlot {
     pub series: Option<Series>,
-    /// The store was asked (once per session; its answer may be stale).
+    /// The store was asked (once per session; its answer may be stale), and has not answered.
     pub asked_store: bool,
+    pub awaiting_store: bool,
     /// The request in flight, if any.
     pub fetching: Option<u64>,
     /// The last failure, and how many in a row.
@@ -576,6 +580,8 @@ impl State {
             series: BTreeMap::new(),
             thesis_started: config.thesis_started,
             quotes_every: config.quotes_every,
+            benchmark: config.benchmark.clone(),
+            quote_order: order.clone(),
         };
         state.refilter();
         state
@@ -683,6 +689,54 @@ impl State {
         items.truncate(self.history_cap);
         self.news = History::from_items(items);
         self.news_changed(None);
+    }
+
+    pub fn benchmark(&self) -> Option<&TickerSpec> {
+        self.benchmark.as_ref()
+    }
+
+    /// The tickers a catalyst moves: its `tickers`, else the (at most three) tickers its
+    /// headlines in the window are tagged with most.
+    pub fn linked_tickers(&self, c: &ThesisItem) -> Vec<String> {
+        if !c.tickers.is_empty() {
+            return c.tickers.clone();
+        }
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        let items = crate::core::evidence::items(&self.news, crate::core::evidence::Kind::Catalyst, &c.id);
+        for t in items.flat_map(|n| n.tickers.iter()) {
+            *counts.entry(t.as_str()).or_default() += 1;
+        }
+        let mut by: Vec<(&str, usize)> = counts.into_iter().collect();
+        by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        by.into_iter()
+            .take(3)
+            .filter(|(t, _)| self.tickers.iter().any(|x| x.symbol == *t))
+            .map(|(t, _)| t.to_string())
+            .collect()
+    }
+
+    /// A hit catalyst's reactions: for each linked ticker, then the benchmark, the move from
+    /// the close before its last hit to 1 and 5 trading days after, from the year of daily bars
+    /// in memory (a ticker without them is left out).
+    pub fn reactions(&self, c: &ThesisItem) -> Vec<(String, crate::core::chart::Reaction)> {
+        let Some(hit) = self.user.catalysts.get(&c.id).filter(|r| r.done).and_then(|r| r.done_at) else {
+            return Vec::new();
+        };
+        let mut symbols = self.linked_tickers(c);
+        symbols.extend(self.benchmark.as_ref().map(|b| b.symbol.clone()).filter(|b| !symbols.contains(b)));
+        symbols
+            .into_iter()
+            .filter_map(|sym| {
+                let spec = self.spec(&sym)?;
+                let series = self.series.get(&(sym.clone(), Span::Y1))?.series.as_ref()?;
+                Some((sym, crate::core::chart::reaction(&series.bars, spec.listing(), hit)?))
+            })
+            .collect()
+    }
+
+    /// A ticker's spec, or the benchmark's.
+    pub fn spec(&self, symbol: &str) -> Option<&TickerSpec> {
+        self.tickers.iter().chain(self.benchmark.iter()).find(|t| t.symbol == symbol)
     }
 
     /// Where today (the local date) stands against a catalyst's or risk's expected window.

@@ -175,6 +175,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::OpenFailed(msg) => notify(state, Level::Error, format!("cannot open link: {msg}"), false),
     }
     store::sync_archive(state, &mut fx);
+    // The selected hit catalyst's reactions need its tickers' daily bars (asked once each).
+    detail::reactions_wanted(state, &mut fx);
     if state.rev == before {
         state.rev += 1;
     }

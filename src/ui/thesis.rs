@@ -50,11 +50,15 @@ pub fn render_catalysts(state: &State, frame: &mut Frame, area: Rect) {
         row(spans, &c.title, style, window, after, inner.width)
     });
     let timeline = state.catalysts.get(state.selected(Pane::Catalysts)).and_then(|c| {
-        let parts: Vec<String> =
-            [last_change(state, &c.id), expected(state, c), pinned(state, Kind::Catalyst, &c.id)]
-                .into_iter()
-                .flatten()
-                .collect();
+        let parts: Vec<String> = [
+            last_change(state, &c.id),
+            reactions(state, c),
+            expected(state, c),
+            pinned(state, Kind::Catalyst, &c.id),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         (!parts.is_empty()).then(|| parts.join(" · "))
     });
     list_with_detail(state, frame, inner, Pane::Catalysts, items.collect(), &state.catalysts, timeline);
@@ -147,6 +151,23 @@ fn window_span(stand: crate::calendar::Stand, kind: Kind) -> Span<'static> {
         }
     };
     Span::styled(format!("  {text}"), Style::new().fg(color))
+}
+
+/// A hit catalyst's reactions: "AAOI +4.2% 1d +9.1% 5d, SOXX +0.5% 1d +1.2% 5d" (a move to
+/// the latest close, fewer days having passed, is marked `…`).
+fn reactions(state: &State, c: &ThesisItem) -> Option<String> {
+    let all = state.reactions(c);
+    let text: Vec<String> = all
+        .iter()
+        .filter_map(|(sym, r)| {
+            let one = |m: Option<crate::chart::Move>, days: &str| {
+                m.map(|m| format!("{:+.1}% {days}{}", m.pct, if m.partial { "…" } else { "" }))
+            };
+            let parts: Vec<String> = [one(r.day1, "1d"), one(r.day5, "5d")].into_iter().flatten().collect();
+            (!parts.is_empty()).then(|| format!("{sym} {}", parts.join(" ")))
+        })
+        .collect();
+    (!text.is_empty()).then(|| format!("since the hit: {}", text.join(", ")))
 }
 
 /// The detail line's "expected 2026-H2, in window".

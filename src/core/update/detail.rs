@@ -45,10 +45,12 @@ pub(super) fn stored(
     fx: &mut Vec<Effect>,
 ) {
     let slot = state.series.entry((symbol, span)).or_default();
+    slot.awaiting_store = false;
     if slot.series.is_none() {
         slot.series = series.map(sanitized);
     }
     want(state, fx);
+    reactions_wanted(state, fx);
 }
 
 /// A source's answer: kept (in memory and the store), or the failure shown and retried later.
@@ -90,11 +92,13 @@ pub(super) fn loaded(
     trim(state);
 }
 
-/// The backoff is over: ask again if that series is still what the view shows.
+/// The backoff is over: ask again if that series is still wanted (on screen, or for the
+/// selected catalyst's reactions).
 pub(super) fn due(state: &mut State, symbol: &str, span: Span, fx: &mut Vec<Effect>) {
     if state.detail.as_ref().is_some_and(|d| d.symbol == symbol && d.span == span) {
         want(state, fx);
     }
+    reactions_wanted(state, fx);
 }
 
 /// `r` in the detail view: the shown series is asked again too (unless one is in flight).
@@ -111,27 +115,53 @@ pub(super) fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
 
 /// Makes sure the shown range's series is on its way: from memory, the store, or a source.
 fn want(state: &mut State, fx: &mut Vec<Effect>) {
-    let Some(d) = state.detail.clone() else { return };
-    let Some(spec) = state.tickers.iter().find(|t| t.symbol == d.symbol).cloned() else { return };
+    if let Some(d) = state.detail.clone() {
+        ensure(state, &d.symbol, d.span, fx);
+    }
+}
+
+/// The selected catalyst, when hit, shows its reactions: the year of daily bars of each linked
+/// ticker and of the benchmark is asked for (the store first, as for the detail view).
+pub(super) fn reactions_wanted(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.focus != Pane::Catalysts {
+        return;
+    }
+    let Some(c) = state.catalysts.get(state.selected[Pane::Catalysts as usize]) else { return };
+    if !state.user.catalysts.get(&c.id).is_some_and(|r| r.done) {
+        return;
+    }
+    let mut symbols = state.linked_tickers(c);
+    symbols.extend(state.benchmark.as_ref().map(|b| b.symbol.clone()));
+    for sym in symbols {
+        ensure(state, &sym, Span::Y1, fx);
+    }
+}
+
+/// One series on its way unless it is in memory and good, being fetched, or backing off: the
+/// store is asked once per session, then the quote sources in order.
+fn ensure(state: &mut State, symbol: &str, span: Span, fx: &mut Vec<Effect>) {
+    let Some(spec) = state.spec(symbol).cloned() else { return };
     let (now, live) = (state.now, chrono::Duration::from_std(state.quotes_every).unwrap_or_default());
     let via = state
         .sources
         .iter()
-        .find(|s| s.key == d.symbol)
+        .find(|s| s.key == symbol)
         .map(|s| s.via.iter().map(|v| v.name.clone()).collect::<Vec<_>>())
-        .unwrap_or_default();
+        .unwrap_or_else(|| state.quote_order.clone());
     let req = state.next_req;
     let started = state.thesis_started;
-    let slot: &mut SeriesSlot = state.series.entry((d.symbol.clone(), d.span)).or_default();
-    if slot.fetching.is_some() {
+    let read_only = state.read_only;
+    let slot: &mut SeriesSlot = state.series.entry((symbol.to_string(), span)).or_default();
+    if slot.fetching.is_some()
+        || slot.awaiting_store
+        || slot.series.as_ref().is_some_and(|s| chart::fresh(s, spec.listing(), now, live))
+    {
         return;
     }
-    if slot.series.as_ref().is_some_and(|s| chart::fresh(s, spec.listing(), now, live)) {
-        return;
-    }
-    if !slot.asked_store && !state.read_only {
+    if !slot.asked_store && !read_only {
         slot.asked_store = true;
-        fx.push(Effect::LoadSeries { symbol: d.symbol, span: d.span });
+        slot.awaiting_store = true;
+        fx.push(Effect::LoadSeries { symbol: symbol.to_string(), span });
         return;
     }
     if slot.retry_at.is_some_and(|t| now < t) {
@@ -139,7 +169,8 @@ fn want(state: &mut State, fx: &mut Vec<Effect>) {
     }
     slot.fetching = Some(req);
     state.next_req += 1;
-    fx.push(Effect::FetchSeries { symbol: d.symbol, span: d.span, req, via, started });
+    fx.push(Effect::FetchSeries { symbol: symbol.to_string(), span, req, via, started });
+    trim(state);
 }
 
 /// Text from a source or the store, cleaned as it enters; bars bounded and usable.

@@ -118,7 +118,19 @@ impl Providers {
         };
         Ok(Providers {
             inner: Arc::new(Inner {
-                tickers: config.tickers.clone(),
+                // The benchmark after the tickers (a quote's index is its ticker's): its series
+                // are fetched like a ticker's.
+                tickers: config
+                    .tickers
+                    .iter()
+                    .chain(
+                        config
+                            .benchmark
+                            .iter()
+                            .filter(|b| !config.tickers.iter().any(|t| t.symbol == b.symbol)),
+                    )
+                    .cloned()
+                    .collect(),
                 feeds: config.feeds.clone(),
                 tagger,
                 live,
