@@ -756,6 +756,30 @@ fn criterion_rows() -> Vec<Row> {
             None,
         )),
     }
+    for (id, figure, target_ms) in [
+        (
+            "detail/open_first_frame_5y",
+            "ticker detail view opened with 5 years of daily bars cached: to its first frame (200x60; no request)",
+            5.0,
+        ),
+        (
+            "detail/frame_200x60_5y",
+            "one frame of the ticker detail view at 200x60, 5 years of daily bars",
+            2.0,
+        ),
+    ] {
+        rows.push(match median_ns(id) {
+            Some(ns) => row(
+                figure,
+                &format!("under {target_ms} ms"),
+                format!("{:.3} ms (criterion median)", ns / 1e6),
+                Some(ns / 1e6 < target_ms),
+            ),
+            None => {
+                row(figure, &format!("under {target_ms} ms"), "run `cargo bench --bench core`".into(), None)
+            }
+        });
+    }
     let mut worst: Option<(f64, &str)> = None;
     for (id, bytes) in [
         (

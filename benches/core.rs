@@ -125,5 +125,84 @@ fn refresh(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, render, filter, parse, refresh);
+/// Five years of daily bars (1,260) for AAOI, as the store hands them back, ending now.
+fn five_years() -> chokepoint::chart::Series {
+    let bars = (0..1_260)
+        .map(|i| {
+            let close = 20.0 + 10.0 * ((i as f64) / 37.0).sin() + i as f64 / 100.0;
+            chokepoint::chart::Bar {
+                t: support::now() - chrono::TimeDelta::days(((1_260 - i) * 7 / 5) as i64),
+                close,
+                open: Some(close - 0.2),
+                high: Some(close + 0.5),
+                low: Some(close - 0.5),
+                volume: Some(1_000_000 + (i as u64 * 7_919) % 500_000),
+            }
+        })
+        .collect();
+    chokepoint::chart::Series {
+        symbol: "AAOI".into(),
+        span: chokepoint::chart::Span::Y5,
+        interval: "1d".into(),
+        currency: "USD".into(),
+        bars,
+        fetched_at: support::now(),
+        source: "yahoo".into(),
+        year_range: Some((10.0, 40.0)),
+    }
+}
+
+/// The ticker detail view with five years of daily bars cached: Enter, the store's answer, the
+/// first frame (200x60); and one more frame of it.
+fn detail(c: &mut Criterion) {
+    let mut g = c.benchmark_group("detail");
+    let series = five_years();
+    let opened = |state: &mut State| {
+        update(state, Action::Focus(Pane::Tickers));
+        update(state, Action::Move(1));
+        update(state, Action::OpenLink);
+        update(state, Action::DetailRange(1)); // 1Y -> 5Y: the store is asked
+    };
+    let mut term = terminal(200, 60);
+    g.bench_function("open_first_frame_5y", |b| {
+        b.iter_batched(
+            || {
+                let mut s = loaded_state(5_000, 200, 60);
+                opened(&mut s);
+                s
+            },
+            |mut s| {
+                let fx = update(
+                    &mut s,
+                    Action::SeriesStored {
+                        symbol: "AAOI".into(),
+                        span: chokepoint::chart::Span::Y5,
+                        series: Some(Box::new(series.clone())),
+                    },
+                );
+                assert!(
+                    !fx.iter().any(|e| matches!(e, chokepoint::effect::Effect::FetchSeries { .. })),
+                    "fresh: no request"
+                );
+                draw(&mut term, &s);
+                s
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let mut s = loaded_state(5_000, 200, 60);
+    opened(&mut s);
+    update(
+        &mut s,
+        Action::SeriesStored {
+            symbol: "AAOI".into(),
+            span: chokepoint::chart::Span::Y5,
+            series: Some(Box::new(series)),
+        },
+    );
+    g.bench_function("frame_200x60_5y", |b| b.iter(|| draw(&mut term, black_box(&s))));
+    g.finish();
+}
+
+criterion_group!(benches, render, filter, parse, refresh, detail);
 criterion_main!(benches);
