@@ -281,6 +281,33 @@ async fn each_range_asks_for_its_own_series_and_falls_back_to_nasdaq() {
     let (got, _) = providers.history("AAOI", Span::Y1, None, &cfg.quote_order()).await;
     let series = got.expect("from nasdaq");
     assert_eq!((series.source.as_str(), series.bars.len(), series.interval.as_str()), ("nasdaq", 22, "1d"));
+    // The benchmark, a fund: unknown as a stock, found as an ETF.
+    Mock::given(method("GET"))
+        .and(path("/api/quote/SOXX/historical"))
+        .and(query_param("assetclass", "stocks"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_bytes(std::fs::read("tests/fixtures/quotes/nasdaq-us-info-unknown.json").unwrap()),
+        )
+        .expect(1)
+        .mount(&nasdaq)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/quote/SOXX/historical"))
+        .and(query_param("assetclass", "etf"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_bytes(
+                std::fs::read("tests/fixtures/quotes/nasdaq-us-historical-AAOI.json").unwrap(),
+            ),
+        )
+        .expect(1)
+        .mount(&nasdaq)
+        .await;
+    let with_benchmark = format!("{text}[thesis]\nbenchmark = \"SOXX\"\n");
+    let cfg2 = config::parse(&with_benchmark, "history.toml").expect("config");
+    let providers2 = Providers::new(&cfg2, false, None).expect("providers");
+    let (got, _) = providers2.history("SOXX", Span::M1, None, &cfg2.quote_order()).await;
+    assert_eq!(got.expect("as an ETF").source, "nasdaq");
     let (got, wait) = providers.history("AAOI", Span::D1, None, &cfg.quote_order()).await;
     let e = got.unwrap_err();
     assert!(e.contains("yahoo: ") && e.contains("429") && e.contains("no 1D history from Nasdaq"), "{e}");

@@ -185,23 +185,16 @@ fn price_chart(state: &State, frame: &mut Frame, area: Rect, s: &Series, marks: 
             .style(Style::new().fg(if up { Color::Green } else { Color::Red }))
             .data(&points),
     ];
-    if !hit_points.is_empty() {
-        datasets.push(
-            Dataset::default()
-                .marker(Marker::Dot)
-                .graph_type(GraphType::Scatter)
-                .style(Style::new().fg(HIT))
-                .data(&hit_points),
-        );
-    }
-    if !pin_points.is_empty() {
-        datasets.push(
-            Dataset::default()
-                .marker(Marker::Dot)
-                .graph_type(GraphType::Scatter)
-                .style(Style::new().fg(PIN))
-                .data(&pin_points),
-        );
+    for (marked, color) in [(&hit_points, HIT), (&pin_points, PIN)] {
+        if !marked.is_empty() {
+            datasets.push(
+                Dataset::default()
+                    .marker(Marker::Dot)
+                    .graph_type(GraphType::Scatter)
+                    .style(Style::new().fg(color))
+                    .data(marked),
+            );
+        }
     }
     let chart = Chart::new(datasets)
         .x_axis(

@@ -118,12 +118,19 @@ impl Nasdaq {
                 parse_nordic_daily(&self.get(&url).await?, symbol)
             }
             Exchange::Nasdaq | Exchange::Nyse => {
-                let url = format!(
-                    "{}/api/quote/{}/historical?assetclass=stocks&fromdate={from}&todate={to}&limit=9999",
-                    self.base,
-                    encode(symbol)
-                );
-                parse_us_historical(&self.get(&url).await?, symbol)
+                // A fund (the benchmark, SOXX) is not a stock to this endpoint: asked as one,
+                // Nasdaq says the symbol does not exist; then it is asked as an ETF.
+                let url = |class: &str| {
+                    format!(
+                        "{}/api/quote/{}/historical?assetclass={class}&fromdate={from}&todate={to}&limit=9999",
+                        self.base,
+                        encode(symbol)
+                    )
+                };
+                match parse_us_historical(&self.get(&url("stocks")).await?, symbol) {
+                    Err(NasdaqError::Unknown(_)) => parse_us_historical(&self.get(&url("etf")).await?, symbol),
+                    other => other,
+                }
             }
         }
         .map_err(|e| e.into_source_error())?;
