@@ -264,7 +264,23 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
             with_data(out, &state, offline)
         }
         Some(Command::Report { format, offline }) => {
-            let state = collect_state(explicit, paths.as_ref(), cli.demo, offline)?;
+            let mut state = collect_state(explicit, paths.as_ref(), cli.demo, offline)?;
+            // Price history for the since-start table and the reactions (the store's, or fetched).
+            if let Some(p) = paths.as_ref()
+                && let Ok(mut db) = cli::command_store(p, cli.demo)
+            {
+                let config = cli::load_config(explicit, paths.as_ref(), cli.demo)?;
+                let cache_dir = (!cli.demo).then(|| p.cache_dir.clone());
+                let rt = runtime_builder()?;
+                rt.block_on(cli::load_series(
+                    &config,
+                    &mut db,
+                    &mut state,
+                    cli.demo,
+                    offline,
+                    cache_dir.as_deref(),
+                ));
+            }
             let report = chokepoint::report::build(&state);
             let out = match format {
                 ReportFormat::Md => chokepoint::report::markdown(&report),

@@ -548,3 +548,29 @@ fn history_prints_a_series_and_keeps_it() {
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// `report` reads (or fetches) the price history it needs: a since-start table for every
+/// ticker and the benchmark, with each ticker against the benchmark, and a hit catalyst's
+/// reactions.
+#[test]
+fn report_has_the_since_start_table_and_reactions() {
+    let home = tempfile::tempdir().unwrap();
+    assert!(run(home.path(), &["--demo", "catalyst", "done", "aaoi-texas"]).status.success());
+    let o = run(home.path(), &["--demo", "report"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.contains("## Since the thesis started ("), "{md}");
+    assert!(md.contains("| ticker | first close | latest | change | vs benchmark |"), "{md}");
+    for sym in ["SIVE", "AAOI", "LITE", "COHR", "MTSI", "SOXX"] {
+        assert!(md.contains(&format!("| {sym} | ")), "{sym}: {md}");
+    }
+    assert!(md.contains("  - since the hit: no session has closed since"), "{md}");
+    let o = run(home.path(), &["--demo", "report", "--format", "json", "--offline"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["since_start"].as_array().map(Vec::len), Some(6));
+    assert!(v["since_start"][1]["vs_benchmark"].is_number() && v["since_start"][5]["vs_benchmark"].is_null());
+    let texas = v["catalysts"].as_array().unwrap().iter().find(|c| c["id"] == "aaoi-texas").unwrap();
+    let symbols: Vec<&str> =
+        texas["reactions"].as_array().unwrap().iter().filter_map(|r| r["symbol"].as_str()).collect();
+    assert_eq!(symbols, ["AAOI", "SOXX"]);
+}

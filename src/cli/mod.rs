@@ -186,6 +186,51 @@ pub async fn history(
     Ok(series)
 }
 
+/// The series `report` reads, into `state`: since the thesis started for every ticker and the
+/// benchmark, and the year of daily bars of each hit catalyst's tickers and the benchmark (for
+/// the reactions): the store's while good, else fetched and kept (`offline`: the store's). What
+/// cannot be had is named once on stderr; the report goes on without it.
+pub async fn load_series(
+    config: &Config,
+    db: &mut crate::db::Db,
+    state: &mut State,
+    demo: bool,
+    offline: bool,
+    cache_dir: Option<&Path>,
+) {
+    use crate::chart::Span;
+    let bench = config.benchmark.iter().map(|b| b.symbol.clone());
+    let mut wanted: Vec<(String, Span)> = config
+        .tickers
+        .iter()
+        .map(|t| t.symbol.clone())
+        .chain(bench.clone())
+        .map(|s| (s, Span::Thesis))
+        .collect();
+    for c in state.catalysts().iter().filter(|c| state.catalyst_done(&c.id)) {
+        for sym in state.linked_tickers(c).into_iter().chain(bench.clone()) {
+            if !wanted.contains(&(sym.clone(), Span::Y1)) {
+                wanted.push((sym, Span::Y1));
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for (symbol, span) in wanted {
+        match history(config, db, &symbol, span, demo, offline, cache_dir).await {
+            Ok(series) => {
+                update(state, Action::SeriesStored { symbol, span, series: Some(Box::new(series)) });
+            }
+            Err(f) => missing.push(format!("{symbol} {}: {}", span.key(), f.message)),
+        }
+    }
+    if !missing.is_empty() {
+        eprintln!(
+            "chokepoint: warning: no price history for {}",
+            crate::sanitize::clean_multiline(&missing.join("; "))
+        );
+    }
+}
+
 /// A series as CSV: `date,open,high,low,close,volume` (RFC 3339 times, empty where unknown).
 pub fn history_csv(s: &crate::chart::Series) -> String {
     let mut out = String::from("time,open,high,low,close,volume\n");

@@ -30,6 +30,8 @@ pub struct Report {
     pub timeline: Vec<TimelineRow>,
     /// Catalysts and risks with an expected window, the soonest-ending first.
     pub calendar: Vec<CalendarRow>,
+    /// Each ticker's move since `[thesis] started`, and the benchmark's.
+    pub since_start: Vec<crate::state::SinceStart>,
     pub headlines: Vec<Headline>,
     /// Sources whose fetch failed in this run, with why.
     pub failed_sources: Vec<SourceFailure>,
@@ -73,6 +75,19 @@ pub struct CatalystRow {
     pub evidence_count: usize,
     pub evidence: Vec<Headline>,
     pub pinned: Vec<PinRow>,
+    /// A hit catalyst's linked tickers (then the benchmark): the move 1 and 5 trading days after.
+    pub reactions: Vec<ReactionRow>,
+}
+
+/// How one ticker moved after a catalyst's hit, from the close before it.
+#[derive(Debug, Serialize)]
+pub struct ReactionRow {
+    pub symbol: String,
+    pub base_close: f64,
+    pub day1_pct: Option<f64>,
+    pub day5_pct: Option<f64>,
+    /// Fewer than five trading days have passed: `day5_pct` is to the latest close.
+    pub partial: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -269,6 +284,17 @@ pub fn build(state: &State) -> Report {
                 evidence_count: state.evidence_count(Kind::Catalyst, &c.id),
                 evidence: linked(state, Kind::Catalyst, &c.id),
                 pinned: pins(state, Kind::Catalyst, &c.id),
+                reactions: state
+                    .reactions(c)
+                    .into_iter()
+                    .map(|(symbol, r)| ReactionRow {
+                        symbol,
+                        base_close: r.base,
+                        day1_pct: r.day1.map(|m| m.pct),
+                        day5_pct: r.day5.map(|m| m.pct),
+                        partial: r.day5.is_some_and(|m| m.partial),
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -301,6 +327,7 @@ pub fn build(state: &State) -> Report {
             .collect(),
         timeline: timeline(state),
         calendar: calendar(state),
+        since_start: state.since_start(),
         headlines: state.news.iter().take(HEADLINES_SHOWN).map(headline).collect(),
         failed_sources: state
             .sources
@@ -434,6 +461,25 @@ pub fn markdown(r: &Report) -> String {
         for p in &c.pinned {
             line(format!("  - pinned: {}", esc(&p.title)));
         }
+        if !c.reactions.is_empty() && c.reactions.iter().all(|r| r.day1_pct.is_none()) {
+            line("  - since the hit: no session has closed since".into());
+        } else if !c.reactions.is_empty() {
+            let pct = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:+.1}%"));
+            let moves: Vec<String> = c
+                .reactions
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} 1d, {} 5d{}",
+                        r.symbol,
+                        pct(r.day1_pct),
+                        pct(r.day5_pct),
+                        if r.partial { " (so far)" } else { "" }
+                    )
+                })
+                .collect();
+            line(format!("  - since the hit: {}", moves.join("; ")));
+        }
         for h in &c.evidence {
             line(format!("  - {}", headline_md(h)));
         }
@@ -449,6 +495,17 @@ pub fn markdown(r: &Report) -> String {
         }
         for h in &risk.signals {
             line(format!("  - {}", headline_md(h)));
+        }
+    }
+    if let Some(first) = r.since_start.first() {
+        line(String::new());
+        line(format!("## Since the thesis started ({})", first.from.format("%Y-%m-%d")));
+        line(String::new());
+        line("| ticker | first close | latest | change | vs benchmark |".into());
+        line("| --- | --- | --- | --- | --- |".into());
+        for s in &r.since_start {
+            let vs = s.vs_benchmark.map_or("—".to_string(), |v| format!("{v:+.1} pts"));
+            line(format!("| {} | {} | {} | {:+.1}% | {vs} |", s.symbol, s.from_close, s.close, s.pct));
         }
     }
     if !r.calendar.is_empty() {

@@ -290,6 +290,19 @@ pub struct State {
     pub(crate) quote_order: Vec<String>,
 }
 
+/// A ticker's move since the thesis started (see [`State::since_start`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SinceStart {
+    pub symbol: String,
+    /// The first trading day of the series, and its close.
+    pub from: chrono::NaiveDate,
+    pub from_close: f64,
+    pub close: f64,
+    pub pct: f64,
+    /// `pct` minus the benchmark's, in points (none for the benchmark itself, or without it).
+    pub vs_benchmark: Option<f64>,
+}
+
 /// Series kept in memory (each at most `BARS_MAX` bars): the ranges of a few tickers.
 pub const SERIES_KEPT: usize = 16;
 
@@ -730,6 +743,36 @@ impl State {
                 let spec = self.spec(&sym)?;
                 let series = self.series.get(&(sym.clone(), Span::Y1))?.series.as_ref()?;
                 Some((sym, crate::core::chart::reaction(&series.bars, spec.listing(), hit)?))
+            })
+            .collect()
+    }
+
+    /// Each ticker's (then the benchmark's) move since `[thesis] started` (a year back without
+    /// it): the first close on or after that day, the latest close, the percent between, and
+    /// the difference to the benchmark's in points; from the series in memory.
+    pub fn since_start(&self) -> Vec<SinceStart> {
+        let moved = |symbol: &str| -> Option<(chrono::NaiveDate, f64, f64)> {
+            let series = self.series.get(&(symbol.to_string(), Span::Thesis))?.series.as_ref()?;
+            let tz = self.spec(symbol)?.listing().tz();
+            let (first, last) = (series.bars.first()?, series.bars.last()?);
+            Some((first.t.with_timezone(&tz).date_naive(), first.close, last.close))
+        };
+        let pct = |(_, a, b): (chrono::NaiveDate, f64, f64)| (b / a - 1.0) * 100.0;
+        let bench = self.benchmark.as_ref().and_then(|b| moved(&b.symbol)).map(pct);
+        self.tickers
+            .iter()
+            .chain(self.benchmark.iter().filter(|b| !self.tickers.iter().any(|t| t.symbol == b.symbol)))
+            .filter_map(|t| {
+                let m = moved(&t.symbol)?;
+                let is_bench = self.benchmark.as_ref().is_some_and(|b| b.symbol == t.symbol);
+                Some(SinceStart {
+                    symbol: t.symbol.clone(),
+                    from: m.0,
+                    from_close: m.1,
+                    close: m.2,
+                    pct: pct(m),
+                    vs_benchmark: bench.filter(|_| !is_bench).map(|b| pct(m) - b),
+                })
             })
             .collect()
     }
