@@ -447,12 +447,14 @@ fn report_in_markdown_and_json() {
         .expect(&md);
     let lines: Vec<&str> = md.lines().collect();
     assert_eq!(lines[amd + 1], "  - note: 8-K filed \\| see \\[link\\](x)");
+    // Hit just now: no session has closed since, so no reaction yet.
+    assert_eq!(lines[amd + 2], "  - since the hit: no session has closed since");
     assert!(
-        lines[amd + 2].contains(
+        lines[amd + 3].contains(
             "[AMD long-term supply agreement: what it locks in for laser vendors](https://example.com/"
         ),
         "{}",
-        lines[amd + 2]
+        lines[amd + 3]
     );
     assert!(
         md.contains("- **elevated**: LPO cuts demand for high-power CW lasers (`lpo`), 3 linked headlines"),
