@@ -259,17 +259,24 @@ async fn each_range_asks_for_its_own_series_and_falls_back_to_nasdaq() {
         )
         .mount(&limited)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/quote/AAOI/historical"))
-        .and(query_param("assetclass", "stocks"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_bytes(
-                std::fs::read("tests/fixtures/quotes/nasdaq-us-historical-AAOI.json").unwrap(),
-            ),
-        )
-        .expect(1)
-        .mount(&nasdaq)
-        .await;
+    // Nasdaq's daily history, once per (symbol, asset class): AAOI a stock; SOXX, the benchmark,
+    // unknown as a stock and found as an ETF.
+    for (symbol, class, fixture) in [
+        ("AAOI", "stocks", "nasdaq-us-historical-AAOI.json"),
+        ("SOXX", "stocks", "nasdaq-us-info-unknown.json"),
+        ("SOXX", "etf", "nasdaq-us-historical-AAOI.json"),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/quote/{symbol}/historical")))
+            .and(query_param("assetclass", class))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_bytes(std::fs::read(format!("tests/fixtures/quotes/{fixture}")).unwrap()),
+            )
+            .expect(1)
+            .mount(&nasdaq)
+            .await;
+    }
     let text = format!(
         "[quotes]\norder = [\"yahoo\", \"nasdaq\"]\n[quotes.yahoo]\nbase_url = \"{}\"\n[quotes.nasdaq]\nbase_url = \"{}\"\n{}",
         limited.uri(),
@@ -281,28 +288,7 @@ async fn each_range_asks_for_its_own_series_and_falls_back_to_nasdaq() {
     let (got, _) = providers.history("AAOI", Span::Y1, None, &cfg.quote_order()).await;
     let series = got.expect("from nasdaq");
     assert_eq!((series.source.as_str(), series.bars.len(), series.interval.as_str()), ("nasdaq", 22, "1d"));
-    // The benchmark, a fund: unknown as a stock, found as an ETF.
-    Mock::given(method("GET"))
-        .and(path("/api/quote/SOXX/historical"))
-        .and(query_param("assetclass", "stocks"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_bytes(std::fs::read("tests/fixtures/quotes/nasdaq-us-info-unknown.json").unwrap()),
-        )
-        .expect(1)
-        .mount(&nasdaq)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/quote/SOXX/historical"))
-        .and(query_param("assetclass", "etf"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_bytes(
-                std::fs::read("tests/fixtures/quotes/nasdaq-us-historical-AAOI.json").unwrap(),
-            ),
-        )
-        .expect(1)
-        .mount(&nasdaq)
-        .await;
+    // The benchmark, a fund.
     let with_benchmark = format!("{text}[thesis]\nbenchmark = \"SOXX\"\n");
     let cfg2 = config::parse(&with_benchmark, "history.toml").expect("config");
     let providers2 = Providers::new(&cfg2, false, None).expect("providers");
