@@ -1131,3 +1131,40 @@ fn a_hit_catalyst_shows_how_its_tickers_and_the_benchmark_moved() {
     };
     assert!(screen.contains("since the hit: AAOI "), "{screen}");
 }
+
+/// `r` in the detail view asks for a new copy of a fresh series, keeping the one on screen
+/// (with its real age) until the answer lands.
+#[test]
+fn refresh_in_the_detail_view_refetches_a_fresh_series() {
+    use chokepoint::chart::{Bar, Series, Span};
+    let mut s = state();
+    update(&mut s, environment(false, chokepoint::state::Zone::Utc));
+    apply(&mut s, [Action::Focus(Pane::Tickers), Action::Move(1), Action::OpenLink]);
+    let held = Series {
+        symbol: "AAOI".into(),
+        span: Span::Y1,
+        interval: "1d".into(),
+        currency: "USD".into(),
+        bars: vec![Bar {
+            t: now() - chrono::Duration::days(1),
+            close: 30.0,
+            open: None,
+            high: None,
+            low: None,
+            volume: None,
+        }],
+        fetched_at: now(),
+        source: "yahoo".into(),
+        year_range: None,
+    };
+    let fx = update(
+        &mut s,
+        Action::SeriesStored { symbol: "AAOI".into(), span: Span::Y1, series: Some(Box::new(held.clone())) },
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::FetchSeries { .. })));
+    let fx = update(&mut s, Action::RefreshAll);
+    assert!(fx.iter().any(|e| matches!(e, Effect::FetchSeries { span: Span::Y1, .. })), "{fx:?}");
+    assert_eq!(s.detail_slot().and_then(|x| x.series.as_ref()), Some(&held), "kept on screen, its age true");
+    let fx = update(&mut s, Action::RefreshAll);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::FetchSeries { .. })), "one request at a time");
+}

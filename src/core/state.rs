@@ -322,6 +322,8 @@ pub struct SeriesSlot {
     pub awaiting_store: bool,
     /// The request in flight, if any.
     pub fetching: Option<u64>,
+    /// `r` asked for a new copy, however fresh the one held.
+    pub refresh: bool,
     /// The last failure, and how many in a row.
     pub error: Option<String>,
     pub failures: u32,

@@ -106,9 +106,7 @@ pub(super) fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(d) = state.detail.clone() else { return };
     if let Some(slot) = state.series.get_mut(&(d.symbol, d.span)) {
         slot.retry_at = None;
-        if let Some(s) = slot.series.as_mut() {
-            s.fetched_at = chrono::DateTime::<chrono::Utc>::MIN_UTC; // stale: ask
-        }
+        slot.refresh = true;
     }
     want(state, fx);
 }
@@ -154,7 +152,7 @@ fn ensure(state: &mut State, symbol: &str, span: Span, fx: &mut Vec<Effect>) {
     let slot: &mut SeriesSlot = state.series.entry((symbol.to_string(), span)).or_default();
     if slot.fetching.is_some()
         || slot.awaiting_store
-        || slot.series.as_ref().is_some_and(|s| chart::fresh(s, spec.listing(), now, live))
+        || (!slot.refresh && slot.series.as_ref().is_some_and(|s| chart::fresh(s, spec.listing(), now, live)))
     {
         return;
     }
@@ -168,6 +166,7 @@ fn ensure(state: &mut State, symbol: &str, span: Span, fx: &mut Vec<Effect>) {
         return; // backing off: SeriesDue will ask
     }
     slot.fetching = Some(req);
+    slot.refresh = false;
     state.next_req += 1;
     fx.push(Effect::FetchSeries { symbol: symbol.to_string(), span, req, via, started });
     trim(state);
