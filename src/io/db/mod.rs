@@ -96,7 +96,7 @@ impl Db {
     /// an error.
     pub fn open(path: &Path) -> Result<Opened, DbError> {
         let mut notices = Vec::new();
-        match Db::open_once(path) {
+        match Db::open_retrying(path) {
             Ok(db) => Ok(Opened { db, notices }),
             Err(err) if err.is_corrupt() => {
                 let moved = move_aside(path)?;
@@ -122,6 +122,24 @@ impl Db {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| DbError::sqlite(path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| DbError::sqlite(path, e))?;
         Ok(Db { conn, path: path.to_path_buf(), full: false })
+    }
+
+    /// [`Db::open_once`], again while SQLite answers "busy" without waiting (as it does where
+    /// waiting could deadlock: several processes opening a new file at once, one turning it to
+    /// WAL while another upgrades the schema), for up to the busy timeout.
+    fn open_retrying(path: &Path) -> Result<Db, DbError> {
+        let until = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match Db::open_once(path) {
+                Err(DbError::Sqlite { source, .. })
+                    if source.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < until =>
+                {
+                    std::thread::sleep(Duration::from_millis(10 + u64::from(fastrand::u8(..20))));
+                }
+                other => return other,
+            }
+        }
     }
 
     fn open_once(path: &Path) -> Result<Db, DbError> {
