@@ -974,26 +974,10 @@ fn an_open_catalyst_past_its_window_alerts_once_and_suggests_its_risk() {
 /// request's answer is dropped; a fresh stored copy costs no request.
 #[test]
 fn the_detail_view_asks_the_store_then_the_sources_with_backoff() {
-    use chokepoint::chart::{Bar, Series, Span};
+    use chokepoint::chart::Span;
     let mut s = state();
     update(&mut s, environment(false, chokepoint::state::Zone::Utc));
-    let series = |span: Span, fetched_at| Series {
-        symbol: "AAOI".into(),
-        span,
-        interval: "1d".into(),
-        currency: "USD".into(),
-        bars: vec![Bar {
-            t: now() - chrono::Duration::days(1),
-            close: 30.0,
-            open: None,
-            high: None,
-            low: None,
-            volume: None,
-        }],
-        fetched_at,
-        source: "yahoo".into(),
-        year_range: None,
-    };
+    let series = aaoi_series;
     // Enter on AAOI (the second ticker).
     let fx = apply(&mut s, [Action::Focus(Pane::Tickers), Action::Move(1), Action::OpenLink]);
     assert_eq!(s.detail().map(|d| (d.symbol.as_str(), d.span)), Some(("AAOI", Span::Y1)));
@@ -1136,27 +1120,11 @@ fn a_hit_catalyst_shows_how_its_tickers_and_the_benchmark_moved() {
 /// (with its real age) until the answer lands.
 #[test]
 fn refresh_in_the_detail_view_refetches_a_fresh_series() {
-    use chokepoint::chart::{Bar, Series, Span};
+    use chokepoint::chart::Span;
     let mut s = state();
     update(&mut s, environment(false, chokepoint::state::Zone::Utc));
     apply(&mut s, [Action::Focus(Pane::Tickers), Action::Move(1), Action::OpenLink]);
-    let held = Series {
-        symbol: "AAOI".into(),
-        span: Span::Y1,
-        interval: "1d".into(),
-        currency: "USD".into(),
-        bars: vec![Bar {
-            t: now() - chrono::Duration::days(1),
-            close: 30.0,
-            open: None,
-            high: None,
-            low: None,
-            volume: None,
-        }],
-        fetched_at: now(),
-        source: "yahoo".into(),
-        year_range: None,
-    };
+    let held = aaoi_series(Span::Y1, now());
     let fx = update(
         &mut s,
         Action::SeriesStored { symbol: "AAOI".into(), span: Span::Y1, series: Some(Box::new(held.clone())) },
@@ -1167,4 +1135,28 @@ fn refresh_in_the_detail_view_refetches_a_fresh_series() {
     assert_eq!(s.detail_slot().and_then(|x| x.series.as_ref()), Some(&held), "kept on screen, its age true");
     let fx = update(&mut s, Action::RefreshAll);
     assert!(!fx.iter().any(|e| matches!(e, Effect::FetchSeries { .. })), "one request at a time");
+}
+
+/// A day of AAOI's bars over `span`, as a source or the store hands them over.
+fn aaoi_series(
+    span: chokepoint::chart::Span,
+    fetched_at: chrono::DateTime<chrono::Utc>,
+) -> chokepoint::chart::Series {
+    chokepoint::chart::Series {
+        symbol: "AAOI".into(),
+        span,
+        interval: "1d".into(),
+        currency: "USD".into(),
+        bars: vec![chokepoint::chart::Bar {
+            t: now() - chrono::Duration::days(1),
+            close: 30.0,
+            open: None,
+            high: None,
+            low: None,
+            volume: None,
+        }],
+        fetched_at,
+        source: "yahoo".into(),
+        year_range: None,
+    }
 }
