@@ -73,7 +73,9 @@ pub fn history(
     now: DateTime<Utc>,
 ) -> Result<Series, String> {
     let ex = spec.listing();
-    let last = last_session(ex, now).ok_or("no recent session")?;
+    let last = crate::chart::last_close(ex, now)
+        .map(|close| close.with_timezone(&ex.tz()).date_naive())
+        .ok_or("no recent session")?;
     let interval = span.interval(started, now.date_naive());
     if span.intraday() {
         let (_, bytes) = CHARTS.iter().find(|(sym, _)| *sym == spec.provider()).ok_or("no recording")?;
@@ -104,14 +106,6 @@ pub fn history(
     s.interval = interval.to_string();
     s.source = "demo".into();
     Ok(s)
-}
-
-/// The exchange's last session date that has closed by `now`.
-fn last_session(ex: Exchange, now: DateTime<Utc>) -> Option<chrono::NaiveDate> {
-    let today = now.with_timezone(&ex.tz()).date_naive();
-    (0..15)
-        .filter_map(|n| today.checked_sub_days(Days::new(n)))
-        .find(|d| ex.session(*d).is_some_and(|(_, close)| close <= now))
 }
 
 /// Parses one recorded feed (untagged; the caller tags), its dates moved so that the newest
@@ -149,12 +143,7 @@ fn to_last_session(q: &mut Quote, now: DateTime<Utc>) {
     let Some((_, recorded_close)) = ex.session(q.as_of.with_timezone(&ex.tz()).date_naive()) else {
         return;
     };
-    let today = now.with_timezone(&ex.tz()).date_naive();
-    let last_close = (0..15)
-        .filter_map(|n| today.checked_sub_days(Days::new(n)))
-        .filter_map(|day| ex.session(day))
-        .map(|(_, close)| close)
-        .find(|&close| close <= now);
+    let last_close = crate::chart::last_close(ex, now);
     if let Some(shifted) = last_close.and_then(|close| q.as_of.checked_add_signed(close - recorded_close)) {
         q.as_of = shifted;
     }
