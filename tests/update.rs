@@ -1160,3 +1160,30 @@ fn aaoi_series(
         year_range: None,
     }
 }
+
+/// Another window's decision arriving while this one's own change is being written stays on the
+/// status line: the routine "saved" goes under it.
+#[test]
+fn a_decision_from_elsewhere_is_not_hidden_by_this_windows_saved() {
+    use chokepoint::journal::Entry;
+    let mut s = state();
+    apply(&mut s, [Action::Focus(Pane::Catalysts), Action::Move(1)]);
+    let fx = update(&mut s, Action::ToggleCatalyst);
+    let Effect::Record { seq, .. } = fx[0].clone() else { panic!("{fx:?}") };
+    let mut theirs = s.user().clone();
+    let what = What::Catalyst { id: "cpo-adoption".into(), done: true };
+    let entry = Entry { uid: "other-1".into(), at: now(), by: "cli".into(), what, note: None };
+    theirs.apply(&Change::Journal(entry));
+    update(&mut s, Action::StoreChanged(Box::new(theirs)));
+    assert_eq!(s.fresh_notice().unwrap().text, "cpo-adoption hit by cli");
+    update(&mut s, Action::Stored { through: seq, error: None });
+    assert_eq!(s.fresh_notice().unwrap().text, "cpo-adoption hit by cli");
+    assert!(s.notices().iter().any(|n| n.text == "amd-lta hit (u undoes) · saved"));
+    assert!(s.catalyst_done("cpo-adoption") && s.catalyst_done("amd-lta"), "both count");
+    // With nothing said meanwhile, the confirmation shows as before.
+    update(&mut s, Action::ToggleCatalyst);
+    let fx = update(&mut s, Action::ToggleCatalyst);
+    let Effect::Record { seq, .. } = fx[0].clone() else { panic!("{fx:?}") };
+    update(&mut s, Action::Stored { through: seq, error: None });
+    assert_eq!(s.fresh_notice().unwrap().text, "amd-lta hit (u undoes) · saved");
+}

@@ -184,6 +184,9 @@ pub struct Pending {
     pub change: crate::core::journal::Change,
     /// For a decision: what to confirm once it is written ("amd-lta hit").
     pub label: Option<String>,
+    /// How many notices had been said when the change was made: a confirmation never hides one
+    /// said since (another window's decision, an error).
+    pub said: u64,
 }
 
 /// The News pane's view of the archive: on with its key, or when a `since:` reaches past the
@@ -268,6 +271,8 @@ pub struct State {
     /// Changes handed to the store, not confirmed yet (re-applied over a reload).
     pub(crate) pending: Vec<Pending>,
     pub(crate) next_seq: u64,
+    /// Notices said since start.
+    pub(crate) said: u64,
     /// Why the last write failed, until one succeeds.
     pub(crate) save_error: Option<String>,
     /// This process's prefix for journal uids, and the next number after it.
@@ -585,6 +590,7 @@ impl State {
             alert_selected: 0,
             pending: Vec::new(),
             next_seq: 1,
+            said: 0,
             save_error: None,
             session: "local".into(),
             next_uid: 1,

@@ -193,6 +193,7 @@ fn toggle_overlay(state: &mut State, which: Overlay) {
 /// Adds a status-line message.
 pub fn notify(state: &mut State, level: Level, text: String, sticky: bool) {
     state.notices.push(Notice { level, text, at: state.now, sticky });
+    state.said += 1;
     let transient = state.notices.iter().filter(|n| !n.sticky).count();
     if transient > NOTICE_DEPTH
         && let Some(i) = state.notices.iter().position(|n| !n.sticky)

@@ -34,11 +34,12 @@ pub(super) fn record(state: &mut State, fx: &mut Vec<Effect>, changes: Vec<Chang
     state.next_seq += 1;
     let last = changes.len() - 1;
     let keep = |c: &Change| !state.read_only || c.is_decision();
+    let said = state.said;
     let pending: Vec<Pending> = changes
         .iter()
         .enumerate()
         .filter(|(_, c)| keep(c))
-        .map(|(i, c)| Pending { seq, change: c.clone(), label: label.clone().filter(|_| i == last) })
+        .map(|(i, c)| Pending { seq, change: c.clone(), label: label.clone().filter(|_| i == last), said })
         .collect();
     if state.read_only {
         if !pending.is_empty() {
@@ -66,12 +67,23 @@ pub(super) fn stored(state: &mut State, through: u64, error: Option<String>) {
             state.save_error = Some(e);
         }
         None => {
-            let label = state.pending.iter().rev().filter(|p| p.seq <= through).find_map(|p| p.label.clone());
+            let label = state
+                .pending
+                .iter()
+                .rev()
+                .filter(|p| p.seq <= through)
+                .find_map(|p| p.label.clone().map(|l| (l, p.said)));
             state.pending.retain(|p| p.seq > through);
             if state.save_error.take().is_some() {
                 notify(state, Level::Info, "saved: the changes that were waiting are written".into(), false);
-            } else if let Some(label) = label {
+            } else if let Some((label, said)) = label {
+                let fresher = state.said > said;
                 notify(state, Level::Info, format!("{label} · saved"), false);
+                if fresher && let [.., under, top] = &mut state.notices[..] {
+                    // Something was said after the change was made (another window's decision
+                    // arrived meanwhile): the routine confirmation goes under it.
+                    std::mem::swap(under, top);
+                }
             }
         }
     }
