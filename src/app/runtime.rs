@@ -2,7 +2,7 @@
 //! when the state's revision moved; effects handed to the executor.
 
 use super::executor::{InFlight, perform, release_freed_memory};
-use super::terminal::{TerminalGuard, install_panic_hook, terminal_gone};
+use super::terminal::{self, TerminalGuard, install_panic_hook, terminal_gone};
 use super::worker::{Job, Worker};
 use crate::action::Action;
 use crate::db::Db;
@@ -93,6 +93,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     perform(fx, &providers, &tx, &worker, &mut inflight);
 
     let mut events = EventStream::new();
+    let mut hangup = terminal::hangup();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut drawn = 0;
@@ -127,8 +128,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
                 batch
             }
             _ = clock.tick() => {
-                // crossterm's reader can spin without reporting an error when the tty is gone
-                // without a hangup signal (crossterm 0.29); a hung-up stdin says so, so exit.
+                // The hang-up watcher's fallback (see `terminal::hangup`).
                 if terminal_gone() {
                     tracing::warn!("terminal is gone, exiting");
                     break;
@@ -137,6 +137,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
                 worker.send(Job::Poll);
                 Vec::new()
             }
+            Some(()) = hangup.recv() => { tracing::warn!("terminal hung up, exiting"); break }
             _ = sigterm.recv() => { tracing::info!("SIGTERM: exiting"); break }
             _ = sighup.recv() => { tracing::info!("SIGHUP: exiting"); break }
         };

@@ -48,10 +48,38 @@ pub(super) fn install_panic_hook() {
     );
 }
 
-/// Whether the terminal on stdin has hung up (its other end closed).
+/// Whether the terminal on stdin has hung up (its other end closed), waiting up to `timeout_ms`
+/// (-1: until it does). Asking for no event means only a hang-up or an error wakes the wait.
+fn hung_up(timeout_ms: i32) -> bool {
+    let mut fds = libc::pollfd { fd: libc::STDIN_FILENO, events: 0, revents: 0 };
+    loop {
+        // SAFETY: one valid pollfd; poll only writes `revents`.
+        let n = unsafe { libc::poll(&mut fds, 1, timeout_ms) };
+        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            continue;
+        }
+        return n > 0 && fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0;
+    }
+}
+
+/// Whether the terminal on stdin has hung up, now.
 pub(super) fn terminal_gone() -> bool {
-    let mut fds = libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 };
-    // SAFETY: one valid pollfd, zero timeout; poll only writes `revents`.
-    let n = unsafe { libc::poll(&mut fds, 1, 0) };
-    n > 0 && fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+    hung_up(0)
+}
+
+/// Answers when the terminal on stdin hangs up: a thread blocked in `poll` (no CPU) until then.
+/// crossterm's reader can spin on a vanished tty without reporting it (0.29), so the loop must
+/// hear of it at once. Without the thread (it could not start), the clock's check remains.
+/// (A receiver whose sender is gone answers `None` at once, every time: no hang-up to wait for.)
+pub(super) fn hangup() -> tokio::sync::mpsc::Receiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let spawned = std::thread::Builder::new().name("tty-hangup".into()).spawn(move || {
+        if hung_up(-1) {
+            let _ = tx.blocking_send(());
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot watch the terminal for a hang-up: {e}");
+    }
+    rx
 }
