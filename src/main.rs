@@ -394,7 +394,7 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
             db.evidence_counts()?,
         ))
     };
-    let (user, cached, counts) = match db.as_ref().map(load).transpose() {
+    let (mut user, cached, counts) = match db.as_ref().map(load).transpose() {
         Ok(Some((user, cached, counts))) => {
             if let Some(db) = &db {
                 db.release_memory();
@@ -404,6 +404,11 @@ fn tui(explicit: Option<&std::path::Path>, paths: Option<&Paths>, demo: bool) ->
         Ok(None) => Default::default(),
         Err(e) => return Err(Failure::new(1, format!("reading the store: {e}"))),
     };
+    if demo {
+        // Without a store, or one that could not take them (a full disk), the demo's catalyst
+        // hits last the session.
+        cli::demo_hits_over(&mut user);
+    }
     // What `check` warns about (an older key that still works) is said once in the TUI too.
     match config.warnings.as_slice() {
         [] => {}

@@ -82,9 +82,9 @@ fn the_tui_names_what_it_moved_aside_and_keeps_the_bytes() {
     assert!(s.contains("(not imported)"), "{s}");
     let s = app.wait_for_wrapped("demo.db.corrupt-");
     assert!(s.contains("started a fresh one"), "{s}");
-    app.wait_for("Catalysts 0/7");
+    app.wait_for("Catalysts 2/7");
     app.send("2");
-    app.press(" ", "Catalysts 1/7");
+    app.press(" ", "Catalysts 3/7");
     app.wait_for_within(" · saved", common::pty::RESPONSIVE); // the fresh database takes it
     app.keys("q");
     assert!(app.wait_exit().success());
@@ -102,10 +102,10 @@ fn the_tui_names_what_it_moved_aside_and_keeps_the_bytes() {
 fn a_full_disk_is_said_and_the_change_kept_marked_unsaved() {
     let home = tempfile::tempdir().unwrap();
     let mut app = App::start_with_env(home.path(), &["--demo"], &[("CHOKEPOINT_TEST_DB_FULL", "1")]);
-    app.wait_for("Catalysts 0/7");
+    app.wait_for("Catalysts 2/7");
     app.send("2");
     let s = app.press(" ", "unsaved");
-    assert!(s.contains("Catalysts 1/7"), "the change shows:\n{s}");
+    assert!(s.contains("Catalysts 3/7"), "the change shows:\n{s}");
     let s = app.wait_for_within("disk is full", common::pty::RESPONSIVE);
     assert!(s.contains("● 1 unsaved"), "{s}");
     // Still answering keys.
@@ -138,14 +138,14 @@ fn an_uncreatable_data_dir_runs_the_tui_without_a_database_not_a_crash() {
     app.wait_for("NO DATABASE");
     let s = app.wait_for_wrapped("could not create data dir");
     assert!(s.contains("running without a database, changes last until you quit"), "{s}");
-    app.wait_for("Catalysts 0/7");
+    app.wait_for("Catalysts 2/7");
     app.send("2");
-    let s = app.press(" ", "Catalysts 1/7");
-    assert!(s.contains("[x] CPO adoption accelerates"), "toggling still works on screen:\n{s}");
+    let s = app.press(" ", "Catalysts 3/7");
+    assert!(s.contains("[x] CPO adoption accele"), "toggling still works on screen:\n{s}");
     app.wait_for_within("1 unsaved", common::pty::RESPONSIVE);
     app.wait_for_wrapped("no database: this change lasts until you quit");
     app.send("u");
-    app.wait_for_within("Catalysts 0/7", common::pty::RESPONSIVE);
+    app.wait_for_within("Catalysts 2/7", common::pty::RESPONSIVE);
     no_panic_text(&app.screen());
     app.keys("q");
     let status = app.wait_exit();
@@ -231,7 +231,7 @@ fn start_then_close_the_terminal(
                 Ok(n) => parser.process(&buf[..n]),
             }
             let screen = parser.screen().contents();
-            if screen.contains("Catalysts 0/7") && screen.contains("quotes ok") && all_feeds_ok(&screen) {
+            if screen.contains("Catalysts 2/7") && screen.contains("quotes ok") && all_feeds_ok(&screen) {
                 let _ = tx.send(());
                 break;
             }

@@ -10,13 +10,13 @@ use std::time::Duration;
 fn toggle_persists_across_restart() {
     let home = tempfile::tempdir().unwrap();
     let mut app = App::start(home.path(), &["--demo"]);
-    app.wait_for("Catalysts 0/7");
+    app.wait_for("Catalysts 2/7");
     app.wait_for("DEMO");
     assert!(app.alternate_screen());
     app.keys("2");
     app.keys(" ");
-    let s = app.wait_for("Catalysts 1/7");
-    assert!(s.contains("[x] CPO adoption accelerates"), "{s}");
+    let s = app.wait_for("Catalysts 3/7");
+    assert!(s.contains("[x] CPO adoption accele"), "{s}");
     app.keys("q");
     assert!(app.wait_exit().success());
     std::thread::sleep(Duration::from_millis(200));
@@ -28,14 +28,14 @@ fn toggle_persists_across_restart() {
     assert!(!home.path().join("data/chokepoint/chokepoint.db").exists(), "demo keeps its own database");
 
     let mut app = App::start(home.path(), &["--demo"]);
-    app.wait_for("Catalysts 1/7");
+    app.wait_for("Catalysts 3/7");
     // The title can arrive in an earlier write than the row under it (a busy machine).
-    app.wait_for("[x] CPO adoption accelerates");
+    app.wait_for("[x] CPO adoption accele");
     app.keys("2");
     app.keys("x"); // toggle off again
-    app.wait_for("Catalysts 0/7");
+    app.wait_for("Catalysts 2/7");
     app.keys("u"); // undo: done again
-    app.wait_for("Catalysts 1/7");
+    app.wait_for("Catalysts 3/7");
     app.keys("\x03"); // Ctrl-C
     assert!(app.wait_exit().success());
 }
@@ -46,9 +46,9 @@ fn toggle_persists_across_restart() {
 fn two_windows_write_at_once_and_each_sees_the_others_change() {
     let home = tempfile::tempdir().unwrap();
     let mut first = App::start(home.path(), &["--demo"]);
-    first.wait_for("Catalysts 0/7");
+    first.wait_for("Catalysts 2/7");
     let mut second = App::start(home.path(), &["--demo"]);
-    second.wait_for("Catalysts 0/7");
+    second.wait_for("Catalysts 2/7");
     assert!(!second.screen().contains("NO DATABASE") && !second.screen().contains("read-only"));
     first.send("2");
     second.send("2j");
@@ -57,11 +57,11 @@ fn two_windows_write_at_once_and_each_sees_the_others_change() {
     second.send(" ");
     // Each shows both: its own at once, the other's from the store's change counter.
     let within = Duration::from_millis(1500);
-    first.wait_for_within("Catalysts 2/7", within);
-    second.wait_for_within("Catalysts 2/7", within);
+    first.wait_for_within("Catalysts 4/7", within);
+    second.wait_for_within("Catalysts 4/7", within);
     for app in [&first, &second] {
         let s = app.screen();
-        assert!(s.contains("[x] CPO adoption accelerates") && s.contains("[x] AMD long-term supply"), "{s}");
+        assert!(s.contains("[x] CPO adoption accele") && s.contains("[x] AMD long-term supply"), "{s}");
     }
     // The other window's entry arrived whole: who and when, on the catalyst's detail line. (Its
     // status-line notice is checked in tests/update.rs: here a notice of this window's own may
@@ -94,7 +94,7 @@ fn sigterm_restores_the_terminal() {
 fn filter_as_you_type_in_the_real_binary() {
     let home = tempfile::tempdir().unwrap();
     let mut app = App::start(home.path(), &["--demo"]);
-    app.wait_for("Catalysts 0/7");
+    app.wait_for("Catalysts 2/7");
     app.keys("/");
     app.keys("luxnet");
     let s = app.wait_for("/ luxnet");
@@ -162,10 +162,10 @@ fn a_panicking_fetch_task_is_reported_and_the_ui_lives_on() {
     let home = tempfile::tempdir().unwrap();
     let mut app = App::start_with_env(home.path(), &["--demo"], &[("CHOKEPOINT_TEST_FETCH_PANIC", "1")]);
     let s = app.wait_for("): internal erro");
-    assert!(s.contains("Catalysts 0/7"), "{s}");
+    assert!(s.contains("Catalysts 2/7"), "{s}");
     assert!(app.alternate_screen(), "the UI is still up");
     app.keys("2 ");
-    app.wait_for("Catalysts 1/7");
+    app.wait_for("Catalysts 3/7");
     app.keys("s");
     app.wait_for("internal error in fetch task");
     app.wait_for("retry in"); // the failed task is run again after a backoff
@@ -181,7 +181,7 @@ fn a_link_that_cannot_be_opened_says_why() {
     let path = empty.path().to_string_lossy().to_string();
     // No xdg-open, gio or any other opener on PATH: the old message was "No such file or directory".
     let mut app = common::pty::App::start_with_env(home.path(), &["--demo"], &[("PATH", &path)]);
-    app.wait_for("Catalysts 0/7");
+    app.wait_for("Catalysts 2/7");
     app.keys("4");
     app.send("\r");
     let s = app.wait_for("no link opener on PATH");

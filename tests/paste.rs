@@ -86,18 +86,18 @@ fn bracketed(text: &str) -> String {
 fn the_real_binary_takes_a_paste_as_text() {
     let home = tempfile::tempdir().unwrap();
     let mut app = App::start(home.path(), &["--demo"]);
-    app.wait_for("Catalysts 0/7");
+    app.wait_for("Catalysts 2/7");
     app.keys("/");
     app.send(&bracketed("laser\r2x3ll"));
     let s = app.wait_for("/ laser 2x3ll");
-    assert!(s.contains("Catalysts 0/7"), "a pasted key toggled a catalyst:\n{s}");
+    assert!(s.contains("Catalysts 2/7"), "a pasted key toggled a catalyst:\n{s}");
     assert!(!s.contains("raised"), "a pasted key raised a risk:\n{s}");
     app.keys("\x1b"); // Esc clears the filter
     app.keys("2");
     app.send(&bracketed("x"));
     app.wait_for("paste ignored");
     let s = app.screen();
-    assert!(s.contains("Catalysts 0/7"), "{s}");
+    assert!(s.contains("Catalysts 2/7"), "{s}");
     app.keys("q");
     assert!(app.wait_exit().success());
     let state =
@@ -109,7 +109,7 @@ fn the_real_binary_takes_a_paste_as_text() {
 fn the_real_binary_survives_a_megabyte_paste_and_quits_at_once() {
     let home = tempfile::tempdir().unwrap();
     let mut app = App::start(home.path(), &["--demo"]);
-    app.wait_for("Catalysts 0/7");
+    app.wait_for("Catalysts 2/7");
     app.keys("/");
     app.send(&bracketed(&"laser ".repeat(1024 * 1024 / 6)));
     app.wait_for_within("at most 512 characters", Duration::from_secs(20));

@@ -117,7 +117,17 @@ pub fn open_store(paths: &Paths, demo: bool) -> Result<(Db, Vec<String>), String
     let mut notices = opened.notices;
     let legacy = paths.legacy_cache(demo);
     notices.extend(db.import_legacy(&paths.state_file(demo), legacy.as_deref(), Utc::now()).notices);
+    if demo && let Err(e) = db.seed(&crate::io::providers::demo::hits(Utc::now())) {
+        notices.push(format!("the demo's catalyst hits were not written: {e}"));
+    }
     Ok((db, notices))
+}
+
+/// The demo's recorded catalyst hits the store does not hold, applied over `user`.
+pub fn demo_hits_over(user: &mut crate::domain::UserState) {
+    for entry in crate::io::providers::demo::hits(Utc::now()) {
+        user.apply(&crate::journal::Change::Journal(entry)); // once: by its uid
+    }
 }
 
 /// [`open_store`] for a command: its notices go to stderr, a store that cannot be opened is

@@ -2,7 +2,10 @@
 """Writes the demo's one-year daily charts (made up): Yahoo v8 chart JSON as
 `GET /v8/finance/chart/{symbol}?range=1y&interval=1d` answers, one bar per weekday from
 2025-11-21 to 2026-11-20 (the recorded quotes' day) except the exchange's fixed holidays, each a
-seeded random walk ending at the recorded quote's close. Run from this folder; deterministic."""
+seeded random walk ending at the recorded quote's close. Run from this folder; deterministic.
+
+The demo's catalyst hits (`src/io/providers/demo.rs`, HITS) are so many trading days before the
+last bar; the names they move react on that bar and the four after it (REACTIONS)."""
 import json, math, random, datetime as dt
 
 # symbol, currency, exchange code, full name, UTC hour of the open (standard time), last close,
@@ -20,6 +23,12 @@ US_HOLIDAYS = {"2025-11-27", "2025-12-25", "2026-01-01", "2026-01-19", "2026-02-
 STO_HOLIDAYS = {"2025-12-24", "2025-12-25", "2025-12-26", "2025-12-31", "2026-01-01", "2026-01-06",
                 "2026-04-03", "2026-04-06", "2026-05-01", "2026-05-14", "2026-06-19"}
 FIRST, LAST = dt.date(2025, 11, 21), dt.date(2026, 11, 20)
+# symbol: (bars before the last one the hit lands on, daily returns from that bar on)
+REACTIONS = {
+    "AAOI": (40, [0.112, 0.021, -0.008, 0.017, 0.026]),      # aaoi-env-review
+    "SIVE.ST": (100, [0.163, 0.034, -0.021, 0.012, 0.009]),  # sivers-position
+    "SOXX": (40, [0.004, -0.003, 0.006, 0.001, 0.002]),      # the benchmark, barely moved
+}
 
 def days(holidays):
     d = FIRST
@@ -38,8 +47,12 @@ for sym, cur, code, name, hour, last, vol, seed in TICKERS:
     dates = list(days(STO_HOLIDAYS if code == "STO" else US_HOLIDAYS))
     # Walk backwards from the last close.
     closes = [last]
-    for _ in dates[1:]:
-        closes.append(closes[-1] / math.exp(rng.gauss(0.0008, vol)))
+    hit, moves = REACTIONS.get(sym, (None, []))
+    for back in range(len(dates) - 1):
+        r = rng.gauss(0.0008, vol)
+        if hit is not None and 0 <= hit - back < len(moves):
+            r = math.log(1 + moves[hit - back])
+        closes.append(closes[-1] / math.exp(r))
     closes.reverse()
     ts, o, h, l, c, v = [], [], [], [], [], []
     for d, close in zip(dates, closes):

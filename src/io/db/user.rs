@@ -65,6 +65,24 @@ impl Db {
         })
     }
 
+    /// Writes entries kept by a recording (the demo's catalyst hits): each is added once, and
+    /// moved to its new time while nothing else in the journal touches its target or undoes it
+    /// (so the demo's hits follow its recordings as they move with the calendar, and a user's
+    /// own toggle or undo of one stands).
+    pub fn seed(&mut self, entries: &[Entry]) -> Result<(), DbError> {
+        self.write(false, |tx| {
+            for e in entries {
+                write_change(tx, &Change::Journal(e.clone()))?;
+                tx.prepare_cached(
+                    "UPDATE journal SET at = ?2 WHERE uid = ?1 AND NOT EXISTS
+                       (SELECT 1 FROM journal j WHERE j.uid != ?1 AND (j.target = journal.target OR j.target = ?1))",
+                )?
+                .execute(params![cap(&e.uid), ms(e.at)])?;
+            }
+            Ok(())
+        })
+    }
+
     /// Appends `entry` unless `check` (run in the same write transaction, on the state as it is
     /// now) refuses, returning its answer: how the CLI makes a change that depends on the
     /// current state without racing another process.
@@ -216,5 +234,45 @@ impl Db {
     /// How many entries the journal holds.
     pub fn journal_count(&self) -> Result<i64, DbError> {
         self.conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 9, day, 17, 0, 0).unwrap()
+    }
+
+    fn seed(day: u32) -> Entry {
+        let what = What::Catalyst { id: "aaoi-env-review".into(), done: true };
+        Entry { uid: "demo:aaoi-env-review".into(), at: at(day), by: "demo".into(), what, note: None }
+    }
+
+    #[test]
+    fn a_seeded_entry_is_written_once_and_follows_its_recording_until_the_user_acts_on_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut db = Db::open(&tmp.path().join("demo.db")).unwrap().db;
+        db.seed(&[seed(1)]).unwrap();
+        db.seed(&[seed(2)]).unwrap();
+        let user = db.load_user().unwrap();
+        assert_eq!(user.journal.len(), 1, "written once");
+        assert_eq!(user.catalysts["aaoi-env-review"].done_at, Some(at(2)), "moved to its new time");
+        // The user undoes it: the undo stands, and the seed no longer moves past it.
+        let undo = Entry {
+            uid: "s-1".into(),
+            at: at(20),
+            by: "tui".into(),
+            what: What::Undo { uid: "demo:aaoi-env-review".into() },
+            note: None,
+        };
+        db.record(&[Change::Journal(undo)]).unwrap();
+        db.seed(&[seed(25)]).unwrap();
+        let user = db.load_user().unwrap();
+        assert_eq!(user.journal.len(), 2);
+        assert_eq!(user.journal[0].at, at(2));
+        assert!(!user.catalysts.get("aaoi-env-review").is_some_and(|c| c.done), "still undone");
     }
 }

@@ -73,9 +73,7 @@ pub fn history(
     now: DateTime<Utc>,
 ) -> Result<Series, String> {
     let ex = spec.listing();
-    let last = crate::chart::last_close(ex, now)
-        .map(|close| close.with_timezone(&ex.tz()).date_naive())
-        .ok_or("no recent session")?;
+    let last = last_session(ex, now).ok_or("no recent session")?;
     let interval = span.interval(started, now.date_naive());
     if span.intraday() {
         let (_, bytes) = CHARTS.iter().find(|(sym, _)| *sym == spec.provider()).ok_or("no recording")?;
@@ -92,11 +90,8 @@ pub fn history(
         HISTORIES.iter().find(|(sym, _)| *sym == spec.provider()).ok_or("no recorded history")?;
     let mut s = yahoo::parse_history(bytes, spec, span, "1d", now).map_err(|e| e.to_string())?;
     // The i-th bar from the end goes to the i-th trading day back from the last session.
-    let mut day = Some(last);
-    for b in s.bars.iter_mut().rev() {
-        let Some(d) = day else { break };
+    for (b, d) in s.bars.iter_mut().rev().zip(sessions_back(ex, last)) {
         b.t = ex.session(d).map_or(b.t, |(open, _)| open);
-        day = (1..10).filter_map(|n| d.checked_sub_days(Days::new(n))).find(|x| ex.is_trading_day(*x));
     }
     let from = span.start(started, now.with_timezone(&ex.tz()).date_naive());
     s.bars.retain(|b| b.t.with_timezone(&ex.tz()).date_naive() >= from);
@@ -106,6 +101,57 @@ pub fn history(
     s.interval = interval.to_string();
     s.source = "demo".into();
     Ok(s)
+}
+
+/// The day of `ex`'s last closed session.
+fn last_session(ex: Exchange, now: DateTime<Utc>) -> Option<chrono::NaiveDate> {
+    crate::chart::last_close(ex, now).map(|close| close.with_timezone(&ex.tz()).date_naive())
+}
+
+/// `ex`'s trading days from `last` backwards (`last` first).
+fn sessions_back(ex: Exchange, last: chrono::NaiveDate) -> impl Iterator<Item = chrono::NaiveDate> {
+    std::iter::successors(Some(last), move |d| {
+        (1..10).filter_map(|n| d.checked_sub_days(Days::new(n))).find(|x| ex.is_trading_day(*x))
+    })
+}
+
+/// The demo's catalyst hits: (catalyst, the exchange of the name it moves, its trading days
+/// before the last close, the local hour, the note). The recorded histories react on that day
+/// (`assets/demo/history/generate.py`, REACTIONS).
+const HITS: &[(&str, Exchange, usize, u32, &str)] = &[
+    (
+        "aaoi-env-review",
+        Exchange::Nasdaq,
+        40,
+        13,
+        "sample: Texas permit review closed on schedule, AAOI says",
+    ),
+    (
+        "sivers-position",
+        Exchange::Stockholm,
+        100,
+        11,
+        "sample: Sivers named CW-laser source for a CPO switch",
+    ),
+];
+
+/// The demo's recorded catalyst hits as journal entries (by `demo`, uid `demo:<catalyst>`), at
+/// the same trading day before the last close as the recorded price reaction; see
+/// [`crate::db::Db::seed`].
+pub fn hits(now: DateTime<Utc>) -> Vec<crate::journal::Entry> {
+    HITS.iter()
+        .filter_map(|&(id, ex, back, hour, note)| {
+            let day = sessions_back(ex, last_session(ex, now)?).nth(back)?;
+            let at = day.and_hms_opt(hour, 0, 0)?.and_local_timezone(ex.tz()).single()?;
+            Some(crate::journal::Entry {
+                uid: format!("demo:{id}"),
+                at: at.with_timezone(&Utc),
+                by: "demo".into(),
+                what: crate::journal::What::Catalyst { id: id.into(), done: true },
+                note: Some(note.into()),
+            })
+        })
+        .collect()
 }
 
 /// Parses one recorded feed (untagged; the caller tags), its dates moved so that the newest
@@ -245,6 +291,32 @@ mod history_tests {
             let since = history(spec, Span::Thesis, config.thesis_started, now).unwrap();
             let first = since.bars[0].t.with_timezone(&ex.tz()).date_naive();
             assert!(first >= chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(), "{first}");
+        }
+    }
+
+    #[test]
+    fn the_demo_hits_land_where_the_recorded_histories_react() {
+        let config = crate::config::embedded().unwrap();
+        // A Thursday, a Monday after a holiday weekend in neither place, and a summer day.
+        for now in [
+            Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2027, 1, 4, 8, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2027, 7, 15, 20, 30, 0).unwrap(),
+        ] {
+            let hits = hits(now);
+            assert_eq!(hits.len(), 2);
+            for (hit, symbol, day1) in [(&hits[0], "AAOI", 11.2), (&hits[1], "SIVE", 16.3)] {
+                let crate::journal::What::Catalyst { id, done: true } = &hit.what else { panic!() };
+                assert!(config.catalysts.iter().any(|c| &c.id == id && c.tickers == [symbol]), "{id}");
+                assert!(hit.at < now && hit.uid == format!("demo:{id}") && hit.by == "demo");
+                let spec = config.tickers.iter().find(|t| t.symbol == symbol).unwrap();
+                let year = history(spec, Span::Y1, None, now).unwrap();
+                let r = crate::chart::reaction(&year.bars, spec.listing(), hit.at).unwrap();
+                let got = r.day1.unwrap().pct;
+                // The recorded closes are rounded to the cent (SIVE traded near 3 SEK then).
+                assert!((got - day1).abs() < 0.5, "{symbol} at {}: {got}", hit.at);
+                assert!(!r.day5.unwrap().partial);
+            }
         }
     }
 }
