@@ -568,7 +568,12 @@ fn report_has_the_since_start_table_and_reactions() {
     assert!(o.status.success(), "{}", stderr(&o));
     let md = stdout(&o);
     assert!(md.contains("## Since the thesis started ("), "{md}");
-    assert!(md.contains("| ticker | first close | latest | change | vs benchmark |"), "{md}");
+    assert!(
+        md.contains("| ticker | first close | latest | change | vs benchmark | last month vs benchmark |"),
+        "{md}"
+    );
+    // The demo's recorded hit, and the reaction recorded with it.
+    assert!(md.contains("  - since the hit: AAOI +11.2% 1d, +17.6% 5d; SOXX +0.4% 1d, +1.0% 5d"), "{md}");
     for sym in ["SIVE", "AAOI", "LITE", "COHR", "MTSI", "SOXX"] {
         assert!(md.contains(&format!("| {sym} | ")), "{sym}: {md}");
     }
@@ -577,6 +582,7 @@ fn report_has_the_since_start_table_and_reactions() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["since_start"].as_array().map(Vec::len), Some(6));
     assert!(v["since_start"][1]["vs_benchmark"].is_number() && v["since_start"][5]["vs_benchmark"].is_null());
+    assert!(v["since_start"][1]["month_vs_benchmark"].is_number());
     let texas = v["catalysts"].as_array().unwrap().iter().find(|c| c["id"] == "aaoi-texas").unwrap();
     let symbols: Vec<&str> =
         texas["reactions"].as_array().unwrap().iter().filter_map(|r| r["symbol"].as_str()).collect();

@@ -33,9 +33,27 @@ fn full_screen_120x40() {
     insta::assert_snapshot!(screen(&demo_with_progress(), 120, 40));
 }
 
+/// At 200 columns the Tickers pane shows each ticker against the benchmark (SOXX).
 #[test]
 fn full_screen_200x60() {
-    insta::assert_snapshot!(screen(&demo_with_progress(), 200, 60));
+    let mut s = demo_with_progress();
+    with_since_start(&mut s, None);
+    insta::assert_snapshot!(screen(&s, 200, 60));
+}
+
+/// The demo's since-start series of every ticker (or only `only`) and of the benchmark, as the
+/// store hands them over.
+fn with_since_start(s: &mut State, only: Option<&str>) {
+    use chokepoint::chart::Span;
+    let mut specs: Vec<_> =
+        s.tickers().iter().filter(|t| only.is_none_or(|o| o == t.symbol)).cloned().collect();
+    specs.extend(s.benchmark().cloned());
+    for spec in specs {
+        let since =
+            chokepoint::providers::demo::history(&spec, Span::Thesis, config().thesis_started, s.now());
+        let series = Some(Box::new(since.unwrap()));
+        update_all(s, [Action::SeriesStored { symbol: spec.symbol.clone(), span: Span::Thesis, series }]);
+    }
 }
 
 #[test]
@@ -476,6 +494,8 @@ fn ticker_detail_view() {
         &mut s,
         [Action::SeriesStored { symbol: "AAOI".into(), span: Span::Y1, series: Some(Box::new(year)) }],
     );
+    // Against the benchmark: both since-start series.
+    with_since_start(&mut s, Some("AAOI"));
     insta::assert_snapshot!("detail_1y_120x40", screen(&s, 120, 40));
     insta::assert_snapshot!("detail_1y_80x24", screen(&s, 80, 24));
     for (w, h) in [(40, 12), (41, 13), (60, 15), (200, 60)] {

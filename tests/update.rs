@@ -1187,3 +1187,77 @@ fn a_decision_from_elsewhere_is_not_hidden_by_this_windows_saved() {
     update(&mut s, Action::Stored { through: seq, error: None });
     assert_eq!(s.fresh_notice().unwrap().text, "amd-lta hit (u undoes) · saved");
 }
+
+/// Relative strength: at 150 columns and wider every ticker's and the benchmark's since-start
+/// series is asked for (the store first); narrower, only the detail view's ticker and the
+/// benchmark. Once in, each ticker's move minus SOXX's, since the start and over the last month,
+/// in points; the report's since-start rows carry the same numbers. Series in use are never
+/// dropped from memory, however many there are.
+#[test]
+fn tickers_are_measured_against_the_benchmark_when_shown() {
+    use chokepoint::chart::Span;
+    let asked = |fx: &[Effect]| -> Vec<String> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::LoadSeries { symbol, span: Span::Thesis } => Some(symbol.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut s = state();
+    update(&mut s, environment(false, chokepoint::state::Zone::Utc));
+    let fx = update(&mut s, Action::Resize(149, 40));
+    assert!(asked(&fx).is_empty(), "narrow: nothing asked {fx:?}");
+    assert!(!s.relative_shown());
+    let fx = apply(&mut s, [Action::Focus(Pane::Tickers), Action::Move(1), Action::OpenLink]);
+    assert_eq!(asked(&fx), ["AAOI", "SOXX"], "the detail view's ticker and the benchmark");
+    update(&mut s, Action::CloseDetail);
+    let fx = update(&mut s, Action::Resize(150, 40));
+    assert!(s.relative_shown());
+    assert_eq!(asked(&fx), ["SIVE", "LITE", "COHR", "MTSI"], "the rest of the tickers");
+    assert!(s.relative("AAOI").is_some_and(|r| r.month.is_none() && r.start.is_none()), "not in yet");
+    let specs: Vec<_> = s.tickers().iter().cloned().chain(s.benchmark().cloned()).collect();
+    for spec in &specs {
+        let since = chokepoint::providers::demo::history(spec, Span::Thesis, config().thesis_started, now());
+        let series = Some(Box::new(since.unwrap()));
+        let fx =
+            update(&mut s, Action::SeriesStored { symbol: spec.symbol.clone(), span: Span::Thesis, series });
+        assert!(!fx.iter().any(|e| matches!(e, Effect::FetchSeries { .. })), "fresh: no request {fx:?}");
+    }
+    // By hand from the same bars: first and last close, and the close a month before the last.
+    let moved = |sym: &str| {
+        let spec = specs.iter().find(|t| t.symbol == sym).unwrap();
+        let bars = chokepoint::providers::demo::history(spec, Span::Thesis, config().thesis_started, now())
+            .unwrap()
+            .bars;
+        let tz = spec.listing().tz();
+        let last = bars.last().unwrap();
+        let month_ago = last.t.with_timezone(&tz).date_naive() - chrono::Months::new(1);
+        let base = bars.iter().rev().find(|b| b.t.with_timezone(&tz).date_naive() <= month_ago).unwrap();
+        ((last.close / bars[0].close - 1.0) * 100.0, (last.close / base.close - 1.0) * 100.0)
+    };
+    let (aaoi, soxx) = (moved("AAOI"), moved("SOXX"));
+    let rel = s.relative("AAOI").unwrap();
+    assert!((rel.start.unwrap() - (aaoi.0 - soxx.0)).abs() < 1e-9, "{rel:?}");
+    assert!((rel.month.unwrap() - (aaoi.1 - soxx.1)).abs() < 1e-9, "{rel:?}");
+    assert!(s.relative("SOXX").is_none(), "the benchmark against itself is nothing");
+    let rows = s.since_start();
+    let row = rows.iter().find(|r| r.symbol == "AAOI").unwrap();
+    assert_eq!((row.vs_benchmark, row.month_vs_benchmark), (rel.start, rel.month));
+    assert_eq!(rows.last().map(|r| (r.symbol.as_str(), r.vs_benchmark)), Some(("SOXX", None)));
+    // Every range of every ticker opened since: memory stays bounded, and the series in use
+    // (the six since-start ones, the shown one) stay.
+    for (i, spec) in s.tickers().to_vec().iter().enumerate() {
+        apply(&mut s, [Action::CloseDetail, Action::Top, Action::Move(i as i32), Action::OpenLink]);
+        for _ in Span::ALL {
+            let span = s.detail().unwrap().span;
+            let mut series = aaoi_series(span, now());
+            series.symbol = spec.symbol.clone();
+            let series = Some(Box::new(series));
+            update(&mut s, Action::SeriesStored { symbol: spec.symbol.clone(), span, series });
+            update(&mut s, Action::DetailRange(1));
+        }
+    }
+    assert!(s.series_held() <= chokepoint::state::SERIES_KEPT + 7, "{}", s.series_held());
+    assert!(specs.iter().all(|t| s.relative(&t.symbol).is_none_or(|r| r.start.is_some())));
+}

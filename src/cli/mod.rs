@@ -210,12 +210,13 @@ pub async fn load_series(
 ) {
     use crate::chart::Span;
     let bench = config.benchmark.iter().map(|b| b.symbol.clone());
+    let spans = crate::chart::relative_spans(config.thesis_started, Utc::now().date_naive());
     let mut wanted: Vec<(String, Span)> = config
         .tickers
         .iter()
         .map(|t| t.symbol.clone())
         .chain(bench.clone())
-        .map(|s| (s, Span::Thesis))
+        .flat_map(|s| spans.iter().map(move |span| (s.clone(), *span)))
         .collect();
     for c in state.catalysts().iter().filter(|c| state.catalyst_done(&c.id)) {
         for sym in state.linked_tickers(c).into_iter().chain(bench.clone()) {

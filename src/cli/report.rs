@@ -501,11 +501,19 @@ pub fn markdown(r: &Report) -> String {
         line(String::new());
         line(format!("## Since the thesis started ({})", first.from.format("%Y-%m-%d")));
         line(String::new());
-        line("| ticker | first close | latest | change | vs benchmark |".into());
-        line("| --- | --- | --- | --- | --- |".into());
+        line("| ticker | first close | latest | change | vs benchmark | last month vs benchmark |".into());
+        line("| --- | --- | --- | --- | --- | --- |".into());
+        let pp = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:+.1} pp"));
         for s in &r.since_start {
-            let vs = s.vs_benchmark.map_or("—".to_string(), |v| format!("{v:+.1} pts"));
-            line(format!("| {} | {} | {} | {:+.1}% | {vs} |", s.symbol, s.from_close, s.close, s.pct));
+            line(format!(
+                "| {} | {:.2} | {:.2} | {:+.1}% | {} | {} |",
+                s.symbol,
+                s.from_close,
+                s.close,
+                s.pct,
+                pp(s.vs_benchmark),
+                pp(s.month_vs_benchmark)
+            ));
         }
     }
     if !r.calendar.is_empty() {

@@ -225,6 +225,27 @@ pub fn reaction(bars: &[Bar], exchange: Exchange, at: DateTime<Utc>) -> Option<R
     Some(Reaction { base: base.close, base_at: base.t, day1: step(1), day5: step(5) })
 }
 
+/// The ranges a ticker is measured against the benchmark on: since the thesis started, and the
+/// month where that range is weekly (past two years).
+pub fn relative_spans(started: Option<NaiveDate>, today: NaiveDate) -> &'static [Span] {
+    if Span::Thesis.interval(started, today) == "1d" { &[Span::Thesis] } else { &[Span::Thesis, Span::M1] }
+}
+
+/// The percent move of the close from the day `from` to the last bar of daily `bars` (oldest
+/// first, stamped in `tz`): from the last bar dated on or before `from` (a weekend or holiday
+/// counts from the session before), or, when the series begins after it (a range asked from that
+/// very day), from its first bar if that is within four days. None without such a base or a
+/// later bar.
+pub fn change_since(bars: &[Bar], from: NaiveDate, tz: chrono_tz::Tz) -> Option<f64> {
+    let day = |b: &Bar| b.t.with_timezone(&tz).date_naive();
+    let base = match bars.iter().rposition(|b| day(b) <= from) {
+        Some(i) => &bars[i],
+        None => bars.first().filter(|b| day(b) <= from + chrono::Days::new(4))?,
+    };
+    let last = bars.last().filter(|l| l.t > base.t)?;
+    Some((last.close / base.close - 1.0) * 100.0)
+}
+
 /// The end of the last regular session at or before `now` (looking back two weeks).
 pub fn last_close(exchange: Exchange, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let today = now.with_timezone(&exchange.tz()).date_naive();
@@ -334,6 +355,45 @@ mod tests {
             102.0,
             "Monday after its close"
         );
+    }
+
+    #[test]
+    fn the_month_needs_its_own_range_once_since_start_turns_weekly() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(relative_spans(Some(d(2025, 12, 1)), d(2026, 12, 3)), [Span::Thesis]);
+        assert_eq!(relative_spans(None, d(2026, 12, 3)), [Span::Thesis], "a year back");
+        assert_eq!(relative_spans(Some(d(2023, 6, 1)), d(2026, 12, 3)), [Span::Thesis, Span::M1]);
+    }
+
+    #[test]
+    fn change_since_counts_from_the_session_on_or_before_the_day() {
+        let tz = chrono_tz::America::New_York;
+        // Thu 2026-10-01 .. Tue 2026-10-06 (weekend between), closes 10, 11, 12, 13.
+        let bars: Vec<Bar> = [(1, 10.0), (2, 11.0), (5, 12.0), (6, 13.0)]
+            .iter()
+            .map(|&(d, close)| Bar {
+                t: at(2026, 10, d, 13, 30),
+                close,
+                open: None,
+                high: None,
+                low: None,
+                volume: None,
+            })
+            .collect();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 10, d).unwrap();
+        let pct = |d| change_since(&bars, day(d), tz).map(|p| (p * 100.0).round() / 100.0);
+        assert_eq!(pct(1), Some(30.0));
+        assert_eq!(pct(3), Some(18.18), "Saturday: from Friday's close");
+        assert_eq!(pct(5), Some(8.33));
+        assert_eq!(pct(6), None, "the last bar itself: nothing later");
+        assert_eq!(pct(30), None, "after the last bar");
+        let sept = |d| change_since(&bars, NaiveDate::from_ymd_opt(2026, 9, d).unwrap(), tz);
+        assert!(
+            sept(28).is_some_and(|p| (p - 30.0).abs() < 1e-9),
+            "asked from Monday, the series begins Thursday"
+        );
+        assert_eq!(sept(26), None, "five days before the first bar");
+        assert_eq!(change_since(&[], day(1), tz), None);
     }
 
     #[test]

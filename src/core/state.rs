@@ -306,10 +306,24 @@ pub struct SinceStart {
     pub pct: f64,
     /// `pct` minus the benchmark's, in points (none for the benchmark itself, or without it).
     pub vs_benchmark: Option<f64>,
+    /// The last month's move minus the benchmark's, in points (see [`State::relative`]).
+    pub month_vs_benchmark: Option<f64>,
 }
 
-/// Series kept in memory (each at most `BARS_MAX` bars): the ranges of a few tickers.
+/// A ticker against the benchmark, in percentage points: its move minus the benchmark's over
+/// the last month and since the thesis started.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Relative {
+    pub month: Option<f64>,
+    pub start: Option<f64>,
+}
+
+/// Series kept in memory besides the ones in use (each at most `BARS_MAX` bars).
 pub const SERIES_KEPT: usize = 16;
+
+/// Terminal width from which the Tickers pane shows each ticker against the benchmark (and
+/// its series are asked for).
+pub const RELATIVE_WIDTH: u16 = 150;
 
 /// The ticker detail view: whose, which range.
 #[derive(Debug, Clone, PartialEq)]
@@ -613,6 +627,11 @@ impl State {
     }
 
     /// The detail view's series slot.
+    /// How many series are held in memory.
+    pub fn series_held(&self) -> usize {
+        self.series.len()
+    }
+
     pub fn detail_slot(&self) -> Option<&SeriesSlot> {
         let d = self.detail.as_ref()?;
         self.series.get(&(d.symbol.clone(), d.span))
@@ -757,32 +776,61 @@ impl State {
 
     /// Each ticker's (then the benchmark's) move since `[thesis] started` (a year back without
     /// it): the first close on or after that day, the latest close, the percent between, and
-    /// the difference to the benchmark's in points; from the series in memory.
+    /// the difference to the benchmark's in points, since the start and over the last month;
+    /// from the series in memory.
     pub fn since_start(&self) -> Vec<SinceStart> {
-        let moved = |symbol: &str| -> Option<(chrono::NaiveDate, f64, f64)> {
-            let series = self.series.get(&(symbol.to_string(), Span::Thesis))?.series.as_ref()?;
-            let tz = self.spec(symbol)?.listing().tz();
-            let (first, last) = (series.bars.first()?, series.bars.last()?);
-            Some((first.t.with_timezone(&tz).date_naive(), first.close, last.close))
-        };
-        let pct = |(_, a, b): (chrono::NaiveDate, f64, f64)| (b / a - 1.0) * 100.0;
-        let bench = self.benchmark.as_ref().and_then(|b| moved(&b.symbol)).map(pct);
         self.tickers
             .iter()
             .chain(self.benchmark.iter().filter(|b| !self.tickers.iter().any(|t| t.symbol == b.symbol)))
             .filter_map(|t| {
-                let m = moved(&t.symbol)?;
-                let is_bench = self.benchmark.as_ref().is_some_and(|b| b.symbol == t.symbol);
+                let (from, from_close, close) = self.start_move(&t.symbol)?;
+                let rel = self.relative(&t.symbol).unwrap_or_default();
                 Some(SinceStart {
                     symbol: t.symbol.clone(),
-                    from: m.0,
-                    from_close: m.1,
-                    close: m.2,
-                    pct: pct(m),
-                    vs_benchmark: bench.filter(|_| !is_bench).map(|b| pct(m) - b),
+                    from,
+                    from_close,
+                    close,
+                    pct: (close / from_close - 1.0) * 100.0,
+                    vs_benchmark: rel.start,
+                    month_vs_benchmark: rel.month,
                 })
             })
             .collect()
+    }
+
+    /// A ticker (not the benchmark itself) against the benchmark, from the series in memory:
+    /// None without a benchmark; each part None until both series are there.
+    pub fn relative(&self, symbol: &str) -> Option<Relative> {
+        let bench = &self.benchmark.as_ref().filter(|b| b.symbol != symbol)?.symbol;
+        let start = |sym: &str| self.start_move(sym).map(|(_, a, b)| (b / a - 1.0) * 100.0);
+        let versus = |f: &dyn Fn(&str) -> Option<f64>| Some(f(symbol)? - f(bench)?);
+        Some(Relative { month: versus(&|s| self.month_move(s)), start: versus(&start) })
+    }
+
+    /// Whether the Tickers pane shows each ticker against the benchmark: there is one, and the
+    /// terminal is wide enough.
+    pub fn relative_shown(&self) -> bool {
+        self.benchmark.is_some() && self.size.0 >= RELATIVE_WIDTH
+    }
+
+    /// The first day, first close and latest close of `symbol`'s since-start series.
+    pub(crate) fn start_move(&self, symbol: &str) -> Option<(chrono::NaiveDate, f64, f64)> {
+        let series = self.series.get(&(symbol.to_string(), Span::Thesis))?.series.as_ref()?;
+        let tz = self.spec(symbol)?.listing().tz();
+        let (first, last) = (series.bars.first()?, series.bars.last()?);
+        Some((first.t.with_timezone(&tz).date_naive(), first.close, last.close))
+    }
+
+    /// `symbol`'s move over the month to its last daily bar: from the 1M range, else the
+    /// since-start one (daily while it spans two years at most), else the year.
+    fn month_move(&self, symbol: &str) -> Option<f64> {
+        let tz = self.spec(symbol)?.listing().tz();
+        let series = [Span::M1, Span::Thesis, Span::Y1]
+            .iter()
+            .filter_map(|span| self.series.get(&(symbol.to_string(), *span))?.series.as_ref())
+            .find(|s| s.interval == "1d")?;
+        let last = series.bars.last()?.t.with_timezone(&tz).date_naive();
+        crate::core::chart::change_since(&series.bars, last.checked_sub_months(chrono::Months::new(1))?, tz)
     }
 
     /// A ticker's spec, or the benchmark's.

@@ -132,7 +132,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             overdue_windows(state, &mut fx);
         }
         Action::RefreshAll => {
-            detail::refresh(state, &mut fx);
+            detail::refresh(state);
             let ids: Vec<SourceId> = state.sources.iter().map(|s| s.id).collect();
             let n = ids.len();
             let started = ids.into_iter().filter(|id| fetch(state, *id, &mut fx, true)).count();
@@ -153,16 +153,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Loaded(loaded) => on_loaded(state, loaded, &mut fx),
         Action::Restore(cache) => restore(state, cache),
         Action::RestoreOlder(items) => state.merge_news(items),
-        Action::OpenDetail => detail::open(state, &mut fx),
+        Action::OpenDetail => detail::open(state),
         Action::CloseDetail => detail::close(state),
-        Action::DetailRange(by) => detail::shift(state, by, &mut fx),
+        Action::DetailRange(by) => detail::shift(state, by),
         Action::SeriesStored { symbol, span, series } => {
-            detail::stored(state, symbol, span, series.map(|s| *s), &mut fx);
+            detail::stored(state, symbol, span, series.map(|s| *s));
         }
         Action::SeriesLoaded { symbol, span, req, result, retry_after } => {
             detail::loaded(state, symbol, span, req, result.map(|s| *s), retry_after, &mut fx);
         }
-        Action::SeriesDue { symbol, span } => detail::due(state, &symbol, span, &mut fx),
+        Action::SeriesDue { .. } => {} // the series in use are asked for below
         Action::Stored { through, error } => store::stored(state, through, error),
         Action::StoreChanged(user) => store::changed(state, *user),
         Action::ArchiveCounts(counts) => state.archive_counts = Some(counts),
@@ -175,8 +175,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::OpenFailed(msg) => notify(state, Level::Error, format!("cannot open link: {msg}"), false),
     }
     store::sync_archive(state, &mut fx);
-    // The selected hit catalyst's reactions need its tickers' daily bars (asked once each).
-    detail::reactions_wanted(state, &mut fx);
+    // The series in use (the detail view's, reactions, relative strength) on their way.
+    detail::wanted(state, &mut fx);
     if state.rev == before {
         state.rev += 1;
     }
@@ -336,7 +336,7 @@ pub fn openable(link: &str) -> bool {
 /// Enter: a headline's link; on a ticker, catalyst or risk, the news linked to it.
 fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
     if state.focus == Pane::Tickers {
-        return detail::open(state, fx);
+        return detail::open(state);
     }
     if state.focus != Pane::News {
         return filter_by_selection(state, fx);

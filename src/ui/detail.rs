@@ -49,12 +49,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         _ => 0,
     };
     let legend_h = (marks.len() as u16).min(if tall { 3 } else { 1 });
+    // Against the benchmark: its own line when there is room, else after the ranges.
+    let relative = relative_spans(state, &d.symbol);
+    let info_h = if tall && !relative.is_empty() { 2 } else { 1 };
     let [top, tabs, chart, volume, info, legend, news] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(4),
         Constraint::Length(volume_h),
-        Constraint::Length(1),
+        Constraint::Length(info_h),
         Constraint::Length(legend_h),
         Constraint::Length(head_h),
     ])
@@ -78,7 +81,17 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             frame.render_widget(Paragraph::new(text).style(Style::new().fg(Color::DarkGray)), chart);
         }
     }
-    frame.render_widget(Paragraph::new(info_line(state, &d.symbol, series)), info);
+    let mut info_lines = vec![info_line(state, &d.symbol, series)];
+    if info_h == 2 {
+        info_lines.push(Line::from(relative));
+    } else if !relative.is_empty() {
+        let first = &mut info_lines[0];
+        if !first.spans.is_empty() {
+            first.spans.push(Span::styled(" · ", Style::new().fg(Color::Gray)));
+        }
+        first.spans.extend(relative);
+    }
+    frame.render_widget(Paragraph::new(info_lines), info);
     let shown: Vec<Line> = legend_lines(state, &marks, series, legend.width);
     frame.render_widget(Paragraph::new(shown), legend);
     if news.height > 0 {
@@ -241,7 +254,28 @@ fn info_line(state: &State, symbol: &str, series: Option<&Series>) -> Line<'stat
     if let Some(v) = q.and_then(|q| q.volume) {
         parts.push(format!("vol {}", fmt::volume(v)));
     }
-    Line::styled(parts.join(" · "), Style::new().fg(Color::Gray))
+    Line::from(Span::styled(parts.join(" · "), Style::new().fg(Color::Gray)))
+}
+
+/// `vs SOXX  1M +3.2 pp  since 2025-12-01 +41.0 pp`: the ticker's move minus the benchmark's
+/// (nothing without a benchmark, or for the benchmark itself).
+fn relative_spans(state: &State, symbol: &str) -> Vec<Span<'static>> {
+    let (Some(rel), Some(bench)) = (state.relative(symbol), state.benchmark()) else { return Vec::new() };
+    let dim = Style::new().fg(Color::Gray);
+    let value = |v: Option<f64>| match v {
+        Some(v) => {
+            Span::styled(fmt::points(v), Style::new().fg(if v >= 0.0 { Color::Green } else { Color::Red }))
+        }
+        None => Span::styled("—", Style::new().fg(Color::DarkGray)),
+    };
+    let since = state.start_move(symbol).map(|(from, ..)| from);
+    let since = since.map_or_else(|| "since start".to_string(), |d| format!("since {d}"));
+    vec![
+        Span::styled(format!("vs {}  1M ", fmt::truncate(&bench.symbol, 12)), dim),
+        value(rel.month),
+        Span::styled(format!("  {since} "), dim),
+        value(rel.start),
+    ]
 }
 
 /// Catalyst hits (every one, from the journal) and headlines pinned to anything, dated: a

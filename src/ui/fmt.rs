@@ -35,6 +35,14 @@ pub fn signed(v: f64) -> String {
     fit(v, format!("{v:+.2}"), "+", CHANGE_W)
 }
 
+/// Percentage points against a benchmark, in at most [`POINTS_W`] cells: `+12.3 pp`.
+pub fn points(v: f64) -> String {
+    format!("{} pp", fit(v, format!("{v:+.1}"), "+", POINTS_W - 3))
+}
+
+/// Widest [`points`].
+pub const POINTS_W: usize = 9;
+
 pub fn pct(v: f64) -> String {
     let plain = format!("{v:+.2}%");
     if plain.chars().count() <= CHANGE_W || !v.is_finite() {

@@ -28,8 +28,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let cols = Columns::fit(state, inner.width);
     let (show_name, show_spark, show_src, show_meta, show_range, show_hours, show_ext) =
         (cols.name > 0, cols.spark > 0, cols.src > 0, cols.meta, cols.range, cols.hours, cols.ext);
+    let bench = state.benchmark().map(|b| fmt::truncate(&b.symbol, BENCH_MAX)).unwrap_or_default();
+    let rel_heads = [format!("1M vs {bench}"), format!("Start vs {bench}")];
     let spark_w = cols.spark;
-    let mut header = vec!["Sym", "Price", "Chg", "%"];
+    let mut header: Vec<&str> = vec!["Sym", "Price", "Chg", "%"];
     let mut widths = vec![
         Constraint::Length(cols.sym),
         Constraint::Length(fmt::PRICE_W as u16),
@@ -51,6 +53,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if show_ext {
         header.push("Pre/post");
         widths.push(Constraint::Length(EXT_W - 1));
+    }
+    if cols.rel {
+        for head in &rel_heads {
+            header.push(head);
+            widths.push(Constraint::Length(rel_width(head)));
+        }
     }
     if show_range {
         header.extend(["Day range", "Volume"]);
@@ -104,6 +112,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         }
         if show_ext {
             cells.push(Cell::from(extended(q)));
+        }
+        if cols.rel {
+            let rel = state.relative(&t.symbol).unwrap_or_default();
+            for v in [rel.month, rel.start] {
+                cells.push(Cell::from(points(v)));
+            }
         }
         if show_range {
             let range =
@@ -159,6 +173,8 @@ struct Columns {
     range: bool,
     /// The pre- / post-market trade, when a quote has one.
     ext: bool,
+    /// Each ticker against the benchmark, over a month and since the thesis started.
+    rel: bool,
 }
 
 /// Widest symbol and source shown in full; longer ones are cut with `…`.
@@ -166,6 +182,8 @@ const SYM_MAX: usize = 12;
 const NAME_MAX: usize = 32;
 const SRC_MAX: usize = 12;
 const SPARK_MIN: u16 = 8;
+/// Longest benchmark symbol in the relative columns' headers.
+const BENCH_MAX: usize = 8;
 const SPARK_MAX: u16 = 64;
 /// The session and day range only join while the sparkline keeps this many cells.
 const SPARK_KEEP: u16 = 30;
@@ -188,8 +206,17 @@ impl Columns {
             let err = (!state.quote_errors().is_empty()).then_some(width("✗ err"));
             longest(&mut sources.chain(err), 3, SRC_MAX)
         };
-        let mut c =
-            Columns { sym, name: 0, spark: 0, src: 0, meta: false, hours: false, range: false, ext: false };
+        let mut c = Columns {
+            sym,
+            name: 0,
+            spark: 0,
+            src: 0,
+            meta: false,
+            hours: false,
+            range: false,
+            ext: false,
+            rel: false,
+        };
         let any_ext = state.quotes.values().any(|q| q.extended.is_some());
         let mut used = sym + (fmt::PRICE_W + 2 * fmt::CHANGE_W + 3) as u16;
         let room = |used: u16, extra: u16| used.saturating_add(extra) <= w;
@@ -215,6 +242,16 @@ impl Columns {
             c.name = name_want.min(spare.max(12));
             used += c.name + 1;
         }
+        let rel_w = state.benchmark().map_or(0, |b| {
+            let bench = fmt::truncate(&b.symbol, BENCH_MAX);
+            rel_width(&format!("1M vs {bench}")) + rel_width(&format!("Start vs {bench}")) + 2
+        });
+        // The pane spans the terminal: as wide as the state asks the relative series at.
+        let wide = w.saturating_add(2) >= crate::state::RELATIVE_WIDTH;
+        if c.name == name_want && rel_w > 0 && wide && room(used, rel_w + SPARK_KEEP - SPARK_MIN) {
+            c.rel = true;
+            used += rel_w;
+        }
         if c.name == name_want && room(used, HOURS_W + SPARK_KEEP - SPARK_MIN) {
             c.hours = true;
             used += HOURS_W;
@@ -227,6 +264,22 @@ impl Columns {
             c.spark = (SPARK_MIN + w.saturating_sub(used)).min(SPARK_MAX);
         }
         c
+    }
+}
+
+/// A relative column's width: its header's, or the widest value's.
+fn rel_width(head: &str) -> u16 {
+    unicode_width::UnicodeWidthStr::width(head).max(fmt::POINTS_W) as u16
+}
+
+/// Points against the benchmark, right-aligned, green above it and red below; `—` unknown.
+fn points(v: Option<f64>) -> Line<'static> {
+    match v {
+        Some(v) => {
+            let tone = if v >= 0.0 { Color::Green } else { Color::Red };
+            Line::from(Span::styled(fmt::points(v), Style::new().fg(tone))).right_aligned()
+        }
+        None => Line::from(Span::styled("—", Style::new().fg(Color::DarkGray))).right_aligned(),
     }
 }
 

@@ -16,11 +16,10 @@ const RETRY_BASE: Duration = Duration::from_secs(5);
 const RETRY_CAP: Duration = Duration::from_secs(300);
 
 /// Enter on a ticker: its detail view, at the last range shown (a year the first time).
-pub(super) fn open(state: &mut State, fx: &mut Vec<Effect>) {
+pub(super) fn open(state: &mut State) {
     let Some(t) = state.tickers.get(state.selected[Pane::Tickers as usize]) else { return };
     let span = state.detail.as_ref().map_or(Span::Y1, |d| d.span);
     state.detail = Some(Detail { symbol: t.symbol.clone(), span });
-    want(state, fx);
 }
 
 pub(super) fn close(state: &mut State) {
@@ -28,29 +27,21 @@ pub(super) fn close(state: &mut State) {
 }
 
 /// `]` / `[`: the next or previous range, wrapping.
-pub(super) fn shift(state: &mut State, by: i8, fx: &mut Vec<Effect>) {
+pub(super) fn shift(state: &mut State, by: i8) {
     let Some(d) = state.detail.as_mut() else { return };
     let n = Span::ALL.len() as i32;
     let at = Span::ALL.iter().position(|s| *s == d.span).unwrap_or(0) as i32;
     d.span = Span::ALL[(at + i32::from(by)).rem_euclid(n) as usize];
-    want(state, fx);
 }
 
 /// The store's copy: shown, and fetched again if it is stale (or missing).
-pub(super) fn stored(
-    state: &mut State,
-    symbol: String,
-    span: Span,
-    series: Option<Series>,
-    fx: &mut Vec<Effect>,
-) {
+pub(super) fn stored(state: &mut State, symbol: String, span: Span, series: Option<Series>) {
     let slot = state.series.entry((symbol, span)).or_default();
     slot.awaiting_store = false;
     if slot.series.is_none() {
         slot.series = series.map(sanitized);
     }
-    want(state, fx);
-    reactions_wanted(state, fx);
+    trim(state);
 }
 
 /// A source's answer: kept (in memory and the store), or the failure shown and retried later.
@@ -92,47 +83,53 @@ pub(super) fn loaded(
     trim(state);
 }
 
-/// The backoff is over: ask again if that series is still wanted (on screen, or for the
-/// selected catalyst's reactions).
-pub(super) fn due(state: &mut State, symbol: &str, span: Span, fx: &mut Vec<Effect>) {
-    if state.detail.as_ref().is_some_and(|d| d.symbol == symbol && d.span == span) {
-        want(state, fx);
-    }
-    reactions_wanted(state, fx);
-}
-
 /// `r` in the detail view: the shown series is asked again too (unless one is in flight).
-pub(super) fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
+pub(super) fn refresh(state: &mut State) {
     let Some(d) = state.detail.clone() else { return };
     if let Some(slot) = state.series.get_mut(&(d.symbol, d.span)) {
         slot.retry_at = None;
         slot.refresh = true;
     }
-    want(state, fx);
 }
 
-/// Makes sure the shown range's series is on its way: from memory, the store, or a source.
-fn want(state: &mut State, fx: &mut Vec<Effect>) {
-    if let Some(d) = state.detail.clone() {
-        ensure(state, &d.symbol, d.span, fx);
+/// Every series in use on its way (see [`in_use`]); called after every action (so a backoff
+/// that is over, a range switched or a store's answer lead here).
+pub(super) fn wanted(state: &mut State, fx: &mut Vec<Effect>) {
+    for (symbol, span) in in_use(state) {
+        ensure(state, &symbol, span, fx);
     }
 }
 
-/// The selected catalyst, when hit, shows its reactions: the year of daily bars of each linked
-/// ticker and of the benchmark is asked for (the store first, as for the detail view).
-pub(super) fn reactions_wanted(state: &mut State, fx: &mut Vec<Effect>) {
-    if state.focus != Pane::Catalysts {
-        return;
+/// The series in use: the detail view's range; the selected catalyst's reactions, when it is
+/// hit (a year of daily bars of each linked ticker and of the benchmark); each ticker against
+/// the benchmark (the since-start range, and the month's where that range is weekly) for the
+/// Tickers pane's column when the terminal is wide enough, else for the detail view's ticker.
+fn in_use(state: &State) -> Vec<(String, Span)> {
+    let mut keys = Vec::new();
+    if let Some(d) = &state.detail {
+        keys.push((d.symbol.clone(), d.span));
     }
-    let Some(c) = state.catalysts.get(state.selected[Pane::Catalysts as usize]) else { return };
-    if !state.user.catalysts.get(&c.id).is_some_and(|r| r.done) {
-        return;
+    let bench = state.benchmark.as_ref().map(|b| b.symbol.clone());
+    let selected = state.catalysts.get(state.selected[Pane::Catalysts as usize]);
+    if let Some(c) = selected.filter(|c| state.focus == Pane::Catalysts && state.catalyst_done(&c.id)) {
+        for sym in state.linked_tickers(c).into_iter().chain(bench.clone()) {
+            keys.push((sym, Span::Y1));
+        }
     }
-    let mut symbols = state.linked_tickers(c);
-    symbols.extend(state.benchmark.as_ref().map(|b| b.symbol.clone()));
-    for sym in symbols {
-        ensure(state, &sym, Span::Y1, fx);
+    if bench.is_some() {
+        let symbols: Vec<String> = if state.relative_shown() {
+            state.tickers.iter().map(|t| t.symbol.clone()).collect()
+        } else {
+            state.detail.iter().map(|d| d.symbol.clone()).collect()
+        };
+        let spans = chart::relative_spans(state.thesis_started, state.local(state.now).date_naive());
+        for sym in symbols.iter().chain(bench.iter().filter(|_| !symbols.is_empty())) {
+            keys.extend(spans.iter().map(|span| (sym.clone(), *span)));
+        }
     }
+    let mut seen = std::collections::HashSet::new();
+    keys.retain(|k| seen.insert(k.clone()));
+    keys
 }
 
 /// One series on its way unless it is in memory and good, being fetched, or backing off: the
@@ -188,14 +185,14 @@ fn sanitized(mut s: Series) -> Series {
     s
 }
 
-/// At most [`SERIES_KEPT`] series in memory: the oldest fetched go first (never the shown one).
+/// At most [`SERIES_KEPT`] series in memory besides those in use: the oldest fetched go first.
 fn trim(state: &mut State) {
-    while state.series.len() > SERIES_KEPT {
-        let shown = state.detail.as_ref().map(|d| (d.symbol.clone(), d.span));
+    let used = in_use(state);
+    while state.series.len() > SERIES_KEPT + used.len() {
         let oldest = state
             .series
             .iter()
-            .filter(|(k, v)| Some(*k) != shown.as_ref() && v.fetching.is_none())
+            .filter(|(k, v)| !used.contains(k) && v.fetching.is_none())
             .min_by_key(|(_, v)| v.series.as_ref().map(|s| s.fetched_at))
             .map(|(k, _)| k.clone());
         match oldest {
