@@ -1114,6 +1114,17 @@ fn a_hit_catalyst_shows_how_its_tickers_and_the_benchmark_moved() {
         t.backend().to_string()
     };
     assert!(screen.contains("since the hit: AAOI "), "{screen}");
+    // AAOI's detail view lists the hit with the same reactions in its legend.
+    let fx = apply(&mut s, [Action::Focus(Pane::Tickers), Action::Top, Action::Move(1), Action::OpenLink]);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::FetchSeries { span: Span::Y1, .. })), "held: {fx:?}");
+    let detail = {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 45)).unwrap();
+        t.draw(|f| chokepoint::ui::render(&s, f)).unwrap();
+        t.backend().to_string()
+    };
+    let (d1, d5) = (reactions[0].1.day1.unwrap().pct, reactions[0].1.day5.unwrap().pct);
+    let said = format!("hit: AAOI Texas expansion delivered · AAOI {d1:+.1}% 1d {d5:+.1}% 5d, SOXX ");
+    assert!(detail.contains(&said), "{said}\n{detail}");
 }
 
 /// `r` in the detail view asks for a new copy of a fresh series, keeping the one on screen

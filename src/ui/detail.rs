@@ -21,6 +21,8 @@ struct Mark {
     at: DateTime<Utc>,
     color: Color,
     text: String,
+    /// For a catalyst's last hit, when the catalyst is linked to this ticker: the reactions.
+    reactions: Option<String>,
 }
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -66,9 +68,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(tabs_line(state, d.span)), tabs);
     match series {
         Some(s) if !s.bars.is_empty() => {
-            price_chart(state, frame, chart, s, &marks);
+            let axis_w = price_chart(state, frame, chart, s, &marks);
             if volume.height > 0 {
-                volume_bars(frame, volume, s);
+                volume_bars(frame, volume, s, axis_w);
             }
         }
         _ => {
@@ -161,9 +163,11 @@ fn tabs_line(state: &State, shown: Range) -> Line<'static> {
     Line::from(spans)
 }
 
-fn price_chart(state: &State, frame: &mut Frame, area: Rect, s: &Series, marks: &[Mark]) {
+/// The price line with its axes; answers the width of the price labels and axis line (where
+/// the plot starts), for the volume under it.
+fn price_chart(state: &State, frame: &mut Frame, area: Rect, s: &Series, marks: &[Mark]) -> u16 {
     let points: Vec<(f64, f64)> = s.bars.iter().enumerate().map(|(i, b)| (i as f64, b.close)).collect();
-    let Some((lo, hi)) = s.bounds() else { return };
+    let Some((lo, hi)) = s.bounds() else { return 0 };
     let pad = ((hi - lo) * 0.05).max(hi.abs() * 0.002);
     let (y0, y1) = (lo - pad, hi + pad);
     let n = s.bars.len();
@@ -190,6 +194,7 @@ fn price_chart(state: &State, frame: &mut Frame, area: Rect, s: &Series, marks: 
         Span::raw(fmt::price((lo + hi) / 2.0)),
         Span::raw(format!("{} {}", fmt::price(hi), s.currency)),
     ];
+    let axis_w = y_labels.iter().map(|l| l.width()).max().unwrap_or(0) as u16 + 1;
     let up = s.bars[n - 1].close >= s.bars[0].close;
     let mut datasets = vec![
         Dataset::default()
@@ -218,22 +223,28 @@ fn price_chart(state: &State, frame: &mut Frame, area: Rect, s: &Series, marks: 
         )
         .y_axis(Axis::default().bounds([y0, y1]).labels(y_labels).style(Style::new().fg(Color::DarkGray)));
     frame.render_widget(chart, area);
+    axis_w
 }
 
-/// Volume under the chart, bars bucketed to the chart's columns.
-fn volume_bars(frame: &mut Frame, area: Rect, s: &Series) {
-    let cols = area.width.max(1) as usize;
-    let n = s.bars.len();
-    let mut data = vec![0u64; cols.min(n).max(1)];
-    let buckets = data.len();
-    for (i, b) in s.bars.iter().enumerate() {
-        let at = i * buckets / n.max(1);
-        data[at] = data[at].saturating_add(b.volume.unwrap_or(0));
+/// Volume under the chart's plot (right of its price labels, `axis_w` cells), each column the
+/// bars under it: summed where bars outnumber columns, spread where columns outnumber bars.
+fn volume_bars(frame: &mut Frame, area: Rect, s: &Series, axis_w: u16) {
+    let plot = Rect { x: area.x + axis_w.min(area.width), width: area.width.saturating_sub(axis_w), ..area };
+    let (cols, n) = (plot.width as usize, s.bars.len());
+    if cols == 0 || n == 0 {
+        return;
     }
+    let data: Vec<u64> = (0..cols)
+        .map(|c| {
+            // The bars whose index maps to this column (at least the one under it).
+            let (from, to) = (c * n / cols, ((c + 1) * n / cols).max(c * n / cols + 1).min(n));
+            s.bars[from..to].iter().fold(0u64, |sum, b| sum.saturating_add(b.volume.unwrap_or(0)))
+        })
+        .collect();
     if data.iter().all(|v| *v == 0) {
         return;
     }
-    frame.render_widget(Sparkline::default().data(&data).style(Style::new().fg(Color::Blue)), area);
+    frame.render_widget(Sparkline::default().data(&data).style(Style::new().fg(Color::Blue)), plot);
 }
 
 /// `day 11.14–11.67 · 52w 7.94–12.02 · post 39.50 (+0.95%) · vol 1.3M`.
@@ -284,8 +295,10 @@ fn marks(state: &State, symbol: &str) -> Vec<Mark> {
     let mut out = Vec::new();
     for c in state.catalysts() {
         let Some(rec) = state.user().catalysts.get(&c.id) else { continue };
+        let last = rec.done_at.filter(|_| rec.done && state.linked_tickers(c).iter().any(|t| t == symbol));
         for e in rec.history.iter().filter(|e| e.done) {
-            out.push(Mark { at: e.at, color: HIT, text: format!("hit: {}", c.title) });
+            let reactions = (Some(e.at) == last).then(|| super::thesis::reactions(state, c)).flatten();
+            out.push(Mark { at: e.at, color: HIT, text: format!("hit: {}", c.title), reactions });
         }
     }
     for (thesis, pins) in &state.user().pins {
@@ -297,7 +310,7 @@ fn marks(state: &State, symbol: &str) -> Vec<Mark> {
                 continue;
             }
             let at = item.and_then(|n| n.published).unwrap_or(p.at);
-            out.push(Mark { at, color: PIN, text: format!("pinned: {}", p.title) });
+            out.push(Mark { at, color: PIN, text: format!("pinned: {}", p.title), reactions: None });
         }
     }
     out.sort_by_key(|m| m.at);
@@ -310,7 +323,8 @@ fn pinned_to_linked(state: &State, thesis: &str, symbol: &str) -> bool {
     state.catalysts().iter().any(|c| c.id == id && c.tickers.iter().any(|t| t == symbol))
 }
 
-/// The legend: newest marks first, each `● 2026-11-20 hit: AMD LTA lands`; one before the
+/// The legend: newest marks first, each `● 2026-11-20 hit: AMD LTA lands`, a linked catalyst's
+/// last hit with its reactions after it (the title cut first to keep them); one before the
 /// chart's range says so.
 fn legend_lines(state: &State, marks: &[Mark], series: Option<&Series>, width: u16) -> Vec<Line<'static>> {
     let first = series.and_then(|s| s.bars.first()).map(|b| b.t);
@@ -321,9 +335,17 @@ fn legend_lines(state: &State, marks: &[Mark], series: Option<&Series>, width: u
             let before = first.is_some_and(|f| m.at < f);
             let date = state.local(m.at).format("%Y-%m-%d");
             let text = format!("{date} {}{}", m.text, if before { " (before this range)" } else { "" });
+            let room = width.saturating_sub(2) as usize;
+            let after = m.reactions.as_ref().map(|r| format!(" · {r}")).unwrap_or_default();
+            let after_w = unicode_width::UnicodeWidthStr::width(after.as_str());
+            // The title keeps at least 32 cells; the reactions are cut after that.
+            let keep = room.saturating_sub(after_w).max(32.min(room));
+            let text = fmt::truncate(&text, keep);
+            let used = unicode_width::UnicodeWidthStr::width(text.as_str());
             Line::from(vec![
                 Span::styled(if before { "○ " } else { "● " }, Style::new().fg(m.color)),
-                Span::raw(fmt::truncate(&text, width.saturating_sub(2) as usize)),
+                Span::raw(text),
+                Span::styled(fmt::truncate(&after, room.saturating_sub(used)), Style::new().fg(Color::Gray)),
             ])
         })
         .collect()

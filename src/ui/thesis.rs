@@ -52,7 +52,7 @@ pub fn render_catalysts(state: &State, frame: &mut Frame, area: Rect) {
     let timeline = state.catalysts.get(state.selected(Pane::Catalysts)).and_then(|c| {
         let parts: Vec<String> = [
             last_change(state, &c.id),
-            reactions(state, c),
+            reactions(state, c).map(|r| format!("since the hit: {r}")),
             expected(state, c),
             pinned(state, Kind::Catalyst, &c.id),
         ]
@@ -155,7 +155,7 @@ fn window_span(stand: crate::calendar::Stand, kind: Kind) -> Span<'static> {
 
 /// A hit catalyst's reactions: "AAOI +4.2% 1d +9.1% 5d, SOXX +0.5% 1d +1.2% 5d" (a move to
 /// the latest close, fewer days having passed, is marked `…`).
-fn reactions(state: &State, c: &ThesisItem) -> Option<String> {
+pub(super) fn reactions(state: &State, c: &ThesisItem) -> Option<String> {
     let all = state.reactions(c);
     let text: Vec<String> = all
         .iter()
@@ -167,7 +167,7 @@ fn reactions(state: &State, c: &ThesisItem) -> Option<String> {
             (!parts.is_empty()).then(|| format!("{sym} {}", parts.join(" ")))
         })
         .collect();
-    (!text.is_empty()).then(|| format!("since the hit: {}", text.join(", ")))
+    (!text.is_empty()).then(|| text.join(", "))
 }
 
 /// The detail line's "expected 2026-H2, in window".

@@ -70,7 +70,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     if show_hours {
         header.push("Session (local time)");
-        widths.push(Constraint::Length(24));
+        widths.push(Constraint::Length(HOURS_W - 1));
     }
     if show_src {
         header.push("Src");
@@ -188,7 +188,8 @@ const SPARK_MAX: u16 = 64;
 /// The session and day range only join while the sparkline keeps this many cells.
 const SPARK_KEEP: u16 = 30;
 const META_W: u16 = 3 + 1 + 6 + 1 + 4 + 1;
-const HOURS_W: u16 = 24 + 1;
+/// "opens Wed 15:30 in 14h 31m".
+const HOURS_W: u16 = 26 + 1;
 const RANGE_W: u16 = 17 + 1 + 7 + 1;
 /// "post 39.12 +1.82%".
 const EXT_W: u16 = 4 + 1 + fmt::PRICE_W as u16 + 1 + fmt::CHANGE_W as u16 + 1;

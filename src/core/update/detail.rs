@@ -100,16 +100,27 @@ pub(super) fn wanted(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
-/// The series in use: the detail view's range; the selected catalyst's reactions, when it is
+/// The series in use: the detail view's range (and the year of it and of the benchmark when a
+/// hit catalyst is linked to it, for the reactions in its legend); the selected catalyst's
+/// reactions, when it is
 /// hit (a year of daily bars of each linked ticker and of the benchmark); each ticker against
 /// the benchmark (the since-start range, and the month's where that range is weekly) for the
 /// Tickers pane's column when the terminal is wide enough, else for the detail view's ticker.
 fn in_use(state: &State) -> Vec<(String, Span)> {
     let mut keys = Vec::new();
+    let bench = state.benchmark.as_ref().map(|b| b.symbol.clone());
     if let Some(d) = &state.detail {
         keys.push((d.symbol.clone(), d.span));
+        // Its legend lists the reactions to the hit catalysts linked to it.
+        let linked = |c: &&crate::core::domain::ThesisItem| {
+            state.catalyst_done(&c.id) && state.linked_tickers(c).contains(&d.symbol)
+        };
+        if state.catalysts.iter().any(|c| linked(&c)) {
+            keys.extend(
+                [Some(&d.symbol), bench.as_ref()].into_iter().flatten().map(|s| (s.clone(), Span::Y1)),
+            );
+        }
     }
-    let bench = state.benchmark.as_ref().map(|b| b.symbol.clone());
     let selected = state.catalysts.get(state.selected[Pane::Catalysts as usize]);
     if let Some(c) = selected.filter(|c| state.focus == Pane::Catalysts && state.catalyst_done(&c.id)) {
         for sym in state.linked_tickers(c).into_iter().chain(bench.clone()) {
