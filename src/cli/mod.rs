@@ -117,8 +117,10 @@ pub fn open_store(paths: &Paths, demo: bool) -> Result<(Db, Vec<String>), String
     let mut notices = opened.notices;
     let legacy = paths.legacy_cache(demo);
     notices.extend(db.import_legacy(&paths.state_file(demo), legacy.as_deref(), Utc::now()).notices);
+    // The demo's recorded catalyst hits; when they cannot be written (a full disk) the TUI
+    // shows them all the same (`demo_hits_over`), so this is only logged.
     if demo && let Err(e) = db.seed(&crate::io::providers::demo::hits(Utc::now())) {
-        notices.push(format!("the demo's catalyst hits were not written: {e}"));
+        tracing::warn!("the demo's catalyst hits were not written: {e}");
     }
     Ok((db, notices))
 }
