@@ -158,6 +158,17 @@ fn detail(c: &mut Criterion) {
     let mut g = c.benchmark_group("detail");
     let series = five_years();
     let opened = |state: &mut State| {
+        // Every ticker's and the benchmark's since-start bars are in (the relative strength
+        // columns and the detail view's line).
+        let symbols: Vec<String> =
+            state.tickers().iter().chain(state.benchmark()).map(|t| t.symbol.clone()).collect();
+        for symbol in symbols {
+            let mut since = series.clone();
+            since.symbol = symbol.clone();
+            since.span = chokepoint::chart::Span::Thesis;
+            let since = Some(Box::new(since));
+            update(state, Action::SeriesStored { symbol, span: chokepoint::chart::Span::Thesis, series: since });
+        }
         update(state, Action::Focus(Pane::Tickers));
         update(state, Action::Move(1));
         update(state, Action::OpenLink);

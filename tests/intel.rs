@@ -430,7 +430,7 @@ fn report_in_markdown_and_json() {
     for section in [
         "# CW-laser / co-packaged optics thesis",
         "## Quotes",
-        "## Catalysts (1/7 hit)",
+        "## Catalysts (3/7 hit)", // with the demo's two recorded hits
         "## Risks",
         "## Newest 20 headlines",
     ] {
@@ -466,7 +466,7 @@ fn report_in_markdown_and_json() {
 
     let json: serde_json::Value =
         serde_json::from_str(&run(h, &["--demo", "report", "--format", "json"])).unwrap();
-    assert_eq!(json["catalysts_hit"], 1);
+    assert_eq!(json["catalysts_hit"], 3);
     let amd = json["catalysts"].as_array().unwrap().iter().find(|c| c["id"] == "amd-lta").unwrap();
     assert_eq!(amd["done"], true);
     assert_eq!(amd["changes"][0]["note"], "8-K filed | see [link](x)");
