@@ -172,10 +172,11 @@ fn price_chart(state: &State, frame: &mut Frame, area: Rect, s: &Series, marks: 
     let (y0, y1) = (lo - pad, hi + pad);
     let n = s.bars.len();
     let (first, last) = (s.bars[0].t, s.bars[n - 1].t);
-    // Marks within the range, at the bar on or after their time.
+    // Marks within the range, at the bar on or after their time; one after the last bar (a hit
+    // today, before its close is in) at the right edge.
     let mut hit_points = Vec::new();
     let mut pin_points = Vec::new();
-    for m in marks.iter().filter(|m| m.at >= first && m.at <= last + chrono::TimeDelta::days(1)) {
+    for m in marks.iter().filter(|m| m.at >= first) {
         let i = s.bars.partition_point(|b| b.t < m.at).min(n - 1);
         let p = (i as f64, s.bars[i].close);
         if m.color == HIT { hit_points.push(p) } else { pin_points.push(p) }
