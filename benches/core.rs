@@ -167,7 +167,10 @@ fn detail(c: &mut Criterion) {
             since.symbol = symbol.clone();
             since.span = chokepoint::chart::Span::Thesis;
             let since = Some(Box::new(since));
-            update(state, Action::SeriesStored { symbol, span: chokepoint::chart::Span::Thesis, series: since });
+            update(
+                state,
+                Action::SeriesStored { symbol, span: chokepoint::chart::Span::Thesis, series: since },
+            );
         }
         update(state, Action::Focus(Pane::Tickers));
         update(state, Action::Move(1));
