@@ -16,7 +16,8 @@ pub use crate::app::runtime;
 pub use crate::cli::report;
 pub use crate::config::keymap;
 pub use crate::core::{
-    action, alerts, calendar, chart, domain, effect, evidence, filter, history, hours, journal, sanitize,
+    action, alerts, calendar, chart, domain, effect, evidence, filter, history, hours, journal, portfolio,
+    sanitize,
     state, tagging, update,
 };
 pub use crate::io::{cache, db, paths, providers, store};

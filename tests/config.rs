@@ -291,3 +291,32 @@ fn the_thesis_calendar_and_benchmark_are_read_and_checked() {
     assert_eq!(e[0].line, 6, "{}", e[0]);
     assert!(e[0].message.contains("expected must be a year"), "{}", e[0]);
 }
+
+#[test]
+fn positions_and_the_portfolio_are_read_and_checked() {
+    let ok = format!(
+        "{MIN}[[tickers]]\nsymbol = \"SIVE\"\ncurrency = \"SEK\"\n[portfolio]\nbase_currency = \"eur\"\nmax_weight = {{ aaoi = 10, SIVE = 5.5 }}\n[[positions]]\nsymbol = \"sive\"\nshares = 2000\nprice = 6.10\ndate = \"2026-03-02\"\nfees = 39\n[[positions]]\nsymbol = \"AAOI\"\nshares = 10.5\nprice = 21\ndate = \"2026-07-01\"\n"
+    );
+    let c = config::parse(&ok, "t.toml").unwrap();
+    assert_eq!(c.base_currency, "EUR");
+    assert_eq!(c.max_weight.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(), [("AAOI", 10.0), ("SIVE", 5.5)]);
+    assert_eq!(c.positions.len(), 2);
+    assert_eq!((c.positions[0].symbol.as_str(), c.positions[0].shares, c.positions[0].fees), ("SIVE", 2000.0, 39.0));
+    assert_eq!((c.positions[1].shares, c.positions[1].fees), (10.5, 0.0));
+    // Without a [portfolio]: no lots, totals in USD.
+    let c = config::parse(MIN, "t.toml").unwrap();
+    assert_eq!((c.base_currency.as_str(), c.positions.len()), ("USD", 0));
+
+    let bad = format!(
+        "{MIN}[portfolio]\nbase_currency = \"dollars\"\nmax_weight = {{ ZZZ = 10, AAOI = 150 }}\n[[positions]]\nsymbol = \"ZZZ\"\nshares = 1\nprice = 1\ndate = \"2026-01-01\"\n[[positions]]\nsymbol = \"AAOI\"\nshares = -1\nprice = 1\ndate = \"2026-01-01\"\n[[positions]]\nsymbol = \"AAOI\"\nshares = 1\nprice = 1\ndate = \"first of May\"\n[[positions]]\nsymbol = \"AAOI\"\nshares = 1\nprice = 1\ndate = \"2999-01-01\"\n"
+    );
+    let e = errors(&bad);
+    let has = |line: usize, needle: &str| e.iter().any(|e| e.line == line && e.message.contains(needle));
+    assert!(has(4, "base_currency must be a three-letter"), "{e:?}");
+    assert!(has(5, "max_weight: `ZZZ` is not a listed ticker"), "{e:?}");
+    assert!(has(5, "max_weight must be a percent"), "{e:?}");
+    assert!(has(7, "positions[0]: `ZZZ` is not a listed ticker"), "{e:?}");
+    assert!(has(13, "positions[1]: shares must be a positive number"), "{e:?}");
+    assert!(has(20, "positions[2]: date must be YYYY-MM-DD"), "{e:?}");
+    assert!(has(25, "positions[3]: date 2999-01-01 is in the future"), "{e:?}");
+}

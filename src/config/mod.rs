@@ -65,6 +65,36 @@ struct Raw {
     notify: RawNotify,
     #[serde(default)]
     thesis: RawThesis,
+    #[serde(default)]
+    positions: Vec<Spanned<RawLot>>,
+    #[serde(default)]
+    portfolio: RawPortfolio,
+}
+
+/// One `[[positions]]` lot: `date` a day, `fees` optional.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLot {
+    symbol: Spanned<String>,
+    shares: Spanned<f64>,
+    price: Spanned<f64>,
+    date: Spanned<String>,
+    #[serde(default)]
+    fees: Option<Spanned<f64>>,
+}
+
+/// `[portfolio]`: the base currency of the totals, and each ticker's most weight.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawPortfolio {
+    base_currency: Spanned<String>,
+    max_weight: BTreeMap<String, Spanned<f64>>,
+}
+
+impl Default for RawPortfolio {
+    fn default() -> Self {
+        RawPortfolio { base_currency: Spanned::new(0..0, "USD".into()), max_weight: BTreeMap::new() }
+    }
 }
 
 /// `[thesis]`: when it started (charts' "since thesis start"), and the benchmark for relative
@@ -264,6 +294,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
             stooq_symbol: String::new(),
         }))
     });
+    let (positions, base_currency, max_weight) = portfolio(&raw, &mut errors);
     for feed in &raw.feeds {
         let f = feed.get_ref();
         if !is_http_url(&f.url) {
@@ -350,8 +381,75 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         bell: raw.notify.bell,
         thesis_started: started,
         benchmark,
+        positions,
+        base_currency,
+        max_weight,
         warnings: located(text, label, warnings).iter().map(ToString::to_string).collect(),
     })
+}
+
+/// `[[positions]]` and `[portfolio]`: lots of listed tickers (checked as the app checks a typed
+/// lot), a three-letter base currency, weights between 0 and 100 of listed tickers.
+fn portfolio(
+    raw: &Raw,
+    errors: &mut Vec<Problem>,
+) -> (Vec<crate::portfolio::Lot>, String, BTreeMap<String, f64>) {
+    let listed = |sym: &str| raw.tickers.iter().map(|t| &t.get_ref().symbol).find(|t| t.eq_ignore_ascii_case(sym));
+    let today = chrono::Utc::now().date_naive();
+    let mut lots = Vec::new();
+    for (i, l) in raw.positions.iter().map(Spanned::get_ref).enumerate() {
+        let Some(symbol) = listed(l.symbol.get_ref()) else {
+            let sym = crate::sanitize::clean(l.symbol.get_ref());
+            errors.push((l.symbol.span(), format!("positions[{i}]: `{sym}` is not a listed ticker")));
+            continue;
+        };
+        let Ok(date) = chrono::NaiveDate::parse_from_str(l.date.get_ref().trim(), "%Y-%m-%d") else {
+            errors.push((l.date.span(), format!("positions[{i}]: date must be YYYY-MM-DD")));
+            continue;
+        };
+        let lot = crate::portfolio::Lot {
+            symbol: symbol.clone(),
+            shares: *l.shares.get_ref(),
+            price: *l.price.get_ref(),
+            date,
+            fees: l.fees.as_ref().map_or(0.0, |f| *f.get_ref()),
+        };
+        match lot.problem(today) {
+            Some(p) => {
+                let span = match p.split_whitespace().next() {
+                    Some("shares") => l.shares.span(),
+                    Some("price") => l.price.span(),
+                    Some("fees") => l.fees.as_ref().map_or(l.price.span(), Spanned::span),
+                    _ => l.date.span(),
+                };
+                errors.push((span, format!("positions[{i}]: {p}")));
+            }
+            None => lots.push(lot),
+        }
+    }
+    let base = raw.portfolio.base_currency.get_ref().trim().to_ascii_uppercase();
+    if base.len() != 3 || !base.chars().all(|c| c.is_ascii_alphabetic()) {
+        errors.push((
+            raw.portfolio.base_currency.span(),
+            "portfolio.base_currency must be a three-letter currency code (\"USD\")".into(),
+        ));
+    }
+    let mut weights = BTreeMap::new();
+    for (sym, w) in &raw.portfolio.max_weight {
+        match listed(sym) {
+            None => errors.push((
+                w.span(),
+                format!("portfolio.max_weight: `{}` is not a listed ticker", crate::sanitize::clean(sym)),
+            )),
+            Some(_) if !(w.get_ref().is_finite() && *w.get_ref() > 0.0 && *w.get_ref() <= 100.0) => {
+                errors.push((w.span(), "portfolio.max_weight must be a percent above 0, at most 100".into()));
+            }
+            Some(symbol) => {
+                weights.insert(symbol.clone(), *w.get_ref());
+            }
+        }
+    }
+    (lots, base, weights)
 }
 
 /// The ordered quote sources of `[quotes]`, with their base URLs; problems and warnings located.
@@ -692,7 +790,9 @@ fn read_raw(text: &str) -> Result<(Raw, HashSet<String>, Vec<Problem>), Vec<Prob
     for (key, value) in doc.get_ref().iter() {
         let name: &str = key.get_ref();
         let parts: Vec<Spanned<DeValue<'_>>> = match value.get_ref() {
-            DeValue::Array(items) if ["tickers", "catalysts", "risks", "feeds", "alerts"].contains(&name) => {
+            DeValue::Array(items)
+                if ["tickers", "catalysts", "risks", "feeds", "alerts", "positions"].contains(&name) =>
+            {
                 items
                     .iter()
                     .map(|item| {
@@ -731,6 +831,8 @@ impl Raw {
             "keys" => self.keys = one.keys,
             "notify" => self.notify = one.notify,
             "thesis" => self.thesis = one.thesis,
+            "portfolio" => self.portfolio = one.portfolio,
+            "positions" => self.positions.extend(one.positions),
             "tickers" => self.tickers.extend(one.tickers),
             "catalysts" => self.catalysts.extend(one.catalysts),
             "risks" => self.risks.extend(one.risks),

@@ -281,7 +281,7 @@ pub struct CatalystRecord {
 
 /// Everything the user decided, as the store derives it from its journal and marks (and as
 /// `state.json` held it before the store; that file is read once, to import it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserState {
     #[serde(default = "UserState::version")]
     pub version: u32,
@@ -311,6 +311,9 @@ pub struct UserState {
     /// Headlines pinned per catalyst (`c:ID`) or risk (`r:ID`), oldest first.
     #[serde(skip)]
     pub pins: BTreeMap<String, Vec<crate::core::journal::Pin>>,
+    /// Lots added through the journal (not the config's), oldest first.
+    #[serde(skip)]
+    pub lots: Vec<crate::core::portfolio::Held>,
 }
 
 impl Default for UserState {
@@ -323,6 +326,7 @@ impl Default for UserState {
             evidence_seen: BTreeMap::new(),
             alerts: Vec::new(),
             alert_keys: BTreeSet::new(),
+            lots: Vec::new(),
             level_sides: BTreeMap::new(),
             journal: Vec::new(),
             pins: BTreeMap::new(),

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashSet};
 
 /// One user change, as the journal keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Entry {
     /// Unique across every process that writes: an undo names the entry it undoes by it.
     pub uid: String,
@@ -28,7 +28,7 @@ pub struct Entry {
 }
 
 /// What an entry changes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum What {
     /// Catalyst `id` marked hit (`done`) or open again.
@@ -43,6 +43,11 @@ pub enum What {
     Unpin { thesis: String, item: String },
     /// Entry `uid` no longer counts.
     Undo { uid: String },
+    /// A lot bought (a position).
+    Lot(crate::core::portfolio::Lot),
+    /// The lot added by entry `lot` removed (sold, or entered by mistake).
+    #[serde(rename = "lot-rm")]
+    LotRemove { lot: String },
 }
 
 impl What {
@@ -55,6 +60,8 @@ impl What {
             What::Pin { .. } => "pin",
             What::Unpin { .. } => "unpin",
             What::Undo { .. } => "undo",
+            What::Lot(_) => "lot",
+            What::LotRemove { .. } => "lot-rm",
         }
     }
 
@@ -68,6 +75,8 @@ impl What {
             What::Pin { thesis, title, .. } => format!("pinned to {thesis}: {title}"),
             What::Unpin { thesis, item } => format!("unpinned {item} from {thesis}"),
             What::Undo { uid } => format!("undid {uid}"),
+            What::Lot(l) => format!("{} {} at {} on {}", l.symbol, l.shares, l.price, l.date),
+            What::LotRemove { lot } => format!("removed lot {lot}"),
         }
     }
 }
@@ -173,6 +182,7 @@ impl UserState {
         let mut catalysts: BTreeMap<String, CatalystRecord> = BTreeMap::new();
         let mut risks = BTreeMap::new();
         let mut pins: BTreeMap<String, Vec<Pin>> = BTreeMap::new();
+        let mut lots: Vec<crate::core::portfolio::Held> = Vec::new();
         for e in self.journal.iter().zip(counts).filter(|(_, c)| *c).map(|(e, _)| e) {
             match &e.what {
                 What::Catalyst { id, done } => {
@@ -210,6 +220,14 @@ impl UserState {
                         list.retain(|p| &p.item != item);
                     }
                 }
+                What::Lot(lot) => {
+                    lots.push(crate::core::portfolio::Held {
+                        id: e.uid.clone(),
+                        from_config: false,
+                        lot: lot.clone(),
+                    });
+                }
+                What::LotRemove { lot } => lots.retain(|l| &l.id != lot),
                 What::Undo { .. } => {}
             }
         }
@@ -217,6 +235,7 @@ impl UserState {
         self.catalysts = catalysts;
         self.risks = risks;
         self.pins = pins;
+        self.lots = lots;
     }
 
     /// Whether `item` is pinned to `thesis`.

@@ -16,6 +16,7 @@ pub mod history;
 pub mod hours;
 pub mod journal;
 pub mod keys;
+pub mod portfolio;
 pub mod sanitize;
 pub mod settings;
 pub mod state;

@@ -42,6 +42,13 @@ pub struct Config {
     /// `[thesis] benchmark`: fetched like a ticker (a row only if also listed), for relative
     /// strength and catalyst reactions.
     pub benchmark: Option<TickerSpec>,
+    /// `[[positions]]`: lots held, as configured (the app adds more through the store).
+    pub positions: Vec<crate::core::portfolio::Lot>,
+    /// `[portfolio] base_currency`: what totals are shown in (`USD`).
+    pub base_currency: String,
+    /// `[portfolio] max_weight`: per ticker, the most of the portfolio's value (percent) it may
+    /// be before an alert fires.
+    pub max_weight: std::collections::BTreeMap<String, f64>,
     /// What `check` and the TUI mention without refusing the file (an older key that still
     /// works, a removed source), located as `path:line:col: message`.
     pub warnings: Vec<String>,

@@ -5,6 +5,7 @@ use super::{Db, DbError, ms, shown, time};
 use crate::alerts::{Alert, MAX_KEYS};
 use crate::domain::{RiskLevel, UserState};
 use crate::journal::{Change, Entry, What};
+use crate::portfolio::Lot;
 use rusqlite::{Transaction, params};
 
 /// Longest journal text kept (ids, notes, titles are far shorter).
@@ -145,6 +146,12 @@ fn what_of(kind: &str, target: String, value: String, title: String) -> Option<W
         "pin" => What::Pin { thesis: shown(&target), item: shown(&value), title: shown(&title) },
         "unpin" => What::Unpin { thesis: shown(&target), item: shown(&value) },
         "undo" => What::Undo { uid: target },
+        // The lot as written (JSON); a value that does not read as a lot is not applied.
+        "lot" => What::Lot(serde_json::from_str::<Lot>(&value).ok().map(|mut l| {
+            l.symbol = shown(&l.symbol);
+            l
+        })?),
+        "lot-rm" => What::LotRemove { lot: target },
         _ => return None,
     })
 }
@@ -156,6 +163,7 @@ fn cap(text: &str) -> &str {
 pub(super) fn write_change(tx: &Transaction<'_>, change: &Change) -> rusqlite::Result<()> {
     match change {
         Change::Journal(e) => {
+            let lot_json;
             let (target, value, title) = match &e.what {
                 What::Catalyst { id, done } => (id.as_str(), if *done { "done" } else { "open" }, ""),
                 What::Note { id } => (id.as_str(), "", ""),
@@ -163,6 +171,11 @@ pub(super) fn write_change(tx: &Transaction<'_>, change: &Change) -> rusqlite::R
                 What::Pin { thesis, item, title } => (thesis.as_str(), item.as_str(), title.as_str()),
                 What::Unpin { thesis, item } => (thesis.as_str(), item.as_str(), ""),
                 What::Undo { uid } => (uid.as_str(), "", ""),
+                What::Lot(lot) => {
+                    lot_json = serde_json::to_string(lot).unwrap_or_default();
+                    (lot.symbol.as_str(), lot_json.as_str(), "")
+                }
+                What::LotRemove { lot } => (lot.as_str(), "", ""),
             };
             tx.prepare_cached(
                 "INSERT OR IGNORE INTO journal(uid, at, by, kind, target, value, title, note)
