@@ -90,6 +90,12 @@ enum Command {
         #[arg(long)]
         offline: bool,
     },
+    /// Positions: lots held per ticker (the config's `[[positions]]` and those added here or in
+    /// the TUI), valued at the stored quotes.
+    Position {
+        #[command(subcommand)]
+        op: PositionOp,
+    },
     /// Pin an archived headline (its id or link, as `search` prints them) to a catalyst or risk.
     Pin(PinArgs),
     /// Remove a pin.
@@ -140,6 +146,36 @@ enum CatalystOp {
     },
     /// Set the note on catalyst ID's last change ("" clears it).
     Note { id: String, text: String },
+}
+
+#[derive(Subcommand)]
+enum PositionOp {
+    /// Add a lot: SHARES of SYMBOL bought at PRICE (the ticker's currency) on DATE.
+    Add {
+        symbol: String,
+        #[arg(long)]
+        shares: f64,
+        #[arg(long)]
+        price: f64,
+        /// YYYY-MM-DD; today without it.
+        #[arg(long)]
+        date: Option<String>,
+        /// Paid on top, in the ticker's currency.
+        #[arg(long, default_value_t = 0.0)]
+        fees: f64,
+        /// A one-line note kept with the change.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Remove the lot with ID (as `position list` prints it).
+    Rm { id: String },
+    /// The lots and each holding's value and P&L (stored quotes), with the totals in the base
+    /// currency.
+    List {
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -252,6 +288,25 @@ fn run(cli: Cli) -> Result<Option<String>, Failure> {
                 HistoryFormat::Csv => Ok(Some(cli::history_csv(&series))),
                 HistoryFormat::Json => to_json(&series).map(Some),
             }
+        }
+        Some(Command::Position { op }) => {
+            let config = cli::load_config(explicit, paths.as_ref(), cli.demo)?;
+            let mut db = cli::command_store(need_paths(paths.as_ref())?, cli.demo)?;
+            match op {
+                PositionOp::Add { symbol, shares, price, date, fees, note } => {
+                    let lot = cli::LotArgs { symbol, shares, price, date, fees, note };
+                    cli::position_add(&config, &mut db, lot)
+                }
+                PositionOp::Rm { id } => cli::position_rm(&mut db, &id),
+                PositionOp::List { json } => {
+                    let rt = runtime_builder()?;
+                    // The stored quotes (the demo's recordings need no network: fetched).
+                    let offline = !cli.demo;
+                    let state = rt.block_on(cli::collect(&config, Some(&mut db), cli.demo, offline, None))?;
+                    cli::position_list(&state, json)
+                }
+            }
+            .map(Some)
         }
         Some(Command::Pin(args)) => pin(explicit, paths.as_ref(), cli.demo, args, false),
         Some(Command::Unpin(args)) => pin(explicit, paths.as_ref(), cli.demo, args, true),

@@ -588,3 +588,50 @@ fn report_has_the_since_start_table_and_reactions() {
         texas["reactions"].as_array().unwrap().iter().filter_map(|r| r["symbol"].as_str()).collect();
     assert_eq!(symbols, ["AAOI", "SOXX"]);
 }
+
+/// `position add|rm|list`: lots of listed tickers checked and kept in the store (shared with the
+/// TUI), valued at the quotes; a missing rate leaves the base-currency totals unknown.
+#[test]
+fn positions_are_added_listed_and_removed() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let add = |args: &[&str]| run(h, &[&["--demo", "position", "add"], args].concat());
+    let o = add(&["sive", "--shares", "2000", "--price", "6.10", "--date", "2026-03-02", "--fees", "39"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("SIVE 2000 at 6.1 on 2026-03-02"), "{}", stdout(&o));
+    assert!(add(&["AAOI", "--shares", "100", "--price", "21.5", "--date", "2026-07-01"]).status.success());
+    for (bad, says) in [
+        (&["ZZZ", "--shares", "1", "--price", "1"][..], "not a listed ticker"),
+        (&["AAOI", "--shares", "0", "--price", "1"][..], "shares must be a positive number"),
+        (&["AAOI", "--shares", "1", "--price", "1", "--date", "2999-01-01"][..], "in the future"),
+        (&["AAOI", "--shares", "1", "--price", "1", "--date", "May"][..], "--date must be YYYY-MM-DD"),
+    ] {
+        let o = add(bad);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        assert!(stderr(&o).contains(says), "{bad:?}: {}", stderr(&o));
+    }
+    let o = run(h, &["--demo", "position", "list", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let lots = v["lots"].as_array().unwrap();
+    assert_eq!(lots.len(), 2);
+    let sive = v["holdings"].as_array().unwrap().iter().find(|x| x["symbol"] == "SIVE").unwrap();
+    assert_eq!((sive["currency"].as_str(), sive["cost"].as_f64()), (Some("SEK"), Some(12239.0)));
+    // 8.31 SEK now, +0.45 on the day (the demo's recording).
+    assert!(
+        (sive["value"].as_f64().unwrap() - 16620.0).abs() < 1e-6
+            && (sive["day"].as_f64().unwrap() - 900.0).abs() < 1e-6
+    );
+    assert_eq!(v["totals"]["base"], "USD");
+    assert!(v["totals"]["value"].is_null(), "SEK has no rate yet: unknown, not 1.0");
+    assert_eq!(v["totals"]["missing_rates"], serde_json::json!(["SEK"]));
+    let id = lots[1]["id"].as_str().unwrap();
+    let o = run(h, &["--demo", "position", "rm", id]);
+    assert!(o.status.success() && stdout(&o).contains("removed lot"), "{}", stderr(&o));
+    let o = run(h, &["--demo", "position", "rm", id]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&run(h, &["--demo", "position", "list", "--json"]).stdout).unwrap();
+    assert_eq!(v["lots"].as_array().map(Vec::len), Some(1));
+    let o = run(h, &["--demo", "position", "rm", "config:1"]);
+    assert!(stderr(&o).contains("edit it there"), "{}", stderr(&o));
+}

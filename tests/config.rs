@@ -299,9 +299,15 @@ fn positions_and_the_portfolio_are_read_and_checked() {
     );
     let c = config::parse(&ok, "t.toml").unwrap();
     assert_eq!(c.base_currency, "EUR");
-    assert_eq!(c.max_weight.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(), [("AAOI", 10.0), ("SIVE", 5.5)]);
+    assert_eq!(
+        c.max_weight.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(),
+        [("AAOI", 10.0), ("SIVE", 5.5)]
+    );
     assert_eq!(c.positions.len(), 2);
-    assert_eq!((c.positions[0].symbol.as_str(), c.positions[0].shares, c.positions[0].fees), ("SIVE", 2000.0, 39.0));
+    assert_eq!(
+        (c.positions[0].symbol.as_str(), c.positions[0].shares, c.positions[0].fees),
+        ("SIVE", 2000.0, 39.0)
+    );
     assert_eq!((c.positions[1].shares, c.positions[1].fees), (10.5, 0.0));
     // Without a [portfolio]: no lots, totals in USD.
     let c = config::parse(MIN, "t.toml").unwrap();

@@ -565,6 +565,141 @@ pub fn set_risk(config: &Config, db: &mut Db, id: &str, level: &str) -> Result<S
     })
 }
 
+/// `position add`'s arguments.
+pub struct LotArgs {
+    pub symbol: String,
+    pub shares: f64,
+    pub price: f64,
+    pub date: Option<String>,
+    pub fees: f64,
+    pub note: Option<String>,
+}
+
+/// `chokepoint position add SYMBOL --shares N --price P [--date D] [--fees F]`: a lot of a
+/// listed ticker, checked as the config's are, written to the journal.
+pub fn position_add(config: &Config, db: &mut Db, args: LotArgs) -> Result<String, Failure> {
+    let now = Utc::now();
+    let symbol =
+        config.tickers.iter().map(|t| &t.symbol).find(|t| t.eq_ignore_ascii_case(&args.symbol)).ok_or_else(
+            || {
+                let listed: Vec<&str> = config.tickers.iter().map(|t| t.symbol.as_str()).collect();
+                Failure::new(
+                    2,
+                    format!(
+                        "`{}` is not a listed ticker ({})",
+                        crate::sanitize::clean_capped(&args.symbol, 40),
+                        listed.join(", ")
+                    ),
+                )
+            },
+        )?;
+    let date = match args.date.as_deref() {
+        None => now.date_naive(),
+        Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+            Failure::new(
+                2,
+                format!("--date must be YYYY-MM-DD, not `{}`", crate::sanitize::clean_capped(d, 40)),
+            )
+        })?,
+    };
+    let lot = crate::portfolio::Lot {
+        symbol: symbol.clone(),
+        shares: args.shares,
+        price: args.price,
+        date,
+        fees: args.fees,
+    };
+    if let Some(problem) = lot.problem(now.date_naive()) {
+        return Err(Failure::new(2, problem));
+    }
+    let note = args.note.as_deref().and_then(crate::domain::clean_note);
+    let uid = cli_uid();
+    let said = format!("lot {uid}: {} {} at {} on {}", lot.symbol, lot.shares, lot.price, lot.date);
+    decide(db, |_| Ok((Entry { uid, at: now, by: "cli".into(), what: What::Lot(lot), note }, Ok(said))))
+}
+
+/// `chokepoint position rm ID`: the lot added by journal entry ID no longer held (a config lot
+/// is edited in the config).
+pub fn position_rm(db: &mut Db, id: &str) -> Result<String, Failure> {
+    if id.starts_with("config:") {
+        return Err(Failure::new(2, "that lot is in the config's [[positions]]: edit it there"));
+    }
+    let (uid, now) = (cli_uid(), Utc::now());
+    decide(db, |user| {
+        let Some(held) = user.lots.iter().find(|l| l.id == id) else {
+            let id = crate::sanitize::clean_capped(id, 80);
+            return Err(Err(Failure::new(
+                2,
+                format!("no lot `{id}` (`chokepoint position list` shows them)"),
+            )));
+        };
+        let said =
+            format!("removed lot {}: {} {} at {}", held.id, held.lot.symbol, held.lot.shares, held.lot.price);
+        let what = What::LotRemove { lot: held.id.clone() };
+        Ok((Entry { uid, at: now, by: "cli".into(), what, note: None }, Ok(said)))
+    })
+}
+
+/// `chokepoint position list [--json]`: every lot, each holding's value, day and total P&L in
+/// its currency (the stored quotes), and the totals in the base currency with the rates used.
+pub fn position_list(state: &State, json: bool) -> Result<String, Failure> {
+    let lots = state.lots();
+    let holdings = state.holdings();
+    let totals = state.totals();
+    if json {
+        let rates: Vec<&crate::portfolio::FxRate> = state.fx().values().collect();
+        let v = json!({ "lots": lots, "holdings": holdings, "totals": totals, "fx": rates });
+        return serde_json::to_string_pretty(&v).map_err(|e| Failure::new(1, e.to_string()));
+    }
+    let num = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.2}"));
+    let mut out = String::new();
+    if lots.is_empty() {
+        out.push_str("no lots: `chokepoint position add SYMBOL --shares N --price P` adds one\n");
+        return Ok(out);
+    }
+    out.push_str("LOTS\n");
+    for h in &lots {
+        let l = &h.lot;
+        out.push_str(&format!(
+            "  {:<28} {:<6} {:>12} @ {:>10}  {}  fees {:.2}\n",
+            h.id, l.symbol, l.shares, l.price, l.date, l.fees
+        ));
+    }
+    out.push_str("HOLDINGS\n");
+    for h in &holdings {
+        out.push_str(&format!(
+            "  {:<6} {:>12} sh  value {} {}  day {}  total {}\n",
+            h.symbol,
+            h.shares,
+            num(h.value),
+            h.currency,
+            num(h.day),
+            num(h.total)
+        ));
+    }
+    out.push_str(&format!(
+        "TOTAL ({}): value {}  day {}  total {}\n",
+        totals.base,
+        num(totals.value),
+        num(totals.day),
+        num(totals.total)
+    ));
+    if !totals.missing_rates.is_empty() {
+        out.push_str(&format!(
+            "  no rate to {} for {} yet: the totals are unknown until one arrives\n",
+            totals.base,
+            totals.missing_rates.join(", ")
+        ));
+    }
+    for r in state.fx().values() {
+        out.push_str(&format!(
+            "  rate {}→{} {} ({}, as of {})\n",
+            r.currency, r.base, r.rate, r.source, r.as_of
+        ));
+    }
+    Ok(out)
+}
+
 /// `chokepoint pin ITEM --catalyst ID | --risk ID` (or `unpin`): keeps an archived headline
 /// (by its id or link, as `search` prints them) as evidence for a catalyst or risk.
 pub fn pin(

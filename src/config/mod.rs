@@ -394,7 +394,8 @@ fn portfolio(
     raw: &Raw,
     errors: &mut Vec<Problem>,
 ) -> (Vec<crate::portfolio::Lot>, String, BTreeMap<String, f64>) {
-    let listed = |sym: &str| raw.tickers.iter().map(|t| &t.get_ref().symbol).find(|t| t.eq_ignore_ascii_case(sym));
+    let listed =
+        |sym: &str| raw.tickers.iter().map(|t| &t.get_ref().symbol).find(|t| t.eq_ignore_ascii_case(sym));
     let today = chrono::Utc::now().date_naive();
     let mut lots = Vec::new();
     for (i, l) in raw.positions.iter().map(Spanned::get_ref).enumerate() {

@@ -214,7 +214,10 @@ mod tests {
 
     fn rate(currency: &str, rate: f64) -> (String, FxRate) {
         let as_of = Utc.with_ymd_and_hms(2026, 12, 3, 15, 0, 0).unwrap();
-        (currency.into(), FxRate { currency: currency.into(), base: "USD".into(), rate, as_of, source: "t".into() })
+        (
+            currency.into(),
+            FxRate { currency: currency.into(), base: "USD".into(), rate, as_of, source: "t".into() },
+        )
     }
 
     #[test]

@@ -293,6 +293,11 @@ pub struct State {
     /// `[thesis] benchmark`, and the quote sources in the order asked (for its series).
     pub(crate) benchmark: Option<TickerSpec>,
     pub(crate) quote_order: Vec<String>,
+    /// `[[positions]]`, `[portfolio]`, and the rates to the base currency by currency code.
+    pub(crate) config_lots: Vec<crate::core::portfolio::Lot>,
+    pub(crate) base_currency: String,
+    pub(crate) max_weight: BTreeMap<String, f64>,
+    pub(crate) fx: BTreeMap<String, crate::core::portfolio::FxRate>,
 }
 
 /// A ticker's move since the thesis started (see [`State::since_start`]).
@@ -617,6 +622,10 @@ impl State {
             quotes_every: config.quotes_every,
             benchmark: config.benchmark.clone(),
             quote_order: order.clone(),
+            config_lots: config.positions.clone(),
+            base_currency: config.base_currency.clone(),
+            max_weight: config.max_weight.clone(),
+            fx: BTreeMap::new(),
         };
         state.refilter();
         state
@@ -831,6 +840,70 @@ impl State {
             .find(|s| s.interval == "1d")?;
         let last = series.bars.last()?.t.with_timezone(&tz).date_naive();
         crate::core::chart::change_since(&series.bars, last.checked_sub_months(chrono::Months::new(1))?, tz)
+    }
+
+    /// Every lot held: the config's (`config:1`, …) then those added through the journal.
+    pub fn lots(&self) -> Vec<crate::core::portfolio::Held> {
+        let config = self.config_lots.iter().enumerate().map(|(i, lot)| crate::core::portfolio::Held {
+            id: format!("config:{}", i + 1),
+            from_config: true,
+            lot: lot.clone(),
+        });
+        config.chain(self.user.lots.iter().cloned()).collect()
+    }
+
+    /// Each listed ticker with lots, in the Tickers pane's order, valued at its quote.
+    pub fn holdings(&self) -> Vec<crate::core::portfolio::Holding> {
+        let lots = self.lots();
+        self.tickers
+            .iter()
+            .filter_map(|t| {
+                let mine: Vec<&crate::core::portfolio::Lot> =
+                    lots.iter().map(|h| &h.lot).filter(|l| l.symbol == t.symbol).collect();
+                if mine.is_empty() {
+                    return None;
+                }
+                let q = self.quotes.get(&t.symbol);
+                let tz = t.listing().tz();
+                let session = q.map(|q| q.as_of.with_timezone(&tz).date_naive());
+                Some(crate::core::portfolio::holding(&t.symbol, &t.currency, &mine, q, session))
+            })
+            .collect()
+    }
+
+    /// The holdings summed in the base currency.
+    pub fn totals(&self) -> crate::core::portfolio::Totals {
+        crate::core::portfolio::totals(&self.holdings(), &self.base_currency, &self.fx)
+    }
+
+    pub fn base_currency(&self) -> &str {
+        &self.base_currency
+    }
+
+    /// The rates to the base currency held, by currency.
+    pub fn fx(&self) -> &BTreeMap<String, crate::core::portfolio::FxRate> {
+        &self.fx
+    }
+
+    /// The currencies the tickers with lots trade in, other than the base: the rates needed.
+    pub fn fx_needed(&self) -> Vec<String> {
+        let lots = self.lots();
+        let mut out: Vec<String> = self
+            .tickers
+            .iter()
+            .filter(|t| lots.iter().any(|l| l.lot.symbol == t.symbol))
+            .map(|t| self.quotes.get(&t.symbol).map_or(t.currency.as_str(), |q| q.currency.as_str()))
+            .map(str::to_ascii_uppercase)
+            .filter(|c| !c.is_empty() && *c != self.base_currency)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// A ticker's `[portfolio] max_weight`.
+    pub fn max_weight(&self, symbol: &str) -> Option<f64> {
+        self.max_weight.get(symbol).copied()
     }
 
     /// A ticker's spec, or the benchmark's.
