@@ -885,6 +885,8 @@ fn simulate(hours: u32) {
                 }
                 // Unchanged since the last answer (a 304).
                 SourceId::Feed(_) => Payload::News(Vec::new()),
+                // No lot is held: rates are never asked.
+                SourceId::Fx => continue,
             };
             let loaded = Loaded {
                 source,

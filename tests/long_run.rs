@@ -111,7 +111,11 @@ impl Sim {
                     self.unwritten.push((seq, changes));
                     self.write();
                 }
-                Effect::Archive { .. } | Effect::StoreQuotes(_) | Effect::Search { .. } | Effect::Bell => {}
+                Effect::Archive { .. }
+                | Effect::StoreQuotes(_)
+                | Effect::StoreFx(_)
+                | Effect::Search { .. }
+                | Effect::Bell => {}
                 // A detail view opened by Enter on a ticker: its series is not simulated.
                 Effect::LoadSeries { .. }
                 | Effect::FetchSeries { .. }
@@ -276,6 +280,7 @@ impl Sim {
             let mut loaded = match f.source {
                 SourceId::Quote(i) => self.quote(i),
                 SourceId::Feed(i) => self.news(i, current),
+                SourceId::Fx => unreachable!("no lot is held: the FX source is never added"),
             };
             loaded.req_id = f.req_id;
             if current {
@@ -495,6 +500,7 @@ fn check_end(sim: &mut Sim) {
         let (min, within) = match src.id {
             SourceId::Quote(_) => (300, Duration::minutes(20)),
             SourceId::Feed(_) => (150, Duration::minutes(30)),
+            SourceId::Fx => unreachable!("no lot is held: the FX source is never added"),
         };
         assert!(count >= min, "{} answered only {count} times in a day", src.name);
         assert!(end - last <= within, "{} last answered at {last}, the day ended at {end}", src.name);

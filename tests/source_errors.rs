@@ -299,3 +299,67 @@ async fn each_range_asks_for_its_own_series_and_falls_back_to_nasdaq() {
     assert!(e.contains("yahoo: ") && e.contains("429") && e.contains("no 1D history from Nasdaq"), "{e}");
     assert!(wait.is_some_and(|w| w >= std::time::Duration::from_secs(100)), "{wait:?}");
 }
+
+/// FX rates on loopback servers: SEK in USD from Yahoo's `SEKUSD=X` pair; with Yahoo
+/// rate-limited, from the ECB's daily file (crossed through the euro), Yahoo's wait kept; a
+/// currency neither knows is a partial answer that names it.
+#[tokio::test]
+async fn fx_rates_come_from_yahoo_then_the_ecb() {
+    let yahoo = MockServer::start().await;
+    let ecb = MockServer::start().await;
+    let pair = std::fs::read("tests/fixtures/quotes/yahoo-chart-SEKUSD=X.json").unwrap();
+    let daily = std::fs::read("tests/fixtures/quotes/ecb-eurofxref-daily.xml").unwrap();
+    Mock::given(method("GET"))
+        .and(path("/v8/finance/chart/SEKUSD%3DX")) // `=` encoded, as Yahoo takes it
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(pair))
+        .expect(1)
+        .mount(&yahoo)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/stats/eurofxref/eurofxref-daily.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(daily))
+        .mount(&ecb)
+        .await;
+    let config_for = |yahoo: &str, extra_ticker: &str| {
+        let text = format!(
+            "{}{}[[tickers]]\nsymbol = \"SIVE\"\ncurrency = \"SEK\"\n{extra_ticker}[portfolio]\nbase_currency = \"USD\"\necb_url = \"{}/stats/eurofxref/eurofxref-daily.xml\"\n",
+            quotes_section(yahoo, "\"yahoo\""),
+            ticker("AAOI"),
+            ecb.uri()
+        );
+        config::parse(&text, "fx.toml").expect("config")
+    };
+    let via = ["yahoo".to_string(), "ecb".to_string()];
+    let cfg = config_for(&yahoo.uri(), "");
+    let got = Providers::new(&cfg, false, None).unwrap().fetch(SourceId::Fx, 1, &via).await;
+    let Ok(chokepoint::action::Payload::Fx(rates)) = &got.result else { panic!("{:?}", got.result) };
+    assert_eq!(rates.len(), 1);
+    assert_eq!(
+        (rates[0].currency.as_str(), rates[0].base.as_str(), rates[0].source.as_str()),
+        ("SEK", "USD", "yahoo"),
+        "{:?}",
+        got.attempts
+    );
+    assert!((rates[0].rate - 0.0952).abs() < 1e-9, "{:?}", rates[0]);
+    assert!(got.partial_error.is_none());
+
+    let limited = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "90")
+                .set_body_string("Too Many Requests"),
+        )
+        .mount(&limited)
+        .await;
+    let cfg = config_for(&limited.uri(), "[[tickers]]\nsymbol = \"XTKR\"\ncurrency = \"XYZ\"\n");
+    let got = Providers::new(&cfg, false, None).unwrap().fetch(SourceId::Fx, 2, &via).await;
+    let Ok(chokepoint::action::Payload::Fx(rates)) = &got.result else { panic!("{:?}", got.result) };
+    assert_eq!(rates.len(), 1, "{rates:?}");
+    assert_eq!(rates[0].source, "ecb");
+    assert!((rates[0].rate - 1.0550 / 11.0820).abs() < 1e-12, "{:?}", rates[0]);
+    let partial = got.partial_error.as_ref().expect("XYZ has no rate");
+    assert!(partial.message.contains("no rate for XYZ"), "{}", partial.message);
+    let yahoo_try = got.attempts.iter().find(|a| a.source == "yahoo").unwrap();
+    assert_eq!(yahoo_try.retry_after, Some(std::time::Duration::from_secs(90)), "Yahoo's wait kept");
+}

@@ -1272,3 +1272,69 @@ fn tickers_are_measured_against_the_benchmark_when_shown() {
     assert!(s.series_held() <= chokepoint::state::SERIES_KEPT + 7, "{}", s.series_held());
     assert!(specs.iter().all(|t| s.relative(&t.symbol).is_none_or(|r| r.start.is_some())));
 }
+
+/// A lot in another currency brings the FX source (once, then on its timer); its rates are
+/// kept and the totals in the base currency become known. Without a lot nothing is asked.
+#[test]
+fn a_lot_in_sek_asks_for_the_rate_and_the_totals_follow() {
+    use chokepoint::journal::Entry;
+    use chokepoint::portfolio::{FxRate, Lot};
+    let mut s = state();
+    update(&mut s, environment(false, chokepoint::state::Zone::Utc));
+    let fx = update(&mut s, Action::Start);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Fetch { source: SourceId::Fx, .. })), "no lot: no rate");
+    assert!(!s.sources().iter().any(|x| x.id == SourceId::Fx));
+    // A lot of SIVE (SEK) arrives from another window.
+    let mut theirs = s.user().clone();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let lot = Lot { symbol: "SIVE".into(), shares: 2000.0, price: 6.1, date, fees: 39.0 };
+    theirs.apply(&Change::Journal(Entry {
+        uid: "o-1".into(),
+        at: now(),
+        by: "cli".into(),
+        what: What::Lot(lot),
+        note: None,
+    }));
+    let fx = update(&mut s, Action::StoreChanged(Box::new(theirs)));
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch { source: SourceId::Fx, req_id, via } => {
+                assert_eq!(via, &["yahoo".to_string(), "ecb".to_string()]);
+                Some(*req_id)
+            }
+            _ => None,
+        })
+        .expect("the rate is asked for");
+    assert_eq!(s.fx_needed(), ["SEK"]);
+    assert!(s.totals().value.is_none() && s.totals().missing_rates == ["SEK"]);
+    let rate = FxRate {
+        currency: "sek".into(),
+        base: "USD".into(),
+        rate: 0.095,
+        as_of: now(),
+        source: "yahoo".into(),
+    };
+    let bad = FxRate { rate: f64::NAN, currency: "NOK".into(), ..rate.clone() };
+    let fx = update(&mut s, Action::Loaded(loaded(SourceId::Fx, req, Ok(Payload::Fx(vec![rate, bad])))));
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::StoreFx(r) if r.len() == 1 && r[0].currency == "SEK")),
+        "{fx:?}"
+    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::Schedule { source: SourceId::Fx, .. })), "on its timer");
+    assert_eq!(s.fx().keys().collect::<Vec<_>>(), ["SEK"], "the bad rate is dropped");
+    // No SIVE quote yet: the holding's value, so the total, is still unknown; with one, known.
+    assert!(s.totals().missing_rates.is_empty());
+    let sive = demo_quote(&s, "SIVE", now());
+    let pending = s.sources().iter().find(|x| x.id == SourceId::Quote(0)).and_then(|x| x.pending).unwrap();
+    update(
+        &mut s,
+        Action::Loaded(loaded(SourceId::Quote(0), pending, Ok(Payload::Quotes(vec![sive.clone()])))),
+    );
+    let t = s.totals();
+    let want = 2000.0 * sive.price * 0.095;
+    assert!(t.value.is_some_and(|v| (v - want).abs() < 1e-6), "{t:?}");
+    // Asked again only on its timer, not on every action.
+    let fx = update(&mut s, Action::Tick(now()));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Fetch { source: SourceId::Fx, .. })));
+}

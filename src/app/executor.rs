@@ -112,6 +112,7 @@ pub(super) fn perform(
             Effect::Record { seq, changes } => worker.send(Job::Record { seq, changes }),
             Effect::Archive { feed, at, items } => worker.send(Job::Archive { feed, at, items }),
             Effect::StoreQuotes(quotes) => worker.send(Job::Quotes(quotes)),
+            Effect::StoreFx(rates) => worker.send(Job::Fx(rates)),
             Effect::Search { req, query, limit } => {
                 worker.send(Job::Search { req, query, limit, now: Utc::now() });
             }

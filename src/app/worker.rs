@@ -32,6 +32,7 @@ pub(super) enum Job {
         items: Vec<NewsItem>,
     },
     Quotes(Vec<(Quote, NaiveDate)>),
+    Fx(Vec<crate::portfolio::FxRate>),
     Search {
         req: u64,
         query: String,
@@ -228,6 +229,11 @@ impl Store {
             Job::Quotes(quotes) => {
                 if let Err(e) = self.db.store_quotes(&quotes) {
                     tracing::warn!("keeping {} quotes: {e}", quotes.len());
+                }
+            }
+            Job::Fx(rates) => {
+                if let Err(e) = self.db.store_fx(&rates) {
+                    tracing::warn!("keeping {} FX rates: {e}", rates.len());
                 }
             }
             Job::Search { req, query, limit, now } => {

@@ -279,15 +279,18 @@ pub async fn collect(
     let mut state = State::new(config, user, Utc::now(), demo);
     // The store first (as the TUI does), so a source that fails now still shows its last data,
     // marked stale.
+    // Fetches asked before the refresh (the FX rates, once the lots are known) go with it.
+    let mut asked = Vec::new();
     if let Some(d) = db.as_deref() {
-        update(&mut state, Action::Restore(d.cached(config.history_cap).map_err(store_err)?));
-        update(&mut state, Action::ArchiveCounts(d.evidence_counts().map_err(store_err)?));
+        asked.extend(update(&mut state, Action::Restore(d.cached(config.history_cap).map_err(store_err)?)));
+        asked.extend(update(&mut state, Action::ArchiveCounts(d.evidence_counts().map_err(store_err)?)));
     }
     if offline {
         return Ok(state);
     }
     let providers = Providers::new(config, demo, cache_dir).map_err(|e| Failure::new(1, e))?;
-    let fetches: Vec<_> = update(&mut state, Action::RefreshAll)
+    asked.extend(update(&mut state, Action::RefreshAll));
+    let fetches: Vec<_> = asked
         .into_iter()
         .filter_map(|fx| match fx {
             Effect::Fetch { source, req_id, via } => {
@@ -308,6 +311,7 @@ pub async fn collect(
                     d.archive(&items, at).and_then(|_| d.set_fetched(&feed, at))
                 }
                 Effect::StoreQuotes(quotes) => d.store_quotes(&quotes),
+                Effect::StoreFx(rates) => d.store_fx(&rates),
                 _ => Ok(()),
             };
             if let Err(e) = kept {

@@ -89,11 +89,16 @@ struct RawLot {
 struct RawPortfolio {
     base_currency: Spanned<String>,
     max_weight: BTreeMap<String, Spanned<f64>>,
+    ecb_url: Option<Spanned<String>>,
 }
 
 impl Default for RawPortfolio {
     fn default() -> Self {
-        RawPortfolio { base_currency: Spanned::new(0..0, "USD".into()), max_weight: BTreeMap::new() }
+        RawPortfolio {
+            base_currency: Spanned::new(0..0, "USD".into()),
+            max_weight: BTreeMap::new(),
+            ecb_url: None,
+        }
     }
 }
 
@@ -295,6 +300,14 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         }))
     });
     let (positions, base_currency, max_weight) = portfolio(&raw, &mut errors);
+    let ecb_url = match &raw.portfolio.ecb_url {
+        Some(u) if !is_http_url(u.get_ref()) => {
+            errors.push(at(u.span(), "portfolio.ecb_url must be http:// or https://".into()));
+            String::new()
+        }
+        Some(u) => u.get_ref().clone(),
+        None => crate::core::settings::ECB_URL.to_string(),
+    };
     for feed in &raw.feeds {
         let f = feed.get_ref();
         if !is_http_url(&f.url) {
@@ -384,6 +397,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         positions,
         base_currency,
         max_weight,
+        ecb_url,
         warnings: located(text, label, warnings).iter().map(ToString::to_string).collect(),
     })
 }

@@ -45,6 +45,8 @@ impl Pane {
 pub enum SourceId {
     Quote(usize),
     Feed(usize),
+    /// The rates to the base currency of the currencies held (one source for all of them).
+    Fx,
 }
 
 /// One quote source's answer for one ticker, within a fetch that tries the sources in order.
@@ -63,6 +65,7 @@ pub struct Attempt {
 pub enum Payload {
     Quotes(Vec<Quote>),
     News(Vec<NewsItem>),
+    Fx(Vec<crate::core::portfolio::FxRate>),
 }
 
 /// Result of one fetch, tagged with the request id so stale answers can be dropped.

@@ -379,6 +379,9 @@ pub struct Cache {
     /// ago is not fetched again at start.
     #[serde(default)]
     pub fetched: BTreeMap<String, DateTime<Utc>>,
+    /// The last rate of each currency to the base.
+    #[serde(default)]
+    pub fx: Vec<crate::core::portfolio::FxRate>,
 }
 
 impl Cache {

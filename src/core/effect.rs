@@ -37,6 +37,8 @@ pub enum Effect {
     },
     /// Keep quotes (with each one's session day) as the latest and in the price history.
     StoreQuotes(Vec<(Quote, NaiveDate)>),
+    /// Keep the rates to the base currency (the last of each).
+    StoreFx(Vec<crate::core::portfolio::FxRate>),
     /// Search the archive with the filter `query`; answer with `Action::Searched` carrying `req`.
     Search {
         req: u64,

@@ -49,10 +49,15 @@ pub struct Config {
     /// `[portfolio] max_weight`: per ticker, the most of the portfolio's value (percent) it may
     /// be before an alert fires.
     pub max_weight: std::collections::BTreeMap<String, f64>,
+    /// `[portfolio] ecb_url`: the ECB's daily reference rates, the second FX source.
+    pub ecb_url: String,
     /// What `check` and the TUI mention without refusing the file (an older key that still
     /// works, a removed source), located as `path:line:col: message`.
     pub warnings: Vec<String>,
 }
+
+/// Where the ECB publishes its daily euro reference rates.
+pub const ECB_URL: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml";
 
 impl Config {
     /// The names of the quote sources in the order tried (`yahoo, nasdaq`).

@@ -102,7 +102,7 @@ impl SourceTry {
 
 impl SourceHealth {
     /// A source not fetched yet, refreshed every `every`.
-    fn new(id: SourceId, name: String, every: Duration) -> SourceHealth {
+    pub(crate) fn new(id: SourceId, name: String, every: Duration) -> SourceHealth {
         SourceHealth {
             id,
             name,
@@ -298,6 +298,8 @@ pub struct State {
     pub(crate) base_currency: String,
     pub(crate) max_weight: BTreeMap<String, f64>,
     pub(crate) fx: BTreeMap<String, crate::core::portfolio::FxRate>,
+    /// The FX source declined its last turn (no rate was needed): asked again once one is.
+    pub(crate) fx_idle: bool,
 }
 
 /// A ticker's move since the thesis started (see [`State::since_start`]).
@@ -626,6 +628,7 @@ impl State {
             base_currency: config.base_currency.clone(),
             max_weight: config.max_weight.clone(),
             fx: BTreeMap::new(),
+            fx_idle: true,
         };
         state.refilter();
         state
@@ -1023,6 +1026,8 @@ impl State {
         let restored = match id {
             SourceId::Quote(i) => self.quote_from_cache(i),
             SourceId::Feed(_) => self.stale_news,
+            // Rates carry their own age (shown with them).
+            SourceId::Fx => false,
         };
         let limit = chrono::Duration::from_std(self.every(id) * 2).unwrap_or(chrono::Duration::MAX);
         restored || src.last_ok.is_some_and(|t| self.now - t > limit)

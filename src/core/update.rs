@@ -175,6 +175,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::OpenFailed(msg) => notify(state, Level::Error, format!("cannot open link: {msg}"), false),
     }
     store::sync_archive(state, &mut fx);
+    sources::sync_fx(state, &mut fx);
     // The series in use (the detail view's, reactions, relative strength) on their way.
     detail::wanted(state, &mut fx);
     if state.rev == before {

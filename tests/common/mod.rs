@@ -183,6 +183,8 @@ pub fn demo_state_with(mut cfg: chokepoint::config::Config) -> State {
                 items.iter_mut().for_each(|n| tagger.tag(n));
                 Payload::News(items)
             }
+            // No lot is held in the demo state: the FX source is never asked.
+            SourceId::Fx => unreachable!("the FX source without a lot"),
         };
         update(&mut s, Action::Loaded(loaded(source, req_id, Ok(payload))));
     }

@@ -22,6 +22,13 @@ pub const STUCK: Duration = Duration::from_secs(60);
 pub(super) fn fetch(state: &mut State, id: SourceId, fx: &mut Vec<Effect>, user: bool) -> bool {
     let now = state.now;
     let req_id = state.next_req;
+    if id == SourceId::Fx {
+        // Rates only while a lot is held in another currency; asked again when one is.
+        state.fx_idle = state.fx_needed().is_empty();
+        if state.fx_idle {
+            return false;
+        }
+    }
     let Some(src) = state.sources.iter_mut().find(|s| s.id == id) else { return false };
     if src.pending.is_some() {
         let stuck = src
@@ -200,6 +207,7 @@ fn apply_payload(
         Payload::News(items) => {
             alerts::check_headlines(&state.alert_rules, items, &mut state.user, state.now)
         }
+        Payload::Fx(_) => Vec::new(),
     };
     if state.bell && changes.iter().any(|c| matches!(c, Change::Fired(_))) {
         fx.push(Effect::Bell);
@@ -228,11 +236,59 @@ fn apply_payload(
             }
             state.merge_news(items);
         }
+        Payload::Fx(rates) => {
+            let rates: Vec<_> = rates.into_iter().filter_map(clean_rate).collect();
+            for r in &rates {
+                state.fx.insert(r.currency.clone(), r.clone());
+            }
+            if !state.read_only && !rates.is_empty() {
+                fx.push(Effect::StoreFx(rates));
+            }
+        }
     }
+}
+
+/// A rate as it may be shown and used: three-letter codes, a positive finite rate.
+fn clean_rate(mut r: crate::core::portfolio::FxRate) -> Option<crate::core::portfolio::FxRate> {
+    let code = |c: &str| {
+        let c = c.trim().to_ascii_uppercase();
+        (c.len() == 3 && c.chars().all(|x| x.is_ascii_alphabetic())).then_some(c)
+    };
+    r.currency = code(&r.currency)?;
+    r.base = code(&r.base)?;
+    r.source = crate::core::sanitize::clean_capped(&r.source, 16);
+    (r.rate.is_finite() && r.rate > 0.0).then_some(r)
+}
+
+/// The FX source on its way when a rate is needed (a lot in another currency was added, here or
+/// elsewhere) and it is not already: added to the sources the first time.
+pub(super) fn sync_fx(state: &mut State, fx: &mut Vec<Effect>) {
+    if !state.fx_idle || state.fx_needed().is_empty() {
+        return;
+    }
+    if !state.sources.iter().any(|s| s.id == SourceId::Fx) {
+        let via: Vec<&str> = if state.demo {
+            vec!["demo"]
+        } else {
+            state.quote_order.iter().map(String::as_str).filter(|n| *n == "yahoo").chain(["ecb"]).collect()
+        };
+        let name = format!("FX rates to {}", state.base_currency);
+        state.sources.push(crate::core::state::SourceHealth {
+            via: via.into_iter().map(SourceTry::new).collect(),
+            key: "fx".into(),
+            ..crate::core::state::SourceHealth::new(SourceId::Fx, name, state.quotes_closed_every)
+        });
+    }
+    fetch(state, SourceId::Fx, fx, false);
 }
 
 /// Last session's cached data: shown at once, marked stale until the first refresh lands.
 pub(super) fn restore(state: &mut State, cache: Cache) {
+    for r in cache.fx.into_iter().filter_map(clean_rate) {
+        if r.base == state.base_currency {
+            state.fx.entry(r.currency.clone()).or_insert(r);
+        }
+    }
     let known: Vec<&str> = state.tickers.iter().map(|t| t.symbol.as_str()).collect();
     let quotes: Vec<_> = cache.quotes.into_iter().filter(|q| known.contains(&q.symbol.as_str())).collect();
     if !quotes.is_empty() && state.quotes.is_empty() {

@@ -285,6 +285,7 @@ mod tests {
             quotes: vec![],
             news: vec![news],
             fetched: [("https://feed".to_string(), now())].into(),
+            fx: vec![],
         };
         crate::store::write_atomic(&crate::cache::file(&cache_dir), &serde_json::to_vec(&cache).unwrap())
             .unwrap();

@@ -167,6 +167,17 @@ pub const STEPS: &[&str] = &[
         PRIMARY KEY(symbol, span)
     ) WITHOUT ROWID;
     "#,
+    // 4: the last rate of each currency to the portfolio's base currency (the positions' FX).
+    r#"
+    CREATE TABLE fx(
+        currency TEXT NOT NULL,
+        base TEXT NOT NULL,
+        rate REAL NOT NULL,
+        as_of INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY(currency, base)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The version a fully migrated database has.

@@ -25,6 +25,21 @@ impl Db {
         self.write(false, |tx| store_quotes_in(tx, &encoded))
     }
 
+    /// Keeps each rate as its currency's latest to its base.
+    pub fn store_fx(&mut self, rates: &[crate::portfolio::FxRate]) -> Result<(), DbError> {
+        self.write(false, |tx| {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO fx(currency, base, rate, as_of, source) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(currency, base) DO UPDATE SET rate = excluded.rate, as_of = excluded.as_of,
+                   source = excluded.source WHERE excluded.as_of >= fx.as_of",
+            )?;
+            for r in rates.iter().filter(|r| r.rate.is_finite() && r.rate > 0.0) {
+                st.execute(params![r.currency, r.base, r.rate, ms(r.as_of), r.source])?;
+            }
+            Ok(())
+        })
+    }
+
     /// Records that the feed at `url` answered at `at`.
     pub fn set_fetched(&mut self, url: &str, at: DateTime<Utc>) -> Result<(), DbError> {
         self.write(false, |tx| set_fetched_in(tx, url, at))
@@ -33,7 +48,7 @@ impl Db {
     /// What the last session left: the latest quotes, the newest `window` headlines and when
     /// each feed answered, all cleaned again as from any file.
     pub fn cached(&self, window: usize) -> Result<Cache, DbError> {
-        type Kept = (Vec<Quote>, BTreeMap<String, DateTime<Utc>>);
+        type Kept = (Vec<Quote>, BTreeMap<String, DateTime<Utc>>, Vec<crate::portfolio::FxRate>);
         let run = || -> rusqlite::Result<Kept> {
             let mut st = self.conn.prepare_cached("SELECT json FROM quotes ORDER BY symbol")?;
             let quotes = st
@@ -44,12 +59,26 @@ impl Db {
             let fetched = st
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, time(r.get(1)?))))?
                 .collect::<Result<_, _>>()?;
-            Ok((quotes, fetched))
+            let mut st = self.conn.prepare_cached("SELECT currency, base, rate, as_of, source FROM fx")?;
+            let fx = st
+                .query_map([], |r| {
+                    Ok(crate::portfolio::FxRate {
+                        currency: r.get(0)?,
+                        base: r.get(1)?,
+                        rate: r.get(2)?,
+                        as_of: time(r.get(3)?),
+                        source: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok((quotes, fetched, fx))
         };
-        let (quotes, fetched) = run().map_err(|e| self.err(e))?;
-        // The window's text is cleaned as it is read; the quotes' here.
+        let (quotes, fetched, fx) = run().map_err(|e| self.err(e))?;
+        // The window's text is cleaned as it is read; the quotes' here (the rates' codes as they
+        // are restored).
         let cleaned =
-            Cache { version: Cache::VERSION, saved_at: None, quotes, news: Vec::new(), fetched }.sanitized();
+            Cache { version: Cache::VERSION, saved_at: None, quotes, news: Vec::new(), fetched, fx }
+                .sanitized();
         Ok(Cache { news: self.window(window)?, ..cleaned })
     }
 

@@ -154,6 +154,24 @@ pub fn hits(now: DateTime<Utc>) -> Vec<crate::journal::Entry> {
         .collect()
 }
 
+/// Recorded rates: US dollars per unit of each currency (late November 2026, made up).
+const USD_PER: &[(&str, f64)] = &[("USD", 1.0), ("SEK", 0.0952), ("EUR", 1.0550), ("TWD", 0.0309)];
+
+/// A recorded rate of one unit of `currency` in `base` (crossed through the dollar), dated at
+/// the last Stockholm close, as the SEK quote is.
+pub fn fx(currency: &str, base: &str, now: DateTime<Utc>) -> Option<crate::portfolio::FxRate> {
+    let usd = |c: &str| USD_PER.iter().find(|(k, _)| *k == c).map(|(_, v)| *v);
+    let rate = usd(currency)? / usd(base)?;
+    let as_of = crate::chart::last_close(Exchange::Stockholm, now)?;
+    Some(crate::portfolio::FxRate {
+        currency: currency.into(),
+        base: base.into(),
+        rate,
+        as_of,
+        source: "demo".into(),
+    })
+}
+
 /// Parses one recorded feed (untagged; the caller tags), its dates moved so that the newest
 /// headline of all recordings is an hour older than `now`.
 pub fn news(spec: Option<&FeedSpec>, now: DateTime<Utc>) -> Result<Payload, String> {

@@ -2,6 +2,7 @@
 //! the same parsers serve live HTTP and the recorded demo data.
 
 pub mod demo;
+pub mod ecb;
 pub mod feed;
 pub mod http;
 pub mod live;
@@ -15,6 +16,7 @@ use crate::domain::TickerSpec;
 use crate::domain::{ErrorKind, SourceError};
 use crate::tagging::Tagger;
 use chrono::Utc;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +41,17 @@ fn test_slow_parse() {
     }
 }
 
+/// The Yahoo pair of one unit of `currency` in `base` (`SEKUSD=X`), as a ticker.
+fn fx_pair(currency: &str, base: &str) -> TickerSpec {
+    TickerSpec {
+        symbol: format!("{currency}{base}"),
+        symbols: [("yahoo".to_string(), format!("{currency}{base}=X"))].into_iter().collect(),
+        currency: base.to_string(),
+        name: format!("{currency} in {base}"),
+        ..TickerSpec::default()
+    }
+}
+
 /// Everything a fetch needs, shared read-only by the fetch tasks.
 #[derive(Clone)]
 pub struct Providers {
@@ -55,6 +68,11 @@ struct Inner {
     quote_sources: Vec<quotes::QuoteSource>,
     /// Permits to parse and tag a feed; see [`PARSE_SLOTS`].
     parse_slots: tokio::sync::Semaphore,
+    /// The currencies the tickers trade in other than the base (`[portfolio]`), and where the
+    /// ECB's rates are.
+    fx_currencies: Vec<String>,
+    base: String,
+    ecb_url: String,
 }
 
 /// Parsing and tagging a feed is CPU work on an untrusted document of up to 5 MiB: it runs on
@@ -136,6 +154,19 @@ impl Providers {
                 live,
                 quote_sources,
                 parse_slots: tokio::sync::Semaphore::new(PARSE_SLOTS),
+                fx_currencies: {
+                    let mut c: Vec<String> = config
+                        .tickers
+                        .iter()
+                        .map(|t| t.currency.trim().to_ascii_uppercase())
+                        .filter(|c| !c.is_empty() && *c != config.base_currency)
+                        .collect();
+                    c.sort();
+                    c.dedup();
+                    c
+                },
+                base: config.base_currency.clone(),
+                ecb_url: config.ecb_url.clone(),
             }),
         })
     }
@@ -175,6 +206,113 @@ impl Providers {
             retry_after,
             attempts,
         }
+    }
+
+    /// The rates of the tickers' currencies to the base: each asked of the sources in `via` in
+    /// order (`yahoo`: its `SEKUSD=X` pair; `ecb`: the day's reference rates, fetched once for
+    /// all; `demo`: recorded) until one answers. Some rates found and some not is a partial
+    /// answer, naming what is missing.
+    async fn fx(&self, via: &[String]) -> Outcome {
+        let inner = &self.inner;
+        let now = Utc::now();
+        let mut found = Vec::new();
+        let mut errors: BTreeMap<String, (SourceError, Option<Duration>)> = BTreeMap::new();
+        let mut answered: Vec<String> = Vec::new();
+        let mut ecb: Option<Result<ecb::Rates, quotes::Failure>> = None;
+        for currency in &inner.fx_currencies {
+            for name in via {
+                let got = match name.as_str() {
+                    "demo" => demo::fx(currency, &inner.base, now).ok_or_else(|| {
+                        quotes::Failure::from(SourceError::permanent(format!("no recorded {currency} rate")))
+                    }),
+                    "ecb" => {
+                        let Some(live) = &inner.live else { continue };
+                        if ecb.is_none() {
+                            ecb = Some(ecb::fetch(&live.http(), &inner.ecb_url).await);
+                        }
+                        match ecb.as_ref() {
+                            Some(Ok(rates)) => rates.rate(currency, &inner.base).ok_or_else(|| {
+                                SourceError::permanent(format!(
+                                    "ecb publishes no {currency} or {} rate",
+                                    inner.base
+                                ))
+                                .into()
+                            }),
+                            Some(Err(f)) => Err(f.clone()),
+                            None => continue,
+                        }
+                    }
+                    _ => {
+                        let Some(source) = inner.quote_sources.iter().find(|s| s.name() == name) else {
+                            continue;
+                        };
+                        let pair = fx_pair(currency, &inner.base);
+                        source.quote(&pair, now).await.and_then(|q| {
+                            if q.currency.eq_ignore_ascii_case(&inner.base)
+                                && q.price.is_finite()
+                                && q.price > 0.0
+                            {
+                                Ok(crate::portfolio::FxRate {
+                                    currency: currency.clone(),
+                                    base: inner.base.clone(),
+                                    rate: q.price,
+                                    as_of: q.as_of,
+                                    source: name.clone(),
+                                })
+                            } else {
+                                Err(SourceError::parse(format!(
+                                    "{} is not a {currency} rate in {}",
+                                    q.provider_symbol, inner.base
+                                ))
+                                .into())
+                            }
+                        })
+                    }
+                };
+                match got {
+                    Ok(rate) => {
+                        answered.push(name.clone());
+                        found.push(rate);
+                        break;
+                    }
+                    Err(f) => {
+                        errors.insert(format!("{name} {currency}"), (f.error, f.retry_after));
+                    }
+                }
+            }
+        }
+        // Each source's record: ok if it gave any rate, else its first error.
+        let attempts = via
+            .iter()
+            .map(|name| {
+                let failed = errors.iter().find(|(k, _)| k.split(' ').next() == Some(name.as_str()));
+                match failed.filter(|_| !answered.contains(name)) {
+                    Some((_, (e, wait))) => {
+                        Attempt { source: name.clone(), error: Some(e.clone()), retry_after: *wait }
+                    }
+                    None => Attempt { source: name.clone(), error: None, retry_after: None },
+                }
+            })
+            .collect();
+        let missing: Vec<&String> =
+            inner.fx_currencies.iter().filter(|c| !found.iter().any(|r| &r.currency == *c)).collect();
+        let message = || {
+            let said: Vec<String> = errors.iter().map(|(k, (e, _))| format!("{k}: {}", e.message)).collect();
+            let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
+            format!("no rate for {} ({})", names.join(", "), said.join("; "))
+        };
+        let kind = errors.values().map(|(e, _)| e.kind).min().unwrap_or(ErrorKind::Permanent);
+        let retry_after = errors.values().filter_map(|(_, w)| *w).min();
+        if found.is_empty() && !inner.fx_currencies.is_empty() {
+            return Outcome {
+                result: Err(SourceError { kind, message: message() }),
+                partial_error: None,
+                retry_after,
+                attempts,
+            };
+        }
+        let partial_error = (!missing.is_empty()).then(|| SourceError { kind, message: message() });
+        Outcome { result: Ok(Payload::Fx(found)), partial_error, retry_after, attempts }
     }
 
     /// A ticker's series over `span`, from the quote sources in `via`, in order, until one
@@ -222,6 +360,7 @@ impl Providers {
                 })
                 .await
             }
+            (_, SourceId::Fx) => self.fx(via).await,
             (Some(live), SourceId::Feed(i)) => match inner.feeds.get(i) {
                 Some(spec) => match live.feed_body(spec).await {
                     // Unchanged since the last answer: nothing to parse, nothing new.
