@@ -518,3 +518,51 @@ fn ticker_detail_view() {
     );
     assert!(screen(&s, 120, 40).contains("no chart: yahoo: HTTP 429"), "{}", screen(&s, 120, 40));
 }
+
+/// Lots of SIVE (SEK) and AAOI (USD): the Tickers pane shows each position's value and P&L
+/// where there is room, and a total row in USD; without the SEK rate the total is unknown and
+/// says which rate is missing; at 80 columns the total sits in the price columns.
+#[test]
+fn positions_and_the_total_row() {
+    use chokepoint::journal::{Change, Entry, What};
+    use chokepoint::portfolio::{FxRate, Lot};
+    let mut s = demo_state();
+    let mut user = s.user().clone();
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    for (i, lot) in [
+        Lot { symbol: "SIVE".into(), shares: 2000.0, price: 6.1, date: day(3, 2), fees: 39.0 },
+        Lot { symbol: "AAOI".into(), shares: 100.0, price: 21.5, date: day(7, 1), fees: 0.0 },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let entry =
+            Entry { uid: format!("o-{i}"), at: s.now(), by: "cli".into(), what: What::Lot(lot), note: None };
+        user.apply(&Change::Journal(entry));
+    }
+    update_all(&mut s, [Action::StoreChanged(Box::new(user))]);
+    let out = screen(&s, 160, 45);
+    assert!(out.contains("no SEK→USD rate yet"), "{out}");
+    let rate = FxRate {
+        currency: "SEK".into(),
+        base: "USD".into(),
+        rate: 0.0952,
+        as_of: s.now(),
+        source: "demo".into(),
+    };
+    let req = s
+        .sources()
+        .iter()
+        .find(|x| x.id == chokepoint::action::SourceId::Fx)
+        .and_then(|x| x.pending)
+        .unwrap();
+    let loaded = common::loaded(
+        chokepoint::action::SourceId::Fx,
+        req,
+        Ok(chokepoint::action::Payload::Fx(vec![rate])),
+    );
+    update_all(&mut s, [Action::Loaded(loaded)]);
+    insta::assert_snapshot!("positions_160x45", screen(&s, 160, 45));
+    let narrow = screen(&s, 80, 24);
+    assert!(narrow.lines().any(|l| l.contains("All ") && l.contains("4587.22")), "{narrow}");
+}

@@ -59,17 +59,19 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     let mut state = State::new(&config, user, Utc::now(), demo);
     let environment =
         Action::Environment { read_only: db.is_none(), zone: Zone::System, session: session_id() };
-    update(&mut state, environment);
+    // What these first actions ask (the FX rates once the lots are known) is done with the
+    // start's fetches.
+    let mut early = update(&mut state, environment);
     for n in notices {
         notify(&mut state, Level::Warn, n, true);
     }
     let providers = Providers::new(&config, demo, cache_dir.as_deref()).map_err(io::Error::other)?;
     if let Some(c) = cached {
-        update(&mut state, Action::Restore(c));
+        early.extend(update(&mut state, Action::Restore(c)));
         release_freed_memory();
     }
     if let Some(counts) = counts {
-        update(&mut state, Action::ArchiveCounts(counts));
+        early.extend(update(&mut state, Action::ArchiveCounts(counts)));
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut worker = Worker::spawn(db, config.archive_keep, older, tx.clone())?;
@@ -85,7 +87,8 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
 
-    let mut fx = update(&mut state, Action::Resize(size.width, size.height));
+    let mut fx = early;
+    fx.extend(update(&mut state, Action::Resize(size.width, size.height)));
     // Every source is due at start but a feed fetched moments before (the cache says when);
     // `r` (RefreshAll) is the user's and says so on the status line.
     fx.extend(update(&mut state, Action::Start));

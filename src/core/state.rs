@@ -874,6 +874,12 @@ impl State {
             .collect()
     }
 
+    /// Whether any listed ticker has a lot: the Tickers pane shows positions and a total row.
+    pub fn holdings_shown(&self) -> bool {
+        let lots = self.lots();
+        self.tickers.iter().any(|t| lots.iter().any(|l| l.lot.symbol == t.symbol))
+    }
+
     /// The holdings summed in the base currency.
     pub fn totals(&self) -> crate::core::portfolio::Totals {
         crate::core::portfolio::totals(&self.holdings(), &self.base_currency, &self.fx)

@@ -40,6 +40,37 @@ pub fn points(v: f64) -> String {
     format!("{} pp", fit(v, format!("{v:+.1}"), "+", POINTS_W - 3))
 }
 
+/// An amount of money in at most [`MONEY_W`] cells: whole units with thousands separated
+/// (`16,620`) from 1,000, two decimals below, a suffix when it does not fit (`1.23M`).
+pub fn money(v: f64) -> String {
+    fit(v, grouped(v, ""), "", MONEY_W)
+}
+
+/// [`money`] with its sign (`+900`, `-1,307`): a profit or loss.
+pub fn signed_money(v: f64) -> String {
+    fit(v, grouped(v, "+"), "+", MONEY_W)
+}
+
+/// Widest [`money`].
+pub const MONEY_W: usize = 10;
+
+fn grouped(v: f64, plus: &str) -> String {
+    let sign = if v < 0.0 { "-" } else { plus };
+    let a = v.abs();
+    if !a.is_finite() || a < 1_000.0 {
+        return format!("{sign}{a:.2}");
+    }
+    let digits = format!("{a:.0}");
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
 /// Widest [`points`].
 pub const POINTS_W: usize = 9;
 
@@ -170,6 +201,19 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn money_is_grouped_and_fits_its_column() {
+        assert_eq!(money(16620.0), "16,620");
+        assert_eq!(money(999.5), "999.50");
+        assert_eq!(money(1234567.0), "1,234,567");
+        assert_eq!(money(123456789.0), "123.46M");
+        assert_eq!(signed_money(900.0), "+900.00");
+        assert_eq!(signed_money(-1307.4), "-1,307");
+        assert_eq!(signed_money(-98765432.0), "-98.77M");
+        assert!(money(f64::MAX).chars().count() <= MONEY_W);
+        assert!(signed_money(-f64::MAX).chars().count() <= MONEY_W);
+    }
 
     #[test]
     fn ages() {

@@ -62,7 +62,8 @@ pub fn render(state: &State, frame: &mut Frame) {
 
 /// All four panes: Tickers on top, Catalysts | Risks, News filling the rest.
 fn full(state: &State, frame: &mut Frame, area: Rect) {
-    let tick_h = state.tickers.len() as u16 + 3;
+    // One more row for the portfolio's total when a lot is held.
+    let tick_h = state.tickers.len() as u16 + 3 + u16::from(state.holdings_shown());
     // Under the focused list, the selected item's detail (timeline, note, why) wraps onto up to
     // three rows where the screen is tall enough, one otherwise.
     let thesis = matches!(state.focus, Pane::Catalysts | Pane::Risks);

@@ -46,6 +46,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         header.push("Cur");
         widths.push(Constraint::Length(3));
     }
+    if cols.pos {
+        header.extend(["Value", "Day P&L", "P&L"]);
+        widths.extend([Constraint::Length(fmt::MONEY_W as u16); 3]);
+    }
     if show_spark {
         header.push("Day");
         widths.push(Constraint::Length(spark_w));
@@ -77,7 +81,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         widths.push(Constraint::Length(cols.src));
     }
     let dim = Style::new().fg(Color::DarkGray);
-    let rows_h = inner.height.saturating_sub(1) as usize;
+    let holdings = state.holdings();
+    let total = (!holdings.is_empty()).then(|| state.totals());
+    let rows_h = inner.height.saturating_sub(1 + u16::from(total.is_some())) as usize;
     let offset = scroll_offset(state.selected(Pane::Tickers), rows_h);
     let rows = state.tickers.iter().enumerate().skip(offset).take(rows_h.max(1)).map(|(i, t)| {
         let q = state.quotes.get(&t.symbol);
@@ -105,6 +111,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         if show_meta {
             let cur = q.map(|q| q.currency.clone()).unwrap_or_else(|| t.currency.clone());
             cells.push(Cell::from(Span::styled(cur, dim)));
+        }
+        if cols.pos {
+            let h = holdings.iter().find(|h| h.symbol == t.symbol);
+            cells.extend(position_cells(h.map(|h| (h.value, h.day, h.total))));
         }
         if show_spark {
             let spark = q.map(|q| fmt::sparkline(&q.series, spark_w as usize)).unwrap_or_default();
@@ -147,7 +157,37 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         }
         Row::new(cells)
     });
+    let total_row = total.map(|t| {
+        let n = widths.len();
+        let label = if cols.sym >= 5 { "Total" } else { "All" };
+        let mut cells = vec![Cell::from(Span::styled(label, Style::new().add_modifier(Modifier::BOLD)))];
+        if show_name {
+            cells.push(Cell::from(Span::styled(format!("portfolio in {}", t.base), dim)));
+        }
+        if cols.pos {
+            cells.extend([Cell::from(""), Cell::from(""), Cell::from("")]);
+        } else {
+            // Narrow: the portfolio's value, day P&L and total return in the price columns.
+            let pct = t.total.zip(t.cost).filter(|(_, c)| *c > 0.0).map(|(p, c)| p / c * 100.0);
+            let opt = |v: Option<String>| v.unwrap_or_else(|| "?".into());
+            cells.push(Cell::from(Line::from(opt(t.value.map(fmt::price))).right_aligned()));
+            cells.push(Cell::from(Line::from(opt(t.day.map(fmt::signed))).right_aligned()));
+            cells.push(Cell::from(Line::from(opt(pct.map(fmt::pct))).right_aligned()));
+        }
+        if show_meta {
+            cells.push(Cell::from(Span::styled(t.base.clone(), dim)));
+        }
+        if cols.pos {
+            cells.extend(position_cells(Some((t.value, t.day, t.total))));
+        }
+        if show_spark {
+            cells.push(Cell::from(fx_line(state, &t)));
+        }
+        cells.resize_with(n, || Cell::from(""));
+        Row::new(cells).style(Style::new().add_modifier(Modifier::BOLD))
+    });
     let header = Row::new(header).style(Style::new().fg(Color::Gray).add_modifier(Modifier::UNDERLINED));
+    let rows: Vec<Row> = rows.chain(total_row).collect();
     let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
@@ -175,6 +215,8 @@ struct Columns {
     ext: bool,
     /// Each ticker against the benchmark, over a month and since the thesis started.
     rel: bool,
+    /// The position's value, day P&L and total P&L (when a lot is held).
+    pos: bool,
 }
 
 /// Widest symbol and source shown in full; longer ones are cut with `…`.
@@ -191,6 +233,8 @@ const META_W: u16 = 3 + 1 + 6 + 1 + 4 + 1;
 /// "opens Wed 15:30 in 14h 31m".
 const HOURS_W: u16 = 26 + 1;
 const RANGE_W: u16 = 17 + 1 + 7 + 1;
+/// Value, day P&L, total P&L.
+const POS_W: u16 = 3 * (fmt::MONEY_W as u16 + 1);
 /// "post 39.12 +1.82%".
 const EXT_W: u16 = 4 + 1 + fmt::PRICE_W as u16 + 1 + fmt::CHANGE_W as u16 + 1;
 
@@ -217,6 +261,7 @@ impl Columns {
             range: false,
             ext: false,
             rel: false,
+            pos: false,
         };
         let any_ext = state.quotes.values().any(|q| q.extended.is_some());
         let mut used = sym + (fmt::PRICE_W + 2 * fmt::CHANGE_W + 3) as u16;
@@ -224,6 +269,11 @@ impl Columns {
         if room(used, META_W) {
             c.meta = true;
             used += META_W;
+        }
+        // A position's numbers come right after the day's, before the sparkline.
+        if c.meta && state.holdings_shown() && room(used, POS_W + SPARK_MIN + 1) {
+            c.pos = true;
+            used += POS_W;
         }
         if c.meta && room(used, SPARK_MIN + 1) {
             c.spark = SPARK_MIN;
@@ -266,6 +316,44 @@ impl Columns {
         }
         c
     }
+}
+
+/// A position's value, day P&L and total P&L, right-aligned (`?` unknown: no quote, or no rate
+/// for the total); the P&L green or red.
+fn position_cells(v: Option<(Option<f64>, Option<f64>, Option<f64>)>) -> Vec<Cell<'static>> {
+    let Some((value, day, total)) = v else { return vec![Cell::from(""), Cell::from(""), Cell::from("")] };
+    let unknown = || Line::from(Span::styled("?", Style::new().fg(Color::Yellow))).right_aligned();
+    let pnl = |v: Option<f64>| match v {
+        Some(v) => {
+            let tone = if v >= 0.0 { Color::Green } else { Color::Red };
+            Line::from(Span::styled(fmt::signed_money(v), Style::new().fg(tone))).right_aligned()
+        }
+        None => unknown(),
+    };
+    vec![
+        Cell::from(value.map_or_else(unknown, |v| Line::from(fmt::money(v)).right_aligned())),
+        Cell::from(pnl(day)),
+        Cell::from(pnl(total)),
+    ]
+}
+
+/// The rates the total uses, with their age (`SEK→USD 0.0952 2h`), or which are missing.
+fn fx_line(state: &State, t: &crate::portfolio::Totals) -> Line<'static> {
+    let dim = Style::new().fg(Color::DarkGray);
+    if !t.missing_rates.is_empty() {
+        let text = format!(
+            "no {} rate yet",
+            t.missing_rates.iter().map(|c| format!("{c}→{}", t.base)).collect::<Vec<_>>().join(", ")
+        );
+        return Line::from(Span::styled(text, Style::new().fg(Color::Yellow)));
+    }
+    let parts: Vec<String> = state
+        .fx_needed()
+        .iter()
+        .filter_map(|c| state.fx().get(c))
+        .map(|r| format!("{}→{} {:.4} {}", r.currency, r.base, r.rate, fmt::age(state.now, r.as_of)))
+        .collect();
+    Line::from(Span::styled(parts.join(" · "), dim))
 }
 
 /// A relative column's width: its header's, or the widest value's.
