@@ -1338,3 +1338,77 @@ fn a_lot_in_sek_asks_for_the_rate_and_the_totals_follow() {
     let fx = update(&mut s, Action::Tick(now()));
     assert!(!fx.iter().any(|e| matches!(e, Effect::Fetch { source: SourceId::Fx, .. })));
 }
+
+/// `max_weight`: AAOI past 10% of the portfolio fires one alert (once the value of every holding
+/// is known in USD), quiet on later readings and after a restart on the same side; falling
+/// back under and growing past again fires again.
+#[test]
+fn a_holding_past_its_max_weight_alerts_once_per_crossing() {
+    use chokepoint::journal::Entry;
+    use chokepoint::portfolio::{FxRate, Lot};
+    let mut s = demo_state();
+    let mut user = s.user().clone();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+    for (i, (symbol, shares)) in [("SIVE", 2000.0), ("AAOI", 100.0)].into_iter().enumerate() {
+        let lot = Lot { symbol: symbol.into(), shares, price: 10.0, date: day, fees: 0.0 };
+        user.apply(&Change::Journal(Entry {
+            uid: format!("o-{i}"),
+            at: now(),
+            by: "cli".into(),
+            what: What::Lot(lot),
+            note: None,
+        }));
+    }
+    update(&mut s, Action::StoreChanged(Box::new(user)));
+    let fired = |s: &chokepoint::state::State| {
+        s.user().alerts.iter().filter(|a| a.text.contains("of the portfolio")).count()
+    };
+    assert_eq!(fired(&s), 0, "the SEK value is unknown: no weight yet");
+    let req = s.sources().iter().find(|x| x.id == SourceId::Fx).and_then(|x| x.pending).unwrap();
+    let rate = FxRate {
+        currency: "SEK".into(),
+        base: "USD".into(),
+        rate: 0.0952,
+        as_of: now(),
+        source: "demo".into(),
+    };
+    let fx = update(&mut s, Action::Loaded(loaded(SourceId::Fx, req, Ok(Payload::Fx(vec![rate.clone()])))));
+    // AAOI: 3,005 of 4,587 USD = 65.5%, past 10%. SIVE: 34.5%, past 5%.
+    assert_eq!(fired(&s), 2, "{:?}", s.user().alerts);
+    let aaoi = s.user().alerts.iter().find(|a| a.ticker.as_deref() == Some("AAOI")).unwrap();
+    assert!(aaoi.text.starts_with("AAOI is 65.5% of the portfolio (max_weight 10%)"), "{}", aaoi.text);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Record { .. })), "kept: {fx:?}");
+    update(&mut s, Action::Tick(now() + chrono::Duration::minutes(1)));
+    assert_eq!(fired(&s), 2, "once per crossing");
+    // A restart with what the store kept: same side, quiet.
+    let kept = s.user().clone();
+    let mut again = demo_state();
+    update(&mut again, Action::StoreChanged(Box::new(kept)));
+    let req = again.sources().iter().find(|x| x.id == SourceId::Fx).and_then(|x| x.pending).unwrap();
+    update(&mut again, Action::Loaded(loaded(SourceId::Fx, req, Ok(Payload::Fx(vec![rate])))));
+    assert_eq!(fired(&again), 2, "no new alert after a restart");
+    // A big SIVE lot takes AAOI under 10%; removing it takes AAOI past again: a new alert.
+    let mut user = again.user().clone();
+    let lot = Lot { symbol: "SIVE".into(), shares: 400_000.0, price: 8.0, date: day, fees: 0.0 };
+    user.apply(&Change::Journal(Entry {
+        uid: "o-9".into(),
+        at: now(),
+        by: "cli".into(),
+        what: What::Lot(lot),
+        note: None,
+    }));
+    update(&mut again, Action::StoreChanged(Box::new(user)));
+    assert_eq!(fired(&again), 2);
+    update(&mut again, Action::Tick(now() + chrono::Duration::hours(1)));
+    let mut user = again.user().clone();
+    let rm = What::LotRemove { lot: "o-9".into() };
+    user.apply(&Change::Journal(Entry {
+        uid: "o-10".into(),
+        at: now(),
+        by: "cli".into(),
+        what: rm,
+        note: None,
+    }));
+    update(&mut again, Action::StoreChanged(Box::new(user)));
+    assert_eq!(fired(&again), 3, "past again: {:?}", again.user().alerts);
+}

@@ -176,6 +176,35 @@ pub fn check_quotes(
     out
 }
 
+/// A holding's share of the portfolio against its `[portfolio] max_weight`: an alert when it
+/// grows past it (also at the first reading, unlike a price level: being over the limit is the
+/// news), once per crossing; the side is kept, so a restart on the same side is quiet.
+/// `weights` are (ticker, percent now, most percent).
+pub fn check_weights(
+    weights: &[(String, f64, f64)],
+    user: &mut UserState,
+    now: DateTime<Utc>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (ticker, weight, max) in weights {
+        let side_key = format!("{ticker}|weight|{max}");
+        let beyond = weight > max;
+        let was = user.level_sides.get(&side_key).copied();
+        if was == Some(beyond) {
+            continue;
+        }
+        let side = Change::Side { key: side_key.clone(), beyond };
+        user.apply(&side);
+        out.push(side);
+        if beyond {
+            let key = format!("{}|{side_key}|{}", now.format("%Y-%m-%d"), now.timestamp());
+            let text = format!("{ticker} is {weight:.1}% of the portfolio (max_weight {max}%)");
+            out.extend(fire(user, key, text, Some(ticker.clone()), None, now));
+        }
+    }
+    out
+}
+
 /// Checks headlines that just entered the history, applying the alerts fired to `user`; returns
 /// them as changes, for the store.
 pub fn check_headlines<'a>(

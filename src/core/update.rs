@@ -176,6 +176,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     }
     store::sync_archive(state, &mut fx);
     sources::sync_fx(state, &mut fx);
+    sources::check_weights(state, &mut fx);
     // The series in use (the detail view's, reactions, relative strength) on their way.
     detail::wanted(state, &mut fx);
     if state.rev == before {

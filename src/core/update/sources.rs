@@ -260,6 +260,31 @@ fn clean_rate(mut r: crate::core::portfolio::FxRate) -> Option<crate::core::port
     (r.rate.is_finite() && r.rate > 0.0).then_some(r)
 }
 
+/// Each holding with a `max_weight` against its share of the portfolio (when both are known):
+/// an alert when it grows past it; see [`alerts::check_weights`].
+pub(super) fn check_weights(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.max_weight.is_empty() {
+        return;
+    }
+    let holdings = state.holdings();
+    if holdings.is_empty() {
+        return;
+    }
+    let totals = crate::core::portfolio::totals(&holdings, &state.base_currency, &state.fx);
+    let weights: Vec<(String, f64, f64)> = holdings
+        .iter()
+        .filter_map(|h| {
+            let max = state.max_weight.get(&h.symbol)?;
+            Some((h.symbol.clone(), crate::core::portfolio::weight(h, &totals, &state.fx)?, *max))
+        })
+        .collect();
+    let changes = alerts::check_weights(&weights, &mut state.user, state.now);
+    if state.bell && changes.iter().any(|c| matches!(c, Change::Fired(_))) {
+        fx.push(Effect::Bell);
+    }
+    super::store::record(state, fx, changes, None);
+}
+
 /// The FX source on its way when a rate is needed (a lot in another currency was added, here or
 /// elsewhere) and it is not already: added to the sources the first time.
 pub(super) fn sync_fx(state: &mut State, fx: &mut Vec<Effect>) {
