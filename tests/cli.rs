@@ -590,7 +590,8 @@ fn report_has_the_since_start_table_and_reactions() {
 }
 
 /// `position add|rm|list`: lots of listed tickers checked and kept in the store (shared with the
-/// TUI), valued at the quotes; a missing rate leaves the base-currency totals unknown.
+/// TUI), valued at the quotes and summed in USD through the SEK rate; `snapshot` and `report`
+/// show the same.
 #[test]
 fn positions_are_added_listed_and_removed() {
     let home = tempfile::tempdir().unwrap();
@@ -622,9 +623,27 @@ fn positions_are_added_listed_and_removed() {
         (sive["value"].as_f64().unwrap() - 16620.0).abs() < 1e-6
             && (sive["day"].as_f64().unwrap() - 900.0).abs() < 1e-6
     );
+    // The demo's recordings (its SEK rate too) need no network: `list` refreshes them.
     assert_eq!(v["totals"]["base"], "USD");
-    assert!(v["totals"]["value"].is_null(), "SEK has no rate yet: unknown, not 1.0");
-    assert_eq!(v["totals"]["missing_rates"], serde_json::json!(["SEK"]));
+    assert_eq!(v["totals"]["missing_rates"], serde_json::json!([]));
+    assert_eq!(v["fx"][0]["source"], "demo");
+    // `snapshot` and `report` refresh, the demo's recorded SEK rate with them: totals known.
+    let v = snapshot(h, &[]);
+    let p = &v["positions"];
+    assert_eq!(p["fx"][0]["currency"], "SEK");
+    let want = 16620.0 * p["fx"][0]["rate"].as_f64().unwrap() + 3005.0;
+    assert!((p["totals"]["value"].as_f64().unwrap() - want).abs() < 1e-6, "{p}");
+    let aaoi = p["holdings"].as_array().unwrap().iter().find(|x| x["symbol"] == "AAOI").unwrap();
+    assert!((aaoi["weight"].as_f64().unwrap() - 3005.0 / want * 100.0).abs() < 1e-6);
+    let md = stdout(&run(h, &["--demo", "report"]));
+    assert!(
+        md.contains("## Positions (in USD)")
+            && md.contains("| SIVE | 2000 | 12239.00 | 16620.00 | +900.00 |"),
+        "{md}"
+    );
+    assert!(md.contains("- rate: 1 SEK = "), "{md}");
+    let text = stdout(&run(h, &["--demo", "snapshot"]));
+    assert!(text.contains("HOLDINGS") && text.contains("TOTAL (USD): value "), "{text}");
     let id = lots[1]["id"].as_str().unwrap();
     let o = run(h, &["--demo", "position", "rm", id]);
     assert!(o.status.success() && stdout(&o).contains("removed lot"), "{}", stderr(&o));

@@ -400,7 +400,11 @@ pub fn snapshot_json(state: &State) -> Value {
                 FetchStatus::Idle | FetchStatus::Loading => (false, Some("not fetched".to_string()), None),
             };
             // A ticker's quote names the quote source that answered and each one that failed it.
-            let kind = if matches!(s.id, SourceId::Quote(_)) { "quote" } else { "feed" };
+            let kind = match s.id {
+                SourceId::Quote(_) => "quote",
+                SourceId::Feed(_) => "feed",
+                SourceId::Fx => "fx",
+            };
             let failed: serde_json::Map<String, Value> = s
                 .via
                 .iter()
@@ -410,7 +414,8 @@ pub fn snapshot_json(state: &State) -> Value {
                    "source_errors": failed})
         })
         .collect();
-    json!({"quotes": quotes, "catalysts": catalysts, "risks": risks, "news": news, "sources": sources})
+    json!({"quotes": quotes, "catalysts": catalysts, "risks": risks, "news": news, "sources": sources,
+           "positions": state.positions()})
 }
 
 /// The snapshot as plain text for a terminal or a pipe.
@@ -446,6 +451,9 @@ pub fn snapshot_text(state: &State) -> String {
                 let _ = writeln!(out, "  {:<6} no quote", t.symbol);
             }
         }
+    }
+    if state.holdings_shown() {
+        let _ = write!(out, "\n{}", holdings_text(state));
     }
     let _ = writeln!(out, "\nCATALYSTS {}/{}", state.done_count(), state.catalysts.len());
     for c in &state.catalysts {
@@ -648,14 +656,11 @@ pub fn position_rm(db: &mut Db, id: &str) -> Result<String, Failure> {
 /// its currency (the stored quotes), and the totals in the base currency with the rates used.
 pub fn position_list(state: &State, json: bool) -> Result<String, Failure> {
     let lots = state.lots();
-    let holdings = state.holdings();
-    let totals = state.totals();
     if json {
-        let rates: Vec<&crate::portfolio::FxRate> = state.fx().values().collect();
-        let v = json!({ "lots": lots, "holdings": holdings, "totals": totals, "fx": rates });
+        let p = state.positions();
+        let v = json!({ "lots": lots, "holdings": p.holdings, "totals": p.totals, "fx": p.fx });
         return serde_json::to_string_pretty(&v).map_err(|e| Failure::new(1, e.to_string()));
     }
-    let num = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.2}"));
     let mut out = String::new();
     if lots.is_empty() {
         out.push_str("no lots: `chokepoint position add SYMBOL --shares N --price P` adds one\n");
@@ -669,39 +674,62 @@ pub fn position_list(state: &State, json: bool) -> Result<String, Failure> {
             h.id, l.symbol, l.shares, l.price, l.date, l.fees
         ));
     }
-    out.push_str("HOLDINGS\n");
-    for h in &holdings {
+    out.push_str(&holdings_text(state));
+    Ok(out)
+}
+
+/// Each holding's value and P&L in its currency and in the base, with its weight; the totals
+/// and the rates used with their age, or which rate is missing.
+fn holdings_text(state: &State) -> String {
+    let p = state.positions();
+    let t = &p.totals;
+    let num = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.2}"));
+    let signed = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:+.2}"));
+    let mut out = String::from("HOLDINGS\n");
+    for row in &p.holdings {
+        let h = &row.holding;
         out.push_str(&format!(
-            "  {:<6} {:>12} sh  value {} {}  day {}  total {}\n",
+            "  {:<6} {:>12} sh  value {} {}  day {}  P&L {}  = {} {}  day {}  P&L {}  weight {}\n",
             h.symbol,
             h.shares,
             num(h.value),
             h.currency,
-            num(h.day),
-            num(h.total)
+            signed(h.day),
+            signed(h.total),
+            num(row.value_base),
+            t.base,
+            signed(row.day_base),
+            signed(row.total_base),
+            row.weight.map_or("?".to_string(), |w| format!("{w:.1}%"))
         ));
     }
     out.push_str(&format!(
-        "TOTAL ({}): value {}  day {}  total {}\n",
-        totals.base,
-        num(totals.value),
-        num(totals.day),
-        num(totals.total)
+        "TOTAL ({}): value {}  day {}  P&L {}  cost {}\n",
+        t.base,
+        num(t.value),
+        signed(t.day),
+        signed(t.total),
+        num(t.cost)
     ));
-    if !totals.missing_rates.is_empty() {
+    if !t.missing_rates.is_empty() {
         out.push_str(&format!(
             "  no rate to {} for {} yet: the totals are unknown until one arrives\n",
-            totals.base,
-            totals.missing_rates.join(", ")
+            t.base,
+            t.missing_rates.join(", ")
         ));
     }
-    for r in state.fx().values() {
+    for r in &p.fx {
         out.push_str(&format!(
-            "  rate {}→{} {} ({}, as of {})\n",
-            r.currency, r.base, r.rate, r.source, r.as_of
+            "  rate {}→{} {} ({}, as of {}, {} ago)\n",
+            r.currency,
+            r.base,
+            r.rate,
+            r.source,
+            rfc3339(r.as_of),
+            crate::ui::fmt::age(state.now, r.as_of)
         ));
     }
-    Ok(out)
+    out
 }
 
 /// `chokepoint pin ITEM --catalyst ID | --risk ID` (or `unpin`): keeps an archived headline

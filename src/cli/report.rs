@@ -32,6 +32,8 @@ pub struct Report {
     pub calendar: Vec<CalendarRow>,
     /// Each ticker's move since `[thesis] started`, and the benchmark's.
     pub since_start: Vec<crate::state::SinceStart>,
+    /// Lots held: each holding in its currency and the base, the totals, the rates used.
+    pub positions: crate::portfolio::Positions,
     pub headlines: Vec<Headline>,
     /// Sources whose fetch failed in this run, with why.
     pub failed_sources: Vec<SourceFailure>,
@@ -328,6 +330,7 @@ pub fn build(state: &State) -> Report {
         timeline: timeline(state),
         calendar: calendar(state),
         since_start: state.since_start(),
+        positions: state.positions(),
         headlines: state.news.iter().take(HEADLINES_SHOWN).map(headline).collect(),
         failed_sources: state
             .sources
@@ -495,6 +498,61 @@ pub fn markdown(r: &Report) -> String {
         }
         for h in &risk.signals {
             line(format!("  - {}", headline_md(h)));
+        }
+    }
+    if !r.positions.holdings.is_empty() {
+        let p = &r.positions;
+        let base = &p.totals.base;
+        let n = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.2}"));
+        let pm = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:+.2}"));
+        line(String::new());
+        line(format!("## Positions (in {base})"));
+        line(String::new());
+        line(format!(
+            "| ticker | shares | cost | value | day P&L | P&L | currency | value ({base}) | day P&L ({base}) | P&L ({base}) | weight |"
+        ));
+        line("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |".into());
+        for row in &p.holdings {
+            let h = &row.holding;
+            line(format!(
+                "| {} | {} | {:.2} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                h.symbol,
+                h.shares,
+                h.cost,
+                n(h.value),
+                pm(h.day),
+                pm(h.total),
+                h.currency,
+                n(row.value_base),
+                pm(row.day_base),
+                pm(row.total_base),
+                row.weight.map_or("?".to_string(), |w| format!("{w:.1}%"))
+            ));
+        }
+        let t = &p.totals;
+        line(format!(
+            "| **total** | | {} | | | | {base} | {} | {} | {} | |",
+            n(t.cost),
+            n(t.value),
+            pm(t.day),
+            pm(t.total)
+        ));
+        line(String::new());
+        for rate in &p.fx {
+            line(format!(
+                "- rate: 1 {} = {} {} ({}, as of {})",
+                rate.currency,
+                rate.rate,
+                rate.base,
+                rate.source,
+                rfc3339(rate.as_of)
+            ));
+        }
+        if !t.missing_rates.is_empty() {
+            line(format!(
+                "- no rate to {base} for {}: the totals are unknown (never taken as 1.0)",
+                t.missing_rates.join(", ")
+            ));
         }
     }
     if let Some(first) = r.since_start.first() {

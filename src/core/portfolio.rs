@@ -169,6 +169,52 @@ pub fn totals(holdings: &[Holding], base: &str, rates: &BTreeMap<String, FxRate>
     }
 }
 
+/// A holding in its currency and in the base, with its share of the portfolio: what `report`,
+/// `snapshot` and `position list` print.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HoldingRow {
+    #[serde(flatten)]
+    pub holding: Holding,
+    pub value_base: Option<f64>,
+    pub day_base: Option<f64>,
+    pub total_base: Option<f64>,
+    /// Percent of the portfolio's value.
+    pub weight: Option<f64>,
+}
+
+/// Positions as reported: each holding (both currencies), the totals, and the rates used with
+/// their time.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Positions {
+    pub holdings: Vec<HoldingRow>,
+    pub totals: Totals,
+    pub fx: Vec<FxRate>,
+}
+
+/// The holdings with their base-currency values and weights, the totals and the rates used.
+pub fn positions(holdings: Vec<Holding>, base: &str, rates: &BTreeMap<String, FxRate>) -> Positions {
+    let totals = totals(&holdings, base, rates);
+    let used: Vec<FxRate> = rates
+        .values()
+        .filter(|r| holdings.iter().any(|h| h.currency.eq_ignore_ascii_case(&r.currency)))
+        .cloned()
+        .collect();
+    let holdings = holdings
+        .into_iter()
+        .map(|h| {
+            let base_of = |v: Option<f64>| convert(v?, &h.currency, base, rates);
+            HoldingRow {
+                value_base: base_of(h.value),
+                day_base: base_of(h.day),
+                total_base: base_of(h.total),
+                weight: weight(&h, &totals, rates),
+                holding: h,
+            }
+        })
+        .collect();
+    Positions { holdings, totals, fx: used }
+}
+
 /// A holding's share of the portfolio's value in `base`, in percent; None when either is unknown
 /// or the portfolio is worth nothing.
 pub fn weight(h: &Holding, totals: &Totals, rates: &BTreeMap<String, FxRate>) -> Option<f64> {

@@ -880,6 +880,11 @@ impl State {
         self.tickers.iter().any(|t| lots.iter().any(|l| l.lot.symbol == t.symbol))
     }
 
+    /// The positions as reported (each holding in both currencies, totals, rates used).
+    pub fn positions(&self) -> crate::core::portfolio::Positions {
+        crate::core::portfolio::positions(self.holdings(), &self.base_currency, &self.fx)
+    }
+
     /// The holdings summed in the base currency.
     pub fn totals(&self) -> crate::core::portfolio::Totals {
         crate::core::portfolio::totals(&self.holdings(), &self.base_currency, &self.fx)

@@ -2,7 +2,7 @@
 
 mod alerts;
 mod detail;
-mod fmt;
+pub(crate) mod fmt;
 mod help;
 mod news;
 mod pin;
