@@ -201,3 +201,31 @@ fn term_dumb_gets_a_message_not_escape_codes() {
     assert!(!app.alternate_screen(), "no escape sequences were sent");
     assert!(!s.contains("Tickers"), "no dashboard drawn: {s}");
 }
+
+/// The lot form in the real binary: `+` on SIVE, a price that is not a number refused at its
+/// field, then saved (a decimal comma read); the Tickers pane values it and totals it in USD
+/// (the demo's SEK rate); the store has the lot, so the CLI lists it; `-` removes it, `u` undoes.
+#[test]
+fn a_lot_typed_into_the_form_is_kept_valued_and_removable() {
+    let home = tempfile::tempdir().unwrap();
+    let mut app = App::start(home.path(), &["--demo"]);
+    app.wait_for("Catalysts 2/7");
+    app.send("1");
+    app.press("+", "add a lot of SIVE");
+    app.send("2000\tabc\r");
+    app.wait_for("price must be a number");
+    app.send("\x7f\x7f\x7f6,10\t\t39\r");
+    app.wait_for_wrapped("lot added: SIVE 2000 at 6.1 SEK");
+    let s = app.wait_for("SEK→USD 0.0952");
+    assert!(s.contains("16,620") && s.contains("All  portfolio in"), "{s}");
+    let db = chokepoint::db::Db::open(&home.path().join("data/chokepoint/demo.db")).unwrap().db;
+    let lots = db.load_user().unwrap().lots;
+    assert_eq!(lots.len(), 1);
+    assert_eq!((lots[0].lot.shares, lots[0].lot.price, lots[0].lot.fees), (2000.0, 6.1, 39.0));
+    app.press("-", "lot removed: SIVE");
+    app.wait_gone("All  portfolio in", std::time::Duration::from_secs(5));
+    app.press("u", "undid lot removal of SIVE");
+    app.wait_for("All  portfolio in");
+    app.keys("q");
+    assert!(app.wait_exit().success());
+}

@@ -117,6 +117,15 @@ pub enum Action {
     NoteEdit(InputRequest),
     NoteAccept,
     NoteCancel,
+    /// The lot form for the selected ticker: open, type into the field, move between fields
+    /// (+1 / -1), save, close.
+    LotStart,
+    LotEdit(InputRequest),
+    LotField(i8),
+    LotAccept,
+    LotCancel,
+    /// Remove the selected ticker's newest lot added in the app (undoable).
+    LotRemove,
     // news
     FilterStart,
     FilterEdit(InputRequest),

@@ -93,10 +93,12 @@ pub enum Command {
     Pin,
     RangeNext,
     RangePrev,
+    AddLot,
+    RemoveLot,
 }
 
 impl Command {
-    pub const ALL: [Command; 28] = [
+    pub const ALL: [Command; 30] = [
         Command::Quit,
         Command::Help,
         Command::FocusNext,
@@ -125,6 +127,8 @@ impl Command {
         Command::Pin,
         Command::RangeNext,
         Command::RangePrev,
+        Command::AddLot,
+        Command::RemoveLot,
     ];
 
     pub fn name(self) -> &'static str {
@@ -170,6 +174,12 @@ impl Command {
             Command::Pin => ("pin", "pin the selected headline to a catalyst or risk (or unpin it)"),
             Command::RangeNext => ("range_next", "ticker detail: the next, longer chart range"),
             Command::RangePrev => ("range_prev", "ticker detail: the previous, shorter chart range"),
+            Command::AddLot => {
+                ("add_lot", "Tickers: add a lot (shares, price, date, fees) of the selected ticker")
+            }
+            Command::RemoveLot => {
+                ("remove_lot", "Tickers: remove the selected ticker's newest lot added in the app")
+            }
         }
     }
 
@@ -207,6 +217,8 @@ impl Command {
             Command::Pin => Action::PinStart,
             Command::RangeNext => Action::DetailRange(1),
             Command::RangePrev => Action::DetailRange(-1),
+            Command::AddLot => Action::LotStart,
+            Command::RemoveLot => Action::LotRemove,
         }
     }
 }
@@ -339,6 +351,8 @@ pub enum Mode {
     Pin,
     /// A ticker's detail view: range keys switch the range, Esc goes back.
     Detail,
+    /// The lot form: printable keys go to the field, Tab/arrows move between fields, Enter saves.
+    LotEdit,
 }
 
 /// Bindings for normal mode. Ctrl-C always quits and is not remappable.
@@ -386,6 +400,8 @@ impl Default for Keymap {
             (Key::ch('p'), C::Pin),
             (Key::ch(']'), C::RangeNext),
             (Key::ch('['), C::RangePrev),
+            (Key::ch('+'), C::AddLot),
+            (Key::ch('-'), C::RemoveLot),
         ];
         Keymap { bindings }
     }
@@ -451,6 +467,13 @@ impl Keymap {
                 Some(Command::PageUp) => Some(Action::HelpScroll(-10)),
                 Some(Command::PageDown) => Some(Action::HelpScroll(10)),
                 _ => Some(Action::ToggleHelp),
+            },
+            Mode::LotEdit => match (ev.code, ev.mods) {
+                (KeyCode::Enter, _) => Some(Action::LotAccept),
+                (KeyCode::Esc, _) => Some(Action::LotCancel),
+                (KeyCode::Tab | KeyCode::Down, _) => Some(Action::LotField(1)),
+                (KeyCode::BackTab | KeyCode::Up, _) => Some(Action::LotField(-1)),
+                _ => input_request(ev).map(Action::LotEdit),
             },
             Mode::NoteEdit => match ev.code {
                 KeyCode::Enter => Some(Action::NoteAccept),

@@ -159,6 +159,21 @@ pub enum Overlay {
     Alerts,
 }
 
+/// The lot form: shares, price, date and fees of a lot of `symbol`, the field being typed in,
+/// and why the last save was refused.
+#[derive(Debug, Clone)]
+pub struct LotDraft {
+    pub symbol: String,
+    pub currency: String,
+    pub fields: [Input; 4],
+    pub field: usize,
+    pub error: Option<String>,
+}
+
+impl LotDraft {
+    pub const LABELS: [&'static str; 4] = ["shares", "price", "date", "fees"];
+}
+
 /// A note being typed for a catalyst's last change.
 #[derive(Debug, Clone)]
 pub struct NoteDraft {
@@ -300,6 +315,8 @@ pub struct State {
     pub(crate) fx: BTreeMap<String, crate::core::portfolio::FxRate>,
     /// The FX source declined its last turn (no rate was needed): asked again once one is.
     pub(crate) fx_idle: bool,
+    /// The lot form, while open.
+    pub(crate) lot: Option<LotDraft>,
 }
 
 /// A ticker's move since the thesis started (see [`State::since_start`]).
@@ -629,6 +646,7 @@ impl State {
             max_weight: config.max_weight.clone(),
             fx: BTreeMap::new(),
             fx_idle: true,
+            lot: None,
         };
         state.refilter();
         state
@@ -642,6 +660,11 @@ impl State {
     /// How many series are held in memory.
     pub fn series_held(&self) -> usize {
         self.series.len()
+    }
+
+    /// The lot form, while open.
+    pub fn lot_draft(&self) -> Option<&LotDraft> {
+        self.lot.as_ref()
     }
 
     pub fn detail_slot(&self) -> Option<&SeriesSlot> {
@@ -660,6 +683,8 @@ impl State {
             Mode::Alerts
         } else if self.overlay.is_some() {
             Mode::Help
+        } else if self.lot.is_some() {
+            Mode::LotEdit
         } else if self.note.is_some() {
             Mode::NoteEdit
         } else if self.filter.editing {

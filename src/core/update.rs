@@ -2,6 +2,7 @@
 
 mod detail;
 mod intel;
+mod lots;
 mod paste;
 mod sources;
 mod store;
@@ -72,6 +73,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NoteEdit(req) => intel::note_edit(state, req),
         Action::NoteAccept => intel::note_accept(state, &mut fx),
         Action::NoteCancel => state.note = None,
+        Action::LotStart => lots::start(state),
+        Action::LotEdit(req) => lots::edit(state, req),
+        Action::LotField(by) => lots::field(state, by),
+        Action::LotAccept => lots::accept(state, &mut fx),
+        Action::LotCancel => state.lot = None,
+        Action::LotRemove => lots::remove(state, &mut fx),
         Action::HelpScroll(d) => {
             state.help_scroll = (i64::from(state.help_scroll) + i64::from(d)).clamp(0, 200) as u16;
         }
@@ -280,8 +287,12 @@ fn undo(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 fn focus_row(state: &mut State, pane: Pane, id: &str) {
-    let list = if pane == Pane::Catalysts { &state.catalysts } else { &state.risks };
-    if let Some(i) = list.iter().position(|c| c.id == id) {
+    let at = match pane {
+        Pane::Tickers => state.tickers.iter().position(|t| t.symbol == id),
+        Pane::Catalysts => state.catalysts.iter().position(|c| c.id == id),
+        _ => state.risks.iter().position(|c| c.id == id),
+    };
+    if let Some(i) = at {
         state.focus = pane;
         state.selected[pane.index()] = i;
     }

@@ -4,6 +4,7 @@ mod alerts;
 mod detail;
 pub(crate) mod fmt;
 mod help;
+mod lot;
 mod news;
 mod pin;
 mod sources;
@@ -58,6 +59,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     if state.pin_chooser().is_some() {
         pin::render(state, frame, area);
     }
+    lot::render(state, frame, area);
 }
 
 /// All four panes: Tickers on top, Catalysts | Risks, News filling the rest.

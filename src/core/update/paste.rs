@@ -15,9 +15,10 @@ pub const FILTER_MAX: usize = 512;
 /// the paste is ignored with a notice, so pasted text can never run commands.
 pub(super) fn paste(state: &mut State, text: &str) {
     let mode = state.mode();
-    let (input, cap, what) = match (mode, state.note.as_mut()) {
-        (Mode::NoteEdit, Some(draft)) => (&mut draft.input, NOTE_MAX, "note"),
-        (Mode::FilterEdit, _) => (&mut state.filter.input, FILTER_MAX, "filter"),
+    let (input, cap, what) = match (mode, state.note.as_mut(), state.lot.as_mut()) {
+        (Mode::NoteEdit, Some(draft), _) => (&mut draft.input, NOTE_MAX, "note"),
+        (Mode::FilterEdit, _, _) => (&mut state.filter.input, FILTER_MAX, "filter"),
+        (Mode::LotEdit, _, Some(draft)) => (&mut draft.fields[draft.field], super::lots::FIELD_MAX, "field"),
         _ => {
             let hint = "paste ignored: open the filter (/) or a note (n) first";
             return notify(state, Level::Info, hint.into(), false);
