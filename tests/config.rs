@@ -326,3 +326,23 @@ fn positions_and_the_portfolio_are_read_and_checked() {
     assert!(has(20, "positions[2]: date must be YYYY-MM-DD"), "{e:?}");
     assert!(has(25, "positions[3]: date 2999-01-01 is in the future"), "{e:?}");
 }
+
+#[test]
+fn the_notify_command_is_argv_and_checked() {
+    let c = config::parse(
+        &format!("{MIN}[notify]\ncommand = [\"ntfy\", \"publish\", \"t\"]\nper_minute = 3\n"),
+        "t.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        (c.notify_command.as_slice(), c.notify_per_minute),
+        (&["ntfy".to_string(), "publish".into(), "t".into()][..], 3)
+    );
+    assert!(config::parse(MIN, "t.toml").unwrap().notify_command.is_empty());
+    let e = errors(&format!("{MIN}[notify]\ncommand = []\nper_minute = 0\n"));
+    let has = |line: usize, needle: &str| e.iter().any(|e| e.line == line && e.message.contains(needle));
+    assert!(has(4, "notify.command must name a program"), "{e:?}");
+    assert!(has(5, "notify.per_minute must be between 1 and 60"), "{e:?}");
+    let e = errors(&format!("{MIN}[notify]\ncommand = \"ntfy publish t\"\n"));
+    assert!(e.iter().any(|e| e.line == 4), "a string, not a list: {e:?}");
+}

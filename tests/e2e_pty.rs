@@ -229,3 +229,46 @@ fn a_lot_typed_into_the_form_is_kept_valued_and_removable() {
     app.keys("q");
     assert!(app.wait_exit().success());
 }
+
+/// `[notify] command` in the real binary: the demo's headline alert runs the program with the
+/// alert as its last two arguments and in the environment; the sources overlay says it ran.
+#[test]
+fn an_alert_runs_the_notify_command() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("notified.txt");
+    let script = home.path().join("notify.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf 'arg:%s\\n' \"$a\"; done >> '{0}'\nprintf 'key:%s\\n' \"$CHOKEPOINT_ALERT_KEY\" >> '{0}'\n",
+            out.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let config = chokepoint::config::EXAMPLE.replace(
+        "[notify]\nbell = true",
+        &format!("[notify]\nbell = false\ncommand = [\"{}\", \"publish\", \"thesis\"]", script.display()),
+    );
+    assert!(config.contains("publish"), "the example's [notify] table moved");
+    let path = home.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut app = App::start(home.path(), &["--demo", "--config", path.to_str().unwrap()]);
+    app.wait_for("⚑ 1 alert");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !std::fs::read_to_string(&out).is_ok_and(|t| t.contains("key:")) {
+        assert!(std::time::Instant::now() < deadline, "the notify command never ran");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let got = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = got.lines().collect();
+    assert_eq!(&lines[..3], ["arg:publish", "arg:thesis", "arg:chokepoint: c:hyperscaler-lta"], "{got}");
+    assert!(lines[3].starts_with("arg:c:hyperscaler-lta: "), "{got}");
+    assert!(lines[4].starts_with("key:") && lines[4].contains("|headline|c:hyperscaler-lta|"), "{got}");
+    app.press("s", "Notifications: `");
+    app.wait_for("ran for 1 alert");
+    app.keys("q");
+    app.keys("q");
+    assert!(app.wait_exit().success());
+}

@@ -1412,3 +1412,62 @@ fn a_holding_past_its_max_weight_alerts_once_per_crossing() {
     update(&mut again, Action::StoreChanged(Box::new(user)));
     assert_eq!(fired(&again), 3, "past again: {:?}", again.user().alerts);
 }
+
+/// `[notify] command`: each alert event becomes one notification, at most `per_minute` in any
+/// minute (the rest counted as held back; the alerts are in the list all the same); a failed
+/// run is said and kept for the sources overlay.
+#[test]
+fn alerts_reach_the_notify_command_rate_limited() {
+    let mut cfg = config();
+    cfg.notify_command = vec!["ntfy".into(), "publish".into(), "topic".into()];
+    cfg.notify_per_minute = 2;
+    cfg.alerts = (1..=4)
+        .map(|i| chokepoint::alerts::Rule::Move { ticker: "SIVE".into(), pct: f64::from(i) })
+        .collect();
+    let mut s = chokepoint::state::State::new(&cfg, chokepoint::domain::UserState::default(), now(), false);
+    update(&mut s, environment(false, chokepoint::state::Zone::Utc));
+    let fx = update(&mut s, Action::Start);
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch { source: SourceId::Quote(0), req_id, .. } => Some(*req_id),
+            _ => None,
+        })
+        .unwrap();
+    // SIVE +5.7%: four move rules fire at once.
+    let sive = demo_quote(&s, "SIVE", now());
+    let fx = update(&mut s, Action::Loaded(loaded(SourceId::Quote(0), req, Ok(Payload::Quotes(vec![sive])))));
+    let sent: Vec<(&Vec<String>, &String, &String)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notify { argv, title, body, .. } => Some((argv, title, body)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.len(), 2, "{fx:?}");
+    assert_eq!(sent[0].0, &["ntfy", "publish", "topic"]);
+    assert_eq!(sent[0].1, "chokepoint: SIVE");
+    assert!(sent[0].2.starts_with("SIVE moved +5.7% today"), "{}", sent[0].2);
+    assert_eq!(s.user().alerts.len(), 4, "every alert listed");
+    let (program, health) = s.notify_health().unwrap();
+    assert_eq!((program, health.held_back), ("ntfy", 2));
+    update(&mut s, Action::Notified { key: "k".into(), result: Ok(()) });
+    update(&mut s, Action::Notified { key: "k".into(), result: Err("cannot run ntfy: No such file".into()) });
+    let (_, health) = s.notify_health().unwrap();
+    assert_eq!(health.sent, 1);
+    assert!(health.last_error.as_ref().is_some_and(|(e, _)| e.contains("No such file")));
+    assert!(s.notices().last().unwrap().text.starts_with("notification failed: cannot run ntfy"));
+    // The next session's move fires the rules again: the minute has passed, two go out.
+    let later = now() + chrono::Duration::days(1);
+    update(&mut s, Action::Tick(later));
+    let req = update(&mut s, Action::RefreshAll)
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch { source: SourceId::Quote(0), req_id, .. } => Some(*req_id),
+            _ => None,
+        })
+        .unwrap();
+    let sive = demo_quote(&s, "SIVE", later);
+    let fx = update(&mut s, Action::Loaded(loaded(SourceId::Quote(0), req, Ok(Payload::Quotes(vec![sive])))));
+    assert_eq!(fx.iter().filter(|e| matches!(e, Effect::Notify { .. })).count(), 2, "{fx:?}");
+}

@@ -143,6 +143,16 @@ pub(super) fn perform(
                     }
                 });
             }
+            Effect::Notify { argv, title, body, key } => {
+                let tx = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = run_notify(&argv, &title, &body, &key);
+                    if let Err(e) = &result {
+                        tracing::warn!("notification command for {key}: {e}");
+                    }
+                    let _ = tx.send(Action::Notified { key, result });
+                });
+            }
             Effect::Bell => {
                 let mut out = io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
@@ -188,5 +198,118 @@ mod tests {
         let e = io::Error::other(format!("odd failure for {url}"));
         let shown = open_failure(&e, &url);
         assert!(shown.starts_with("the link opener failed: odd failure for <link>"), "{shown}");
+    }
+}
+
+/// How long a notification command may run before it is killed.
+const NOTIFY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs the notification command: `argv` then the title and the body as two more arguments,
+/// and all three in `CHOKEPOINT_ALERT_TITLE` / `_BODY` / `_KEY`; no shell, no stdin, its output
+/// discarded but for the start of its error output on failure; killed after [`NOTIFY_TIMEOUT`].
+pub(super) fn run_notify(argv: &[String], title: &str, body: &str, key: &str) -> Result<(), String> {
+    run_notify_within(argv, title, body, key, NOTIFY_TIMEOUT)
+}
+
+fn run_notify_within(
+    argv: &[String],
+    title: &str,
+    body: &str,
+    key: &str,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let (program, args) = argv.split_first().ok_or("no notification command")?;
+    let mut child = Command::new(program)
+        .args(args)
+        .arg(title)
+        .arg(body)
+        .env("CHOKEPOINT_ALERT_TITLE", title)
+        .env("CHOKEPOINT_ALERT_BODY", body)
+        .env("CHOKEPOINT_ALERT_KEY", key)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{program} still running after {:.1}s: killed", timeout.as_secs_f64()));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => return Err(format!("waiting for {program}: {e}")),
+        }
+    };
+    if status.success() {
+        return Ok(());
+    }
+    let mut said = String::new();
+    if let Some(err) = child.stderr.take() {
+        let _ = err.take(300).read_to_string(&mut said);
+    }
+    let said = crate::sanitize::clean_capped(said.trim(), 200);
+    Err(format!(
+        "{program} exited with {status}{}",
+        if said.is_empty() { String::new() } else { format!(": {said}") }
+    ))
+}
+
+#[cfg(test)]
+mod notify_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A program that records its arguments and the alert's environment, then exits with `code`.
+    fn recorder(dir: &std::path::Path, code: i32) -> (String, std::path::PathBuf) {
+        let out = dir.join("got.txt");
+        let script = dir.join("notify.sh");
+        let text = format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf 'arg:%s\\n' \"$a\"; done > '{}'\nenv | grep '^CHOKEPOINT_ALERT_' | sort >> '{}'\necho 'broken pipe to ntfy' >&2\nexit {code}\n",
+            out.display(),
+            out.display()
+        );
+        std::fs::write(&script, text).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
+        (script.display().to_string(), out)
+    }
+
+    #[test]
+    fn the_command_gets_the_alert_as_arguments_and_environment_never_through_a_shell() {
+        let dir = tempfile::tempdir().unwrap();
+        let (script, out) = recorder(dir.path(), 0);
+        let argv = vec![script, "publish".into(), "my topic; rm -rf /".into()];
+        let body = "SIVE moved +12.0% today $(touch pwned) `id`";
+        run_notify(&argv, "chokepoint: SIVE", body, "2026-12-03|move|SIVE|10").unwrap();
+        let got = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            got,
+            format!(
+                "arg:publish\narg:my topic; rm -rf /\narg:chokepoint: SIVE\narg:{body}\nCHOKEPOINT_ALERT_BODY={body}\nCHOKEPOINT_ALERT_KEY=2026-12-03|move|SIVE|10\nCHOKEPOINT_ALERT_TITLE=chokepoint: SIVE\n"
+            )
+        );
+        assert!(!dir.path().join("pwned").exists() && !std::path::Path::new("pwned").exists());
+    }
+
+    #[test]
+    fn a_failing_missing_or_hanging_command_is_an_error_that_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let (script, _) = recorder(dir.path(), 3);
+        let e = run_notify(&[script], "t", "b", "k").unwrap_err();
+        assert!(e.contains("exit status: 3") && e.contains("broken pipe to ntfy"), "{e}");
+        let e = run_notify(&["/nonexistent/notify".into()], "t", "b", "k").unwrap_err();
+        assert!(e.starts_with("cannot run /nonexistent/notify"), "{e}");
+        let hang = dir.path().join("hang.sh");
+        std::fs::write(&hang, "#!/bin/sh\nexec sleep 5\n").unwrap();
+        std::fs::set_permissions(&hang, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let started = std::time::Instant::now();
+        let hang = vec![hang.display().to_string()];
+        let e = run_notify_within(&hang, "t", "b", "k", std::time::Duration::from_millis(200)).unwrap_err();
+        assert!(e.contains("killed") && started.elapsed() < std::time::Duration::from_secs(3), "{e}");
     }
 }

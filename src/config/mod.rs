@@ -115,11 +115,15 @@ struct RawThesis {
 #[serde(deny_unknown_fields, default)]
 struct RawNotify {
     bell: bool,
+    /// A program and its first arguments (never a shell): each alert runs it with its title
+    /// and body appended.
+    command: Option<Spanned<Vec<String>>>,
+    per_minute: Spanned<u32>,
 }
 
 impl Default for RawNotify {
     fn default() -> Self {
-        RawNotify { bell: true }
+        RawNotify { bell: true, command: None, per_minute: Spanned::new(0..0, 6) }
     }
 }
 
@@ -300,6 +304,30 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         }))
     });
     let (positions, base_currency, max_weight) = portfolio(&raw, &mut errors);
+    let notify_command = match &raw.notify.command {
+        Some(c) if c.get_ref().is_empty() || c.get_ref()[0].trim().is_empty() => {
+            errors.push(at(
+                c.span(),
+                "notify.command must name a program: [\"ntfy\", \"publish\", \"topic\"]".into(),
+            ));
+            Vec::new()
+        }
+        Some(c)
+            if c.get_ref().len() > 32 || c.get_ref().iter().any(|a| a.len() > 1024 || a.contains('\0')) =>
+        {
+            errors.push(at(
+                c.span(),
+                "notify.command: at most 32 arguments of at most 1024 bytes, no NUL".into(),
+            ));
+            Vec::new()
+        }
+        Some(c) => c.get_ref().clone(),
+        None => Vec::new(),
+    };
+    let per_minute = *raw.notify.per_minute.get_ref();
+    if !(1..=60).contains(&per_minute) {
+        errors.push(at(raw.notify.per_minute.span(), "notify.per_minute must be between 1 and 60".into()));
+    }
     let ecb_url = match &raw.portfolio.ecb_url {
         Some(u) if !is_http_url(u.get_ref()) => {
             errors.push(at(u.span(), "portfolio.ecb_url must be http:// or https://".into()));
@@ -392,6 +420,8 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         keymap,
         alerts,
         bell: raw.notify.bell,
+        notify_command,
+        notify_per_minute: per_minute,
         thesis_started: started,
         benchmark,
         positions,

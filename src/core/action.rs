@@ -126,6 +126,11 @@ pub enum Action {
     LotCancel,
     /// Remove the selected ticker's newest lot added in the app (undoable).
     LotRemove,
+    /// The notification command for alert `key` ran: fine, or why not.
+    Notified {
+        key: String,
+        result: Result<(), String>,
+    },
     // news
     FilterStart,
     FilterEdit(InputRequest),

@@ -37,6 +37,14 @@ pub enum Effect {
     },
     /// Keep quotes (with each one's session day) as the latest and in the price history.
     StoreQuotes(Vec<(Quote, NaiveDate)>),
+    /// Run the `[notify] command` for one alert (`argv` with the title and body appended, and
+    /// them in the environment); answer with `Action::Notified`.
+    Notify {
+        argv: Vec<String>,
+        title: String,
+        body: String,
+        key: String,
+    },
     /// Keep the rates to the base currency (the last of each).
     StoreFx(Vec<crate::core::portfolio::FxRate>),
     /// Search the archive with the filter `query`; answer with `Action::Searched` carrying `req`.

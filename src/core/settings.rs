@@ -37,6 +37,11 @@ pub struct Config {
     pub alerts: Vec<Rule>,
     /// Ring the terminal bell once when alerts fire.
     pub bell: bool,
+    /// `[notify] command`: a program and its first arguments, run for each alert with its title
+    /// and body appended (and in `CHOKEPOINT_ALERT_*`); empty: none.
+    pub notify_command: Vec<String>,
+    /// `[notify] per_minute`: the most notifications sent in any minute.
+    pub notify_per_minute: u32,
     /// `[thesis] started`: where "since thesis start" charts and tables begin.
     pub thesis_started: Option<chrono::NaiveDate>,
     /// `[thesis] benchmark`: fetched like a ticker (a row only if also listed), for relative

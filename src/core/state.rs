@@ -159,6 +159,18 @@ pub enum Overlay {
     Alerts,
 }
 
+/// How alert notifications have gone: sent, held back by the rate limit, the last failure.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NotifyHealth {
+    pub sent: u32,
+    pub last_ok: Option<DateTime<Utc>>,
+    /// Alerts not sent because `[notify] per_minute` were already sent in the last minute.
+    pub held_back: u32,
+    pub last_error: Option<(String, DateTime<Utc>)>,
+    /// When each of the last minute's notifications was sent.
+    pub(crate) recent: Vec<DateTime<Utc>>,
+}
+
 /// The lot form: shares, price, date and fees of a lot of `symbol`, the field being typed in,
 /// and why the last save was refused.
 #[derive(Debug, Clone)]
@@ -317,6 +329,10 @@ pub struct State {
     pub(crate) fx_idle: bool,
     /// The lot form, while open.
     pub(crate) lot: Option<LotDraft>,
+    /// `[notify] command` and `per_minute`, and how notifications have gone.
+    pub(crate) notify_command: Vec<String>,
+    pub(crate) notify_per_minute: u32,
+    pub(crate) notify: NotifyHealth,
 }
 
 /// A ticker's move since the thesis started (see [`State::since_start`]).
@@ -647,6 +663,9 @@ impl State {
             fx: BTreeMap::new(),
             fx_idle: true,
             lot: None,
+            notify_command: config.notify_command.clone(),
+            notify_per_minute: config.notify_per_minute,
+            notify: NotifyHealth::default(),
         };
         state.refilter();
         state
@@ -660,6 +679,11 @@ impl State {
     /// How many series are held in memory.
     pub fn series_held(&self) -> usize {
         self.series.len()
+    }
+
+    /// The `[notify] command`'s program, and how notifications have gone.
+    pub fn notify_health(&self) -> Option<(&str, &NotifyHealth)> {
+        self.notify_command.first().map(|p| (p.as_str(), &self.notify))
     }
 
     /// The lot form, while open.

@@ -79,6 +79,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::LotAccept => lots::accept(state, &mut fx),
         Action::LotCancel => state.lot = None,
         Action::LotRemove => lots::remove(state, &mut fx),
+        Action::Notified { result, .. } => store::notified(state, result),
         Action::HelpScroll(d) => {
             state.help_scroll = (i64::from(state.help_scroll) + i64::from(d)).clamp(0, 200) as u16;
         }

@@ -32,6 +32,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             let records: Vec<(&str, &crate::state::SourceTry)> = state
                 .sources
                 .iter()
+                .filter(|s| matches!(s.id, SourceId::Quote(_)))
                 .filter_map(|s| Some((s.name.as_str(), s.via.get(n).filter(|v| v.name == *name)?)))
                 .collect();
             let answered = records.iter().filter(|(_, v)| v.error.is_none() && v.last_ok.is_some()).count();
@@ -111,6 +112,25 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
                 names.push_str(&format!(" · +{} more", s.publishers_more));
             }
             push(&mut lines, format!("    src: {names}"), dim);
+        }
+    }
+    // Alerts sent on to the `[notify] command`.
+    if let Some((program, n)) = state.notify_health() {
+        lines.push(Line::raw(""));
+        let mut text = format!(
+            "Notifications: `{program}` ran for {} alert{}",
+            n.sent,
+            if n.sent == 1 { "" } else { "s" }
+        );
+        if let Some(at) = n.last_ok {
+            text.push_str(&format!(", last {} ago", fmt::age(state.now, at)));
+        }
+        if n.held_back > 0 {
+            text.push_str(&format!(" · {} held back by the rate limit", n.held_back));
+        }
+        push(&mut lines, text, Style::new());
+        if let Some((e, at)) = &n.last_error {
+            push(&mut lines, format!("    failed {} ago: {e}", fmt::age(state.now, *at)), red);
         }
     }
     popup(state, frame, area, " sources ", lines, state.help_scroll);

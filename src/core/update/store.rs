@@ -28,6 +28,11 @@ pub(super) fn record(state: &mut State, fx: &mut Vec<Effect>, changes: Vec<Chang
         return;
     }
     for c in &changes {
+        if let Change::Fired(alert) = c {
+            notify_alert(state, fx, alert);
+        }
+    }
+    for c in &changes {
         state.user.apply(c);
     }
     let seq = state.next_seq;
@@ -50,6 +55,46 @@ pub(super) fn record(state: &mut State, fx: &mut Vec<Effect>, changes: Vec<Chang
     }
     state.pending.extend(pending);
     fx.push(Effect::Record { seq, changes });
+}
+
+/// Longest notification body, in characters.
+const NOTIFY_BODY_MAX: usize = 500;
+
+/// One alert to the `[notify] command`, unless `per_minute` were sent in the last minute (then
+/// it is counted as held back; the alert itself is in the list all the same).
+fn notify_alert(state: &mut State, fx: &mut Vec<Effect>, alert: &crate::core::alerts::Alert) {
+    if state.notify_command.is_empty() {
+        return;
+    }
+    let now = state.now;
+    state.notify.recent.retain(|t| now - *t < chrono::Duration::minutes(1) && *t <= now);
+    if state.notify.recent.len() >= state.notify_per_minute as usize {
+        state.notify.held_back += 1;
+        return;
+    }
+    state.notify.recent.push(now);
+    let what = alert.ticker.clone().or_else(|| alert.thesis.clone()).unwrap_or_else(|| "thesis".into());
+    fx.push(Effect::Notify {
+        argv: state.notify_command.clone(),
+        title: format!("chokepoint: {what}"),
+        body: crate::core::sanitize::clean_capped(&alert.text, NOTIFY_BODY_MAX),
+        key: alert.key.clone(),
+    });
+}
+
+/// The notification for alert `key` ran.
+pub(super) fn notified(state: &mut State, result: Result<(), String>) {
+    match result {
+        Ok(()) => {
+            state.notify.sent += 1;
+            state.notify.last_ok = Some(state.now);
+        }
+        Err(e) => {
+            let e = crate::core::sanitize::clean_capped(&e, 300);
+            super::notify(state, Level::Warn, format!("notification failed: {e}"), false);
+            state.notify.last_error = Some((e, state.now));
+        }
+    }
 }
 
 /// The store wrote everything up to `through`, or failed (and keeps what it holds, retrying).
