@@ -114,6 +114,7 @@ impl Sim {
                 Effect::Archive { .. }
                 | Effect::StoreQuotes(_)
                 | Effect::StoreFx(_)
+                | Effect::Notify { .. }
                 | Effect::Search { .. }
                 | Effect::Bell => {}
                 // A detail view opened by Enter on a ticker: its series is not simulated.
