@@ -266,8 +266,8 @@ fn an_alert_runs_the_notify_command() {
     assert_eq!(&lines[..3], ["arg:publish", "arg:thesis", "arg:chokepoint: c:hyperscaler-lta"], "{got}");
     assert!(lines[3].starts_with("arg:c:hyperscaler-lta: "), "{got}");
     assert!(lines[4].starts_with("key:") && lines[4].contains("|headline|c:hyperscaler-lta|"), "{got}");
-    app.press("s", "Notifications: `");
-    app.wait_for("ran for 1 alert");
+    app.press("s", "Notifications to `");
+    app.wait_for("1 alert sent");
     app.keys("q");
     app.keys("q");
     assert!(app.wait_exit().success());

@@ -1450,7 +1450,7 @@ fn alerts_reach_the_notify_command_rate_limited() {
     assert!(sent[0].2.starts_with("SIVE moved +5.7% today"), "{}", sent[0].2);
     assert_eq!(s.user().alerts.len(), 4, "every alert listed");
     let (program, health) = s.notify_health().unwrap();
-    assert_eq!((program, health.held_back), ("ntfy", 2));
+    assert_eq!((program.as_str(), health.held_back), ("`ntfy`", 2));
     update(&mut s, Action::Notified { key: "k".into(), result: Ok(()) });
     update(&mut s, Action::Notified { key: "k".into(), result: Err("cannot run ntfy: No such file".into()) });
     let (_, health) = s.notify_health().unwrap();

@@ -57,8 +57,12 @@ pub fn session_id() -> String {
 pub async fn run(launch: Launch) -> io::Result<()> {
     let Launch { config, demo, cache_dir, db, user, cached, older, counts, notices } = launch;
     let mut state = State::new(&config, user, Utc::now(), demo);
-    let environment =
-        Action::Environment { read_only: db.is_none(), zone: Zone::System, session: session_id() };
+    let environment = Action::Environment {
+        read_only: db.is_none(),
+        zone: Zone::System,
+        session: session_id(),
+        desktop_bus: super::executor::session_bus(),
+    };
     // What these first actions ask (the FX rates once the lots are known) is done with the
     // start's fetches.
     let mut early = update(&mut state, environment);

@@ -119,11 +119,12 @@ struct RawNotify {
     /// and body appended.
     command: Option<Spanned<Vec<String>>>,
     per_minute: Spanned<u32>,
+    desktop: bool,
 }
 
 impl Default for RawNotify {
     fn default() -> Self {
-        RawNotify { bell: true, command: None, per_minute: Spanned::new(0..0, 6) }
+        RawNotify { bell: true, command: None, per_minute: Spanned::new(0..0, 6), desktop: true }
     }
 }
 
@@ -422,6 +423,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         bell: raw.notify.bell,
         notify_command,
         notify_per_minute: per_minute,
+        notify_desktop: raw.notify.desktop,
         thesis_started: started,
         benchmark,
         positions,

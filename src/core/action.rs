@@ -210,6 +210,8 @@ pub enum Action {
         zone: crate::core::state::Zone,
         /// Unique to this process: the uids of its journal entries start with it.
         session: String,
+        /// A desktop session bus is there to show notifications on.
+        desktop_bus: bool,
     },
     /// The slow clock: the current time.
     Tick(DateTime<Utc>),

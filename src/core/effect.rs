@@ -40,6 +40,8 @@ pub enum Effect {
     /// Run the `[notify] command` for one alert (`argv` with the title and body appended, and
     /// them in the environment); answer with `Action::Notified`.
     Notify {
+        /// Also (first) as a desktop notification.
+        desktop: bool,
         argv: Vec<String>,
         title: String,
         body: String,

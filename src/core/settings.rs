@@ -40,6 +40,9 @@ pub struct Config {
     /// `[notify] command`: a program and its first arguments, run for each alert with its title
     /// and body appended (and in `CHOKEPOINT_ALERT_*`); empty: none.
     pub notify_command: Vec<String>,
+    /// `[notify] desktop`: alerts shown as desktop notifications (over D-Bus, when a session
+    /// bus is there).
+    pub notify_desktop: bool,
     /// `[notify] per_minute`: the most notifications sent in any minute.
     pub notify_per_minute: u32,
     /// `[thesis] started`: where "since thesis start" charts and tables begin.

@@ -333,6 +333,10 @@ pub struct State {
     pub(crate) notify_command: Vec<String>,
     pub(crate) notify_per_minute: u32,
     pub(crate) notify: NotifyHealth,
+    /// `[notify] desktop`, and whether it is on: only once the runtime says a session bus is
+    /// there.
+    pub(crate) notify_desktop_wanted: bool,
+    pub(crate) notify_desktop: bool,
 }
 
 /// A ticker's move since the thesis started (see [`State::since_start`]).
@@ -666,6 +670,8 @@ impl State {
             notify_command: config.notify_command.clone(),
             notify_per_minute: config.notify_per_minute,
             notify: NotifyHealth::default(),
+            notify_desktop_wanted: config.notify_desktop,
+            notify_desktop: false,
         };
         state.refilter();
         state
@@ -681,9 +687,15 @@ impl State {
         self.series.len()
     }
 
-    /// The `[notify] command`'s program, and how notifications have gone.
-    pub fn notify_health(&self) -> Option<(&str, &NotifyHealth)> {
-        self.notify_command.first().map(|p| (p.as_str(), &self.notify))
+    /// Where alerts are sent on (the desktop, the `[notify] command`'s program), and how that
+    /// has gone; None when nowhere.
+    pub fn notify_health(&self) -> Option<(String, &NotifyHealth)> {
+        let mut to: Vec<String> = Vec::new();
+        if self.notify_desktop {
+            to.push("the desktop".into());
+        }
+        to.extend(self.notify_command.first().map(|p| format!("`{p}`")));
+        (!to.is_empty()).then(|| (to.join(" and "), &self.notify))
     }
 
     /// The lot form, while open.

@@ -43,10 +43,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             return fx;
         }
         Action::Resize(w, h) => state.size = (w, h),
-        Action::Environment { read_only, zone, session } => {
+        Action::Environment { read_only, zone, session, desktop_bus } => {
             state.read_only = read_only;
             state.zone = zone;
             state.session = session;
+            state.notify_desktop = state.notify_desktop_wanted && desktop_bus;
         }
         Action::Quit => {
             state.quit = true;

@@ -118,7 +118,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if let Some((program, n)) = state.notify_health() {
         lines.push(Line::raw(""));
         let mut text = format!(
-            "Notifications: `{program}` ran for {} alert{}",
+            "Notifications to {program}: {} alert{} sent",
             n.sent,
             if n.sent == 1 { "" } else { "s" }
         );

@@ -144,7 +144,7 @@ pub fn entries(fx: &[Effect]) -> Vec<chokepoint::journal::Entry> {
 /// The runtime's environment action as a test sets it: `no_store` true runs without a database.
 #[allow(dead_code)]
 pub fn environment(no_store: bool, zone: chokepoint::state::Zone) -> Action {
-    Action::Environment { read_only: no_store, zone, session: "test".into() }
+    Action::Environment { read_only: no_store, zone, session: "test".into(), desktop_bus: false }
 }
 
 pub fn apply(state: &mut State, actions: impl IntoIterator<Item = Action>) -> Vec<Effect> {

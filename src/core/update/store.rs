@@ -63,7 +63,7 @@ const NOTIFY_BODY_MAX: usize = 500;
 /// One alert to the `[notify] command`, unless `per_minute` were sent in the last minute (then
 /// it is counted as held back; the alert itself is in the list all the same).
 fn notify_alert(state: &mut State, fx: &mut Vec<Effect>, alert: &crate::core::alerts::Alert) {
-    if state.notify_command.is_empty() {
+    if state.notify_command.is_empty() && !state.notify_desktop {
         return;
     }
     let now = state.now;
@@ -75,6 +75,7 @@ fn notify_alert(state: &mut State, fx: &mut Vec<Effect>, alert: &crate::core::al
     state.notify.recent.push(now);
     let what = alert.ticker.clone().or_else(|| alert.thesis.clone()).unwrap_or_else(|| "thesis".into());
     fx.push(Effect::Notify {
+        desktop: state.notify_desktop,
         argv: state.notify_command.clone(),
         title: format!("chokepoint: {what}"),
         body: crate::core::sanitize::clean_capped(&alert.text, NOTIFY_BODY_MAX),
