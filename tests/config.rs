@@ -346,3 +346,11 @@ fn the_notify_command_is_argv_and_checked() {
     let e = errors(&format!("{MIN}[notify]\ncommand = \"ntfy publish t\"\n"));
     assert!(e.iter().any(|e| e.line == 4), "a string, not a list: {e:?}");
 }
+
+#[test]
+fn the_mouse_is_on_unless_turned_off() {
+    assert!(config::parse(MIN, "t.toml").unwrap().mouse);
+    assert!(!config::parse(&format!("{MIN}[ui]\nmouse = false\n"), "t.toml").unwrap().mouse);
+    let e = errors(&format!("{MIN}[ui]\nmouse = \"no\"\n"));
+    assert_eq!(e[0].line, 4, "{e:?}");
+}

@@ -272,3 +272,30 @@ fn an_alert_runs_the_notify_command() {
     app.keys("q");
     assert!(app.wait_exit().success());
 }
+
+/// The mouse in the real binary (SGR mouse reports written to the pty, as a terminal sends
+/// them): a click on COHR's row selects it, a second click opens its chart; the wheel over the
+/// News pane focuses it.
+#[test]
+fn clicks_select_and_open_and_the_wheel_scrolls() {
+    let home = tempfile::tempdir().unwrap();
+    let mut app = App::start(home.path(), &["--demo"]);
+    app.wait_for("Catalysts 2/7");
+    let s = app.screen();
+    let y = s.lines().position(|l| l.contains("COHR Coherent")).expect("COHR's row") + 1;
+    let click = |x: usize, y: usize| format!("\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m");
+    app.send("2"); // focus elsewhere first: the click brings it back
+    app.keys(&click(10, y));
+    app.send(&click(10, y));
+    app.wait_for("COHR Coherent ━");
+    app.send("\x1b");
+    app.wait_for("Catalysts 2/7");
+    // The wheel over the News pane: focused, three rows down.
+    let s = app.screen();
+    let news_y = s.lines().position(|l| l.contains("News 65/65")).expect("the News pane") + 4;
+    app.send(&format!("\x1b[<65;30;{news_y}M"));
+    let s = app.wait_for("┏ 4 News");
+    assert!(s.contains("┏ 4 News"), "{s}");
+    app.keys("q");
+    assert!(app.wait_exit().success());
+}

@@ -566,3 +566,21 @@ fn positions_and_the_total_row() {
     let narrow = screen(&s, 80, 24);
     assert!(narrow.lines().any(|l| l.contains("All ") && l.contains("4587.22")), "{narrow}");
 }
+
+/// Where a frame drew each pane's rows: a cell on a row names that pane and item (scrolled
+/// lists counted from their first shown item), a border names only the pane, outside nothing.
+#[test]
+fn a_cell_maps_to_its_pane_and_row() {
+    let s = demo_with_progress();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    let mut hits = chokepoint::ui::Hits::default();
+    t.draw(|f| hits = chokepoint::ui::render_with_hits(&s, f)).unwrap();
+    let out = t.backend().to_string();
+    let line_of = |needle: &str| out.lines().position(|l| l.contains(needle)).unwrap() as u16;
+    assert_eq!(hits.at(5, line_of("COHR Coherent")), Some((Pane::Tickers, Some(3))));
+    assert_eq!(hits.at(10, line_of("AMD long-term supply")), Some((Pane::Catalysts, Some(1))));
+    assert_eq!(hits.at(70, line_of("LPO cuts demand")), Some((Pane::Risks, Some(2))));
+    assert_eq!(hits.at(40, line_of("News ") + 2), Some((Pane::News, Some(1))));
+    assert_eq!(hits.at(0, line_of("1 Tickers")), Some((Pane::Tickers, None)), "the border");
+    assert_eq!(hits.at(5, 0), None, "the header line");
+}

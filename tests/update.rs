@@ -1471,3 +1471,13 @@ fn alerts_reach_the_notify_command_rate_limited() {
     let fx = update(&mut s, Action::Loaded(loaded(SourceId::Quote(0), req, Ok(Payload::Quotes(vec![sive])))));
     assert_eq!(fx.iter().filter(|e| matches!(e, Effect::Notify { .. })).count(), 2, "{fx:?}");
 }
+
+/// A click's selection: the pane focused, the row selected (clamped to the rows there are).
+#[test]
+fn a_click_selects_a_row_in_its_pane() {
+    let mut s = state();
+    update(&mut s, Action::Select(Pane::Risks, 2));
+    assert_eq!((s.focus(), s.selected(Pane::Risks)), (Pane::Risks, 2));
+    update(&mut s, Action::Select(Pane::Catalysts, 99));
+    assert_eq!((s.focus(), s.selected(Pane::Catalysts)), (Pane::Catalysts, s.catalysts().len() - 1));
+}

@@ -88,6 +88,9 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     // Bracketed paste: a paste arrives as one text event, so pasted newlines and letters can
     // never act as keys.
     crossterm::execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    if config.mouse {
+        crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
 
@@ -104,9 +107,11 @@ pub async fn run(launch: Launch) -> io::Result<()> {
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut drawn = 0;
+    // Where the last frame drew each pane's rows, for the mouse.
+    let mut hits = ui::Hits::default();
     loop {
         if state.rev != drawn {
-            draw(&mut terminal, &state)?;
+            hits = draw(&mut terminal, &state)?;
             drawn = state.rev;
         }
         if state.quit {
@@ -120,6 +125,7 @@ pub async fn run(launch: Launch) -> io::Result<()> {
                 }
                 Some(Ok(Event::Resize(w, h))) => vec![Action::Resize(w, h)],
                 Some(Ok(Event::Paste(text))) => vec![Action::Paste(text)],
+                Some(Ok(Event::Mouse(m))) => mouse_actions(&state, &hits, m),
                 Some(Ok(_)) => Vec::new(),
                 Some(Err(e)) => {
                     tracing::error!("terminal input failed, exiting: {e}");
@@ -179,6 +185,30 @@ fn test_panic(key: &crossterm::event::KeyEvent) {
     }
 }
 
-fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, state: &State) -> io::Result<()> {
-    terminal.draw(|frame| ui::render(state, frame)).map(|_| ())
+fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, state: &State) -> io::Result<ui::Hits> {
+    let mut hits = ui::Hits::default();
+    terminal.draw(|frame| hits = ui::render_with_hits(state, frame))?;
+    Ok(hits)
+}
+
+/// What a mouse event does, on the panes of the main screen (the detail view and overlays take
+/// keys only): a left click focuses the pane under it and selects the row, and a click on the row
+/// already selected in the focused pane opens it as Enter does; the wheel moves the selection of
+/// the pane under it, three rows a notch.
+fn mouse_actions(state: &State, hits: &ui::Hits, m: crossterm::event::MouseEvent) -> Vec<Action> {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    if state.mode() != crate::core::keys::Mode::Normal {
+        return Vec::new();
+    }
+    let Some((pane, row)) = hits.at(m.column, m.row) else { return Vec::new() };
+    match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => match row {
+            Some(r) if state.focus() == pane && state.selected(pane) == r => vec![Action::OpenLink],
+            Some(r) => vec![Action::Select(pane, r)],
+            None => vec![Action::Focus(pane)],
+        },
+        MouseEventKind::ScrollDown => vec![Action::Focus(pane), Action::Move(3)],
+        MouseEventKind::ScrollUp => vec![Action::Focus(pane), Action::Move(-3)],
+        _ => Vec::new(),
+    }
 }

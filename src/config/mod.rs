@@ -69,6 +69,21 @@ struct Raw {
     positions: Vec<Spanned<RawLot>>,
     #[serde(default)]
     portfolio: RawPortfolio,
+    #[serde(default)]
+    ui: RawUi,
+}
+
+/// `[ui]`: the mouse (on unless `mouse = false`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawUi {
+    mouse: bool,
+}
+
+impl Default for RawUi {
+    fn default() -> Self {
+        RawUi { mouse: true }
+    }
 }
 
 /// One `[[positions]]` lot: `date` a day, `fees` optional.
@@ -424,6 +439,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         notify_command,
         notify_per_minute: per_minute,
         notify_desktop: raw.notify.desktop,
+        mouse: raw.ui.mouse,
         thesis_started: started,
         benchmark,
         positions,
@@ -879,6 +895,7 @@ impl Raw {
             "notify" => self.notify = one.notify,
             "thesis" => self.thesis = one.thesis,
             "portfolio" => self.portfolio = one.portfolio,
+            "ui" => self.ui = one.ui,
             "positions" => self.positions.extend(one.positions),
             "tickers" => self.tickers.extend(one.tickers),
             "catalysts" => self.catalysts.extend(one.catalysts),

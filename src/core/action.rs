@@ -126,6 +126,8 @@ pub enum Action {
     LotCancel,
     /// Remove the selected ticker's newest lot added in the app (undoable).
     LotRemove,
+    /// A click on a pane's row: that pane focused and the row selected.
+    Select(Pane, usize),
     /// The notification command for alert `key` ran: fine, or why not.
     Notified {
         key: String,

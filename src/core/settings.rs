@@ -43,6 +43,8 @@ pub struct Config {
     /// `[notify] desktop`: alerts shown as desktop notifications (over D-Bus, when a session
     /// bus is there).
     pub notify_desktop: bool,
+    /// `[ui] mouse`: clicks and the wheel (on by default).
+    pub mouse: bool,
     /// `[notify] per_minute`: the most notifications sent in any minute.
     pub notify_per_minute: u32,
     /// `[thesis] started`: where "since thesis start" charts and tables begin.

@@ -80,6 +80,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::LotAccept => lots::accept(state, &mut fx),
         Action::LotCancel => state.lot = None,
         Action::LotRemove => lots::remove(state, &mut fx),
+        Action::Select(pane, row) => {
+            state.focus = pane;
+            let rows = state.rows(pane);
+            state.selected[pane.index()] = row.min(rows.saturating_sub(1));
+        }
         Action::Notified { result, .. } => store::notified(state, result),
         Action::HelpScroll(d) => {
             state.help_scroll = (i64::from(state.help_scroll) + i64::from(d)).clamp(0, 200) as u16;

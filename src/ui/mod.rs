@@ -27,6 +27,49 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
 
+/// Where a frame drew each pane's rows: what a mouse click or wheel at a cell is about.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hits {
+    regions: Vec<Region>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Region {
+    pane: Pane,
+    /// The whole pane, and its rows (the first shown is item `offset`).
+    area: Rect,
+    rows: Rect,
+    offset: usize,
+}
+
+impl Hits {
+    /// The pane at cell (`x`, `y`), and the item of its row there, if on one.
+    pub fn at(&self, x: u16, y: u16) -> Option<(Pane, Option<usize>)> {
+        let inside = |r: &Rect| x >= r.x && x < r.right() && y >= r.y && y < r.bottom();
+        let region = self.regions.iter().rev().find(|r| inside(&r.area))?;
+        let row = inside(&region.rows).then(|| region.offset + usize::from(y - region.rows.y));
+        Some((region.pane, row))
+    }
+}
+
+thread_local! {
+    /// The regions the frame being drawn records (see [`render_with_hits`]).
+    static DRAWN: std::cell::RefCell<Vec<Region>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A pane's renderer says where its rows are: `rows` shows items from `offset` on.
+fn record(pane: Pane, area: Rect, rows: Rect, offset: usize) {
+    DRAWN.with(|d| d.borrow_mut().push(Region { pane, area, rows, offset }));
+}
+
+/// [`render`], answering where each pane's rows went (for the mouse). The frame is still a
+/// function of `state` alone; the regions are its by-product.
+pub fn render_with_hits(state: &State, frame: &mut Frame) -> Hits {
+    DRAWN.with(|d| d.borrow_mut().clear());
+    render(state, frame);
+    Hits { regions: DRAWN.with(|d| std::mem::take(&mut *d.borrow_mut())) }
+}
+
 pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {

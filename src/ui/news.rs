@@ -113,6 +113,14 @@ fn table(state: &State, frame: &mut Frame, area: Rect) {
     let h = area.height as usize;
     let sel = state.selected(Pane::News);
     let offset = scroll_offset(sel, h);
+    let shown_n = state.news_rows().skip(offset).take(h.max(1)).count();
+    let outer = Rect {
+        x: area.x.saturating_sub(1),
+        y: area.y.saturating_sub(1),
+        width: area.width + 2,
+        height: area.height + 2,
+    };
+    super::record(Pane::News, outer, Rect { height: shown_n as u16, ..area }, offset);
     let query = state.filter.query.as_ref();
     let shown: Vec<&NewsItem> = state.news_rows().skip(offset).take(h.max(1)).collect();
     let tag_text: Vec<String> = shown.iter().map(|n| tags(state, n)).collect();

@@ -288,6 +288,14 @@ fn list_with_detail(
     };
     let h = list_area.height as usize;
     let offset = scroll_offset(sel, h);
+    let outer = Rect {
+        x: area.x.saturating_sub(1),
+        y: area.y.saturating_sub(1),
+        width: area.width + 2,
+        height: area.height + 2,
+    };
+    let rows = Rect { height: list_area.height.min(things.len().saturating_sub(offset) as u16), ..list_area };
+    super::record(pane, outer, rows, offset);
     let shown: Vec<ListItem> = items.into_iter().skip(offset).take(h.max(1)).collect();
     let list = List::new(shown).highlight_style(selected_style(state, pane));
     let mut ls = ListState::default().with_selected(Some(sel.saturating_sub(offset)));

@@ -85,6 +85,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let total = (!holdings.is_empty()).then(|| state.totals());
     let rows_h = inner.height.saturating_sub(1 + u16::from(total.is_some())) as usize;
     let offset = scroll_offset(state.selected(Pane::Tickers), rows_h);
+    let rows_area = Rect { y: inner.y + 1, height: rows_h.min(state.tickers.len()) as u16, ..inner };
+    super::record(Pane::Tickers, area, rows_area, offset);
     let rows = state.tickers.iter().enumerate().skip(offset).take(rows_h.max(1)).map(|(i, t)| {
         let q = state.quotes.get(&t.symbol);
         let up = q.and_then(|q| q.change).map(|c| c >= 0.0);
