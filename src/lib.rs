@@ -17,6 +17,6 @@ pub use crate::cli::report;
 pub use crate::config::keymap;
 pub use crate::core::{
     action, alerts, calendar, chart, domain, effect, evidence, filter, history, hours, journal, portfolio,
-    sanitize, state, tagging, update,
+    sanitize, settings, state, tagging, update,
 };
 pub use crate::io::{cache, db, paths, providers, store};

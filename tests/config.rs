@@ -354,3 +354,15 @@ fn the_mouse_is_on_unless_turned_off() {
     let e = errors(&format!("{MIN}[ui]\nmouse = \"no\"\n"));
     assert_eq!(e[0].line, 4, "{e:?}");
 }
+
+#[test]
+fn the_theme_is_named_and_checked() {
+    use chokepoint::settings::Theme;
+    assert_eq!(config::parse(MIN, "t.toml").unwrap().theme, Theme::Default);
+    let c = config::parse(&format!("{MIN}[theme]\nname = \"colorblind\"\n"), "t.toml").unwrap();
+    assert_eq!(c.theme, Theme::ColorBlind);
+    let c = config::parse(&format!("{MIN}[theme]\nname = \"Light\"\n"), "t.toml").unwrap();
+    assert_eq!(c.theme, Theme::Light);
+    let e = errors(&format!("{MIN}[theme]\nname = \"neon\"\n"));
+    assert!(e[0].line == 4 && e[0].message.contains("theme.name must be"), "{e:?}");
+}

@@ -584,3 +584,47 @@ fn a_cell_maps_to_its_pane_and_row() {
     assert_eq!(hits.at(0, line_of("1 Tickers")), Some((Pane::Tickers, None)), "the border");
     assert_eq!(hits.at(5, 0), None, "the header line");
 }
+
+/// Each theme at 120x40, styles included (the buffer's colour runs): the default; the light one
+/// (no pale grey, yellow or cyan text); the colour-blind one (up blue, down orange, no green or
+/// red anywhere).
+#[test]
+fn each_theme_with_its_colours() {
+    use chokepoint::settings::Theme;
+    use ratatui::style::Color;
+    for (theme, name) in [
+        (Theme::Default, "theme_default"),
+        (Theme::Light, "theme_light"),
+        (Theme::ColorBlind, "theme_colorblind"),
+    ] {
+        let mut cfg = config();
+        cfg.theme = theme;
+        let mut s = demo_state_with(cfg);
+        apply(
+            &mut s,
+            [
+                Action::Focus(Pane::Catalysts),
+                Action::Move(1),
+                Action::ToggleCatalyst,
+                Action::Focus(Pane::Tickers),
+            ],
+        );
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        t.draw(|f| chokepoint::ui::render(&s, f)).unwrap();
+        let buf = t.backend().buffer().clone();
+        let colours: Vec<Color> = buf.content.iter().flat_map(|c| [c.fg, c.bg]).collect();
+        match theme {
+            Theme::ColorBlind => {
+                assert!(!colours.iter().any(|c| matches!(c, Color::Green | Color::Red)), "{name}")
+            }
+            Theme::Light => assert!(
+                !buf.content
+                    .iter()
+                    .any(|c| matches!(c.fg, Color::Gray | Color::Yellow | Color::Cyan | Color::White)),
+                "{name}"
+            ),
+            Theme::Default => assert!(colours.contains(&Color::Green) && colours.contains(&Color::Red)),
+        }
+        insta::assert_debug_snapshot!(name, buf);
+    }
+}

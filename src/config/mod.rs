@@ -71,6 +71,15 @@ struct Raw {
     portfolio: RawPortfolio,
     #[serde(default)]
     ui: RawUi,
+    #[serde(default)]
+    theme: RawTheme,
+}
+
+/// `[theme]`: `name = "default" | "light" | "colorblind"`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTheme {
+    name: Option<Spanned<String>>,
 }
 
 /// `[ui]`: the mouse (on unless `mouse = false`).
@@ -340,6 +349,13 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         Some(c) => c.get_ref().clone(),
         None => Vec::new(),
     };
+    let theme = match &raw.theme.name {
+        Some(n) => crate::core::settings::Theme::parse(n.get_ref()).unwrap_or_else(|| {
+            errors.push(at(n.span(), "theme.name must be \"default\", \"light\" or \"colorblind\"".into()));
+            crate::core::settings::Theme::Default
+        }),
+        None => crate::core::settings::Theme::Default,
+    };
     let per_minute = *raw.notify.per_minute.get_ref();
     if !(1..=60).contains(&per_minute) {
         errors.push(at(raw.notify.per_minute.span(), "notify.per_minute must be between 1 and 60".into()));
@@ -440,6 +456,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         notify_per_minute: per_minute,
         notify_desktop: raw.notify.desktop,
         mouse: raw.ui.mouse,
+        theme,
         thesis_started: started,
         benchmark,
         positions,
@@ -896,6 +913,7 @@ impl Raw {
             "thesis" => self.thesis = one.thesis,
             "portfolio" => self.portfolio = one.portfolio,
             "ui" => self.ui = one.ui,
+            "theme" => self.theme = one.theme,
             "positions" => self.positions.extend(one.positions),
             "tickers" => self.tickers.extend(one.tickers),
             "catalysts" => self.catalysts.extend(one.catalysts),

@@ -45,6 +45,8 @@ pub struct Config {
     pub notify_desktop: bool,
     /// `[ui] mouse`: clicks and the wheel (on by default).
     pub mouse: bool,
+    /// `[theme] name`.
+    pub theme: Theme,
     /// `[notify] per_minute`: the most notifications sent in any minute.
     pub notify_per_minute: u32,
     /// `[thesis] started`: where "since thesis start" charts and tables begin.
@@ -64,6 +66,30 @@ pub struct Config {
     /// What `check` and the TUI mention without refusing the file (an older key that still
     /// works, a removed source), located as `path:line:col: message`.
     pub warnings: Vec<String>,
+}
+
+/// `[theme] name`: the colours the screen is drawn in. `NO_COLOR` (any value) still wins: the
+/// terminal layer then draws no colour at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// For dark terminal backgrounds: green up, red down.
+    #[default]
+    Default,
+    /// For light backgrounds: no pale greys or yellows on white.
+    Light,
+    /// Up and down told apart without red and green: blue and orange (Okabe-Ito).
+    ColorBlind,
+}
+
+impl Theme {
+    pub fn parse(name: &str) -> Option<Theme> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "default" | "dark" => Some(Theme::Default),
+            "light" => Some(Theme::Light),
+            "colorblind" | "colourblind" | "color-blind" | "colour-blind" => Some(Theme::ColorBlind),
+            _ => None,
+        }
+    }
 }
 
 /// Where the ECB publishes its daily euro reference rates.

@@ -329,6 +329,8 @@ pub struct State {
     pub(crate) fx_idle: bool,
     /// The lot form, while open.
     pub(crate) lot: Option<LotDraft>,
+    /// `[theme] name`.
+    pub(crate) theme: crate::core::settings::Theme,
     /// `[notify] command` and `per_minute`, and how notifications have gone.
     pub(crate) notify_command: Vec<String>,
     pub(crate) notify_per_minute: u32,
@@ -667,6 +669,7 @@ impl State {
             fx: BTreeMap::new(),
             fx_idle: true,
             lot: None,
+            theme: config.theme,
             notify_command: config.notify_command.clone(),
             notify_per_minute: config.notify_per_minute,
             notify: NotifyHealth::default(),
@@ -696,6 +699,10 @@ impl State {
         }
         to.extend(self.notify_command.first().map(|p| format!("`{p}`")));
         (!to.is_empty()).then(|| (to.join(" and "), &self.notify))
+    }
+
+    pub fn theme(&self) -> crate::core::settings::Theme {
+        self.theme
     }
 
     /// The lot form, while open.

@@ -9,6 +9,7 @@ mod news;
 mod pin;
 mod sources;
 mod status;
+mod theme;
 mod thesis;
 mod tickers;
 
@@ -103,6 +104,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         pin::render(state, frame, area);
     }
     lot::render(state, frame, area);
+    theme::apply(frame.buffer_mut(), state.theme());
 }
 
 /// All four panes: Tickers on top, Catalysts | Risks, News filling the rest.
