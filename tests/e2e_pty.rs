@@ -183,7 +183,7 @@ fn a_link_that_cannot_be_opened_says_why() {
     let mut app = common::pty::App::start_with_env(home.path(), &["--demo"], &[("PATH", &path)]);
     app.wait_for("Catalysts 2/7");
     app.keys("4");
-    app.send("\r");
+    app.send("o");
     let s = app.wait_for("no link opener on PATH");
     assert!(s.contains("install xdg-utils"), "{s}");
     app.keys("q");
@@ -292,10 +292,27 @@ fn clicks_select_and_open_and_the_wheel_scrolls() {
     app.wait_for("Catalysts 2/7");
     // The wheel over the News pane: focused, three rows down.
     let s = app.screen();
-    let news_y = s.lines().position(|l| l.contains("News 65/65")).expect("the News pane") + 4;
+    let news_y = s.lines().position(|l| l.contains("4 News")).expect("the News pane") + 4;
     app.send(&format!("\x1b[<65;30;{news_y}M"));
     let s = app.wait_for("┏ 4 News");
     assert!(s.contains("┏ 4 News"), "{s}");
+    app.keys("q");
+    assert!(app.wait_exit().success());
+}
+
+/// The reader in the real binary: Enter on a headline shows it in full (source, tags, the feed's
+/// summary wrapped, the link); `o` would open the browser, Esc goes back to the list.
+#[test]
+fn enter_on_a_headline_opens_the_reader() {
+    let home = tempfile::tempdir().unwrap();
+    let mut app = App::start(home.path(), &["--demo"]);
+    app.wait_for("Catalysts 2/7");
+    app.keys("4");
+    let s = app.press("\r", " reader ");
+    assert!(s.contains("https://example.com/demo/news/"), "the link: {s}");
+    assert!(s.contains(" ago)") && s.contains("Esc back"), "source, date and keys: {s}");
+    app.press("\x1b", "4 News");
+    app.wait_gone(" reader ", std::time::Duration::from_secs(5));
     app.keys("q");
     assert!(app.wait_exit().success());
 }

@@ -29,7 +29,8 @@ fn design_defaults() {
     assert_eq!(n(ch('/')), Some(Action::FilterStart));
     assert_eq!(n(ch('f')), Some(Action::FilterBySelection));
     assert_eq!(n(key(KeyCode::Enter)), Some(Action::OpenLink));
-    assert_eq!(n(ch('o')), Some(Action::OpenLink));
+    assert_eq!(n(ch('o')), Some(Action::BrowseLink), "DESIGN: Enter reads, o opens the link");
+    assert_eq!(n(ch('y')), Some(Action::CopyLink));
     assert_eq!(n(ch('r')), Some(Action::RefreshAll));
     assert_eq!(n(ch('u')), Some(Action::Undo));
     assert_eq!(n(ch('?')), Some(Action::ToggleHelp));

@@ -115,6 +115,7 @@ impl Sim {
                 | Effect::StoreQuotes(_)
                 | Effect::StoreFx(_)
                 | Effect::Notify { .. }
+                | Effect::Copy(_)
                 | Effect::Search { .. }
                 | Effect::Bell => {}
                 // A detail view opened by Enter on a ticker: its series is not simulated.

@@ -628,3 +628,12 @@ fn each_theme_with_its_colours() {
         insta::assert_debug_snapshot!(name, buf);
     }
 }
+
+/// The reader over the screen at 120x40: a headline with its source, date, tags, summary and link.
+#[test]
+fn the_reader_at_120x40() {
+    let mut s = demo_with_progress();
+    apply(&mut s, [Action::Focus(Pane::News), Action::Top, Action::OpenLink]);
+    assert!(s.reader().is_some());
+    insta::assert_snapshot!("reader_120x40", screen(&s, 120, 40));
+}

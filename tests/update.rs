@@ -216,19 +216,19 @@ fn open_link_marks_read_and_refuses_other_schemes() {
     let mut s = state();
     with_news(&mut s);
     update(&mut s, Action::Focus(Pane::News));
-    let fx = update(&mut s, Action::OpenLink);
+    let fx = update(&mut s, Action::BrowseLink);
     assert!(matches!(&fx[..], [Effect::OpenUrl(u), Effect::Record { .. }] if u == "https://example.com/a"));
     assert!(matches!(&recorded(&fx)[..], [Change::Read { item, .. }] if item == "a"));
     assert!(s.user().read.contains("a"));
     // opening again: no second save
-    let fx = update(&mut s, Action::OpenLink);
+    let fx = update(&mut s, Action::BrowseLink);
     assert_eq!(fx.len(), 1);
     let mut bad = news("bad", "Evil link", 0);
     bad.link = "file:///etc/passwd".into();
     deliver(&mut s, SourceId::Feed(0), Payload::News(vec![bad]));
     apply(&mut s, [Action::Top]);
     assert_eq!(s.selected_news().unwrap().id, "bad");
-    let fx = update(&mut s, Action::OpenLink);
+    let fx = update(&mut s, Action::BrowseLink);
     assert!(fx.is_empty());
     assert!(s.notices().last().unwrap().text.contains("refused"));
 }
@@ -718,7 +718,7 @@ fn opening_a_headline_without_a_link_says_it_has_none() {
     item.link = String::new();
     deliver(&mut s, SourceId::Feed(0), Payload::News(vec![item]));
     apply(&mut s, [Action::Focus(Pane::News), Action::Top]);
-    let fx = update(&mut s, Action::OpenLink);
+    let fx = update(&mut s, Action::BrowseLink);
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(notice(&s), "this headline has no link to open");
     assert!(s.user().read.is_empty());
@@ -1480,4 +1480,29 @@ fn a_click_selects_a_row_in_its_pane() {
     assert_eq!((s.focus(), s.selected(Pane::Risks)), (Pane::Risks, 2));
     update(&mut s, Action::Select(Pane::Catalysts, 99));
     assert_eq!((s.focus(), s.selected(Pane::Catalysts)), (Pane::Catalysts, s.catalysts().len() - 1));
+}
+
+/// Enter on a headline opens the reader (and marks it read); in it, the browse key opens the
+/// link, the copy key hands it to the terminal's clipboard, the movement keys scroll, Esc closes.
+#[test]
+fn enter_reads_a_headline_and_the_reader_browses_copies_and_closes() {
+    let mut s = state();
+    with_news(&mut s);
+    update(&mut s, Action::Focus(Pane::News));
+    let fx = update(&mut s, Action::OpenLink);
+    assert!(matches!(&recorded(&fx)[..], [Change::Read { item, .. }] if item == "a"), "{fx:?}");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::OpenUrl(_))), "no browser: {fx:?}");
+    assert_eq!(s.reader().map(|r| r.item.id.as_str()), Some("a"));
+    assert_eq!(s.mode(), chokepoint::keymap::Mode::Reader);
+    update(&mut s, Action::ReaderScroll(3));
+    update(&mut s, Action::ReaderScroll(-1));
+    assert_eq!(s.reader().unwrap().scroll, 2);
+    let fx = update(&mut s, Action::BrowseLink);
+    assert!(matches!(&fx[..], [Effect::OpenUrl(u)] if u == "https://example.com/a"), "{fx:?}");
+    let fx = update(&mut s, Action::CopyLink);
+    assert!(matches!(&fx[..], [Effect::Copy(u)] if u == "https://example.com/a"), "{fx:?}");
+    assert!(notice(&s).contains("OSC 52"));
+    update(&mut s, Action::ReaderClose);
+    assert!(s.reader().is_none());
+    assert_eq!(s.mode(), chokepoint::keymap::Mode::Normal);
 }

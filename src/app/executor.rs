@@ -160,6 +160,10 @@ pub(super) fn perform(
                     let _ = tx.send(Action::Notified { key, result });
                 });
             }
+            Effect::Copy(text) => {
+                let mut out = io::stdout();
+                let _ = out.write_all(osc52(&text).as_bytes()).and_then(|_| out.flush());
+            }
             Effect::Bell => {
                 let mut out = io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
@@ -206,6 +210,17 @@ mod tests {
         let shown = open_failure(&e, &url);
         assert!(shown.starts_with("the link opener failed: odd failure for <link>"), "{shown}");
     }
+}
+
+/// Longest text put on the clipboard (terminals cap OSC 52 around 100 KB; a link is far shorter).
+const COPY_MAX: usize = 8 * 1024;
+
+/// The OSC 52 sequence that asks the terminal to put `text` on the system clipboard (works over
+/// ssh; tmux passes it on with `set -g set-clipboard on`).
+pub(super) fn osc52(text: &str) -> String {
+    use base64::Engine;
+    let text = crate::sanitize::cap_raw(text, COPY_MAX);
+    format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(text))
 }
 
 /// Whether a desktop session bus is there to show notifications on: its address in the
@@ -285,6 +300,15 @@ fn run_notify_within(
         "{program} exited with {status}{}",
         if said.is_empty() { String::new() } else { format!(": {said}") }
     ))
+}
+
+#[cfg(test)]
+mod copy_tests {
+    #[test]
+    fn a_link_goes_to_the_clipboard_as_osc_52() {
+        assert_eq!(super::osc52("https://a.b/c"), "\x1b]52;c;aHR0cHM6Ly9hLmIvYw==\x07");
+        assert!(super::osc52(&"x".repeat(100_000)).len() < 12 * 1024, "capped");
+    }
 }
 
 #[cfg(test)]

@@ -128,6 +128,12 @@ pub enum Action {
     LotRemove,
     /// A click on a pane's row: that pane focused and the row selected.
     Select(Pane, usize),
+    /// The selected headline's link in the browser (elsewhere: as `OpenLink`).
+    BrowseLink,
+    /// The reader's (or selected headline's) link to the clipboard, through the terminal.
+    CopyLink,
+    ReaderScroll(i16),
+    ReaderClose,
     /// The notification command for alert `key` ran: fine, or why not.
     Notified {
         key: String,

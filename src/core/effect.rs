@@ -47,6 +47,8 @@ pub enum Effect {
         body: String,
         key: String,
     },
+    /// Put `text` on the clipboard through the terminal (OSC 52).
+    Copy(String),
     /// Keep the rates to the base currency (the last of each).
     StoreFx(Vec<crate::core::portfolio::FxRate>),
     /// Search the archive with the filter `query`; answer with `Action::Searched` carrying `req`.

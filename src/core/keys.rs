@@ -95,10 +95,12 @@ pub enum Command {
     RangePrev,
     AddLot,
     RemoveLot,
+    Browse,
+    CopyLink,
 }
 
 impl Command {
-    pub const ALL: [Command; 30] = [
+    pub const ALL: [Command; 32] = [
         Command::Quit,
         Command::Help,
         Command::FocusNext,
@@ -129,6 +131,8 @@ impl Command {
         Command::RangePrev,
         Command::AddLot,
         Command::RemoveLot,
+        Command::Browse,
+        Command::CopyLink,
     ];
 
     pub fn name(self) -> &'static str {
@@ -163,7 +167,9 @@ impl Command {
             Command::FilterSelected => {
                 ("filter_selected", "filter news by the selected ticker/catalyst/risk")
             }
-            Command::Open => ("open", "open the headline's link; a ticker's chart; a catalyst/risk's news"),
+            Command::Open => ("open", "read the headline; a ticker's chart; a catalyst/risk's news"),
+            Command::Browse => ("browse", "open the headline's link in the browser (marks it read)"),
+            Command::CopyLink => ("copy_link", "reader: copy the headline's link (OSC 52: works over ssh)"),
             Command::Refresh => ("refresh", "refresh all sources now"),
             Command::Sources => ("sources", "show every source's health, age and next retry"),
             Command::Note => ("note", "add a one-line note to the selected catalyst's last change"),
@@ -217,6 +223,8 @@ impl Command {
             Command::Pin => Action::PinStart,
             Command::RangeNext => Action::DetailRange(1),
             Command::RangePrev => Action::DetailRange(-1),
+            Command::Browse => Action::BrowseLink,
+            Command::CopyLink => Action::CopyLink,
             Command::AddLot => Action::LotStart,
             Command::RemoveLot => Action::LotRemove,
         }
@@ -353,6 +361,8 @@ pub enum Mode {
     Detail,
     /// The lot form: printable keys go to the field, Tab/arrows move between fields, Enter saves.
     LotEdit,
+    /// The reader: movement keys scroll, the browse and copy keys act on its link, Esc closes.
+    Reader,
 }
 
 /// Bindings for normal mode. Ctrl-C always quits and is not remappable.
@@ -391,7 +401,8 @@ impl Default for Keymap {
             (Key::ch('/'), C::Filter),
             (Key::ch('f'), C::FilterSelected),
             (Key::plain(K::Enter), C::Open),
-            (Key::ch('o'), C::Open),
+            (Key::ch('o'), C::Browse),
+            (Key::ch('y'), C::CopyLink),
             (Key::ch('r'), C::Refresh),
             (Key::ch('s'), C::Sources),
             (Key::ch('n'), C::Note),
@@ -467,6 +478,18 @@ impl Keymap {
                 Some(Command::PageUp) => Some(Action::HelpScroll(-10)),
                 Some(Command::PageDown) => Some(Action::HelpScroll(10)),
                 _ => Some(Action::ToggleHelp),
+            },
+            Mode::Reader => match (self.command(ev), ev.code) {
+                (Some(Command::Up), _) => Some(Action::ReaderScroll(-1)),
+                (Some(Command::Down), _) => Some(Action::ReaderScroll(1)),
+                (Some(Command::PageUp), _) => Some(Action::ReaderScroll(-10)),
+                (Some(Command::PageDown), _) => Some(Action::ReaderScroll(10)),
+                (Some(Command::Browse), _) => Some(Action::BrowseLink),
+                (Some(Command::CopyLink), _) => Some(Action::CopyLink),
+                (Some(Command::Quit), _) => Some(Action::Quit),
+                (Some(Command::Help), _) => Some(Action::ToggleHelp),
+                (_, KeyCode::Esc | KeyCode::Enter | KeyCode::Backspace) => Some(Action::ReaderClose),
+                _ => None,
             },
             Mode::LotEdit => match (ev.code, ev.mods) {
                 (KeyCode::Enter, _) => Some(Action::LotAccept),

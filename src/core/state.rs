@@ -159,6 +159,13 @@ pub enum Overlay {
     Alerts,
 }
 
+/// The reader over the News pane: which headline, scrolled how far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReaderView {
+    pub item: NewsItem,
+    pub scroll: u16,
+}
+
 /// How alert notifications have gone: sent, held back by the rate limit, the last failure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotifyHealth {
@@ -331,6 +338,8 @@ pub struct State {
     pub(crate) lot: Option<LotDraft>,
     /// `[theme] name`.
     pub(crate) theme: crate::core::settings::Theme,
+    /// The reader: the headline shown and how far it is scrolled.
+    pub(crate) reader: Option<ReaderView>,
     /// `[notify] command` and `per_minute`, and how notifications have gone.
     pub(crate) notify_command: Vec<String>,
     pub(crate) notify_per_minute: u32,
@@ -670,6 +679,7 @@ impl State {
             fx_idle: true,
             lot: None,
             theme: config.theme,
+            reader: None,
             notify_command: config.notify_command.clone(),
             notify_per_minute: config.notify_per_minute,
             notify: NotifyHealth::default(),
@@ -701,6 +711,11 @@ impl State {
         (!to.is_empty()).then(|| (to.join(" and "), &self.notify))
     }
 
+    /// The reader, while open.
+    pub fn reader(&self) -> Option<&ReaderView> {
+        self.reader.as_ref()
+    }
+
     pub fn theme(&self) -> crate::core::settings::Theme {
         self.theme
     }
@@ -728,6 +743,8 @@ impl State {
             Mode::Help
         } else if self.lot.is_some() {
             Mode::LotEdit
+        } else if self.reader.is_some() {
+            Mode::Reader
         } else if self.note.is_some() {
             Mode::NoteEdit
         } else if self.filter.editing {

@@ -80,6 +80,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::LotAccept => lots::accept(state, &mut fx),
         Action::LotCancel => state.lot = None,
         Action::LotRemove => lots::remove(state, &mut fx),
+        Action::BrowseLink => browse_link(state, &mut fx),
+        Action::CopyLink => copy_link(state, &mut fx),
+        Action::ReaderScroll(by) => {
+            if let Some(r) = &mut state.reader {
+                r.scroll = r.scroll.saturating_add_signed(by);
+            }
+        }
+        Action::ReaderClose => state.reader = None,
         Action::Select(pane, row) => {
             state.focus = pane;
             let rows = state.rows(pane);
@@ -361,19 +369,58 @@ fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
     if state.focus != Pane::News {
         return filter_by_selection(state, fx);
     }
-    let Some(item) = state.selected_news() else { return };
-    let (id, link) = (item.id.clone(), item.link.clone());
-    if link.trim().is_empty() {
-        return notify(state, Level::Warn, "this headline has no link to open".into(), false);
-    }
-    if !openable(&link) {
-        let shown = crate::core::sanitize::clean_capped(&link, 60);
-        return notify(state, Level::Warn, format!("refused to open non-http(s) link `{shown}`"), false);
-    }
+    // A headline: the reader, and it counts as read.
+    let Some(item) = state.selected_news().cloned() else { return };
+    mark_read(state, fx, &item.id);
+    state.reader = Some(crate::core::state::ReaderView { item, scroll: 0 });
+}
+
+/// `o`: the headline's link (the reader's, or the selected one) in the browser; elsewhere as Enter.
+fn browse_link(state: &mut State, fx: &mut Vec<Effect>) {
+    let item = match &state.reader {
+        Some(r) => Some(r.item.clone()),
+        None if state.focus == Pane::News => state.selected_news().cloned(),
+        None => return open_link(state, fx),
+    };
+    let Some(item) = item else { return };
+    let Some(link) = checked_link(state, &item.link, "open") else { return };
     fx.push(Effect::OpenUrl(link));
-    if !state.user.read.contains(&id) {
+    mark_read(state, fx, &item.id);
+}
+
+/// `y`: the headline's link to the clipboard, through the terminal (OSC 52).
+fn copy_link(state: &mut State, fx: &mut Vec<Effect>) {
+    let link = match &state.reader {
+        Some(r) => r.item.link.clone(),
+        None if state.focus == Pane::News => {
+            state.selected_news().map(|n| n.link.clone()).unwrap_or_default()
+        }
+        None => return,
+    };
+    let Some(link) = checked_link(state, &link, "copy") else { return };
+    fx.push(Effect::Copy(link));
+    let tip = "link copied through the terminal (OSC 52; in tmux: set -g set-clipboard on)";
+    notify(state, Level::Info, tip.into(), false);
+}
+
+/// `link` if it is an http(s) link to hand on; else says why not.
+fn checked_link(state: &mut State, link: &str, verb: &str) -> Option<String> {
+    if link.trim().is_empty() {
+        notify(state, Level::Warn, format!("this headline has no link to {verb}"), false);
+        return None;
+    }
+    if !openable(link) {
+        let shown = crate::core::sanitize::clean_capped(link, 60);
+        notify(state, Level::Warn, format!("refused to open non-http(s) link `{shown}`"), false);
+        return None;
+    }
+    Some(link.to_string())
+}
+
+fn mark_read(state: &mut State, fx: &mut Vec<Effect>, id: &str) {
+    if !state.user.read.contains(id) {
         let at = state.now;
-        store::record(state, fx, vec![Change::Read { item: id, at }], None);
+        store::record(state, fx, vec![Change::Read { item: id.to_string(), at }], None);
     }
 }
 

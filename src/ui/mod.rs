@@ -7,6 +7,7 @@ mod help;
 mod lot;
 mod news;
 mod pin;
+mod reader;
 mod sources;
 mod status;
 mod theme;
@@ -94,6 +95,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     } else {
         compact(state, frame, body);
     }
+    reader::render(state, frame, body);
     match state.overlay {
         Some(Overlay::Help) => help::render(state, frame, area),
         Some(Overlay::Sources) => sources::render(state, frame, area),

@@ -1,0 +1,84 @@
+//! The reader: a headline in full over the screen: its title, source, date, tags and pins, the
+//! feed's summary wrapped to the width, and the link; scrolled with the movement keys.
+
+use super::fmt;
+use crate::core::keys::Command;
+use crate::state::State;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let Some(r) = state.reader() else { return };
+    let n = &r.item;
+    let w = area.width.saturating_sub(4).min(100);
+    let h = area.height.saturating_sub(2);
+    if w < 20 || h < 5 {
+        return;
+    }
+    let popup = Rect::new(area.x + (area.width - w) / 2, area.y + 1, w, h);
+    let k = |cmd| state.keymap.hint(cmd);
+    let hint = format!(
+        " {}/{} scroll · {} browser · {} copy link · Esc back ",
+        k(Command::Down),
+        k(Command::Up),
+        k(Command::Browse),
+        k(Command::CopyLink)
+    );
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(Style::new().fg(Color::Cyan))
+        .title(Line::from(" reader ").centered())
+        .title_bottom(Line::from(Span::styled(hint, Style::new().fg(Color::DarkGray))).right_aligned());
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block, popup);
+    let width = usize::from(inner.width);
+    let dim = Style::new().fg(Color::DarkGray);
+    let mut lines: Vec<Line> = fmt::wrap(&n.title, width, "")
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, Style::new().add_modifier(Modifier::BOLD))))
+        .collect();
+    let when = n.published.map_or("undated".to_string(), |p| {
+        format!("{} ({} ago)", state.local(p).format("%Y-%m-%d %H:%M"), fmt::age(state.now(), p))
+    });
+    lines.extend(
+        fmt::wrap(&format!("{} · {when}", n.source), width, "")
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, dim))),
+    );
+    let tags: Vec<String> = n
+        .tickers
+        .iter()
+        .map(|t| format!("${t}"))
+        .chain(n.catalysts.iter().map(|c| format!("c:{c}")))
+        .chain(n.risks.iter().map(|r| format!("r:{r}")))
+        .collect();
+    if !tags.is_empty() {
+        lines.push(Line::from(Span::styled(tags.join(" "), Style::new().fg(Color::Cyan))));
+    }
+    let pins: Vec<&str> = state.user().pins_of(&n.id).collect();
+    if !pins.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("pinned to {}", pins.join(", ")),
+            Style::new().fg(Color::Magenta),
+        )));
+    }
+    lines.push(Line::raw(""));
+    if n.summary.is_empty() {
+        lines.push(Line::from(Span::styled("(the feed gives no summary: o opens the link)", dim)));
+    } else {
+        lines.extend(fmt::wrap(&n.summary, width, "").into_iter().map(Line::raw));
+    }
+    lines.push(Line::raw(""));
+    lines.extend(
+        fmt::wrap(&n.link, width, "")
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, Style::new().fg(Color::Blue)))),
+    );
+    let max_scroll = (lines.len() as u16).saturating_sub(inner.height);
+    frame.render_widget(Paragraph::new(lines).scroll((r.scroll.min(max_scroll), 0)), inner);
+}
