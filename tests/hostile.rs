@@ -553,7 +553,7 @@ fn opening_a_non_http_link_is_refused_with_a_notice() {
         item.link = link.into();
         deliver(&mut s, SourceId::Feed(0), Payload::News(vec![item]));
         apply(&mut s, [Action::Focus(Pane::News), Action::Top]);
-        let fx = update(&mut s, Action::OpenLink);
+        let fx = update(&mut s, Action::BrowseLink);
         assert!(!fx.iter().any(|e| matches!(e, Effect::OpenUrl(_))), "{link:?}: {fx:?}");
         assert!(!fx.iter().any(|e| matches!(e, Effect::Record { .. })), "{link:?}: nothing to save: {fx:?}");
         assert!(s.user().read.is_empty(), "{link:?}: not marked read");
@@ -564,7 +564,7 @@ fn opening_a_non_http_link_is_refused_with_a_notice() {
     let mut s = state();
     deliver(&mut s, SourceId::Feed(0), Payload::News(vec![news("ok", "Fine", 1)]));
     apply(&mut s, [Action::Focus(Pane::News), Action::Top]);
-    let fx = update(&mut s, Action::OpenLink);
+    let fx = update(&mut s, Action::BrowseLink);
     assert!(fx.contains(&Effect::OpenUrl("https://example.com/ok".into())), "{fx:?}");
 }
 
@@ -575,7 +575,7 @@ fn the_refusal_notice_does_not_echo_control_characters() {
     item.link = "javascript:\u{1b}]0;PWNED\u{7}\u{1b}[2J".into();
     deliver(&mut s, SourceId::Feed(0), Payload::News(vec![item]));
     apply(&mut s, [Action::Focus(Pane::News), Action::Top]);
-    update(&mut s, Action::OpenLink);
+    update(&mut s, Action::BrowseLink);
     let notice = s.notices().last().unwrap();
     assert!(notice.text.contains("refused"), "{}", notice.text);
     assert_clean("refusal notice", &notice.text);
@@ -1030,4 +1030,20 @@ fn a_tampered_cache_and_state_file_reach_no_output_raw() {
     assert_clean("who", &event.by);
     assert_clean("alert", &user.alerts[0].text);
     assert_clean("alert row", user.alerts[0].ticker.as_deref().unwrap());
+}
+
+/// The reader shows a hostile link as text: no escape or control character reaches the screen.
+#[test]
+fn the_reader_shows_a_hostile_link_as_text() {
+    let mut s = state();
+    let mut item = news("bad", "A headline with a bad link", 1);
+    item.link = "javascript:\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{202e}".into();
+    deliver(&mut s, SourceId::Feed(0), Payload::News(vec![item]));
+    apply(&mut s, [Action::Focus(Pane::News), Action::Top, Action::OpenLink]);
+    assert!(s.reader().is_some());
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| chokepoint::ui::render(&s, f)).unwrap();
+    let out = t.backend().to_string();
+    assert!(out.contains("javascript:"), "{out}");
+    assert_clean("reader", &out.replace('\n', ""));
 }

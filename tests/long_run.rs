@@ -331,7 +331,7 @@ impl Sim {
             }
             let r = self.rng.i32(0..8);
             self.act(Action::Move(r));
-            self.act(Action::OpenLink);
+            self.act(Action::BrowseLink);
         }
         if m % 17 == 2 {
             self.act(Action::FilterStart);

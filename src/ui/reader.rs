@@ -75,7 +75,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::raw(""));
     lines.extend(
-        fmt::wrap(&n.link, width, "")
+        // A link is shown as text, cleaned like any feed text (it may carry escapes).
+        fmt::wrap(&crate::sanitize::clean_capped(&n.link, 2_000), width, "")
             .into_iter()
             .map(|l| Line::from(Span::styled(l, Style::new().fg(Color::Blue)))),
     );
