@@ -289,9 +289,8 @@ fn clicks_select_and_open_and_the_wheel_scrolls() {
     app.send(&click(10, y));
     app.wait_for("COHR Coherent ━");
     app.send("\x1b");
-    app.wait_for("Catalysts 2/7");
-    // The wheel over the News pane: focused, three rows down.
-    let s = app.screen();
+    // The wheel over the News pane (once it is drawn again): focused.
+    let s = app.wait_for("4 News");
     let news_y = s.lines().position(|l| l.contains("4 News")).expect("the News pane") + 4;
     app.send(&format!("\x1b[<65;30;{news_y}M"));
     let s = app.wait_for("┏ 4 News");
