@@ -86,9 +86,9 @@ fn the_ui_keeps_answering_keys_while_every_source_hangs() {
     app.send("/");
     app.press("laser", "/ laser");
     app.press("\r", "filter: laser");
-    app.press("?", "News filter");
+    app.press("?", "show / hide this help");
     app.send("?");
-    app.wait_gone("News filter", RESPONSIVE);
+    app.wait_gone("show / hide this help", RESPONSIVE);
 
     let s = app.screen();
     assert!(s.contains("loading") && !s.contains("quotes ok"), "still hanging when we quit:\n{s}");
@@ -123,9 +123,9 @@ fn a_dead_network_shows_the_error_and_keys_still_work() {
     app.send("2");
     app.press(" ", "Catalysts 1/7");
     app.send("r"); // a manual refresh against the dead network; the next key must still be answered
-    app.press("?", "News filter");
+    app.press("?", "show / hide this help");
     app.send("?");
-    app.wait_gone("News filter", RESPONSIVE);
+    app.wait_gone("show / hide this help", RESPONSIVE);
     app.wait_for_within("connection refus", RESPONSIVE);
     app.send("q");
     assert!(app.wait_exit_within(Duration::from_secs(5)).success());
