@@ -82,7 +82,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     let dim = Style::new().fg(Color::DarkGray);
     let holdings = state.holdings();
-    let total = (!holdings.is_empty()).then(|| state.totals());
+    let total = (!holdings.is_empty())
+        .then(|| crate::portfolio::totals(&holdings, state.base_currency(), state.fx()));
     let rows_h = inner.height.saturating_sub(1 + u16::from(total.is_some())) as usize;
     let offset = scroll_offset(state.selected(Pane::Tickers), rows_h);
     let rows_area = Rect { y: inner.y + 1, height: rows_h.min(state.tickers.len()) as u16, ..inner };
