@@ -825,13 +825,7 @@ pub fn search(
     let mut out = String::new();
     for n in &items {
         let when = n.published.map_or("—".into(), |p| p.format("%Y-%m-%d %H:%M").to_string());
-        let tags: Vec<String> = n
-            .tickers
-            .iter()
-            .map(|t| format!("${t}"))
-            .chain(n.catalysts.iter().map(|c| format!("c:{c}")))
-            .chain(n.risks.iter().map(|r| format!("r:{r}")))
-            .collect();
+        let tags = n.tag_labels();
         let pins: Vec<&str> = user.pins_of(&n.id).collect();
         let pinned = if pins.is_empty() { String::new() } else { format!("  pinned to {}", pins.join(", ")) };
         let _ = writeln!(

@@ -219,6 +219,15 @@ pub struct NewsItem {
     pub risks: Vec<String>,
 }
 
+impl NewsItem {
+    /// Its tags as the filter language writes them: `$AAOI`, `c:amd-lta`, `r:lpo`.
+    pub fn tag_labels(&self) -> Vec<String> {
+        let tickers = self.tickers.iter().map(|t| format!("${t}"));
+        let catalysts = self.catalysts.iter().map(|c| format!("c:{c}"));
+        tickers.chain(catalysts).chain(self.risks.iter().map(|r| format!("r:{r}"))).collect()
+    }
+}
+
 /// Longest summary kept with a headline, in characters.
 pub const SUMMARY_MAX: usize = 600;
 

@@ -50,13 +50,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             .into_iter()
             .map(|l| Line::from(Span::styled(l, dim))),
     );
-    let tags: Vec<String> = n
-        .tickers
-        .iter()
-        .map(|t| format!("${t}"))
-        .chain(n.catalysts.iter().map(|c| format!("c:{c}")))
-        .chain(n.risks.iter().map(|r| format!("r:{r}")))
-        .collect();
+    let tags = n.tag_labels();
     if !tags.is_empty() {
         lines.push(Line::from(Span::styled(tags.join(" "), Style::new().fg(Color::Cyan))));
     }
