@@ -315,3 +315,35 @@ fn enter_on_a_headline_opens_the_reader() {
     app.keys("q");
     assert!(app.wait_exit().success());
 }
+
+/// A lot kept from before the start (added by a script): the TUI asks for its rate at start (the
+/// first actions' fetches were once dropped, leaving the total unknown until a restart).
+#[test]
+fn a_lot_from_before_the_start_gets_its_rate_at_start() {
+    let home = tempfile::tempdir().unwrap();
+    let add = std::process::Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args([
+            "--demo",
+            "position",
+            "add",
+            "SIVE",
+            "--shares",
+            "2000",
+            "--price",
+            "6.10",
+            "--date",
+            "2026-03-02",
+        ])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let mut app = App::start(home.path(), &["--demo"]);
+    let s = app.wait_for("SEK→USD 0.0952");
+    assert!(s.contains("All  portfolio in"), "{s}");
+    app.keys("q");
+    assert!(app.wait_exit().success());
+}
