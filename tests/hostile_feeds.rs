@@ -34,7 +34,7 @@ fn finishes<T: Send + 'static>(what: &str, job: impl FnOnce() -> T + Send + 'sta
 #[test]
 fn five_mib_hostile_feeds_parse_and_stay_bounded() {
     let cases = pathological::cases(CAP - 4096);
-    assert!(cases.len() >= 12);
+    assert!(cases.len() >= 20);
     for (name, doc) in cases {
         assert!(doc.len() <= CAP + 512 * 1024, "{name}: {} bytes", doc.len());
         let items = finishes(name, move || feed::parse_feed(&doc, "hostile", None));
@@ -54,6 +54,13 @@ fn five_mib_hostile_feeds_parse_and_stay_bounded() {
             assert!(item.link.len() <= feed::LINK_MAX, "{name}: link of {} bytes", item.link.len());
             assert!(item.id.chars().count() <= 1000, "{name}: id of {} chars", item.id.chars().count());
             assert!(!item.title.contains('\u{1b}'), "{name}: escape in title");
+            assert!(item.summary.chars().count() <= 600, "{name}: summary of {}", item.summary.chars().count());
+            assert!(
+                item.body.chars().count() <= chokepoint::domain::BODY_MAX,
+                "{name}: reader text of {} chars",
+                item.body.chars().count()
+            );
+            assert!(!item.summary.contains('\u{1b}') && !item.body.contains('\u{1b}'), "{name}: escape in text");
         }
         // One-item cases carry a plain item after the hostile one; it must survive.
         if name != "prolog declarations" && name != "deep nesting" && name != "unterminated escapes" {

@@ -117,6 +117,7 @@ impl Sim {
                 | Effect::Notify { .. }
                 | Effect::Copy(_)
                 | Effect::Search { .. }
+                | Effect::ReadText { .. }
                 | Effect::Bell => {}
                 // A detail view opened by Enter on a ticker: its series is not simulated.
                 Effect::LoadSeries { .. }
@@ -220,6 +221,7 @@ impl Sim {
                 link: format!("https://news.example/{feed}/{n}"),
                 source: format!("Wire {}", feed % 3),
                 summary: String::new(),
+                body: String::new(),
                 published: (!n.is_multiple_of(23))
                     .then(|| self.now - Duration::minutes(self.rng.i64(0..180))),
                 tickers: Vec::new(),

@@ -634,6 +634,14 @@ fn each_theme_with_its_colours() {
 fn the_reader_at_120x40() {
     let mut s = demo_with_progress();
     apply(&mut s, [Action::Focus(Pane::News), Action::Top, Action::OpenLink]);
-    assert!(s.reader().is_some());
+    let id = s.reader().map(|r| r.item.id.clone()).unwrap();
+    // Until the store answers, the reader says it is reading.
+    assert!(screen(&s, 120, 40).contains("reading the text from the store…"));
+    let body = "Co-packaged optics moved from demonstrations to deployment plans this quarter, as two \
+                hyperscalers began qualifying 1.6T switches with external laser sources.\n\n\
+                What the qualification covers:\n* high-power CW lasers at 1310 nm, with the yield figures that \
+                suppliers have kept to themselves until now and that the buyers now ask for in writing\n\
+                * InP substrate supply for 2027\n\nThe ramp still depends on switch volumes.";
+    apply(&mut s, [Action::ReaderText { id, summary: "A short summary.".into(), body: body.into() }]);
     insta::assert_snapshot!("reader_120x40", screen(&s, 120, 40));
 }

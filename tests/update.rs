@@ -1492,8 +1492,17 @@ fn enter_reads_a_headline_and_the_reader_browses_copies_and_closes() {
     let fx = update(&mut s, Action::OpenLink);
     assert!(matches!(&recorded(&fx)[..], [Change::Read { item, .. }] if item == "a"), "{fx:?}");
     assert!(!fx.iter().any(|e| matches!(e, Effect::OpenUrl(_))), "no browser: {fx:?}");
-    assert_eq!(s.reader().map(|r| r.item.id.as_str()), Some("a"));
+    // The window keeps no texts: the store is asked for this one.
+    assert!(fx.iter().any(|e| matches!(e, Effect::ReadText { id } if id == "a")), "{fx:?}");
+    assert_eq!(s.reader().map(|r| (r.item.id.as_str(), r.loading)), Some(("a", true)));
     assert_eq!(s.mode(), chokepoint::keymap::Mode::Reader);
+    // An answer for another headline (one opened before, answered late) changes nothing.
+    let text = |id: &str, body: &str| Action::ReaderText { id: id.into(), summary: "Sum.".into(), body: body.into() };
+    update(&mut s, text("b", "Not this one."));
+    assert_eq!(s.reader().map(|r| (r.loading, r.item.body.as_str())), Some((true, "")));
+    update(&mut s, text("a", "Para one.\n\nPara two."));
+    let r = s.reader().unwrap();
+    assert_eq!((r.loading, r.item.summary.as_str(), r.item.body.as_str()), (false, "Sum.", "Para one.\n\nPara two."));
     update(&mut s, Action::ReaderScroll(3));
     update(&mut s, Action::ReaderScroll(-1));
     assert_eq!(s.reader().unwrap().scroll, 2);
@@ -1505,4 +1514,9 @@ fn enter_reads_a_headline_and_the_reader_browses_copies_and_closes() {
     update(&mut s, Action::ReaderClose);
     assert!(s.reader().is_none());
     assert_eq!(s.mode(), chokepoint::keymap::Mode::Normal);
+    // Without a store nothing is asked: the reader says no text is kept.
+    update(&mut s, environment(true, chokepoint::state::Zone::Utc));
+    let fx = update(&mut s, Action::OpenLink);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::ReadText { .. })), "{fx:?}");
+    assert!(!s.reader().unwrap().loading);
 }

@@ -116,6 +116,7 @@ pub(super) fn perform(
             Effect::Search { req, query, limit } => {
                 worker.send(Job::Search { req, query, limit, now: Utc::now() });
             }
+            Effect::ReadText { id } => worker.send(Job::ReadText { id }),
             Effect::LoadSeries { symbol, span } => worker.send(Job::LoadSeries { symbol, span }),
             Effect::StoreSeries(series) => worker.send(Job::StoreSeries(series)),
             Effect::FetchSeries { symbol, span, req, via, started } => {

@@ -39,6 +39,10 @@ pub(super) enum Job {
         limit: usize,
         now: DateTime<Utc>,
     },
+    /// Read a headline's text for the reader; answer `Action::ReaderText`.
+    ReadText {
+        id: String,
+    },
     /// Read a series; answer `Action::SeriesStored`.
     LoadSeries {
         symbol: String,
@@ -243,6 +247,13 @@ impl Store {
                     .map(|found| (found.items, found.more));
                 self.send(Action::Searched { req, result });
             }
+            Job::ReadText { id } => {
+                let (summary, body) = self.db.reader_text(&id).unwrap_or_else(|e| {
+                    tracing::warn!("reading a headline's text: {e}");
+                    Default::default()
+                });
+                self.send(Action::ReaderText { id, summary, body });
+            }
             Job::LoadSeries { symbol, span } => {
                 let series = self.db.series(&symbol, span).unwrap_or_else(|e| {
                     tracing::warn!("reading the {symbol} {} series: {e}", span.key());
@@ -357,6 +368,7 @@ mod tests {
                 link: format!("https://example.com/{i}"),
                 source: "Wire".into(),
                 summary: String::new(),
+                body: String::new(),
                 published: Some(now - chrono::TimeDelta::minutes(i)),
                 tickers: Vec::new(),
                 catalysts: Vec::new(),

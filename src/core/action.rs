@@ -199,6 +199,13 @@ pub enum Action {
         req: u64,
         result: Result<(Vec<NewsItem>, bool), String>,
     },
+    /// The store's answer for the reader: the headline's summary line and text (empty when
+    /// none is kept).
+    ReaderText {
+        id: String,
+        summary: String,
+        body: String,
+    },
     /// Search the archive instead of the window (and back).
     ToggleArchive,
     /// Pin the selected headline: open the chooser of catalysts and risks.

@@ -335,6 +335,7 @@ mod tests {
             link: String::new(),
             source: String::new(),
             summary: String::new(),
+            body: String::new(),
             published: Some(published),
             tickers: vec![],
             catalysts: catalysts.iter().map(|s| s.to_string()).collect(),

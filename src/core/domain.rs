@@ -210,6 +210,11 @@ pub struct NewsItem {
     /// The feed's summary as plain text, capped; kept in the archive (the window drops it).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub summary: String,
+    /// The summary or full text as the reader shows it: lines (paragraphs, list items) of
+    /// plain text, capped; empty when it would say no more than `summary`. Goes to the
+    /// archive with the headline and is read back from there when the reader opens.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
     pub published: Option<DateTime<Utc>>,
     /// Display symbols of tickers mentioned.
     pub tickers: Vec<String>,
@@ -230,6 +235,9 @@ impl NewsItem {
 
 /// Longest summary kept with a headline, in characters.
 pub const SUMMARY_MAX: usize = 600;
+
+/// Longest reader text (`NewsItem::body`) kept with a headline, in characters.
+pub const BODY_MAX: usize = 8_000;
 
 /// Level of a thesis risk, cycled by the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, PartialOrd, Ord)]

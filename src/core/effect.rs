@@ -57,6 +57,11 @@ pub enum Effect {
         query: String,
         limit: usize,
     },
+    /// Read the reader's text of the headline with id `id` from the store; answer with
+    /// `Action::ReaderText`.
+    ReadText {
+        id: String,
+    },
     /// Read a series from the store; answer with `Action::SeriesStored`.
     LoadSeries {
         symbol: String,

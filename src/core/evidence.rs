@@ -106,6 +106,7 @@ mod tests {
             link: String::new(),
             source: String::new(),
             summary: String::new(),
+            body: String::new(),
             published,
             tickers: vec![],
             catalysts: catalysts.iter().map(|s| s.to_string()).collect(),

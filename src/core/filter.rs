@@ -503,6 +503,7 @@ mod tests {
             link: String::new(),
             source: source.to_string(),
             summary: String::new(),
+            body: String::new(),
             published: None,
             tickers: Vec::new(),
             catalysts: Vec::new(),

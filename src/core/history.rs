@@ -235,6 +235,7 @@ mod tests {
             link: link.into(),
             source: source.into(),
             summary: String::new(),
+            body: String::new(),
             published,
             tickers: Vec::new(),
             catalysts: Vec::new(),

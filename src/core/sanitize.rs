@@ -62,6 +62,37 @@ pub fn clean_multiline(input: &str) -> String {
     lines[first..last].join("\n")
 }
 
+/// Untrusted text in lines (an article made text) -> safe text of at most `max_chars`
+/// characters: escape sequences, controls, bidi overrides and invisible characters removed as
+/// [`clean`] does, spaces collapsed inside each line (an indent of up to 8 kept), at most one
+/// blank line between lines of text and none at the ends. Entities and tags are left as they
+/// are (the text was decoded already). Idempotent, so text read back is cleaned by it again.
+pub fn clean_block(input: &str, max_chars: usize) -> String {
+    let stripped = flags_to_letters(strip_controls(cap_raw(input, max_chars * 4 + 4), true));
+    let mut out = String::with_capacity(stripped.len());
+    let mut blank = false;
+    for line in stripped.split('\n') {
+        let indent = (line.len() - line.trim_start_matches(' ').len()).min(8);
+        let mut words = line.split(' ').filter(|w| !w.is_empty()).peekable();
+        if words.peek().is_none() {
+            blank = !out.is_empty();
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank { "\n\n" } else { "\n" });
+        }
+        blank = false;
+        out.extend(std::iter::repeat_n(' ', indent));
+        for (i, w) in words.enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(w);
+        }
+    }
+    cap(out, max_chars)
+}
+
 /// Untrusted text is cut to this many bytes before any cleaning, so no field costs more than
 /// this however large the document it came in.
 pub const RAW_MAX: usize = 64 * 1024;

@@ -164,6 +164,8 @@ pub enum Overlay {
 pub struct ReaderView {
     pub item: NewsItem,
     pub scroll: u16,
+    /// The store was asked for the headline's text and has not answered yet.
+    pub loading: bool,
 }
 
 /// How alert notifications have gone: sent, held back by the rate limit, the last failure.
@@ -808,6 +810,7 @@ impl State {
         self.date_future_items(&mut items);
         for item in &mut items {
             item.summary = String::new();
+            item.body = String::new();
         }
         let keep = self.selected_news().map(|n| n.id.clone());
         self.news.merge(items, self.history_cap);

@@ -393,6 +393,7 @@ mod tests {
             link: String::new(),
             source: "src".into(),
             summary: String::new(),
+            body: String::new(),
             published: None,
             tickers: vec!["STALE".into()],
             catalysts: vec!["stale".into()],

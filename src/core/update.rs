@@ -88,6 +88,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::ReaderClose => state.reader = None,
+        Action::ReaderText { id, summary, body } => {
+            if let Some(r) = state.reader.as_mut().filter(|r| r.item.id == id) {
+                r.loading = false;
+                if !summary.is_empty() {
+                    r.item.summary = summary;
+                }
+                r.item.body = body;
+            }
+        }
         Action::Select(pane, row) => {
             state.focus = pane;
             let rows = state.rows(pane);
@@ -372,7 +381,12 @@ fn open_link(state: &mut State, fx: &mut Vec<Effect>) {
     // A headline: the reader, and it counts as read.
     let Some(item) = state.selected_news().cloned() else { return };
     mark_read(state, fx, &item.id);
-    state.reader = Some(crate::core::state::ReaderView { item, scroll: 0 });
+    // The window keeps no summaries or texts: the store has them.
+    let loading = !state.read_only;
+    if loading {
+        fx.push(Effect::ReadText { id: item.id.clone() });
+    }
+    state.reader = Some(crate::core::state::ReaderView { item, scroll: 0, loading });
 }
 
 /// `o`: the headline's link (the reader's, or the selected one) in the browser; elsewhere as Enter.

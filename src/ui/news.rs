@@ -273,6 +273,7 @@ mod tests {
             link: String::new(),
             source: source.into(),
             summary: String::new(),
+            body: String::new(),
             published: None,
             tickers: tickers.iter().map(|t| t.to_string()).collect(),
             catalysts: Vec::new(),

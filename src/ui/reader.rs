@@ -1,5 +1,6 @@
 //! The reader: a headline in full over the screen: its title, source, date, tags and pins, the
-//! feed's summary wrapped to the width, and the link; scrolled with the movement keys.
+//! feed's text (read from the store when it opens: paragraphs, list items) or summary wrapped
+//! to the width, and the link; scrolled with the movement keys.
 
 use super::fmt;
 use crate::core::keys::Command;
@@ -62,10 +63,20 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         )));
     }
     lines.push(Line::raw(""));
-    if n.summary.is_empty() {
-        lines.push(Line::from(Span::styled("(the feed gives no summary: o opens the link)", dim)));
-    } else {
+    let browse = k(Command::Browse);
+    if !n.body.is_empty() {
+        lines.extend(text_lines(&n.body, width));
+    } else if !n.summary.is_empty() {
         lines.extend(fmt::wrap(&n.summary, width, "").into_iter().map(Line::raw));
+    } else {
+        let why = if r.loading {
+            "reading the text from the store…".to_string()
+        } else if state.read_only {
+            format!("(no store is open, so no text is kept: {browse} opens the link)")
+        } else {
+            format!("(the feed gives no summary: {browse} opens the link)")
+        };
+        lines.push(Line::from(Span::styled(why, dim)));
     }
     lines.push(Line::raw(""));
     lines.extend(
@@ -76,4 +87,24 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     );
     let max_scroll = (lines.len() as u16).saturating_sub(inner.height);
     frame.render_widget(Paragraph::new(lines).scroll((r.scroll.min(max_scroll), 0)), inner);
+}
+
+/// The reader's text as lines `width` wide: a blank line between paragraphs kept, a list item's
+/// wrapped lines indented under its text.
+fn text_lines(body: &str, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for line in body.lines() {
+        if line.trim().is_empty() {
+            lines.push(Line::raw(""));
+            continue;
+        }
+        let lead = line.len() - line.trim_start().len();
+        let marker = line[lead..].split_once(' ').map_or(0, |(m, _)| {
+            let listed = m == "*" || m == "-" || (m.len() > 1 && m.ends_with('.') && m[..m.len() - 1].bytes().all(|b| b.is_ascii_digit()));
+            if listed { m.len() + 1 } else { 0 }
+        });
+        let hang = " ".repeat(lead + marker);
+        lines.extend(fmt::wrap(line, width, &hang).into_iter().map(Line::raw));
+    }
+    lines
 }

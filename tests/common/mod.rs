@@ -66,6 +66,7 @@ pub fn news(id: &str, title: &str, hours_ago: i64) -> NewsItem {
         link: format!("https://example.com/{id}"),
         source: "Example Wire".into(),
         summary: String::new(),
+        body: String::new(),
         published: Some(now() - chrono::Duration::hours(hours_ago)),
         tickers: Vec::new(),
         catalysts: Vec::new(),

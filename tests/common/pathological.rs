@@ -21,6 +21,12 @@ pub fn cases(size: usize) -> Vec<(&'static str, Vec<u8>)> {
         ("mixed", mixed(size)),
         ("deep nesting", one_item(&format!("{}x", "<b>".repeat(size / 3)))),
         ("broken after many items", broken(size)),
+        ("nested blocks in every text", texts(size, "<div><blockquote>")),
+        ("open list items in every text", texts(size, "<ul><li>x<li>")),
+        ("paragraphs in every text", texts(size, "<p>x")),
+        ("misnested formatting in every text", texts(size, "<b><i><p><u></b><s>")),
+        ("a four-megabyte article", one_text(size, "<div><table><tr><td><ul><li>x&amp;")),
+        ("json articles", json_articles(size)),
     ]
 }
 
@@ -83,4 +89,51 @@ fn broken(size: usize) -> Vec<u8> {
     doc.truncate(doc.len() - 20);
     doc.extend_from_slice(b"<item><title>&</t></item>");
     doc
+}
+
+/// Items whose descriptions are each 64 KiB of `unit` (HTML in CDATA, as real feeds send it):
+/// what the reader's text costs when every item is hostile.
+fn texts(size: usize, unit: &str) -> Vec<u8> {
+    let body = unit.repeat(64 * 1024 / unit.len());
+    let mut doc = String::from("<rss version=\"2.0\"><channel><title>t</title>");
+    let mut i = 0;
+    while doc.len() < size {
+        i += 1;
+        doc.push_str(&format!(
+            "<item><title>Story {i}</title><guid>g{i}</guid><description><![CDATA[{body}]]></description></item>"
+        ));
+    }
+    doc.push_str("</channel></rss>");
+    doc.into_bytes()
+}
+
+/// One item whose full text is the whole document (escaped HTML), then a plain item.
+fn one_text(size: usize, unit: &str) -> Vec<u8> {
+    let escaped = unit.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    format!(
+        "<rss version=\"2.0\"><channel><title>t</title><item><title>Long</title>\
+         <description>{}</description></item>\
+         <item><title>after</title><link>https://example.com/b</link></item></channel></rss>",
+        escaped.repeat(size / escaped.len())
+    )
+    .into_bytes()
+}
+
+/// A JSON Feed (not cut by the XML repair pass) whose items carry hostile articles.
+fn json_articles(size: usize) -> Vec<u8> {
+    let html = "<div><ul><li>x".repeat(256 * 1024 / 14);
+    let mut items = Vec::new();
+    let mut len = 0;
+    let mut i = 0;
+    while len < size {
+        i += 1;
+        let item = format!("{{\"id\":\"j{i}\",\"title\":\"Article {i}\",\"content_html\":\"{html}\"}}");
+        len += item.len();
+        items.push(item);
+    }
+    format!(
+        "{{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"t\",\"items\":[{}]}}",
+        items.join(",")
+    )
+    .into_bytes()
 }

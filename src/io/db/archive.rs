@@ -66,6 +66,7 @@ fn raw_item(r: &Row<'_>) -> rusqlite::Result<(i64, NewsItem)> {
             title: r.get(3)?,
             source: r.get(4)?,
             summary: r.get(5)?,
+            body: String::new(),
             published: r.get::<_, Option<i64>>(6)?.map(time),
             tickers: list(r.get(7)?),
             catalysts: list(r.get(8)?),
@@ -83,6 +84,7 @@ fn cleaned(item: NewsItem) -> NewsItem {
         title: shown(&item.title),
         source: shown(&item.source),
         summary: crate::sanitize::clean_stored(&item.summary, SUMMARY_MAX),
+        body: crate::sanitize::clean_block(&item.body, crate::domain::BODY_MAX),
         published: item.published,
         tickers: list(item.tickers),
         catalysts: list(item.catalysts),
@@ -308,6 +310,28 @@ impl Db {
         let hash = stable_hash(key) as i64;
         let run = || self.conn.prepare_cached(&sql)?.query_row(params![key, hash], item_of).optional();
         run().map(|r| r.map(|(_, item)| item)).map_err(|e| self.err(e))
+    }
+
+    /// What the reader shows of the headline with id `key` (the feed's guid, link or title
+    /// key): its summary line and its text, each cleaned again (the file may have been edited);
+    /// empty when the feed gave none or no such headline is kept.
+    pub fn reader_text(&self, key: &str) -> Result<(String, String), DbError> {
+        let sql = "SELECT t.summary, t.body
+             FROM (SELECT id FROM seen_new WHERE h = ?2 UNION SELECT id FROM seen_old WHERE h = ?2) s
+             JOIN news n ON n.id = s.id JOIN news_text t ON t.id = n.id
+             WHERE n.key = ?1 ORDER BY n.id DESC LIMIT 1";
+        let hash = stable_hash(key) as i64;
+        let run = || {
+            self.conn
+                .prepare_cached(sql)?
+                .query_row(params![key, hash], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))
+                .optional()
+        };
+        let (summary, body) = run().map_err(|e| self.err(e))?.unwrap_or_default();
+        Ok((
+            crate::sanitize::clean_stored(&summary, SUMMARY_MAX),
+            crate::sanitize::clean_block(&body.unwrap_or_default(), crate::domain::BODY_MAX),
+        ))
     }
 
     /// How many archived headlines each catalyst (`c:ID`) and risk (`r:ID`) has.
@@ -542,7 +566,7 @@ fn insert_fresh(
                                     tickers, catalysts, risks, key_hash, link_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
-    let mut text = tx.prepare_cached("INSERT INTO news_text(id, summary) VALUES (?1, ?2)")?;
+    let mut text = tx.prepare_cached("INSERT INTO news_text(id, summary, body) VALUES (?1, ?2, ?3)")?;
     let mut seen = tx.prepare_cached("INSERT OR IGNORE INTO seen_new(h, id) VALUES (?1, ?2)")?;
     let mut pending = tx.prepare_cached("INSERT OR IGNORE INTO fts_pending(news) VALUES (?1)")?;
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
@@ -571,8 +595,9 @@ fn insert_fresh(
         for h in [Some(keys.key), keys.link, keys.title].into_iter().flatten() {
             seen.execute(params![h, id])?;
         }
-        if !item.summary.is_empty() {
-            text.execute(params![id, item.summary])?;
+        if !item.summary.is_empty() || !item.body.is_empty() {
+            let body = (!item.body.is_empty()).then_some(item.body.as_str());
+            text.execute(params![id, item.summary, body])?;
         }
         pending.execute([id])?;
         let tags = item.tickers.iter().map(|t| tag("t:", t));
@@ -618,6 +643,7 @@ mod tests {
             link: format!("https://example.com/{id}"),
             source: "Wire".into(),
             summary: String::new(),
+            body: String::new(),
             published: Some(now() - chrono::Duration::days(days_ago)),
             tickers: Vec::new(),
             catalysts: Vec::new(),
@@ -672,6 +698,33 @@ mod tests {
             BTreeMap::from([("c:sivers-position".into(), 1), ("r:lpo".into(), 1)])
         );
         assert_eq!(db.window(2).unwrap().iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["c", "b"]);
+    }
+
+    /// The reader's text is kept apart from the row and read by the headline's id, from either
+    /// tier of keys; a summary alone is kept without one; an edited file's text is cleaned again.
+    #[test]
+    fn the_readers_text_is_kept_and_read_back_by_id() {
+        let (_tmp, mut db) = open();
+        let mut long = item("a", "Sivers ships CW laser order", 2);
+        long.summary = "Sivers ships an order.".into();
+        long.body = "Sivers ships an order.\n\n* 1310 nm\n* 70 mW".into();
+        let mut short = item("b", "Rates stay high", 1);
+        short.summary = "Rates stay high, says the bank.".into();
+        let bare = item("c", "No text", 1);
+        assert_eq!(db.archive(&[long.clone(), short.clone(), bare], now()).unwrap(), 3);
+        let text = |db: &Db, id: &str| db.reader_text(id).unwrap();
+        assert_eq!(text(&db, "a"), (long.summary.clone(), long.body.clone()));
+        assert_eq!(text(&db, "b"), (short.summary.clone(), String::new()));
+        assert_eq!(text(&db, "c"), (String::new(), String::new()));
+        assert_eq!(text(&db, "unknown"), (String::new(), String::new()));
+        db.settle().unwrap();
+        assert_eq!(text(&db, "a").1, long.body);
+        // The window never carries them.
+        assert!(db.window(10).unwrap().iter().all(|i| i.summary.is_empty() && i.body.is_empty()));
+        db.conn
+            .execute("UPDATE news_text SET body = 'edited\x1b[31m\u{202e}\n\n\n\nkept'", [])
+            .unwrap();
+        assert_eq!(text(&db, "a").1, "edited\n\nkept");
     }
 
     /// Keys in either tier find their rows: before and after [`Db::settle`] folds the recent

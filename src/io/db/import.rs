@@ -274,6 +274,7 @@ mod tests {
             link: "https://e/n1".into(),
             source: "Wire".into(),
             summary: String::new(),
+            body: String::new(),
             published: Some(now()),
             tickers: vec![],
             catalysts: vec!["amd-lta".into()],

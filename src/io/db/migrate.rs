@@ -178,6 +178,11 @@ pub const STEPS: &[&str] = &[
         PRIMARY KEY(currency, base)
     ) WITHOUT ROWID;
     "#,
+    // 5: the reader's text of a headline (its summary or full text as lines of plain text),
+    // where it says more than the summary; read when the reader opens, not searched.
+    r#"
+    ALTER TABLE news_text ADD COLUMN body TEXT;
+    "#,
 ];
 
 /// The version a fully migrated database has.
@@ -271,6 +276,11 @@ mod tests {
                     [1_700_000_000_i64 << 20],
                 )
                 .unwrap();
+                conn.execute(
+                    "INSERT INTO news_text(id, summary) VALUES (?1, 'An order of lasers.')",
+                    [1_700_000_000_i64 << 20],
+                )
+                .unwrap();
             }
             drop(conn);
             let opened = super::super::Db::open(&path).unwrap();
@@ -296,11 +306,14 @@ mod tests {
                     link: "https://example.com/a".into(),
                     source: "Wire".into(),
                     summary: String::new(),
+                    body: String::new(),
                     published: chrono::DateTime::from_timestamp(1_700_000_000, 0),
                     tickers: Vec::new(),
                     catalysts: vec!["cpo".into()],
                     risks: Vec::new(),
                 };
+                // Its summary is the reader's text (kept before texts were).
+                assert_eq!(db.reader_text("g1").unwrap(), ("An order of lasers.".into(), String::new()));
                 assert_eq!(db.archive(&[again], now).unwrap(), 0);
                 assert_eq!(db.index_pending(100).unwrap(), 1);
                 for q in ["laser", "c:cpo", "src:wire"] {

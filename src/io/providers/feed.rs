@@ -1,7 +1,10 @@
 //! News feeds: raw bytes in any charset -> RSS/Atom/JSON Feed (feed-rs) -> sanitized `NewsItem`s,
 //! and merging fresh items into the kept history (dedupe, order, cap). No I/O.
 
+mod html;
 mod prep;
+
+pub use prep::BODY_RAW_MAX;
 
 use crate::domain::NewsItem;
 use crate::sanitize;
@@ -122,6 +125,7 @@ fn parse_text(raw: String, source_name: &str) -> Result<Vec<NewsItem>, FeedError
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| sanitize::clean_capped(source_name, SOURCE_MAX));
     let mut items = Vec::with_capacity(feed.entries.len().min(ITEMS_MAX));
+    let mut budget = html::Budget::default();
     for (idx, entry) in feed.entries.into_iter().enumerate().take(ITEMS_MAX) {
         let title = entry.title.as_ref().map(|t| sanitize::clean_capped(&t.content, TITLE_MAX));
         let Some(title) = title.filter(|t| !t.is_empty()) else {
@@ -144,17 +148,24 @@ fn parse_text(raw: String, source_name: &str) -> Result<Vec<NewsItem>, FeedError
             normalize_title(&title, &source)
         };
         let published = entry.published.or(entry.updated);
-        // What the feed says about it, as plain text (a body the repair pass cut is only `…`).
-        let body = entry.summary.as_ref().map(|t| t.content.as_str());
-        let body = body.or_else(|| entry.content.as_ref().and_then(|c| c.body.as_deref()));
-        let summary =
-            body.map(|b| sanitize::clean_capped(b, SUMMARY_MAX)).filter(|s| s != "…").unwrap_or_default();
+        // What the feed says about it: the summary line (shown and searched), and the reader's
+        // text, from the full text where there is one. A text the repair pass cut whole is `…`.
+        let said = |t: &str| t.trim() != "…";
+        let described = entry.summary.as_ref().map(|t| t.content.as_str()).filter(|t| said(t));
+        let full = entry.content.as_ref().and_then(|c| c.body.as_deref()).filter(|t| said(t));
+        let summary = described.or(full).map(|t| sanitize::clean_capped(t, SUMMARY_MAX)).unwrap_or_default();
+        let body = full
+            .or(described)
+            .and_then(|t| html::to_text(t, &mut budget))
+            .filter(|b| !b.split_whitespace().eq(summary.split_whitespace()))
+            .unwrap_or_default();
         items.push(NewsItem {
             id,
             title,
             link,
             source,
             summary,
+            body,
             published,
             tickers: Vec::new(),
             catalysts: Vec::new(),

@@ -210,15 +210,30 @@ fn start_tag_len(tag: &str) -> Option<usize> {
 }
 
 /// Escape bare `&` and `<`, drop character references XML forbids (`&#0;`, surrogates),
-/// leaving CDATA sections and comments untouched.
+/// leaving CDATA sections and comments untouched; cut long summaries and full texts (see
+/// [`BODY_RAW_MAX`]).
 fn fix_references(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(1 << 20) + 64);
+    let mut kept = Kept { left: BODY_RAW_BUDGET };
+    fix_into(text, &mut out, Some(&mut kept));
+    out
+}
+
+/// [`fix_references`] of `text` into `out`; bulky elements are cut while `kept` is given (the
+/// kept part of one is repaired without it: it holds no elements).
+fn fix_into(text: &str, out: &mut String, mut kept: Option<&mut Kept>) {
     // Bulky elements seen without an end tag: not searched for again (keeps the pass linear).
     let mut unclosed: Vec<&'static str> = Vec::new();
     let mut rest = text;
     while let Some(pos) = rest.find(['&', '<']) {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
+        let bulky = match kept.as_deref_mut() {
+            Some(kept) if tail.starts_with('<') => bulky_element(tail, &mut unclosed)
+                .map(|(tag, body)| (tag, body, kept.take(body)))
+                .filter(|&(_, body, keep)| keep < body),
+            _ => None,
+        };
         let used = if let Some(body) = tail.strip_prefix('&') {
             let semi = body.bytes().take(40).position(|b| b == b';');
             match semi.map(|s| (s, reference_ok(&body[..s]))) {
@@ -232,10 +247,16 @@ fn fix_references(text: &str) -> String {
                     1
                 }
             }
-        } else if let Some((tag, body)) = bulky_element(tail, &mut unclosed) {
-            // A summary or full text: nothing here reads it, so it is not copied or parsed.
+        } else if let Some((tag, body, keep)) = bulky {
+            // A long summary or full text: its start, so the parser never holds all of it.
             out.push_str(&tail[..tag]);
-            out.push('…');
+            match cut_text(&tail[tag..tag + body], keep) {
+                Some((len, in_cdata)) => {
+                    fix_into(&tail[tag..tag + len], out, None);
+                    out.push_str(if in_cdata { "…]]>" } else { "…" });
+                }
+                None => out.push('…'),
+            }
             rest = &tail[tag + body..];
             continue;
         } else {
@@ -256,13 +277,83 @@ fn fix_references(text: &str) -> String {
         rest = &tail[used..];
     }
     out.push_str(rest);
-    out
 }
 
-/// Elements whose text the app never reads (summaries, full articles): in real feeds they are
-/// most of the bytes, so the repair pass cuts a long one to `…` and the parser never holds it.
-/// A bulky element's text up to this many bytes is kept as it is; a longer one becomes `…`.
-const BULKY_KEEP: usize = 512;
+/// Where to cut a bulky element's text of which `keep` bytes are kept: the length kept and
+/// whether the cut is inside a CDATA section (to be closed). Text and CDATA sections are cut
+/// at a character (never inside a reference); `None` when an element or comment comes before
+/// the cut (the text is markup: cutting it would leave elements open). Looks at most at the
+/// first `keep` bytes (and a CDATA end just past them).
+fn cut_text(body: &str, keep: usize) -> Option<(usize, bool)> {
+    let keep = floor_boundary(body, keep);
+    let mut at = 0;
+    loop {
+        let Some(lt) = body[at..keep].find('<').map(|p| at + p) else {
+            return Some((reference_cut(body, keep), false));
+        };
+        if !body[lt..].starts_with("<![CDATA[") {
+            return None;
+        }
+        let inner = lt + "<![CDATA[".len();
+        if inner > keep {
+            return Some((reference_cut(body, lt), false));
+        }
+        let window = floor_boundary(body, keep + 2);
+        match body[inner..window].find("]]>") {
+            Some(e) if inner + e + 3 <= keep => at = inner + e + 3,
+            _ => return Some((keep, true)),
+        }
+    }
+}
+
+/// `cut`, or earlier so no character reference (`&amp;`) is split.
+fn reference_cut(text: &str, cut: usize) -> usize {
+    let from = floor_boundary(text, cut.saturating_sub(40));
+    match text[from..cut].rfind('&') {
+        Some(amp) if !text[from + amp..cut].contains(';') => from + amp,
+        _ => cut,
+    }
+}
+
+/// The largest character boundary of `text` at or before `at` (its length past the end).
+fn floor_boundary(text: &str, at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    let mut at = at;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// What a document's bulky elements may keep: [`BODY_RAW_MAX`] each while the budget lasts,
+/// then [`SHORT_KEEP`] each.
+struct Kept {
+    left: usize,
+}
+
+impl Kept {
+    /// Bytes kept of a bulky element's text of `len` bytes.
+    fn take(&mut self, len: usize) -> usize {
+        let keep = if self.left >= SHORT_KEEP { len.min(BODY_RAW_MAX).min(self.left) } else { len.min(SHORT_KEEP) };
+        self.left = self.left.saturating_sub(keep);
+        keep
+    }
+}
+
+/// Elements with a summary or full text: in real feeds they are most of the bytes, so the
+/// repair pass keeps only their start (the reader and the summary need no more) and the parser
+/// never holds a whole one.
+/// A bulky element's text up to this many bytes is kept as it is; a longer one is cut here.
+pub const BODY_RAW_MAX: usize = 16 * 1024;
+
+/// Bytes of bulky text one document keeps in all before each keeps only [`SHORT_KEEP`]: what
+/// the parser holds of a many-megabyte feed stays small.
+const BODY_RAW_BUDGET: usize = 512 * 1024;
+
+/// Bytes each bulky element keeps once the budget is spent: enough for the summary line.
+const SHORT_KEEP: usize = 2 * 1024;
 
 const BULKY: &[&str] =
     &["description", "content:encoded", "summary", "content", "media:description", "itunes:summary"];
@@ -297,9 +388,8 @@ fn bulky_element(tail: &str, unclosed: &mut Vec<&'static str>) -> Option<(usize,
             (Some(e), _)
                 if rest[e + end_tag.len()..].starts_with(|c: char| c == '>' || c.is_whitespace()) =>
             {
-                // A short one costs nothing: kept as it is.
                 let body = at + e - tag;
-                return (body > BULKY_KEEP).then_some((tag, body));
+                return Some((tag, body));
             }
             (Some(e), _) => at += e + end_tag.len(),
             (None, _) => break,
@@ -448,22 +538,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_summaries_and_full_texts_are_cut_to_an_ellipsis() {
-        let long = "x".repeat(600);
+    fn long_summaries_and_full_texts_keep_their_start() {
+        let long = "x".repeat(BODY_RAW_MAX + 100);
+        let kept = &long[..BODY_RAW_MAX];
         let doc = format!(
-            "<item><title>A &amp; B</title><description>long &bogus; <b>{long}</b></description>\
+            "<item><title>A &amp; B</title><description>long &bogus; {long}</description>\
              <content:encoded><![CDATA[<p>{long}</p></content:encoded> still quoted]]></content:encoded>\
-             <summary type=\"html\">{long}</summary><content src=\"x\"/><description>short & kept</description>\
-             <descriptionX>{long}</descriptionX></item>"
+             <summary type=\"html\">&lt;p&gt;{long}</summary><content src=\"x\"/><description>short & kept</description>\
+             <content type=\"xhtml\"><div>{long}</div></content><descriptionX>{long}</descriptionX></item>"
         );
-        assert_eq!(
-            fix_references(&doc),
-            format!(
-                "<item><title>A &amp; B</title><description>…</description><content:encoded>…</content:encoded>\
-                 <summary type=\"html\">…</summary><content src=\"x\"/><description>short &amp; kept</description>\
-                 <descriptionX>{long}</descriptionX></item>"
-            )
+        let out = fix_references(&doc);
+        // Text is cut at the limit (references repaired in what is kept), CDATA closed after the
+        // cut, markup (XHTML) that cannot be cut whole becomes `…`; other elements are untouched.
+        let text_cut = format!("long &bogus; {}…", &long[..BODY_RAW_MAX - "long &bogus; ".len()]);
+        let cdata_cut = format!("<![CDATA[<p>{}…]]>", &long[..BODY_RAW_MAX - "<![CDATA[<p>".len()]);
+        let escaped_cut = format!("&lt;p&gt;{}…", &kept[..BODY_RAW_MAX - "&lt;p&gt;".len()]);
+        let want = format!(
+                "<item><title>A &amp; B</title><description>{text_cut}</description>\
+                 <content:encoded>{cdata_cut}</content:encoded>\
+                 <summary type=\"html\">{escaped_cut}</summary><content src=\"x\"/><description>short &amp; kept</description>\
+                 <content type=\"xhtml\">…</content><descriptionX>{long}</descriptionX></item>"
         );
+        let differ = out.bytes().zip(want.bytes()).position(|(a, b)| a != b).unwrap_or(out.len().min(want.len()));
+        let around = |s: &str| s[differ.saturating_sub(30)..(differ + 30).min(s.len())].to_string();
+        assert!(out == want, "differ at {differ}: {:?} vs {:?}", around(&out), around(&want));
+    }
+
+    #[test]
+    fn a_cut_never_splits_a_reference_or_a_character() {
+        for pad in 0..8 {
+            let body = format!("{}&amp;&#x2014;é€{}", "y".repeat(BODY_RAW_MAX - 12 + pad), "z".repeat(100));
+            let out = fix_references(&format!("<description>{body}</description>"));
+            let kept = out.strip_prefix("<description>").and_then(|o| o.strip_suffix("…</description>")).unwrap();
+            assert!(body.starts_with(kept), "{pad}: {}", &kept[kept.len() - 20..]);
+            let amp = kept.rfind('&');
+            assert!(amp.is_none_or(|a| kept[a..].contains(';')), "{pad}: a reference was split: {}", &kept[kept.len() - 12..]);
+        }
+    }
+
+    #[test]
+    fn a_document_keeps_long_texts_until_its_budget_then_their_start() {
+        let item = format!("<item><description>{}</description></item>", "w ".repeat(BODY_RAW_MAX));
+        let doc = item.repeat(100);
+        let out = fix_references(&doc);
+        let sizes: Vec<usize> = out
+            .split("<description>")
+            .skip(1)
+            .map(|d| d.split("</description>").next().unwrap().len())
+            .collect();
+        assert_eq!(sizes.len(), 100);
+        let full = BODY_RAW_BUDGET / BODY_RAW_MAX;
+        assert!(sizes[..full].iter().all(|&s| s == BODY_RAW_MAX + "…".len()), "{sizes:?}");
+        assert!(sizes[full + 1..].iter().all(|&s| s == SHORT_KEEP + "…".len()), "{sizes:?}");
+        assert!(out.len() < BODY_RAW_BUDGET + 100 * (SHORT_KEEP + 64), "{}", out.len());
     }
 
     #[test]
