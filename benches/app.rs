@@ -504,6 +504,9 @@ fn rss_10k(base: &str) -> Row {
     app.collect(Duration::from_secs(3));
     let pid = app.pid().to_string();
     let (rss, hwm) = (status_kib(&pid, "VmRSS"), status_kib(&pid, "VmHWM"));
+    if let Ok(to) = std::env::var("CHOKEPOINT_BENCH_SMAPS") {
+        let _ = std::fs::copy(format!("/proc/{pid}/smaps"), to);
+    }
     app.quit();
     row(
         "resident memory with 10,000 news items",
@@ -1158,7 +1161,9 @@ fn dated_items(n: usize, seed: u64) -> Vec<chokepoint::domain::NewsItem> {
         it.published = Some(support::now() - chrono::TimeDelta::minutes(5 * i as i64));
         it.id = format!("{seed}-{i}-{}", it.id);
         it.link = format!("{}?s={seed}", it.link);
-        it.summary = format!("{} — a summary as a feed sends it, a sentence or two of plain text.", it.title);
+        let summary =
+            format!("{} — a summary as a feed sends it, a sentence or two of plain text.", it.title);
+        it.set_text(summary, String::new());
     }
     items
 }

@@ -300,7 +300,7 @@ fn clicks_select_and_open_and_the_wheel_scrolls() {
 }
 
 /// The reader in the real binary: Enter on a headline shows it in full (source, tags, the feed's
-/// summary wrapped, the link); `o` would open the browser, Esc goes back to the list.
+/// text wrapped, the link); `o` would open the browser, Esc goes back to the list.
 #[test]
 fn enter_on_a_headline_opens_the_reader() {
     let home = tempfile::tempdir().unwrap();
@@ -312,6 +312,15 @@ fn enter_on_a_headline_opens_the_reader() {
     assert!(s.contains(" ago)") && s.contains("Esc back"), "source, date and keys: {s}");
     app.press("\x1b", "4 News");
     app.wait_gone(" reader ", std::time::Duration::from_secs(5));
+    // A headline whose feed gives a full text: its paragraphs and list items, read from the
+    // store, wrapped in the reader (the window keeps no texts).
+    app.keys("/");
+    app.keys("luxnet begins");
+    app.keys("\r");
+    let s = app.press("\r", "70 mW and 100 mW CW lasers");
+    assert!(s.contains("* 70 mW") && s.contains("What the company says it shipped:"), "{s}");
+    assert!(!s.contains("<li>") && !s.contains("&ldquo;") && !s.contains("[1]"), "markup left: {s}");
+    app.press("\x1b", "4 News");
     app.keys("q");
     assert!(app.wait_exit().success());
 }

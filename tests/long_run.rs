@@ -220,8 +220,7 @@ impl Sim {
                 title: format!("Story {n} from feed {feed}: {word}"),
                 link: format!("https://news.example/{feed}/{n}"),
                 source: format!("Wire {}", feed % 3),
-                summary: String::new(),
-                body: String::new(),
+                text: None,
                 published: (!n.is_multiple_of(23))
                     .then(|| self.now - Duration::minutes(self.rng.i64(0..180))),
                 tickers: Vec::new(),

@@ -1497,12 +1497,16 @@ fn enter_reads_a_headline_and_the_reader_browses_copies_and_closes() {
     assert_eq!(s.reader().map(|r| (r.item.id.as_str(), r.loading)), Some(("a", true)));
     assert_eq!(s.mode(), chokepoint::keymap::Mode::Reader);
     // An answer for another headline (one opened before, answered late) changes nothing.
-    let text = |id: &str, body: &str| Action::ReaderText { id: id.into(), summary: "Sum.".into(), body: body.into() };
+    let text = |id: &str, body: &str| Action::ReaderText {
+        id: id.into(),
+        summary: "Sum.".into(),
+        body: body.into(),
+    };
     update(&mut s, text("b", "Not this one."));
-    assert_eq!(s.reader().map(|r| (r.loading, r.item.body.as_str())), Some((true, "")));
+    assert_eq!(s.reader().map(|r| (r.loading, r.item.body())), Some((true, "")));
     update(&mut s, text("a", "Para one.\n\nPara two."));
     let r = s.reader().unwrap();
-    assert_eq!((r.loading, r.item.summary.as_str(), r.item.body.as_str()), (false, "Sum.", "Para one.\n\nPara two."));
+    assert_eq!((r.loading, r.item.summary(), r.item.body()), (false, "Sum.", "Para one.\n\nPara two."));
     update(&mut s, Action::ReaderScroll(3));
     update(&mut s, Action::ReaderScroll(-1));
     assert_eq!(s.reader().unwrap().scroll, 2);

@@ -10,16 +10,6 @@ use chrono::Utc;
 use std::io::{self, Write};
 use tokio::sync::mpsc::UnboundedSender;
 
-/// Hands memory freed after a big transient job (a cache snapshot, the start-up restore) back to
-/// the OS; glibc keeps it otherwise, and the resident size would carry every past peak.
-pub(super) fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks the allocator's own free lists; it has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// Why a link did not open, in words: a missing opener is reported as the io error of the last
 /// launcher tried ("No such file or directory"), which names neither the link nor the cure.
 /// A launcher that ran and failed is named with its exit status; the link itself (up to 4 KiB) is

@@ -1,12 +1,13 @@
 //! The event loop: keys, pastes, actions, the slow clock and signals in; `update`; a redraw only
 //! when the state's revision moved; effects handed to the executor.
 
-use super::executor::{InFlight, perform, release_freed_memory};
+use super::executor::{InFlight, perform};
 use super::terminal::{self, TerminalGuard, install_panic_hook, terminal_gone};
 use super::worker::{Job, Worker};
 use crate::action::Action;
 use crate::db::Db;
 use crate::domain::Cache;
+use crate::io::release_freed_memory;
 use crate::providers::Providers;
 use crate::state::{Level, State, Zone};
 use crate::update::{notify, update};

@@ -809,7 +809,7 @@ pub fn search(
             .map(|n| {
                 let pins: Vec<&str> = user.pins_of(&n.id).collect();
                 json!({"id": n.id, "title": n.title, "link": n.link, "source": n.source,
-                       "published": n.published.map(rfc3339), "summary": n.summary, "tickers": n.tickers,
+                       "published": n.published.map(rfc3339), "summary": n.summary(), "tickers": n.tickers,
                        "catalysts": n.catalysts, "risks": n.risks, "pinned_to": pins})
             })
             .collect();

@@ -207,14 +207,11 @@ pub struct NewsItem {
     pub link: String,
     /// Feed / publisher name.
     pub source: String,
-    /// The feed's summary as plain text, capped; kept in the archive (the window drops it).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub summary: String,
-    /// The summary or full text as the reader shows it: lines (paragraphs, list items) of
-    /// plain text, capped; empty when it would say no more than `summary`. Goes to the
-    /// archive with the headline and is read back from there when the reader opens.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub body: String,
+    /// What the feed says about it ([`ItemText`]), while the headline goes from its feed to
+    /// the archive or comes back from it (a search, the reader). The window holds none: a
+    /// pointer's width per headline instead of two empty strings'.
+    #[serde(flatten)]
+    pub text: Option<Box<ItemText>>,
     pub published: Option<DateTime<Utc>>,
     /// Display symbols of tickers mentioned.
     pub tickers: Vec<String>,
@@ -224,7 +221,34 @@ pub struct NewsItem {
     pub risks: Vec<String>,
 }
 
+/// A headline's summary line and reader's text.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ItemText {
+    /// The feed's summary as one line of plain text, capped at [`SUMMARY_MAX`]; searched.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+    /// The summary or full text as the reader shows it: lines (paragraphs, list items) of
+    /// plain text, capped at [`BODY_MAX`]; empty when it would say no more than `summary`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
+}
+
 impl NewsItem {
+    /// The summary line (empty when none is held).
+    pub fn summary(&self) -> &str {
+        self.text.as_ref().map_or("", |t| t.summary.as_str())
+    }
+
+    /// The reader's text (empty when none is held or it says no more than the summary).
+    pub fn body(&self) -> &str {
+        self.text.as_ref().map_or("", |t| t.body.as_str())
+    }
+
+    /// Holds `summary` and `body`; nothing when both are empty.
+    pub fn set_text(&mut self, summary: String, body: String) {
+        self.text = (!summary.is_empty() || !body.is_empty()).then(|| Box::new(ItemText { summary, body }));
+    }
+
     /// Its tags as the filter language writes them: `$AAOI`, `c:amd-lta`, `r:lpo`.
     pub fn tag_labels(&self) -> Vec<String> {
         let tickers = self.tickers.iter().map(|t| format!("${t}"));
@@ -480,5 +504,27 @@ mod tests {
         // Huge or absurd values pass through (or are None), never inf or garbage.
         assert_eq!(day_change(1e300, Some(1e299)).0, Some(1e300 - 1e299));
         assert_eq!(day_change(f64::MAX, Some(-f64::MAX)), (None, None));
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    /// A headline's text is read from and written to JSON as the fields it always had
+    /// (`summary`, `body`), and a headline without one writes neither.
+    #[test]
+    fn a_headlines_text_keeps_its_json_fields() {
+        let json = r#"{"id":"a","title":"T","link":"","source":"S","summary":"Sum","published":null,
+                       "tickers":[],"catalysts":[],"risks":[]}"#;
+        let item: NewsItem = serde_json::from_str(json).unwrap();
+        assert_eq!((item.summary(), item.body()), ("Sum", ""));
+        let mut bare = item.clone();
+        bare.set_text(String::new(), String::new());
+        assert!(bare.text.is_none());
+        let written = serde_json::to_string(&bare).unwrap();
+        assert!(!written.contains("summary") && !written.contains("body"), "{written}");
+        let back: NewsItem = serde_json::from_str(&serde_json::to_string(&item).unwrap()).unwrap();
+        assert_eq!(back, item);
     }
 }

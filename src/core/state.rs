@@ -809,8 +809,7 @@ impl State {
     pub fn merge_news(&mut self, mut items: Vec<NewsItem>) {
         self.date_future_items(&mut items);
         for item in &mut items {
-            item.summary = String::new();
-            item.body = String::new();
+            item.text = None;
         }
         let keep = self.selected_news().map(|n| n.id.clone());
         self.news.merge(items, self.history_cap);

@@ -91,10 +91,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ReaderText { id, summary, body } => {
             if let Some(r) = state.reader.as_mut().filter(|r| r.item.id == id) {
                 r.loading = false;
-                if !summary.is_empty() {
-                    r.item.summary = summary;
-                }
-                r.item.body = body;
+                let summary = if summary.is_empty() { r.item.summary().to_string() } else { summary };
+                r.item.set_text(summary, body);
             }
         }
         Action::Select(pane, row) => {

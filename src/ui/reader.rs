@@ -64,10 +64,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::raw(""));
     let browse = k(Command::Browse);
-    if !n.body.is_empty() {
-        lines.extend(text_lines(&n.body, width));
-    } else if !n.summary.is_empty() {
-        lines.extend(fmt::wrap(&n.summary, width, "").into_iter().map(Line::raw));
+    if !n.body().is_empty() {
+        lines.extend(text_lines(n.body(), width));
+    } else if !n.summary().is_empty() {
+        lines.extend(fmt::wrap(n.summary(), width, "").into_iter().map(Line::raw));
     } else {
         let why = if r.loading {
             "reading the text from the store…".to_string()
@@ -100,7 +100,9 @@ fn text_lines(body: &str, width: usize) -> Vec<Line<'static>> {
         }
         let lead = line.len() - line.trim_start().len();
         let marker = line[lead..].split_once(' ').map_or(0, |(m, _)| {
-            let listed = m == "*" || m == "-" || (m.len() > 1 && m.ends_with('.') && m[..m.len() - 1].bytes().all(|b| b.is_ascii_digit()));
+            let listed = m == "*"
+                || m == "-"
+                || (m.len() > 1 && m.ends_with('.') && m[..m.len() - 1].bytes().all(|b| b.is_ascii_digit()));
             if listed { m.len() + 1 } else { 0 }
         });
         let hang = " ".repeat(lead + marker);

@@ -65,8 +65,7 @@ fn raw_item(r: &Row<'_>) -> rusqlite::Result<(i64, NewsItem)> {
             link: r.get(2)?,
             title: r.get(3)?,
             source: r.get(4)?,
-            summary: r.get(5)?,
-            body: String::new(),
+            text: None,
             published: r.get::<_, Option<i64>>(6)?.map(time),
             tickers: list(r.get(7)?),
             catalysts: list(r.get(8)?),
@@ -83,8 +82,12 @@ fn cleaned(item: NewsItem) -> NewsItem {
         link: shown(&item.link).chars().filter(|c| !c.is_whitespace()).collect(),
         title: shown(&item.title),
         source: shown(&item.source),
-        summary: crate::sanitize::clean_stored(&item.summary, SUMMARY_MAX),
-        body: crate::sanitize::clean_block(&item.body, crate::domain::BODY_MAX),
+        text: item.text.map(|t| {
+            Box::new(crate::domain::ItemText {
+                summary: crate::sanitize::clean_stored(&t.summary, SUMMARY_MAX),
+                body: crate::sanitize::clean_block(&t.body, crate::domain::BODY_MAX),
+            })
+        }),
         published: item.published,
         tickers: list(item.tickers),
         catalysts: list(item.catalysts),
@@ -295,7 +298,10 @@ impl Db {
         let mut summary = self.conn.prepare_cached("SELECT summary FROM news_text WHERE id = ?1")?;
         let mut items = Vec::with_capacity(found.len());
         for (id, mut item) in found {
-            item.summary = summary.query_row([id], |r| r.get(0)).optional()?.unwrap_or_default();
+            item.set_text(
+                summary.query_row([id], |r| r.get(0)).optional()?.unwrap_or_default(),
+                String::new(),
+            );
             items.push(cleaned(item));
         }
         Ok(Found { items, more })
@@ -324,7 +330,9 @@ impl Db {
         let run = || {
             self.conn
                 .prepare_cached(sql)?
-                .query_row(params![key, hash], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))
+                .query_row(params![key, hash], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })
                 .optional()
         };
         let (summary, body) = run().map_err(|e| self.err(e))?.unwrap_or_default();
@@ -595,9 +603,9 @@ fn insert_fresh(
         for h in [Some(keys.key), keys.link, keys.title].into_iter().flatten() {
             seen.execute(params![h, id])?;
         }
-        if !item.summary.is_empty() || !item.body.is_empty() {
-            let body = (!item.body.is_empty()).then_some(item.body.as_str());
-            text.execute(params![id, item.summary, body])?;
+        if let Some(t) = &item.text {
+            let body = (!t.body.is_empty()).then_some(t.body.as_str());
+            text.execute(params![id, t.summary, body])?;
         }
         pending.execute([id])?;
         let tags = item.tickers.iter().map(|t| tag("t:", t));
@@ -642,8 +650,7 @@ mod tests {
             title: title.into(),
             link: format!("https://example.com/{id}"),
             source: "Wire".into(),
-            summary: String::new(),
-            body: String::new(),
+            text: None,
             published: Some(now() - chrono::Duration::days(days_ago)),
             tickers: Vec::new(),
             catalysts: Vec::new(),
@@ -706,24 +713,21 @@ mod tests {
     fn the_readers_text_is_kept_and_read_back_by_id() {
         let (_tmp, mut db) = open();
         let mut long = item("a", "Sivers ships CW laser order", 2);
-        long.summary = "Sivers ships an order.".into();
-        long.body = "Sivers ships an order.\n\n* 1310 nm\n* 70 mW".into();
+        long.set_text("Sivers ships an order.".into(), "Sivers ships an order.\n\n* 1310 nm\n* 70 mW".into());
         let mut short = item("b", "Rates stay high", 1);
-        short.summary = "Rates stay high, says the bank.".into();
+        short.set_text("Rates stay high, says the bank.".into(), String::new());
         let bare = item("c", "No text", 1);
         assert_eq!(db.archive(&[long.clone(), short.clone(), bare], now()).unwrap(), 3);
         let text = |db: &Db, id: &str| db.reader_text(id).unwrap();
-        assert_eq!(text(&db, "a"), (long.summary.clone(), long.body.clone()));
-        assert_eq!(text(&db, "b"), (short.summary.clone(), String::new()));
+        assert_eq!(text(&db, "a"), (long.summary().to_string(), long.body().to_string()));
+        assert_eq!(text(&db, "b"), (short.summary().to_string(), String::new()));
         assert_eq!(text(&db, "c"), (String::new(), String::new()));
         assert_eq!(text(&db, "unknown"), (String::new(), String::new()));
         db.settle().unwrap();
-        assert_eq!(text(&db, "a").1, long.body);
+        assert_eq!(text(&db, "a").1, long.body());
         // The window never carries them.
-        assert!(db.window(10).unwrap().iter().all(|i| i.summary.is_empty() && i.body.is_empty()));
-        db.conn
-            .execute("UPDATE news_text SET body = 'edited\x1b[31m\u{202e}\n\n\n\nkept'", [])
-            .unwrap();
+        assert!(db.window(10).unwrap().iter().all(|i| i.text.is_none()));
+        db.conn.execute("UPDATE news_text SET body = 'edited\x1b[31m\u{202e}\n\n\n\nkept'", []).unwrap();
         assert_eq!(text(&db, "a").1, "edited\n\nkept");
     }
 
@@ -835,7 +839,7 @@ mod tests {
         // The search index forgot the dropped row exactly (its delete gave the same tokens the
         // row was indexed with, tags and summary included): with every row gone, no term is left.
         let mut last = item("last", "Last story", 2);
-        last.summary = "With a summary".into();
+        last.set_text("With a summary".into(), String::new());
         last.tickers = vec!["SIVE".into(), "AAOI".into()];
         last.risks = vec!["lpo".into()];
         db.archive(&[last], now()).unwrap();

@@ -148,34 +148,44 @@ fn parse_text(raw: String, source_name: &str) -> Result<Vec<NewsItem>, FeedError
             normalize_title(&title, &source)
         };
         let published = entry.published.or(entry.updated);
-        // What the feed says about it: the summary line (shown and searched), and the reader's
-        // text, from the full text where there is one. A text the repair pass cut whole is `…`.
+        // What the feed says about it: the reader's text, from the full text where there is one,
+        // and the summary line (shown and searched): the text's start, or while the document's
+        // budget for texts is spent, the summary's tags stripped. A text the repair pass cut
+        // whole is `…`.
         let said = |t: &str| t.trim() != "…";
         let described = entry.summary.as_ref().map(|t| t.content.as_str()).filter(|t| said(t));
         let full = entry.content.as_ref().and_then(|c| c.body.as_deref()).filter(|t| said(t));
-        let summary = described.or(full).map(|t| sanitize::clean_capped(t, SUMMARY_MAX)).unwrap_or_default();
-        let body = full
-            .or(described)
-            .and_then(|t| html::to_text(t, &mut budget))
-            .filter(|b| !b.split_whitespace().eq(summary.split_whitespace()))
-            .unwrap_or_default();
-        items.push(NewsItem {
+        let text = full.or(described).and_then(|t| html::to_text(t, &mut budget));
+        let summary = match &text {
+            Some(text) => sanitize::clean_block(&one_line(text), SUMMARY_MAX),
+            None => described.or(full).map(|t| sanitize::clean_capped(t, SUMMARY_MAX)).unwrap_or_default(),
+        };
+        // Kept where it says more than the summary line: more of it, or in lines.
+        let body = text.filter(|t| t.contains('\n') || t.chars().count() > SUMMARY_MAX).unwrap_or_default();
+        let mut item = NewsItem {
             id,
             title,
             link,
             source,
-            summary,
-            body,
+            text: None,
             published,
             tickers: Vec::new(),
             catalysts: Vec::new(),
             risks: Vec::new(),
-        });
+        };
+        item.set_text(summary, body);
+        items.push(item);
     }
     Ok(items)
 }
 
 pub use crate::core::history::{normalize_title, strip_publisher};
+
+/// The reader's text as one line: its lines joined, quote marks dropped.
+fn one_line(text: &str) -> String {
+    let lines = text.lines().map(|l| l.trim_start_matches(['>', ' '])).filter(|l| !l.is_empty());
+    lines.collect::<Vec<_>>().join(" ")
+}
 use crate::domain::SUMMARY_MAX;
 
 fn parse(text: &str) -> Result<feed_rs::model::Feed, ParseFeedError> {
@@ -257,6 +267,57 @@ fn is_http(url: &str) -> bool {
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
+
+    fn rss_items(items: &str) -> Vec<NewsItem> {
+        let doc = format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">\
+             <channel><title>Wire</title>{items}</channel></rss>"
+        );
+        parse_feed(doc.as_bytes(), "wire", None).unwrap()
+    }
+
+    /// The reader's text comes from the full text where there is one (a teaser in the
+    /// description), in lines; the summary line is its start. A one-paragraph summary that the
+    /// summary line holds whole keeps no text apart.
+    #[test]
+    fn the_readers_text_is_the_full_text_in_lines_and_the_summary_its_start() {
+        let items = rss_items(
+            "<item><title>Luxnet ships</title><guid>a</guid><description>Teaser &amp;amp; more</description>\
+             <content:encoded><![CDATA[<p>Luxnet has begun <b>volume</b> shipments.</p>\
+             <blockquote><p>We are sold out.</p></blockquote><ul><li>70 mW</li><li>100 mW</li></ul>\
+             <script>track()</script>]]></content:encoded></item>\
+             <item><title>Short</title><guid>b</guid><description>&lt;p&gt;Only a line &amp;amp; no more.&lt;/p&gt;</description></item>\
+             <item><title>Bare</title><guid>c</guid></item>",
+        );
+        assert_eq!(
+            items[0].body(),
+            "Luxnet has begun volume shipments.\n\n> We are sold out.\n* 70 mW\n* 100 mW"
+        );
+        assert_eq!(
+            items[0].summary(),
+            "Luxnet has begun volume shipments. We are sold out. * 70 mW * 100 mW"
+        );
+        assert_eq!((items[1].summary(), items[1].body()), ("Only a line & no more.", ""));
+        assert_eq!((items[2].summary(), items[2].body(), items[2].text.is_none()), ("", "", true));
+    }
+
+    /// Past the document's budget for texts, items still get a summary line (tags stripped) but
+    /// no text: a feed of a thousand articles costs what a few hundred do.
+    #[test]
+    fn past_the_documents_budget_items_keep_a_summary_line_only() {
+        let article = format!("<p>{}</p><p>second paragraph</p>", "word ".repeat(3_000));
+        let items: String = (0..100)
+            .map(|i| format!("<item><title>Story {i}</title><guid>g{i}</guid><description><![CDATA[{article}]]></description></item>"))
+            .collect();
+        let items = rss_items(&items);
+        assert_eq!(items.len(), 100);
+        let with_text = items.iter().take_while(|i| !i.body().is_empty()).count();
+        assert!((20..=40).contains(&with_text), "{with_text}");
+        assert!(
+            items[with_text..].iter().all(|i| i.body().is_empty() && i.summary().starts_with("word word"))
+        );
+        assert!(items.iter().all(|i| i.summary().chars().count() <= SUMMARY_MAX));
+    }
 
     macro_rules! fixture {
         ($path:literal) => {

@@ -110,6 +110,8 @@ impl Providers {
             if let Ok(Payload::News(items)) = &mut result {
                 items.iter_mut().for_each(|n| inner.tagger.tag(n));
             }
+            // The raw text and the parser's model are gone now: their pages go back.
+            crate::io::release_freed_memory();
             result
         });
         match job.await {

@@ -42,9 +42,43 @@ impl Default for Budget {
 
 /// Block elements kept: they shape the text (a line, a paragraph, a list item).
 const BLOCKS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl", "dt",
-    "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
-    "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 ];
 
 /// Elements without content.
@@ -62,6 +96,12 @@ pub fn to_text(html: &str, budget: &mut Budget) -> Option<String> {
         budget.bytes = budget.bytes.saturating_sub(html.len());
         return Some(sanitize::clean_block(&paragraphs(html), BODY_MAX));
     }
+    if !has_blocks(html) {
+        // Inline markup at most (`<b>`, `<a>`, entities): one paragraph, which the title
+        // cleaner makes as well as html2text would, for a fraction of the work.
+        budget.bytes = budget.bytes.saturating_sub(html.len());
+        return Some(sanitize::clean_capped(html, BODY_MAX));
+    }
     let markup = blocks_only(html, budget);
     let text = html2text::config::plain_no_decorate()
         .raw_mode(true)
@@ -70,6 +110,17 @@ pub fn to_text(html: &str, budget: &mut Budget) -> Option<String> {
         .string_from_read(markup.as_bytes(), LAYOUT_WIDTH)
         .ok()?;
     Some(sanitize::clean_block(&text, BODY_MAX))
+}
+
+/// Whether `html` has a tag that shapes text (a block element) or hides it (a script, a style):
+/// one pass over its `<`s.
+fn has_blocks(html: &str) -> bool {
+    html.match_indices('<').any(|(at, _)| {
+        let tag = html[at + 1..].trim_start_matches('/');
+        let end = tag.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tag.len());
+        let name = tag[..end].to_ascii_lowercase();
+        !name.is_empty() && (BLOCKS.contains(&name.as_str()) || dropped_text(&name).is_some())
+    })
 }
 
 /// Plain text's paragraphs (split at blank lines), each on one line, a blank line between.
@@ -203,7 +254,9 @@ fn ends_same(name: &str) -> Option<&'static [&'static str]> {
 fn dropped_text(name: &str) -> Option<TokenSinkResult<()>> {
     match name {
         "script" => Some(TokenSinkResult::RawData(RawKind::ScriptData)),
-        "style" | "iframe" | "noembed" | "noframes" | "xmp" => Some(TokenSinkResult::RawData(RawKind::Rawtext)),
+        "style" | "iframe" | "noembed" | "noframes" | "xmp" => {
+            Some(TokenSinkResult::RawData(RawKind::Rawtext))
+        }
         "title" | "textarea" => Some(TokenSinkResult::RawData(RawKind::Rcdata)),
         _ => None,
     }
@@ -257,6 +310,16 @@ mod tests {
     fn items_end_where_the_next_starts_within_their_own_list() {
         let html = "<ul><li>a<ul><li>b<li>c</ul><li>d</ul><ol><li>one<li>two</ol><dl><dt>term<dd>said</dl>";
         assert_eq!(text(html), "* a\n  * b\n  * c\n* d\n1. one\n2. two\n\nterm\n  said");
+    }
+
+    #[test]
+    fn inline_markup_alone_is_one_paragraph_without_html2text() {
+        let html = "Only <B>bold</B> &amp; a <a href=\"https://x.example/\">link</a> &lt;3";
+        assert!(!has_blocks(html));
+        assert_eq!(text(html), "Only bold & a link <3");
+        for shaped in ["a<P>b", "a</div>", "x<br/>y", "<SCRIPT>x</SCRIPT>", "<style>"] {
+            assert!(has_blocks(shaped), "{shaped}");
+        }
     }
 
     #[test]

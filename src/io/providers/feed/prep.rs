@@ -336,7 +336,8 @@ struct Kept {
 impl Kept {
     /// Bytes kept of a bulky element's text of `len` bytes.
     fn take(&mut self, len: usize) -> usize {
-        let keep = if self.left >= SHORT_KEEP { len.min(BODY_RAW_MAX).min(self.left) } else { len.min(SHORT_KEEP) };
+        let keep =
+            if self.left >= SHORT_KEEP { len.min(BODY_RAW_MAX).min(self.left) } else { len.min(SHORT_KEEP) };
         self.left = self.left.saturating_sub(keep);
         keep
     }
@@ -353,7 +354,7 @@ pub const BODY_RAW_MAX: usize = 16 * 1024;
 const BODY_RAW_BUDGET: usize = 512 * 1024;
 
 /// Bytes each bulky element keeps once the budget is spent: enough for the summary line.
-const SHORT_KEEP: usize = 2 * 1024;
+const SHORT_KEEP: usize = 1024;
 
 const BULKY: &[&str] =
     &["description", "content:encoded", "summary", "content", "media:description", "itunes:summary"];
@@ -554,12 +555,13 @@ mod tests {
         let cdata_cut = format!("<![CDATA[<p>{}…]]>", &long[..BODY_RAW_MAX - "<![CDATA[<p>".len()]);
         let escaped_cut = format!("&lt;p&gt;{}…", &kept[..BODY_RAW_MAX - "&lt;p&gt;".len()]);
         let want = format!(
-                "<item><title>A &amp; B</title><description>{text_cut}</description>\
+            "<item><title>A &amp; B</title><description>{text_cut}</description>\
                  <content:encoded>{cdata_cut}</content:encoded>\
                  <summary type=\"html\">{escaped_cut}</summary><content src=\"x\"/><description>short &amp; kept</description>\
                  <content type=\"xhtml\">…</content><descriptionX>{long}</descriptionX></item>"
         );
-        let differ = out.bytes().zip(want.bytes()).position(|(a, b)| a != b).unwrap_or(out.len().min(want.len()));
+        let differ =
+            out.bytes().zip(want.bytes()).position(|(a, b)| a != b).unwrap_or(out.len().min(want.len()));
         let around = |s: &str| s[differ.saturating_sub(30)..(differ + 30).min(s.len())].to_string();
         assert!(out == want, "differ at {differ}: {:?} vs {:?}", around(&out), around(&want));
     }
@@ -569,10 +571,15 @@ mod tests {
         for pad in 0..8 {
             let body = format!("{}&amp;&#x2014;é€{}", "y".repeat(BODY_RAW_MAX - 12 + pad), "z".repeat(100));
             let out = fix_references(&format!("<description>{body}</description>"));
-            let kept = out.strip_prefix("<description>").and_then(|o| o.strip_suffix("…</description>")).unwrap();
+            let kept =
+                out.strip_prefix("<description>").and_then(|o| o.strip_suffix("…</description>")).unwrap();
             assert!(body.starts_with(kept), "{pad}: {}", &kept[kept.len() - 20..]);
             let amp = kept.rfind('&');
-            assert!(amp.is_none_or(|a| kept[a..].contains(';')), "{pad}: a reference was split: {}", &kept[kept.len() - 12..]);
+            assert!(
+                amp.is_none_or(|a| kept[a..].contains(';')),
+                "{pad}: a reference was split: {}",
+                &kept[kept.len() - 12..]
+            );
         }
     }
 
