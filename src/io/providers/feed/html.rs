@@ -244,7 +244,7 @@ fn ends_same(name: &str) -> Option<&'static [&'static str]> {
         "td" | "th" => Some(&["tr", "table"]),
         "tr" => Some(&["table", "thead", "tbody", "tfoot"]),
         // A paragraph directly in a paragraph.
-        "p" => Some(&BLOCKS[..]),
+        "p" => Some(BLOCKS),
         _ => None,
     }
 }
