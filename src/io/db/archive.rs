@@ -50,6 +50,9 @@ pub struct Found {
     pub more: bool,
 }
 
+/// The rows whose id, link or title key hashes to `?2`, from either tier of keys.
+const KEYED: &str = "(SELECT id FROM seen_new WHERE h = ?2 UNION SELECT id FROM seen_old WHERE h = ?2)";
+
 const COLUMNS: &str =
     "n.id, n.key, n.link, n.title, n.source, '', n.published, n.tickers, n.catalysts, n.risks";
 
@@ -310,7 +313,7 @@ impl Db {
     /// One archived headline by its id (the feed's guid, link or title key) or by its link.
     pub fn headline(&self, key: &str) -> Result<Option<NewsItem>, DbError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM (SELECT id FROM seen_new WHERE h = ?2 UNION SELECT id FROM seen_old WHERE h = ?2) s
+            "SELECT {COLUMNS} FROM {KEYED} s
              JOIN news n ON n.id = s.id WHERE n.key = ?1 OR n.link = ?1 ORDER BY n.key = ?1 DESC LIMIT 1"
         );
         let hash = stable_hash(key) as i64;
@@ -322,14 +325,15 @@ impl Db {
     /// key): its summary line and its text, each cleaned again (the file may have been edited);
     /// empty when the feed gave none or no such headline is kept.
     pub fn reader_text(&self, key: &str) -> Result<(String, String), DbError> {
-        let sql = "SELECT t.summary, t.body
-             FROM (SELECT id FROM seen_new WHERE h = ?2 UNION SELECT id FROM seen_old WHERE h = ?2) s
+        let sql = format!(
+            "SELECT t.summary, t.body FROM {KEYED} s
              JOIN news n ON n.id = s.id JOIN news_text t ON t.id = n.id
-             WHERE n.key = ?1 ORDER BY n.id DESC LIMIT 1";
+             WHERE n.key = ?1 ORDER BY n.id DESC LIMIT 1"
+        );
         let hash = stable_hash(key) as i64;
         let run = || {
             self.conn
-                .prepare_cached(sql)?
+                .prepare_cached(&sql)?
                 .query_row(params![key, hash], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
                 })

@@ -285,7 +285,7 @@ fn fix_into(text: &str, out: &mut String, mut kept: Option<&mut Kept>) {
 /// the cut (the text is markup: cutting it would leave elements open). Looks at most at the
 /// first `keep` bytes (and a CDATA end just past them).
 fn cut_text(body: &str, keep: usize) -> Option<(usize, bool)> {
-    let keep = floor_boundary(body, keep);
+    let keep = sanitize::cap_raw(body, keep).len();
     let mut at = 0;
     loop {
         let Some(lt) = body[at..keep].find('<').map(|p| at + p) else {
@@ -298,7 +298,7 @@ fn cut_text(body: &str, keep: usize) -> Option<(usize, bool)> {
         if inner > keep {
             return Some((reference_cut(body, lt), false));
         }
-        let window = floor_boundary(body, keep + 2);
+        let window = sanitize::cap_raw(body, keep + 2).len();
         match body[inner..window].find("]]>") {
             Some(e) if inner + e + 3 <= keep => at = inner + e + 3,
             _ => return Some((keep, true)),
@@ -308,23 +308,11 @@ fn cut_text(body: &str, keep: usize) -> Option<(usize, bool)> {
 
 /// `cut`, or earlier so no character reference (`&amp;`) is split.
 fn reference_cut(text: &str, cut: usize) -> usize {
-    let from = floor_boundary(text, cut.saturating_sub(40));
+    let from = sanitize::cap_raw(text, cut.saturating_sub(40)).len();
     match text[from..cut].rfind('&') {
         Some(amp) if !text[from + amp..cut].contains(';') => from + amp,
         _ => cut,
     }
-}
-
-/// The largest character boundary of `text` at or before `at` (its length past the end).
-fn floor_boundary(text: &str, at: usize) -> usize {
-    if at >= text.len() {
-        return text.len();
-    }
-    let mut at = at;
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
 }
 
 /// What a document's bulky elements may keep: [`BODY_RAW_MAX`] each while the budget lasts,
