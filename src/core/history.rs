@@ -76,6 +76,11 @@ impl History {
         let new_keys: Vec<Keys> = new.iter().map(Keys::new).collect();
         let targets = self.dedupe(&new, &new_keys);
         let mut kept_at: Vec<usize> = Vec::new(); // kept new item -> its position in `items`
+        // Exactly what is added: a doubled capacity would hold thousands of empty slots for as
+        // long as the window lives (a 10,000-headline window grown by pushes holds 16,384).
+        let adding = targets.iter().filter(|t| t.is_none()).count();
+        self.items.reserve_exact(adding);
+        self.keys.reserve_exact(adding);
         for ((item, keys), target) in new.into_iter().zip(new_keys).zip(targets) {
             match target {
                 Some(Target::Old(pos)) => fill_date(&mut self.items[pos], &item),
@@ -93,8 +98,11 @@ impl History {
         order.truncate(cap);
         let fresh = order.iter().filter(|&&i| i >= old).count();
         if order.len() != self.items.len() || order.iter().enumerate().any(|(at, &i)| at != i) {
-            let mut items: Vec<Option<NewsItem>> = self.items.drain(..).map(Some).collect();
-            let mut keys: Vec<Option<Keys>> = self.keys.drain(..).map(Some).collect();
+            let mut items: Vec<Option<NewsItem>> =
+                std::mem::take(&mut self.items).into_iter().map(Some).collect();
+            let mut keys: Vec<Option<Keys>> = std::mem::take(&mut self.keys).into_iter().map(Some).collect();
+            self.items = Vec::with_capacity(order.len());
+            self.keys = Vec::with_capacity(order.len());
             for i in order {
                 if let (Some(item), Some(k)) = (items[i].take(), keys[i].take()) {
                     self.items.push(item);
