@@ -185,6 +185,7 @@ enum RiskOp {
 }
 
 fn main() -> ExitCode {
+    chokepoint::io::tune_allocator();
     // The TUI installs its own (terminal-restoring) hook; this one covers the CLI commands.
     chokepoint::panics::install(|| {}, |_| false);
     let cli = match Cli::try_parse() {
