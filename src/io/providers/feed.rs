@@ -97,9 +97,7 @@ fn parse_text(raw: String, source_name: &str) -> Result<Vec<NewsItem>, FeedError
         Doc::Json => (raw, None),
         Doc::Xml(root) => {
             let name = prep::element_name(&raw[root..]).to_string();
-            let repaired = prep::repair_xml(&raw);
-            drop(raw);
-            (repaired, Some(name))
+            (prep::repair_xml(raw), Some(name))
         }
     };
     let (feed, parsed) = match parse(&text) {
