@@ -645,3 +645,28 @@ fn the_reader_at_120x40() {
     apply(&mut s, [Action::ReaderText { id, summary: "A short summary.".into(), body: body.into() }]);
     insta::assert_snapshot!("reader_120x40", screen(&s, 120, 40));
 }
+
+/// A narrow reader keeps whole key hints on its bottom border: the least needed go first and
+/// `Esc back` stays, never a hint cut in the middle.
+#[test]
+fn a_narrow_reader_drops_whole_hints() {
+    let mut s = demo_with_progress();
+    apply(&mut s, [Action::Focus(Pane::News), Action::Top, Action::OpenLink]);
+    for (width, shown, dropped) in [
+        (120, "copy link · Esc back", ""),
+        (50, "scroll · o browser · Esc back", "copy link"),
+        (40, "o browser · Esc back", "scroll"),
+    ] {
+        let text = screen(&s, width, 20);
+        let line = text.lines().rfind(|l| l.contains('╚')).unwrap_or_default();
+        // The reader's bottom border, from its corner to its corner.
+        let from = line.find('╚').unwrap_or(0);
+        let to = line[from..].find('╝').map_or(line.len(), |at| from + at + '╝'.len_utf8());
+        let bottom = line[from..to].to_string();
+        assert!(bottom.contains(shown), "{width}: {bottom}");
+        if !dropped.is_empty() {
+            assert!(!bottom.contains(dropped), "{width}: {bottom}");
+        }
+        assert!(bottom.ends_with(" ╝") || bottom.ends_with("═╝"), "{width}: {bottom}");
+    }
+}

@@ -21,13 +21,21 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     let popup = Rect::new(area.x + (area.width - w) / 2, area.y + 1, w, h);
     let k = |cmd| state.keymap.hint(cmd);
-    let hint = format!(
-        " {}/{} scroll · {} browser · {} copy link · Esc back ",
-        k(Command::Down),
-        k(Command::Up),
-        k(Command::Browse),
-        k(Command::CopyLink)
-    );
+    let (down, up, browse, copy) =
+        (k(Command::Down), k(Command::Up), k(Command::Browse), k(Command::CopyLink));
+    // The longest hint the bottom border holds: a narrow reader drops the least needed keys
+    // instead of cutting the line (Esc last of all).
+    let hints = [
+        format!(" {down}/{up} scroll · {browse} browser · {copy} copy link · Esc back "),
+        format!(" {down}/{up} scroll · {browse} browser · Esc back "),
+        format!(" {browse} browser · Esc back "),
+        " Esc back ".to_string(),
+    ];
+    let room = usize::from(w.saturating_sub(2));
+    let hint = hints
+        .into_iter()
+        .find(|h| unicode_width::UnicodeWidthStr::width(h.as_str()) <= room)
+        .unwrap_or_default();
     let block = Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
