@@ -265,6 +265,15 @@ impl Home {
     }
 }
 
+/// The binary measured: `CHOKEPOINT_BENCH_BIN` (scripts/bench sets it to what `cargo build
+/// --release` makes, the binary a user runs), else the one cargo built for the bench, whose
+/// dependencies carry the dev-dependencies' features too (wiremock's HTTP/2 and server code).
+fn binary() -> PathBuf {
+    std::env::var_os("CHOKEPOINT_BENCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_chokepoint")))
+}
+
 struct Pty {
     parser: vt100::Parser,
     rx: Receiver<(Instant, Vec<u8>)>,
@@ -282,7 +291,18 @@ impl Pty {
             Err(e) => panic!("openpty: {e}"),
         };
         let h = home.dir.path();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_chokepoint"));
+        // CHOKEPOINT_BENCH_WRAP runs the binary under a profiler ("heaptrack -o /tmp/ht").
+        let wrap = std::env::var("CHOKEPOINT_BENCH_WRAP").unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let mut cmd = match words.next() {
+            Some(program) => {
+                let mut cmd = CommandBuilder::new(program);
+                cmd.args(words);
+                cmd.arg(binary());
+                cmd
+            }
+            None => CommandBuilder::new(binary()),
+        };
         cmd.arg("--config");
         cmd.arg(home.config());
         cmd.env("HOME", h);
@@ -1122,7 +1142,13 @@ async fn feed_rss() -> Row {
             samples.push(status_kib(&pid, "VmRSS"));
         }
         let peak = status_kib(&pid, "VmHWM");
+        if let Ok(to) = std::env::var("CHOKEPOINT_BENCH_SMAPS") {
+            let _ = std::fs::copy(format!("/proc/{pid}/smaps"), format!("{to}.feed"));
+        }
         app.quit();
+        if std::env::var_os("CHOKEPOINT_BENCH_SAMPLES").is_some() {
+            eprintln!("samples (KiB, every 500 ms): {samples:?}");
+        }
         samples.sort_unstable();
         (samples[samples.len() / 2], peak)
     })
