@@ -254,6 +254,33 @@ mod tests {
         Some(Utc.with_ymd_and_hms(2024, 3, d, 12, 0, 0).unwrap())
     }
 
+    /// The window holds its headlines for the whole session: merges must not leave it with the
+    /// empty slots of doubled arrays (10,000 headlines pushed in batches had 16,384).
+    #[test]
+    fn merges_leave_no_doubled_capacity() {
+        let mut history = History::default();
+        for batch in 0..20u32 {
+            let new: Vec<NewsItem> = (0..500u32)
+                .map(|i| {
+                    let n = batch * 500 + i;
+                    // Older batches arrive later, so some merges reorder and some only append.
+                    let at = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap()
+                        + chrono::Duration::minutes(i64::from(if batch % 2 == 0 { n } else { 20_000 - n }));
+                    item(&format!("id{n}"), &format!("Story {n}"), &format!("http://x/{n}"), "S", Some(at))
+                })
+                .collect();
+            merge(&mut history, new, 10_000);
+            assert!(
+                history.items.capacity() <= history.items.len() + 500,
+                "{batch}: {}",
+                history.items.capacity()
+            );
+            assert!(history.keys.capacity() <= history.keys.len() + 500, "{batch}");
+        }
+        assert_eq!(history.len(), 10_000);
+        assert!(history.items.capacity() < 10_500, "{}", history.items.capacity());
+    }
+
     #[test]
     fn merge_dedupes_by_id() {
         let mut history = h(vec![item("a", "Old title", "http://x/1", "S", day(1))]);
