@@ -8,6 +8,10 @@
 //! `CHOKEPOINT_BENCH_ONLY=startup,idle,rss,keys,hostile,criterion,day,faults,sources,feedrss,store`
 //! picks figures; `CHOKEPOINT_BENCH_LIMIT_SECS` shortens the rate-limited run (default 180) and
 //! `CHOKEPOINT_BENCH_REFETCHES` the 4 MB feed's refetches (default 4, 30 s apart).
+//! `CHOKEPOINT_BENCH_BIN` names the binary driven (scripts/bench: what `cargo build --release`
+//! makes), `CHOKEPOINT_BENCH_WRAP` a profiler to run it under ("heaptrack -o /tmp/ht"),
+//! `CHOKEPOINT_BENCH_SMAPS` a path for its /proc smaps (the 10,000-headline run; `.feed` for the
+//! 4 MB feed's) and `CHOKEPOINT_BENCH_SAMPLES` prints the 4 MB feed's resident samples.
 
 #[path = "../tests/common/pathological.rs"]
 mod pathological;
